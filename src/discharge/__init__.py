@@ -1,0 +1,1 @@
+"""Discharge orchestrator: Region Halland physician-at-home pathway after discharge."""

@@ -1,0 +1,58 @@
+"""Structured logs: JSON lines in production (or when not on a terminal), readable console otherwise.
+
+Every line names its ``component`` (``supervisor``, ``worker``, ``gateway``, ``temporal``, ``nats``,
+``cli``), so the embedded stack's interleaved output still says where each line came from. Context
+such as ``patient_key``, ``episode_id``, ``event_id`` and ``workflow_id`` is bound, never a
+personnummer or a name.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Literal
+
+import structlog
+
+LogFormat = Literal["console", "json"]
+
+
+def resolve_format(configured: LogFormat | None) -> LogFormat:
+    if configured:
+        return configured
+    return "console" if sys.stderr.isatty() else "json"
+
+
+def configure_logging(component: str, fmt: LogFormat | None = None, level: str = "info") -> None:
+    renderer: structlog.typing.Processor
+    if resolve_format(fmt) == "json":
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+    ]
+    numeric = logging.getLevelNamesMapping()[level.upper()]
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(component=component)
+    # Libraries (temporalio, faststream, nats) log through the standard library: same format.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(max(numeric, logging.INFO))

@@ -1,0 +1,181 @@
+"""Every setting of the system, read once from the environment and passed down.
+
+The names are the contract's configuration table (``../shared/docs/contract.md``) plus the
+connection options an external Temporal cluster or NATS needs. Field names are the environment
+variables themselves (lower-cased), so a validation error names the variable an operator must fix.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+import structlog
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Only for a developer's laptop and the demo: `discharge worker` / `gateway` refuse it in production.
+DEV_PATIENT_KEY_SECRET = "dev-only-secret-do-not-use-in-production"
+
+_ISO_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_iso_duration(value: object) -> timedelta:
+    """Parse an ISO 8601 duration of weeks, days, hours, minutes and seconds (``P14D``, ``PT24H``).
+
+    Years and months are refused on purpose: their length varies, and every period in the
+    pathway is a fixed number of days or hours.
+    """
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 duration such as P14D or PT24H")
+    match = _ISO_DURATION.match(value.strip().upper())
+    if not match:
+        raise ValueError(f"expected an ISO 8601 duration such as P14D, P3D, PT24H or PT30S, got {value!r}")
+    parts = {name: float(amount) for name, amount in match.groupdict().items() if amount}
+    duration = timedelta(**parts)
+    if duration <= timedelta(0):
+        raise ValueError(f"expected a positive duration, got {value!r}")
+    return duration
+
+
+IsoDuration = Annotated[timedelta, BeforeValidator(parse_iso_duration)]
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Defaults are the contract's; durations are ISO 8601."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    # Temporal
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "discharge"
+    temporal_tls_cert: Path | None = Field(None, description="mTLS client certificate (PEM) for Temporal")
+    temporal_tls_key: Path | None = Field(None, description="mTLS client private key (PEM) for Temporal")
+    temporal_tls_ca: Path | None = Field(None, description="CA bundle for the Temporal server, if private")
+    temporal_api_key: SecretStr | None = Field(None, description="API key (Temporal Cloud); implies TLS")
+
+    # NATS
+    nats_url: str = "nats://localhost:4222"
+    nats_creds: Path | None = Field(None, description="NATS credentials file (JWT + nkey)")
+    nats_tls_ca: Path | None = Field(None, description="CA bundle for NATS TLS")
+    nats_tls_cert: Path | None = Field(None, description="client certificate for NATS mutual TLS")
+    nats_tls_key: Path | None = Field(None, description="client key for NATS mutual TLS")
+
+    # The embedded stack and the process
+    discharge_data_dir: Path = Path(".data")
+    discharge_log_format: Literal["console", "json"] | None = Field(
+        None, description="console on a terminal, json otherwise"
+    )
+    discharge_log_level: Literal["debug", "info", "warning", "error"] = "info"
+    discharge_patient_key_secret: SecretStr = SecretStr(DEV_PATIENT_KEY_SECRET)
+    discharge_development: bool = Field(
+        False, description="allow the dev-only patient-key secret outside `discharge dev`"
+    )
+
+    # The pathway's periods
+    discharge_support_period: IsoDuration = timedelta(days=14)
+    discharge_extension_review_lead: IsoDuration = timedelta(days=3)
+    discharge_planning_confirm_timeout: IsoDuration = timedelta(hours=24)
+    discharge_first_contact_target: IsoDuration = timedelta(hours=24)
+    discharge_handover_accept_timeout: IsoDuration = timedelta(days=2)
+    discharge_readmission_window: IsoDuration = timedelta(days=30)
+
+    # The gateway
+    discharge_max_deliveries: int = Field(
+        8, ge=1, description="tries before a message that keeps failing is dead-lettered"
+    )
+    discharge_future_tolerance: IsoDuration = Field(
+        timedelta(minutes=5),
+        description="an event whose `time` is further ahead than this is refused as a clock error",
+    )
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"expected host:port, e.g. localhost:7233, got {value!r}")
+        return value
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_url(cls, value: str) -> str:
+        for url in value.split(","):
+            if not re.match(r"^(nats|tls|ws|wss)://[^:/]+(:\d+)?/?$", url.strip()):
+                raise ValueError(f"expected nats://host:port (comma-separated for a cluster), got {value!r}")
+        return value
+
+    @property
+    def uses_dev_secret(self) -> bool:
+        return self.discharge_patient_key_secret.get_secret_value() == DEV_PATIENT_KEY_SECRET
+
+    @property
+    def temporal_port(self) -> int:
+        return int(self.temporal_address.rpartition(":")[2])
+
+    @property
+    def temporal_host(self) -> str:
+        return self.temporal_address.rpartition(":")[0]
+
+    @property
+    def temporal_ui_port(self) -> int:
+        """The embedded stack's Web UI: the Temporal port + 1000 (7233 -> 8233)."""
+        return self.temporal_port + 1000
+
+    @property
+    def nats_port(self) -> int:
+        tail = self.nats_url.split(",")[0].rstrip("/").rpartition(":")[2]
+        return int(tail) if tail.isdigit() else 4222
+
+    @property
+    def nats_host(self) -> str:
+        hostport = self.nats_url.split(",")[0].split("://", 1)[1].rstrip("/")
+        return hostport.rpartition(":")[0] if ":" in hostport else hostport
+
+
+class SettingsError(Exception):
+    """Start-up configuration is wrong; the message names each variable and the expected form."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment, turning validation errors into one readable message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            variable = str(problem["loc"][0]).upper() if problem["loc"] else "?"
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            lines.append(f"{variable}: {message}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def require_production_secret(settings: Settings, command: str) -> None:
+    """Refuse to run a production process (`worker`, `gateway`) with the dev-only patient-key secret."""
+    log = structlog.get_logger()
+    if not settings.uses_dev_secret:
+        return
+    if settings.discharge_development:
+        log.warning(
+            "dev-only patient-key secret in use; set DISCHARGE_PATIENT_KEY_SECRET in production",
+            command=command,
+        )
+        return
+    raise SettingsError(
+        f"`discharge {command}` refuses the dev-only DISCHARGE_PATIENT_KEY_SECRET: set a real secret, "
+        "or DISCHARGE_DEVELOPMENT=true on a developer's machine"
+    )
+
+
+def exit_on_settings_error(error: SettingsError) -> None:
+    print(f"discharge: {error}", file=sys.stderr)
+    raise SystemExit(2)

@@ -1,0 +1,56 @@
+"""Starting and stopping real servers from tests (for tests that must kill one mid-stream)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from discharge.workers.servers import free_port, nats_command, nats_config, wait_for_tcp
+
+
+@dataclass
+class NatsProcess:
+    process: asyncio.subprocess.Process
+    port: int
+    store_dir: Path
+    config_file: Path
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 10)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+    async def restart(self) -> None:
+        """Stop and start again on the same port and store: JetStream state survives."""
+        await self.stop()
+        self.process = await _spawn(self.config_file)
+        await wait_for_tcp("127.0.0.1", self.port)
+
+
+async def _spawn(config_file: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *nats_command(config_file),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def start_nats(directory: Path, port: int | None = None) -> NatsProcess:
+    port = port or free_port()
+    store_dir = directory / "jetstream"
+    config_file = directory / "nats.conf"
+    config_file.write_text(nats_config("127.0.0.1", port, store_dir))
+    process = await _spawn(config_file)
+    await wait_for_tcp("127.0.0.1", port)
+    return NatsProcess(process, port, store_dir, config_file)
