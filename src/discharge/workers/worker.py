@@ -1,0 +1,58 @@
+"""The pathway worker: the workflow and its activities on ``settings.temporal_task_queue``."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from discharge.activities.pathway import PathwayActivities
+from discharge.events.outbound import OutboundPublisher
+from discharge.settings import Settings
+from discharge.temporal_client import connect_temporal
+from discharge.workflows.pathway import PatientPathway
+
+# pydantic and our own models are deterministic: passing them through the sandbox avoids
+# re-importing them for every workflow task and keeps model classes identical inside and out.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "discharge")
+)
+
+
+def build_worker(client: Client, settings: Settings, publisher: OutboundPublisher) -> Worker:
+    activities = PathwayActivities(settings, publisher)
+    return Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=[PatientPathway],
+        activities=activities.all(),
+        workflow_runner=WORKFLOW_RUNNER,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """Connect Temporal and NATS, run until cancelled or SIGTERM, then close both."""
+    from discharge.events.nats_connection import connect_nats  # type: ignore[import-not-found]
+    from discharge.events.publisher import JetStreamPublisher, ensure_streams  # type: ignore[import-not-found]
+
+    log = structlog.get_logger().bind(component="worker")
+    client = await connect_temporal(settings)
+    nats = await connect_nats(settings)
+    try:
+        js = nats.jetstream()
+        await ensure_streams(js)
+        worker = build_worker(client, settings, JetStreamPublisher(js))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with worker:
+            log.info("worker started", task_queue=settings.temporal_task_queue)
+            await stop.wait()
+        log.info("worker stopped")
+    finally:
+        await nats.drain()

@@ -1,0 +1,53 @@
+"""The pathway's policy (every duration from Settings) and Europe/Stockholm calendar arithmetic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from discharge.settings import Settings
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+class Policy(BaseModel):
+    """Loaded once per workflow run by a local activity, so replay sees the same values."""
+
+    model_config = ConfigDict(frozen=True)
+
+    support_period: timedelta = timedelta(days=14)
+    extension_review_lead: timedelta = timedelta(days=3)
+    planning_confirm_timeout: timedelta = timedelta(hours=24)
+    first_contact_target: timedelta = timedelta(hours=24)
+    handover_accept_timeout: timedelta = timedelta(days=2)
+    readmission_window: timedelta = timedelta(days=30)
+    reminder_interval: timedelta = timedelta(days=1)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        return cls(
+            support_period=settings.discharge_support_period,
+            extension_review_lead=settings.discharge_extension_review_lead,
+            planning_confirm_timeout=settings.discharge_planning_confirm_timeout,
+            first_contact_target=settings.discharge_first_contact_target,
+            handover_accept_timeout=settings.discharge_handover_accept_timeout,
+            readmission_window=settings.discharge_readmission_window,
+        )
+
+
+def add_local(at: datetime, duration: timedelta) -> datetime:
+    """``at`` + ``duration``, whole days counted as calendar days in Europe/Stockholm.
+
+    Care staff read "14 days after 10:00" as 10:00 local on the 14th day, also across a change to
+    or from summer time; the remainder below a day is exact elapsed time.
+    """
+    local = at.astimezone(STOCKHOLM)
+    wall = local.replace(tzinfo=None) + timedelta(days=duration.days)
+    shifted = wall.replace(tzinfo=STOCKHOLM)
+    return shifted.astimezone(UTC) + timedelta(seconds=duration.seconds, microseconds=duration.microseconds)
+
+
+def sub_local(at: datetime, duration: timedelta) -> datetime:
+    return add_local(at, -duration)
