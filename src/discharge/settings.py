@@ -142,6 +142,32 @@ class Settings(BaseSettings):
         return hostport.rpartition(":")[0] if ":" in hostport else hostport
 
 
+def format_iso_duration(duration: timedelta) -> str:
+    """The inverse of `parse_iso_duration`, in seconds (``PT1209600S``): exact and always parseable."""
+    seconds = duration.total_seconds()
+    return f"PT{int(seconds)}S" if seconds == int(seconds) else f"PT{seconds}S"
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as environment variables, so a child process (`discharge dev`'s worker and
+    gateway) reads exactly the configuration its supervisor validated, secrets included."""
+    env: dict[str, str] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            text = value.get_secret_value()
+        elif isinstance(value, timedelta):
+            text = format_iso_duration(value)
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = str(value)
+        env[name.upper()] = text
+    return env
+
+
 class SettingsError(Exception):
     """Start-up configuration is wrong; the message names each variable and the expected form."""
 

@@ -1,0 +1,286 @@
+"""`discharge dev`: the whole system on one machine, started in order, healthy, and stopped for sure.
+
+Order: the Temporal dev server (SQLite file, Web UI, the contract's search attributes) and NATS
+(JetStream on file storage) first; once both answer, the worker and the gateway as child processes
+(`python -m discharge.cli.main worker|gateway`, the same interpreter and venv); once each really
+serves, the stack is ready. If any child exits while the stack runs, the supervisor says which and
+stops everything: a stack running half-alive in silence is worse than one that stops (a restart
+loop would hide a crash loop; production has its service manager for restarts). Stopping goes in
+reverse order, SIGTERM then SIGKILL after a grace period, each child's whole process group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import structlog
+from temporalio.client import Client
+
+from discharge.logging import resolve_format
+from discharge.settings import Settings, settings_env
+from discharge.workers import health
+from discharge.workers.children import Child, ChildSpec
+from discharge.workers.relay import relay_nats, relay_structured, relay_temporal
+from discharge.workers.servers import (
+    MissingBinary,
+    binary,
+    nats_command,
+    nats_config,
+    port_is_free,
+    temporal_dev_command,
+)
+
+T = TypeVar("T")
+# Not bound at import: `configure_logging` runs later and binds the component for the process.
+log = structlog.get_logger()
+
+#: The parts of the system that run as Python child processes, in start order.
+APP_PARTS: tuple[str, ...] = ("worker", "gateway")
+
+
+class StackError(Exception):
+    """The stack cannot start; the message is one line an operator can act on."""
+
+
+class ChildExited(Exception):
+    def __init__(self, child: Child) -> None:
+        super().__init__(f"{child.name} exited with code {child.returncode}")
+        self.child = child
+
+
+class StopRequested(Exception):
+    pass
+
+
+class DataDir:
+    """Where the embedded stack keeps its state; deleting the directory resets everything."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.temporal_db = self.root / "temporal.db"
+        self.nats_dir = self.root / "nats"
+        self.jetstream = self.nats_dir / "jetstream"
+        self.nats_conf = self.nats_dir / "nats.conf"
+
+    def prepare(self) -> None:
+        self.jetstream.mkdir(parents=True, exist_ok=True)
+
+
+def app_child_spec(part: str, settings: Settings) -> ChildSpec:
+    """A worker or gateway child: settings through the environment, in the supervisor's log format."""
+    env = {**os.environ, **settings_env(settings)}
+    env["DISCHARGE_DEVELOPMENT"] = "true"
+    env["DISCHARGE_LOG_FORMAT"] = resolve_format(settings.discharge_log_format)
+    env["PYTHONUNBUFFERED"] = "1"
+    return ChildSpec(
+        name=part, command=[sys.executable, "-m", "discharge.cli.main", part], env=env, relay=relay_structured
+    )
+
+
+class Supervisor:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        parts: Sequence[str] = APP_PARTS,
+        demo: bool = False,
+        grace: float = 10.0,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.settings = settings
+        self.parts = tuple(parts)
+        self.demo = demo
+        self.grace = grace
+        self.startup_timeout = startup_timeout
+        self.data = DataDir(settings.discharge_data_dir)
+        self.children: dict[str, Child] = {}
+        self.client: Client | None = None
+        self._stop = asyncio.Event()
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.settings.temporal_host}:{self.settings.temporal_ui_port}"
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> int:
+        """Start, serve until a stop is requested or a child dies, stop. 0 = stopped on request."""
+        try:
+            await self.start()
+            await self._guard(asyncio.Event().wait())
+        except StopRequested:
+            log.info("stop requested")
+            return 0
+        except ChildExited as died:
+            log.error(
+                f"{died.child.name} exited unexpectedly; stopping the whole stack",
+                part=died.child.name,
+                exit_code=died.child.returncode,
+            )
+            return 1
+        finally:
+            await self.stop()
+        return 0  # pragma: no cover - the guard above only ends by raising
+
+    async def start(self) -> None:
+        """Every part started and healthy, or StackError / ChildExited / StopRequested."""
+        self._preflight()
+        self.data.prepare()
+        self.data.nats_conf.write_text(
+            nats_config(self.settings.nats_host, self.settings.nats_port, self.data.jetstream)
+        )
+        s = self.settings
+        await self._spawn(
+            ChildSpec(
+                "temporal",
+                temporal_dev_command(
+                    s.temporal_host,
+                    s.temporal_port,
+                    s.temporal_ui_port,
+                    self.data.temporal_db,
+                    s.temporal_namespace,
+                ),
+                relay=relay_temporal,
+                quiet_when_stopping=True,
+            )
+        )
+        await self._spawn(ChildSpec("nats", nats_command(self.data.nats_conf), relay=relay_nats))
+        self.client = await self._guard(health.connect_when_ready(s, self.startup_timeout))
+        nats_ready = health.poll_until(
+            lambda: health.jetstream_ready(s.nats_url), f"NATS at {s.nats_url}", self.startup_timeout
+        )
+        await self._guard(nats_ready)
+        log.info("servers healthy", temporal=s.temporal_address, nats=s.nats_url, ui=self.ui_url)
+        for part in self.parts:
+            child = await self._spawn(app_child_spec(part, s))
+            await self._guard(health.poll_until(self._ready_check(child), part, self.startup_timeout))
+            log.info(f"{part} ready", pid=child.pid)
+        log.info("stack ready", ui=self.ui_url, data_dir=str(self.data.root))
+        self._announce()
+        if self.demo:
+            await self._guard(self._load_demo())
+
+    def _preflight(self) -> None:
+        for name in ("temporal", "nats-server"):
+            try:
+                binary(name)
+            except MissingBinary as missing:
+                raise StackError(str(missing)) from None
+        s = self.settings
+        for host, port, variable, what in (
+            (s.temporal_host, s.temporal_port, "TEMPORAL_ADDRESS", "Temporal"),
+            (s.temporal_host, s.temporal_ui_port, "TEMPORAL_ADDRESS", "the Web UI (Temporal port + 1000)"),
+            (s.nats_host, s.nats_port, "NATS_URL", "NATS"),
+        ):
+            if not port_is_free(host, port):
+                raise StackError(
+                    f"port {port} on {host} is already in use (needed for {what}); stop whatever uses it "
+                    f"(another `discharge dev`?) or choose other ports with {variable}"
+                )
+
+    def _ready_check(self, child: Child) -> Callable[[], Awaitable[bool]]:
+        s = self.settings
+        client = self.client
+        assert client is not None
+        if child.name == "worker":
+            return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid)
+        if child.name == "gateway":
+            return lambda: health.inbound_consumer_active(s.nats_url)
+        raise ValueError(f"no readiness check for {child.name!r}")
+
+    async def _spawn(self, spec: ChildSpec) -> Child:
+        child = Child(spec)
+        try:
+            await child.start()
+        except OSError as error:
+            raise StackError(f"cannot start {spec.name} ({spec.command[0]}): {error.strerror}") from None
+        self.children[spec.name] = child
+        log.debug("started", part=spec.name, pid=child.pid)
+        return child
+
+    async def _guard(self, awaitable: Awaitable[T]) -> T:
+        """Await ``awaitable`` unless a stop is requested or a child exits first (then raise)."""
+        task = asyncio.ensure_future(awaitable)
+        watchers = [asyncio.ensure_future(child.wait()) for child in self.children.values()]
+        watchers.append(asyncio.ensure_future(self._stop.wait()))
+        try:
+            await asyncio.wait([task, *watchers], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        if self._stop.is_set():
+            raise StopRequested
+        for child in self.children.values():
+            if child.returncode is not None:
+                raise ChildExited(child)
+        raise RuntimeError("guard ended without a cause")  # pragma: no cover
+
+    async def _load_demo(self) -> None:
+        try:
+            from discharge.demo import load_demo
+        except ImportError as missing:
+            log.warning("demo not available in this build; continuing without it", error=str(missing))
+            return
+        try:
+            published = await load_demo(self.settings)
+        except Exception as error:
+            # The stack itself is healthy: a demo that fails to load is reported, not fatal.
+            log.error("demo could not be loaded", error_type=type(error).__name__, error=str(error))
+            return
+        log.info("demo loaded", events=published)
+
+    def _announce(self) -> None:
+        s = self.settings
+        print(
+            f"\ndischarge dev is running\n"
+            f"  Temporal Web UI  {self.ui_url}\n"
+            f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
+            f"  NATS             {s.nats_url}\n"
+            f"  data             {self.data.root}\n"
+            f"Ctrl-C stops everything.\n",
+            flush=True,
+        )
+
+    async def stop(self) -> None:
+        """Stop every child this supervisor started: the apps first, then the servers."""
+        apps = [child for name, child in self.children.items() if name not in ("temporal", "nats")]
+        servers = [child for name, child in self.children.items() if name in ("temporal", "nats")]
+        for group in (apps, servers):
+            running = [child for child in group if child.returncode is None]
+            if running:
+                log.info("stopping", parts=[child.name for child in running])
+            await asyncio.gather(*(child.stop(self.grace) for child in group))
+        if self.children:
+            log.info("stopped; no process left behind", parts=list(self.children))
+
+
+async def run_stack(settings: Settings, *, demo: bool) -> int:
+    """The `discharge dev` command: run until Ctrl-C / SIGTERM or a child's death."""
+    supervisor = Supervisor(settings, demo=demo)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, supervisor.request_stop)
+    try:
+        return await supervisor.run()
+    except StackError as error:
+        print(f"discharge dev: {error}", file=sys.stderr, flush=True)
+        return 1
+    except TimeoutError as error:
+        print(f"discharge dev: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
