@@ -77,6 +77,8 @@ class PathwayStart(BaseModel):
     seen_event_keys: list[str] = Field(default_factory=list)
     # The readmission that opened this run, replayed into the new pathway as its first event.
     opening_event: PathwayEvent | None = None
+    # Events that arrived after the readmission but before this run started, in arrival order.
+    pending_events: list[PathwayEvent] = Field(default_factory=list)
 
 
 class Decision(BaseModel):

@@ -3,6 +3,8 @@
 One run per patient and episode (workflow ID ``workflow_id_for(patient_key)``). Events arrive by
 signal, decisions by update; the rules return commands that this shell carries out (publish
 activities, continue-as-new) and the search attributes, memo and current details follow the state.
+Changing this file changes running 14-day pathways: guard changes with ``workflow.patched`` and
+replay the saved histories (see docs/pathway.md).
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from discharge.activities.pathway import PathwayActivities
-    from discharge.events.inbound import InboundEvent
     from discharge.events.outbound import OutboundEvent
     from discharge.workflows.api import (
         QUERY_STATE,
@@ -55,93 +56,128 @@ with workflow.unsafe.imports_passed_through():
         validate_decision,
     )
 
+#: uuid5 namespace of outbound CloudEvent ids: id = uuid5(namespace, workflow id + ":" + step key).
 OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
+#: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
+#: What each deadline means, for the timer summaries ops see in the UI.
+DEADLINE_NAMES = {
+    "planning": "joint planning must be confirmed by LMV and the VC",
+    "first_contact": "first LMV physician contact due",
+    "review": "extension review opens",
+    "support_end": "LMV support period ends (extension decision due)",
+    "handover_accept": "the VC must accept the handover",
+    "window_end": "readmission window ends: pathway closes",
+}
+# Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
+PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
 class PatientPathway:
-    def __init__(self) -> None:
-        self._state: PathwayState | None = None
-        self._policy = Policy()
-        self._queue: list[InboundEvent] = []
-        self._seen: list[str] = []
-        self._lock = asyncio.Lock()
+    @workflow.init
+    def __init__(self, start: PathwayStart) -> None:
+        self._state = PathwayState(patient_key=start.patient_key)
+        self._policy: Policy | None = None
+        self._seen: list[str] = list(start.seen_event_keys)
+        # Signals may arrive before `run` starts; they wait here in arrival order.
+        self._queue: list[PathwayEvent] = []
+        if start.opening_event is not None:
+            self._queue.append(start.opening_event)
+        self._queue.extend(start.pending_events)
+        self._lock = asyncio.Lock()  # one rule application at a time: events, deadlines, decisions
+        self._wake = False  # a decision moved the deadlines: re-plan the wait
         self._restart: StartNewPathway | None = None
         self._upserted: dict[str, Any] = {}
-
-    @property
-    def state(self) -> PathwayState:
-        assert self._state is not None
-        return self._state
+        self._memo: dict[str, Any] = {}
 
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
-        if self._state is None:
-            self._state = PathwayState(patient_key=start.patient_key)
-        self._seen = list(dict.fromkeys([*start.seen_event_keys, *self._seen]))
-        if start.opening_event is not None:
-            self._queue.insert(0, start.opening_event.event)
-        # Policy: read from Settings once per run by a local activity, so replays see the same values.
+        # The policy is read from Settings once per run by a local activity: its result is in the
+        # history, so a replay sees the same durations even if the worker's settings changed since.
         self._policy = await workflow.execute_local_activity_method(
             PathwayActivities.load_policy,
             start_to_close_timeout=timedelta(seconds=10),
-            summary="load the pathway policy",
+            summary="load the pathway policy (durations from settings)",
         )
         self._sync_visibility()
-        while self.state.phase != "closed" and self._restart is None:
+        while self._state.phase != "closed" and self._restart is None:
             if not self._queue:
                 await self._wait_for_event_or_deadline()
             async with self._lock:
                 while self._queue and self._restart is None:
                     await self._handle_event(self._queue.pop(0))
-                if self.state.outcome is None:
-                    await self._execute(apply_time(self.state, workflow.now(), self._policy))
+                if self._restart is None:
+                    await self._execute(apply_time(self._state, workflow.now(), self._policy))
             self._sync_visibility()
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._restart is not None:
+            workflow.logger.info("readmission: continuing as a new pathway")
             workflow.continue_as_new(
                 PathwayStart(
-                    patient_key=self.state.patient_key,
+                    patient_key=self._state.patient_key,
                     seen_event_keys=self._seen,
                     opening_event=PathwayEvent(
-                        patient_key=self.state.patient_key, event=self._restart.opening_event
+                        patient_key=self._state.patient_key, event=self._restart.opening_event
                     ),
+                    pending_events=self._queue,
                 )
             )
-        return self.state.view()
+        for late in self._queue:  # arrived while closing: recorded as ignored, never lost silently
+            self._note(apply_event(self._state, late.event, workflow.now(), self._policy), late)
+        return self._state.view()
 
     async def _wait_for_event_or_deadline(self) -> None:
-        deadline = next_deadline(self.state)
-        timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
-        if timeout == timedelta(0):
+        self._wake = False
+        deadline = next_deadline(self._state)
+        if deadline is None:
+            await workflow.wait_condition(lambda: bool(self._queue) or self._wake)
             return
-        name = min(self.state.timers, key=self.state.timers.__getitem__) if deadline else "none"
+        timeout = deadline - workflow.now()
+        if timeout <= timedelta(0):
+            return
+        name = min(self._state.timers, key=self._state.timers.__getitem__)
         try:
             await workflow.wait_condition(
-                lambda: bool(self._queue), timeout=timeout, timeout_summary=f"pathway deadline: {name}"
+                lambda: bool(self._queue) or self._wake,
+                timeout=timeout,
+                timeout_summary=f"{DEADLINE_NAMES.get(name, name)} ({deadline.isoformat()})",
             )
         except TimeoutError:
             pass
 
-    async def _handle_event(self, event: InboundEvent) -> None:
+    async def _handle_event(self, pathway_event: PathwayEvent) -> None:
+        assert self._policy is not None
+        event = pathway_event.event
         if (
-            self.state.listed_vardcentral is None
+            self._state.listed_vardcentral is None
             and event.type in LISTING_TYPES
             and getattr(event.data, "listed_vardcentral", None) is None
         ):
-            self.state.listed_vardcentral = await workflow.execute_activity_method(
+            self._state.listed_vardcentral = await workflow.execute_activity_method(
                 PathwayActivities.lookup_listing,
                 event.data.patient.id,
                 start_to_close_timeout=timedelta(seconds=30),
-                summary="look up the listed vardcentral",
+                summary="look up the listed vardcentral in the listing registry",
             )
-        await self._execute(apply_event(self.state, event, workflow.now(), self._policy))
-        s = self.state
-        workflow.logger.info(
-            "pathway event applied",
-            extra={"event_type": event.type, "phase": s.phase, "patient_key": s.patient_key},
-        )
+        outcome = apply_event(self._state, event, workflow.now(), self._policy)
+        self._note(outcome, pathway_event)
+        await self._execute(outcome)
+
+    def _note(self, outcome: Outcome, pathway_event: PathwayEvent) -> None:
+        event = pathway_event.event
+        if outcome.ignored:
+            workflow.logger.warning(
+                "event ignored: %s (event %s from %s)", outcome.ignored, event.id, event.source
+            )
+        else:
+            workflow.logger.info(
+                "event %s applied, phase now %s (event %s from %s)",
+                event.type,
+                self._state.phase,
+                event.id,
+                event.source,
+            )
 
     async def _execute(self, outcome: Outcome) -> None:
         for command in outcome.commands:
@@ -153,14 +189,15 @@ class PatientPathway:
                         id=str(event_id), type=command.type, time=workflow.now(), data=command.data
                     ),
                     start_to_close_timeout=timedelta(seconds=30),
-                    summary=f"publish {command.type}",
+                    retry_policy=PUBLISH_RETRY,
+                    summary=f"publish discharge.{command.type}",
                 )
             else:
                 self._restart = command
 
     def _sync_visibility(self) -> None:
-        """Upsert the search attributes that changed, the memo and the current details (no identity)."""
-        s = self.state
+        """Upsert what changed: search attributes, memo, current details. Never the identity."""
+        s = self._state
         wanted: list[tuple[Any, Any]] = [
             (SA_PHASE, s.phase),
             (SA_RISK, s.risk_level),
@@ -179,22 +216,28 @@ class PatientPathway:
                 continue
             self._upserted[key.name] = value
             updates.append(key.value_unset() if value is None else key.value_set(value))
-        if not updates:
-            return
-        workflow.upsert_search_attributes(updates)
-        workflow.upsert_memo({"phase": s.phase, "episode_id": s.episode_id, "escalations": s.escalations})
-        due = f", {s.pending_task} due {s.task_due_at.isoformat()}" if s.task_due_at else ""
-        ends = f", support ends {s.support_ends_at.isoformat()}" if s.support_ends_at else ""
-        workflow.set_current_details(f"phase {s.phase}, risk {s.risk_level}{ends}{due}")
+        if updates:
+            workflow.upsert_search_attributes(updates)
+        memo = {
+            "patient_key": s.patient_key,
+            "episode_id": s.episode_id,
+            "phase": s.phase,
+            "lmv_enrolled": s.lmv_enrolled,
+            "extensions": len(s.extensions),
+            "escalations": list(s.escalations),
+            "outcome": s.outcome,
+        }
+        if memo != self._memo:
+            self._memo = memo
+            workflow.upsert_memo(memo)
+        workflow.set_current_details(current_details(s))
 
     @workflow.signal(name=SIGNAL_INBOUND_EVENT)
     def inbound_event(self, pathway_event: PathwayEvent) -> None:
-        if self._state is None:
-            self._state = PathwayState(patient_key=pathway_event.patient_key)
         event = pathway_event.event
         key = f"{event.source} {event.id}"
         if key in self._seen:
-            self.state.log.append(
+            self._state.log.append(
                 LogEntry(
                     at=workflow.now(),
                     kind="ignored",
@@ -203,31 +246,53 @@ class PatientPathway:
                     event_type=event.type,
                 )
             )
+            workflow.logger.info("duplicate event %s from %s ignored", event.id, event.source)
             return
         self._seen.append(key)
-        self._queue.append(event)
+        self._queue.append(pathway_event)
 
     @workflow.query(name=QUERY_STATE)
     def query_state(self) -> PathwayView:
-        return self.state.view()
+        return self._state.view()
 
     @workflow.update(name=UPDATE_DECIDE)
     async def decide(self, decision: Decision) -> DecisionResult:
+        await workflow.wait_condition(lambda: self._policy is not None)
+        assert self._policy is not None
         async with self._lock:
-            try:
-                validate_decision(self.state, decision)
-            except ValueError as error:  # the state changed between validation and now
+            try:  # the state may have moved on between validation and now
+                validate_decision(self._state, decision)
+            except ValueError as error:
                 raise ApplicationError(str(error), type="InvalidDecision", non_retryable=True) from None
-            await self._execute(apply_decision(self.state, decision, workflow.now(), self._policy))
+            await self._execute(apply_decision(self._state, decision, workflow.now(), self._policy))
+            self._wake = True
             self._sync_visibility()
+        workflow.logger.info("coordinator decision %s by %s", decision.decision, decision.decided_by)
         if decision.decision == "extend":
             return DecisionResult(
                 decision="extend",
-                support_ends_at=self.state.support_ends_at,
-                message=f"support extended by {decision.extend_days} days",
+                support_ends_at=self._state.support_ends_at,
+                message=f"LMV support extended by {decision.extend_days} days",
             )
-        return DecisionResult(decision="handover", message="handover to the VC started")
+        return DecisionResult(decision="handover", message="handover to the listed VC started")
 
     @decide.validator
     def _validate_decide(self, decision: Decision) -> None:
-        validate_decision(self.state, decision)
+        validate_decision(self._state, decision)
+
+
+def current_details(s: PathwayState) -> str:
+    """The UI's "current details": the pathway at a glance, in the words coordinators use."""
+    lines = [f"**Phase:** {s.phase} · **risk:** {s.risk_level or 'not assessed'}"]
+    if s.support_ends_at:
+        lines.append(f"**LMV support ends:** {s.support_ends_at.isoformat()}")
+    if s.pending_task:
+        due = s.task_due_at.isoformat() if s.task_due_at else "-"
+        lines.append(f"**Open task:** {s.pending_task}, due {due}")
+    if s.escalations:
+        lines.append(f"**Escalations:** {', '.join(s.escalations)}")
+    if s.extensions:
+        lines.append(f"**Extensions:** {len(s.extensions)} ({sum(e.days for e in s.extensions)} days)")
+    if s.outcome:
+        lines.append(f"**Outcome:** {s.outcome}")
+    return "\n".join(lines)

@@ -44,6 +44,9 @@ class PathwayState(BaseModel):
 
     patient_key: str
     patient_id: str | None = None
+    # The de-duplication key of the event that opened this run: with a counter it makes every outbound
+    # step key unique across runs of the same workflow ID, yet the same when an activity is retried.
+    opened_by: str | None = None
     episode_id: str | None = None
     phase: Phase = "inpatient"
     risk_level: Literal["high", "standard"] | None = None
@@ -63,6 +66,7 @@ class PathwayState(BaseModel):
     extensions: list[ExtensionRecord] = []
     first_lmv_contact_at: datetime | None = None
     handover_completed_at: datetime | None = None
+    closed_at: datetime | None = None
     homecare_active: bool = False
     vc_physician_visits: int = 0
     readmitted: bool = False
@@ -113,6 +117,8 @@ class StartNewPathway:
 @dataclass
 class Outcome:
     commands: list[Publish | StartNewPathway] = field(default_factory=list)
+    # Why an event was not acted on (recorded in the log as "ignored"), for the worker's own log.
+    ignored: str | None = None
 
 
 class _Step:
@@ -133,7 +139,7 @@ class _Step:
         if identity and self.s.patient_id is not None:
             data["patient"] = {"id": self.s.patient_id}
         data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()})
-        self.out.commands.append(Publish(type_, f"{self.s.episode_id}:{self.s.outbound_seq}:{type_}", data))
+        self.out.commands.append(Publish(type_, f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}", data))
         self.log("outbound", f"published {type_}", event_type=type_)
 
     def escalate(self, reason: EscalationReason, to: str, **fields: Any) -> None:
@@ -157,15 +163,19 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
     step = _Step(state, now)
     actor = event.source
     if state.phase == "closed":
-        step.log("ignored", f"{event.type} after the pathway closed", actor, event.type)
+        step.out.ignored = f"{event.type} after the pathway closed"
+        step.log("ignored", step.out.ignored, actor, event.type)
         return step.out
     if state.patient_id is None:
         state.patient_id = event.data.patient.id
+    if state.opened_by is None:
+        state.opened_by = f"{event.source} {event.id}"
     handled = _dispatch(step, event, policy)
     if handled:
         step.log("event", handled, actor, event.type)
     else:
-        step.log("ignored", f"{event.type} makes no sense in phase {state.phase}", actor, event.type)
+        step.out.ignored = f"{event.type} makes no sense in phase {state.phase}"
+        step.log("ignored", step.out.ignored, actor, event.type)
     return step.out
 
 
@@ -182,7 +192,7 @@ def _dispatch(step: _Step, event: InboundEvent, policy: Policy) -> str | None:
         case PatientDischarged():
             return _discharged(step, event, policy)
         case PatientDeceased():
-            _close(step, "deceased")
+            _close(step, "deceased", event.time)
             return "the patient died: pathway closed, open tasks cancelled"
         case PlanningConfirmed():
             if s.phase != "joint_planning" or event.data.party in s.planning_confirmed:
@@ -228,7 +238,7 @@ def _dispatch(step: _Step, event: InboundEvent, policy: Policy) -> str | None:
             apply_decision(s, decision, event.time, policy, step)
             return f"extension decision: {d.decision}"
         case LmvEnrollmentDecided():
-            if s.lmv_decided or s.phase in SUPPORT_PHASES or s.phase == "follow_up":
+            if s.lmv_decided or s.lmv_enrolled or s.phase == "follow_up":
                 return None
             s.lmv_decided = True
             if s.phase == "handover" and s.discharged_at is not None:
@@ -242,17 +252,24 @@ def _admitted(step: _Step, event: PatientAdmitted, policy: Policy) -> str | None
     if s.discharged_at is None:
         if s.admitted_at is not None and s.episode_id not in (None, event.data.episode_id):
             return None
-        s.admitted_at = event.time
+        s.admitted_at = s.admitted_at or event.time
         s.episode_id = event.data.episode_id
         s.listed_vardcentral = event.data.listed_vardcentral or s.listed_vardcentral
         s.home_type = event.data.home_type or s.home_type
         return "admitted: pathway opened"
     if event.data.episode_id == s.episode_id:
-        return None
+        # The admission of this very episode, arriving after its discharge: fill in what it knows.
+        if s.admitted_at is not None:
+            return None
+        s.admitted_at = event.time
+        s.listed_vardcentral = s.listed_vardcentral or event.data.listed_vardcentral
+        return "late admission of this episode recorded"
+    if event.time < s.discharged_at:
+        return None  # an admission clinically before this discharge cannot be a readmission
     # A new admission after discharge closes this pathway and opens one for the new episode.
     within = event.time <= add_local(s.discharged_at, policy.readmission_window)
-    s.readmitted = within and event.data.admission == "unplanned"
-    _close(step, "readmitted" if s.readmitted else "new_admission")
+    s.readmitted = event.data.admission == "unplanned" and (within or s.phase in SUPPORT_PHASES)
+    _close(step, "readmitted" if s.readmitted else "new_admission", event.time)
     step.out.commands.append(StartNewPathway(event))
     return "new admission: pathway closed, a new pathway opens"
 
@@ -261,8 +278,15 @@ def _risk_assessed(step: _Step, event: RiskAssessed, policy: Policy) -> str | No
     s = step.s
     level = event.data.level
     if s.discharged_at is None:
+        if s.risk_assessed_at is not None and event.time < s.risk_assessed_at:
+            return None  # an older assessment arriving late does not replace a newer one
         s.risk_level, s.risk_assessed_at = level, event.time
         s.episode_id = s.episode_id or event.data.episode_id
+        if level == "standard" and s.phase == "joint_planning":
+            # Reassessed as standard risk before discharge: joint planning is no longer needed.
+            s.phase = "inpatient"
+            s.timers.pop("planning", None)
+            return "risk reassessed: standard, joint planning stopped"
         if level == "high" and s.phase == "inpatient":
             s.phase = "joint_planning"
             step.publish(
@@ -277,7 +301,7 @@ def _risk_assessed(step: _Step, event: RiskAssessed, policy: Policy) -> str | No
     if s.risk_level is not None or event.time > s.discharged_at:
         return None
     s.risk_level, s.risk_assessed_at = level, event.time
-    if level == "high" and s.phase == "handover":
+    if level == "high" and s.phase == "handover" and not s.lmv_enrolled:
         _start_support(step, s.discharged_at, policy)
         return "late high-risk assessment: LMV support from the discharge time"
     return f"late risk assessment: {level}"
@@ -369,10 +393,11 @@ def _physician_contact(step: _Step, event: PhysicianContact) -> str | None:
     return f"VC physician contact ({d.kind})"
 
 
-def _close(step: _Step, outcome: str) -> None:
+def _close(step: _Step, outcome: str, at: datetime) -> None:
     s = step.s
     s.outcome = outcome
     s.phase = "closed"
+    s.closed_at = at
     step.close_task()
     s.timers.clear()
     step.publish("pathway_closed", outcome=outcome, indicators=indicators(s))
@@ -389,7 +414,7 @@ def indicators(s: PathwayState) -> dict[str, Any]:
         contact_hours = round((s.first_lmv_contact_at - s.discharged_at).total_seconds() / 3600, 2)
     support_days = None
     if s.lmv_enrolled and s.discharged_at and s.support_ends_at:
-        end = min(filter(None, [s.handover_completed_at, s.support_ends_at]))
+        end = min(filter(None, [s.handover_completed_at, s.closed_at, s.support_ends_at]))
         support_days = round((end - s.discharged_at).total_seconds() / 86400, 2)
     within = None
     if s.handover_completed_at and s.original_support_ends_at:
@@ -505,4 +530,4 @@ def _timer_fired(step: _Step, name: str, due: datetime, policy: Policy) -> None:
         step.escalate("handover_not_accepted", "vardcentral", due_at=s.task_due_at)
         s.timers["handover_accept"] = due + policy.reminder_interval
     elif name == "window_end":
-        _close(step, "completed")
+        _close(step, "completed", due)

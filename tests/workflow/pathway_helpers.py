@@ -1,0 +1,206 @@
+"""Test helpers for the pathway: synthetic patients, inbound events, a recording publisher, a worker.
+
+Events are built as the gateway would deliver them: validated inbound models wrapped in a
+``PathwayEvent`` with the patient's key. Times are clinical times chosen by each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
+from temporalio.worker import Worker
+
+from discharge.events.inbound import INBOUND_ADAPTER, InboundEvent
+from discharge.events.outbound import OutboundEvent
+from discharge.identity import parse_identity, patient_key, workflow_id_for
+from discharge.settings import Settings
+from discharge.temporal_client import signal_with_start
+from discharge.workers.worker import build_worker
+from discharge.workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+
+#: Synthetic identities (born before 1910, valid check digits); the first is in the listing registry.
+PATIENT = "19091231-9803"
+OTHER_PATIENT = "19080101-1230"
+REGISTRY_VC = "SE2321000131-E000000000101"  # PATIENT's listed VC in src/discharge/data
+DEFAULT_VC = "SE2321000131-E000000000100"  # the registry's documented default
+EVENT_VC = "SE2321000131-E000000000555"
+HOSPITAL = "urn:hsa:SE2321000131-E000000000001"
+LMV = "urn:hsa:SE2321000131-E000000000002"
+VC = "urn:hsa:SE2321000131-E000000000003"
+KOMMUN = "urn:kommun:1380"
+COORDINATOR = "urn:hsa:SE2321000131-E000000000004"
+STAFF = "SE2321000131-E000000000010"
+UNIT = "SE2321000131-E000000000020"
+
+_ids = itertools.count(1)
+
+
+def event(
+    type_: str,
+    at: datetime,
+    patient: str = PATIENT,
+    source: str | None = None,
+    id_: str | None = None,
+    **data: Any,
+) -> InboundEvent:
+    """One validated inbound event of ``type_`` at clinical time ``at``."""
+    default_source = {"hospital": HOSPITAL, "municipality": KOMMUN, "coordination": COORDINATOR}
+    prefix = type_.split(".")[0]
+    src = source or default_source.get(prefix, LMV if data.get("party") != "vardcentral" else VC)
+    return INBOUND_ADAPTER.validate_python(
+        {
+            "specversion": "1.0",
+            "id": id_ or f"evt-{next(_ids)}",
+            "source": src,
+            "type": type_,
+            "time": at.isoformat(),
+            "data": {"patient": {"id": patient}, **data},
+        }
+    )
+
+
+def admitted(at: datetime, episode: str = "ep-1", **extra: Any) -> InboundEvent:
+    return event(
+        "hospital.patient_admitted", at, episode_id=episode, unit=UNIT, admission="unplanned", **extra
+    )
+
+
+def risk(at: datetime, level: str = "high", episode: str = "ep-1") -> InboundEvent:
+    return event("hospital.risk_assessed", at, episode_id=episode, level=level, assessed_by=STAFF)
+
+
+def discharged(
+    at: datetime, home_type: str = "own_home", episode: str = "ep-1", **extra: Any
+) -> InboundEvent:
+    return event("hospital.patient_discharged", at, episode_id=episode, home_type=home_type, **extra)
+
+
+def confirmed(at: datetime, party: str) -> InboundEvent:
+    return event("primarycare.planning_confirmed", at, party=party, unit=UNIT, confirmed_by=STAFF)
+
+
+def contact(at: datetime, party: str = "lmv", kind: str = "phone") -> InboundEvent:
+    return event("primarycare.physician_contact", at, party=party, kind=kind, performed_by=STAFF)
+
+
+def accepted(at: datetime) -> InboundEvent:
+    return event("primarycare.handover_accepted", at, source=VC, unit=UNIT, accepted_by=STAFF)
+
+
+def extension_decided(at: datetime, decision: str = "extend", days: int | None = 7) -> InboundEvent:
+    extra: dict[str, Any] = {"extend_days": days} if decision == "extend" else {}
+    return event(
+        "coordination.extension_decided",
+        at,
+        decision=decision,
+        reason="needs more time",
+        decided_by=STAFF,
+        **extra,
+    )
+
+
+@dataclass
+class RecordingPublisher:
+    """A fake ``OutboundPublisher`` that keeps what it was asked to publish (NATS is tested elsewhere)."""
+
+    events: list[OutboundEvent] = field(default_factory=list)
+
+    async def publish(self, event: OutboundEvent) -> None:
+        self.events.append(event)
+
+    def types(self) -> list[str]:
+        return [e.type for e in self.events]
+
+    def of(self, type_: str) -> list[OutboundEvent]:
+        return [e for e in self.events if e.type == type_]
+
+    def reasons(self) -> list[str]:
+        return [str(e.data["reason"]) for e in self.of("escalation_raised")]
+
+
+def settings_for(**overrides: Any) -> Settings:
+    """Settings with a task queue and a patient-key secret of their own, so tests sharing one server
+    never reach each other's workflows (the workflow ID derives from the key)."""
+    unique = uuid.uuid4().hex
+    overrides.setdefault("temporal_task_queue", f"pathway-{unique}")
+    overrides.setdefault("discharge_patient_key_secret", f"secret-{unique}")
+    return Settings(**overrides)
+
+
+@dataclass
+class Pathways:
+    client: Client
+    settings: Settings
+    publisher: RecordingPublisher
+
+    def key(self, patient: str = PATIENT) -> str:
+        return patient_key(
+            parse_identity(patient), self.settings.discharge_patient_key_secret.get_secret_value()
+        )
+
+    async def send(self, evt: InboundEvent, patient: str = PATIENT) -> WorkflowHandle[Any, Any]:
+        pathway_event = PathwayEvent(patient_key=self.key(patient), event=evt)
+        return await signal_with_start(self.client, self.settings.temporal_task_queue, pathway_event)
+
+    def handle(self, patient: str = PATIENT) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle(workflow_id_for(self.key(patient)), result_type=PathwayView)
+
+    async def view(self, patient: str = PATIENT) -> PathwayView:
+        view: PathwayView = await self.handle(patient).query(QUERY_STATE, result_type=PathwayView)
+        return view
+
+
+@asynccontextmanager
+async def running_worker(client: Client, **overrides: Any) -> AsyncIterator[Pathways]:
+    """A pathway worker on a task queue of its own, publishing into a ``RecordingPublisher``."""
+    settings = settings_for(**overrides)
+    publisher = RecordingPublisher()
+    worker: Worker = build_worker(client, settings, publisher)
+    async with worker:
+        yield Pathways(client, settings, publisher)
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)
+
+
+def days(n: float) -> timedelta:
+    return timedelta(days=n)
+
+
+async def until(
+    pathways: Pathways, check: Callable[[PathwayView], bool], patient: str = PATIENT
+) -> PathwayView:
+    """Query the pathway until ``check`` holds (the worker applies signals asynchronously).
+
+    Polls in real time for at most 10 s; on the time-skipping server no time passes meanwhile.
+    """
+    view: PathwayView | None = None
+    for _ in range(200):
+        try:
+            view = await pathways.view(patient)
+        except RPCError:
+            view = None  # the run is not started yet
+        if view is not None and check(view):
+            return view
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"pathway never reached the expected state; last seen: {view!r}")
+
+
+async def published(pathways: Pathways, type_: str, count: int = 1) -> list[OutboundEvent]:
+    """Wait (real time, at most 10 s) until ``count`` events of ``type_`` were published."""
+    for _ in range(200):
+        found = pathways.publisher.of(type_)
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} x {type_} never published; published: {pathways.publisher.types()}")
