@@ -103,6 +103,7 @@ class Supervisor:
         self.children: dict[str, Child] = {}
         self.client: Client | None = None
         self._stop = asyncio.Event()
+        self.ready = asyncio.Event()  # set once every part serves (tests and embedders wait on it)
 
     @property
     def ui_url(self) -> str:
@@ -164,6 +165,7 @@ class Supervisor:
             await self._guard(health.poll_until(self._ready_check(child), part, self.startup_timeout))
             log.info(f"{part} ready", pid=child.pid)
         log.info("stack ready", ui=self.ui_url, data_dir=str(self.data.root))
+        self.ready.set()
         self._announce()
         if self.demo:
             await self._guard(self._load_demo())

@@ -1,0 +1,190 @@
+"""The embedded stack's supervisor against the real binaries: start, health, a dying child, stop, restart.
+
+Each test runs its own Temporal dev server (SQLite file) and nats-server on free ports in a temporary
+data dir, exactly as `discharge dev` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.client import WorkflowExecutionStatus
+
+from discharge.events.inbound import INBOUND_ADAPTER
+from discharge.identity import parse_identity, patient_key, workflow_id_for
+from discharge.settings import Settings, load_settings
+from discharge.temporal_client import signal_with_start
+from discharge.workers import supervisor as supervisor_module
+from discharge.workers.servers import MissingBinary, free_port, port_is_free
+from discharge.workers.supervisor import StackError, Supervisor, run_stack
+from discharge.workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, PathwayEvent
+
+pytestmark = pytest.mark.integration
+
+PATIENT = "19091231-9803"  # synthetic: born 1909, valid check digit
+
+
+def stack_ports() -> tuple[int, int]:
+    """A Temporal port whose UI port (+1000) is free too, and a NATS port."""
+    while True:
+        temporal = free_port()
+        if temporal + 1000 < 65536 and port_is_free("127.0.0.1", temporal + 1000):
+            return temporal, free_port()
+
+
+def stack_settings(data_dir: Path, **overrides: object) -> Settings:
+    temporal, nats = stack_ports()
+    return load_settings(
+        temporal_address=f"127.0.0.1:{temporal}",
+        nats_url=f"nats://127.0.0.1:{nats}",
+        discharge_data_dir=str(data_dir),
+        temporal_task_queue="supervisor-test",
+        **overrides,
+    )
+
+
+def stack_ports_free(settings: Settings) -> bool:
+    return all(
+        port_is_free("127.0.0.1", port)
+        for port in (settings.temporal_port, settings.temporal_ui_port, settings.nats_port)
+    )
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+async def servers_only(tmp_path: Path) -> AsyncIterator[Supervisor]:
+    stack = Supervisor(stack_settings(tmp_path / "data"), parts=(), grace=5)
+    try:
+        await stack.start()
+        yield stack
+    finally:
+        await stack.stop()
+
+
+async def http_status(host: str, port: int) -> str:
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(f"GET / HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+    await writer.drain()
+    status = (await reader.readline()).decode().strip()
+    writer.close()
+    await writer.wait_closed()
+    return status
+
+
+async def test_the_servers_come_up_with_the_contracts_search_attributes_and_the_web_ui(
+    servers_only: Supervisor,
+) -> None:
+    assert servers_only.ready.is_set()
+    assert servers_only.client is not None
+    listed = await servers_only.client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace="default")
+    )
+    assert {key.name for key in SEARCH_ATTRIBUTES} <= set(listed.custom_attributes)
+    settings = servers_only.settings
+    assert (await http_status("127.0.0.1", settings.temporal_ui_port)).split()[1] == "200"
+    assert servers_only.data.temporal_db.is_file()
+    assert "sync_interval: always" in servers_only.data.nats_conf.read_text()
+    assert servers_only.data.jetstream.is_dir()
+
+
+async def test_a_stop_leaves_no_process_behind_and_frees_every_port(tmp_path: Path) -> None:
+    stack = Supervisor(stack_settings(tmp_path / "data"), parts=(), grace=5)
+    await stack.start()
+    pids = [child.pid for child in stack.children.values()]
+    assert not stack_ports_free(stack.settings)
+    await stack.stop()
+    assert all(process_gone(pid) for pid in pids)
+    assert stack_ports_free(stack.settings)
+
+
+async def test_a_child_that_dies_is_named_and_the_whole_stack_stops(tmp_path: Path) -> None:
+    stack = Supervisor(stack_settings(tmp_path / "data"), parts=(), grace=5)
+    with capture_logs() as logs:
+        running = asyncio.create_task(stack.run())
+        await asyncio.wait_for(stack.ready.wait(), 30)
+        stack.children["nats"].process.kill()  # type: ignore[union-attr]
+        assert await asyncio.wait_for(running, 30) == 1
+    died = [entry for entry in logs if entry["log_level"] == "error"]
+    assert died and died[0]["event"] == "nats exited unexpectedly; stopping the whole stack"
+    assert died[0]["part"] == "nats"
+    assert stack.children["temporal"].returncode is not None
+    assert stack_ports_free(stack.settings)
+
+
+async def test_a_restart_on_the_same_data_dir_finds_the_pathway_as_it_was(tmp_path: Path) -> None:
+    settings = stack_settings(tmp_path / "data")
+    key = patient_key(parse_identity(PATIENT), settings.discharge_patient_key_secret.get_secret_value())
+    admitted = INBOUND_ADAPTER.validate_python(
+        {
+            "specversion": "1.0",
+            "id": "restart-1",
+            "source": "urn:hsa:SE2321000131-E000000000001",
+            "type": "hospital.patient_admitted",
+            "time": datetime.now(UTC).isoformat(),
+            "data": {
+                "patient": {"id": PATIENT},
+                "episode_id": "ep-restart",
+                "unit": "SE2321000131-E000000000020",
+                "admission": "unplanned",
+            },
+        }
+    )
+    first = Supervisor(settings, parts=(), grace=5)
+    await first.start()
+    try:
+        assert first.client is not None
+        handle = await signal_with_start(
+            first.client, "no-worker-here", PathwayEvent(patient_key=key, event=admitted)
+        )
+        run_id = (await handle.describe()).run_id
+    finally:
+        await first.stop()
+
+    second = Supervisor(settings, parts=(), grace=5)
+    await second.start()
+    try:
+        assert second.client is not None
+        description = await second.client.get_workflow_handle(workflow_id_for(key)).describe()
+        assert description.run_id == run_id
+        assert description.status == WorkflowExecutionStatus.RUNNING
+        assert description.typed_search_attributes.get(SA_PATIENT_KEY) == key
+    finally:
+        await second.stop()
+
+
+async def test_a_taken_port_is_one_clear_error_before_anything_starts(tmp_path: Path) -> None:
+    settings = stack_settings(tmp_path / "data")
+    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", settings.nats_port)
+    try:
+        stack = Supervisor(settings, parts=())
+        with pytest.raises(StackError, match=f"port {settings.nats_port} .* already in use .* NATS_URL"):
+            await stack.start()
+        assert stack.children == {}
+    finally:
+        blocker.close()
+        await blocker.wait_closed()
+
+
+async def test_a_missing_binary_is_one_line_and_a_non_zero_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def missing(name: str) -> Path:
+        raise MissingBinary(f"`{name}` not found")
+
+    monkeypatch.setattr(supervisor_module, "binary", missing)
+    assert await run_stack(stack_settings(tmp_path / "data"), demo=False) == 1
+    assert capsys.readouterr().err == "discharge dev: `temporal` not found\n"
