@@ -1,0 +1,100 @@
+"""One way to connect to NATS for every process (gateway, worker, `discharge publish`).
+
+The gateway and the worker are long-running services: a NATS restart or a cluster node going away must
+never end them. So the client reconnects forever, with a capped exponential backoff plus jitter (a herd of
+processes must not hammer a server that is just coming back), and the very first connection is retried
+the same way, because in a container start-up NATS may simply not be up yet.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+from typing import Any
+
+import structlog
+from nats.aio.client import Client, Server
+
+from discharge.settings import Settings
+
+#: The first retry comes quickly (a NATS restart takes well under a second), later ones back off.
+BACKOFF_INITIAL_SECONDS = 0.1
+BACKOFF_MAX_SECONDS = 5.0
+#: A one-shot command (``discharge publish``) gives up after this many tries per server.
+ONE_SHOT_ATTEMPTS = 2
+
+
+def backoff_delay(attempt: int) -> float:
+    """Seconds to wait before try number ``attempt`` (0-based): 0.1, 0.2, 0.4 … capped at 5, ±20 %."""
+    base = min(BACKOFF_INITIAL_SECONDS * 2.0 ** min(attempt, 16), BACKOFF_MAX_SECONDS)
+    return base * random.uniform(0.8, 1.2)
+
+
+def server_urls(settings: Settings) -> list[str]:
+    """``NATS_URL`` may name several cluster members, comma-separated."""
+    return [url.strip() for url in settings.nats_url.split(",") if url.strip()]
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """A client TLS context when any ``NATS_TLS_*`` file is set; ``tls://`` alone uses the system CAs."""
+    if not (settings.nats_tls_ca or settings.nats_tls_cert or settings.nats_tls_key):
+        return None
+    context = ssl.create_default_context(
+        ssl.Purpose.SERVER_AUTH, cafile=str(settings.nats_tls_ca) if settings.nats_tls_ca else None
+    )
+    if settings.nats_tls_cert:
+        context.load_cert_chain(
+            str(settings.nats_tls_cert), str(settings.nats_tls_key) if settings.nats_tls_key else None
+        )
+    return context
+
+
+def _pick_server(servers: list[Server], _info: dict[str, Any]) -> tuple[Server | None, float]:
+    """nats-py's reconnect hook: the member tried least recently wins, after a backoff for it."""
+    chosen = min(servers, key=lambda server: server.reconnects)
+    return chosen, backoff_delay(chosen.reconnects)
+
+
+async def connect_nats(settings: Settings, *, name: str = "discharge", retry_forever: bool = True) -> Client:
+    """Connect to NATS (``NATS_URL``, ``NATS_CREDS``, ``NATS_TLS_*``) and stay connected.
+
+    With ``retry_forever`` (services) the first connection, too, is retried until it succeeds (nats-py
+    keeps cycling the server list); without it (a one-shot command) a NATS that is down is reported after
+    a few tries by the raised error instead of hanging the terminal.
+    """
+    log = structlog.get_logger().bind(component=name)
+
+    async def on_error(error: Exception) -> None:
+        log.warning("nats connection problem", error=type(error).__name__, detail=str(error))
+
+    client = Client()
+
+    async def on_disconnected() -> None:
+        # Draining or closing on purpose also disconnects; only an unexpected loss is worth a warning.
+        if not (client.is_closed or client.is_draining):
+            log.warning("nats disconnected; reconnecting")
+
+    async def on_reconnected() -> None:
+        log.info("nats reconnected")
+
+    options: dict[str, Any] = {
+        "servers": server_urls(settings),
+        "name": name,
+        "allow_reconnect": True,
+        # -1: never give up; a service outlives any NATS outage.
+        "max_reconnect_attempts": -1 if retry_forever else ONE_SHOT_ATTEMPTS,
+        # Between first-connection tries (nats-py's own loop); reconnects use `_pick_server`'s backoff.
+        "reconnect_time_wait": 1,
+        "reconnect_to_server_handler": _pick_server,
+        "connect_timeout": 2,
+        "error_cb": on_error,
+        "disconnected_cb": on_disconnected,
+        "reconnected_cb": on_reconnected,
+    }
+    if settings.nats_creds:
+        options["user_credentials"] = str(settings.nats_creds)
+    context = tls_context(settings)
+    if context is not None:
+        options["tls"] = context
+    await client.connect(**options)
+    return client

@@ -1,0 +1,78 @@
+"""The streams and the outbound publisher against a real nats-server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from nats.js.api import StorageType
+
+from discharge.events.nats_connection import connect_nats
+from discharge.events.outbound import OutboundEvent
+from discharge.events.publisher import (
+    DEADLETTER_STREAM,
+    DUPLICATE_WINDOW,
+    INBOUND_STREAM,
+    OUTBOUND_STREAM,
+    JetStreamPublisher,
+    ensure_streams,
+)
+from discharge.settings import Settings
+from tests.servers import NatsProcess
+
+pytestmark = pytest.mark.integration
+
+
+async def test_ensure_streams_creates_durable_streams_once(nats_server: NatsProcess) -> None:
+    nc = await connect_nats(Settings(nats_url=nats_server.url), retry_forever=False)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js)
+        await ensure_streams(js)  # a second process starting must not fail
+        for name, subject in (
+            (INBOUND_STREAM, "events.>"),
+            (DEADLETTER_STREAM, "deadletter.>"),
+            (OUTBOUND_STREAM, "discharge.>"),
+        ):
+            info = await js.stream_info(name)
+            assert info.config.subjects == [subject]
+            assert info.config.storage == StorageType.FILE
+            assert info.config.duplicate_window == DUPLICATE_WINDOW.total_seconds()
+    finally:
+        await nc.drain()
+
+
+async def test_outbound_publish_is_acked_and_idempotent_by_id(nats_server: NatsProcess) -> None:
+    nc = await connect_nats(Settings(nats_url=nats_server.url), retry_forever=False)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js)
+        publisher = JetStreamPublisher(js)
+        event = OutboundEvent(
+            id="wf-test-outbound-1/step-3",
+            type="support_started",
+            time=datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+            data={"patient_key": "pk_abc", "episode_id": "E1", "support_ends_at": "2026-12-06T10:00:00Z"},
+        )
+        first = await publisher.publish_raw(event)
+        again = await publisher.publish_raw(event)
+        await publisher.publish(event)
+        assert first.stream == OUTBOUND_STREAM and not first.duplicate
+        assert again.duplicate and again.seq == first.seq
+
+        message = await js.get_msg(OUTBOUND_STREAM, first.seq)
+        assert message.subject == "discharge.support_started"
+        body = json.loads(message.data or b"")
+        assert body["type"] == "discharge.support_started"
+        assert body["id"] == event.id and body["specversion"] == "1.0"
+        assert body["data"]["patient_key"] == "pk_abc"
+    finally:
+        await nc.drain()
+
+
+async def test_one_shot_connect_reports_a_down_server() -> None:
+    from discharge.workers.servers import free_port
+
+    with pytest.raises(Exception):  # noqa: B017 -- nats-py raises NoServersError or an OSError
+        await connect_nats(Settings(nats_url=f"nats://127.0.0.1:{free_port()}"), retry_forever=False)
