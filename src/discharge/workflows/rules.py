@@ -338,7 +338,8 @@ def _start_support(step: _Step, discharged_at: datetime, policy: Policy) -> None
     s.support_ends_at = s.original_support_ends_at = add_local(discharged_at, policy.support_period)
     s.timers["first_contact"] = discharged_at + policy.first_contact_target
     s.timers["review"] = sub_local(s.support_ends_at, policy.extension_review_lead)
-    step.publish("support_started", identity=False, support_ends_at=s.support_ends_at)
+    # LMV must know whom to visit: a patient enrolled by individual decision had no joint planning.
+    step.publish("support_started", identity=True, to="lmv", support_ends_at=s.support_ends_at)
 
 
 def _start_handover(step: _Step, at: datetime, policy: Policy, why: str) -> None:
