@@ -181,6 +181,12 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _demo_handler(args: argparse.Namespace) -> int:
+    from discharge.demo import demo_command  # NATS only: the other commands never load it
+
+    return demo_command()
+
+
 # ---- argparse -------------------------------------------------------------------------------------
 
 
@@ -265,6 +271,16 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     decide.add_argument("--by", required=True, metavar="HSA-ID", help="the deciding coordinator's HSA-id")
     _add_json(decide)
     decide.set_defaults(handler=sync_handler(decide_action, _check_decide), action=decide_action)
+
+    demo = commands.add_parser(
+        "demo",
+        help=DEMO_HELP,
+        description=(
+            "Publish the demo patients' events on NATS (events.<type>), as the hospital, LMV, the VCs, "
+            "the municipality and a coordinator would. Safe to run twice: every event has a fixed id."
+        ),
+    )
+    demo.set_defaults(handler=_demo_handler)
 
 
 __all__ = [
