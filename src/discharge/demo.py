@@ -71,6 +71,7 @@ class Step:
 @dataclass(frozen=True)
 class DemoPatient:
     slug: str
+    phase: str  # the phase the pathway is in right after the demo is loaded (default durations)
     identity: str
     shows: str  # what a newcomer sees on this pathway
     steps: Sequence[Step] = field(default_factory=tuple)
@@ -143,12 +144,14 @@ def _planned_high_risk(episode: str, vc: str, admitted: float, discharged: float
 PATIENTS: tuple[DemoPatient, ...] = (
     DemoPatient(
         "review-due",
+        "extension_review",
         personnummer("19050317", "238"),
         "high risk, discharged 12 days ago: extension review open, due in 2 days",
         _planned_high_risk("HS-DEMO-1001", VC_CENTRUM, admitted=17, discharged=12, home="own_home"),
     ),
     DemoPatient(
         "extended",
+        "lmv_support",
         personnummer("19021108", "417"),
         "high risk, discharged 15 days ago, support extended by 7 days with a reason",
         [
@@ -169,6 +172,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
     ),
     DemoPatient(
         "early-handover",
+        "follow_up",
         personnummer("19080624", "552"),
         "high risk, LMV proposed an early handover after 5 days and the VC accepted: follow-up",
         [
@@ -179,6 +183,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
     ),
     DemoPatient(
         "handover-overdue",
+        "handover",
         personnummer("19031230", "664"),
         "high risk, handover proposed 4 days ago, the VC has not accepted: overdue and escalated",
         [
@@ -188,6 +193,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
     ),
     DemoPatient(
         "standard-risk",
+        "follow_up",
         personnummer("19060409", "771"),
         "standard risk: responsibility passed to the listed VC at discharge, accepted the same day",
         [
@@ -199,6 +205,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
     ),
     DemoPatient(
         "no-risk-assessment",
+        "handover",
         personnummer("19010215", "826"),
         "discharged yesterday without a risk assessment: escalated, handover to the VC waiting",
         [
@@ -208,6 +215,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
     ),
     DemoPatient(
         "nursing-home",
+        "lmv_support",
         personnummer("19071019", "943"),
         "nursing-home resident (SäBo), high risk: home visit requested, VC home visit reimbursable",
         [
@@ -218,6 +226,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
     ),
     DemoPatient(
         "readmitted",
+        "joint_planning",
         personnummer("19040522", "135"),
         "standard risk, discharged 10 days ago, readmitted unplanned yesterday: a new pathway in planning",
         [
@@ -231,6 +240,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
     ),
     DemoPatient(
         "deceased",
+        "closed",
         personnummer("19090801", "246"),
         "high risk, died at home 6 days after discharge: pathway closed",
         [
@@ -240,6 +250,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
     ),
     DemoPatient(
         "planning-stuck",
+        "joint_planning",
         personnummer("19000912", "357"),
         "inpatient, high risk: LMV confirmed joint planning, the VC has not for 30 hours: escalated",
         [

@@ -1,0 +1,140 @@
+"""The demo shows what it promises the moment it is loaded: each patient's pathway in its phase.
+
+The demo's events go through the real PatientPathway, delivered by signal-with-start as the gateway
+delivers them (the gateway's own NATS path is tested elsewhere); default durations, real clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from temporalio.client import Client
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from discharge.demo import PATIENTS, DemoPatient, demo_events
+from discharge.events.inbound import parse_inbound
+from discharge.events.outbound import OutboundEvent
+from discharge.identity import resolve_patient, workflow_id_for
+from discharge.settings import Settings
+from discharge.temporal_client import signal_with_start
+from discharge.workers.worker import build_worker
+from discharge.workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+
+pytestmark = pytest.mark.integration
+
+RUN = uuid.uuid4().hex[:8]
+SECRET = f"demo-test-secret-{RUN}"  # this module's own workflow IDs, whoever else loads the demo
+TASK_QUEUE = f"demo-test-{RUN}"
+BY_SLUG = {patient.slug: patient for patient in PATIENTS}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[OutboundEvent] = []
+
+    async def publish(self, event: OutboundEvent) -> None:
+        self.events.append(event)
+
+
+def _key(patient: DemoPatient) -> str:
+    return resolve_patient(patient.identity, SECRET)
+
+
+async def _view(client: Client, patient: DemoPatient) -> PathwayView | None:
+    try:
+        view: PathwayView = await client.get_workflow_handle(workflow_id_for(_key(patient))).query(
+            QUERY_STATE, result_type=PathwayView
+        )
+    except RPCError:
+        return None
+    return view
+
+
+async def _until_phase(client: Client, patient: DemoPatient, phase: str) -> PathwayView | None:
+    view = None
+    for _ in range(100):
+        view = await _view(client, patient)
+        if view is not None and view.phase == phase:
+            break
+        await asyncio.sleep(0.1)
+    return view
+
+
+async def _deliver(client: Client, event: dict[str, Any]) -> None:
+    identity = str(event["data"]["patient"]["id"])
+    key = resolve_patient(identity, SECRET)
+    await signal_with_start(
+        client, TASK_QUEUE, PathwayEvent(patient_key=key, event=parse_inbound(json.dumps(event)))
+    )
+
+
+@pytest.fixture(scope="module")
+async def loaded(temporal_env: WorkflowEnvironment) -> AsyncIterator[tuple[Client, Recorder]]:
+    client = temporal_env.client
+    recorder = Recorder()
+    settings = Settings(temporal_task_queue=TASK_QUEUE, discharge_patient_key_secret=SECRET)
+    events = demo_events(datetime.now(UTC))
+    async with build_worker(client, settings, recorder):
+        for second_wave, event in events:
+            if not second_wave:
+                await _deliver(client, event)
+        # As `load_demo` does, the decision on a review goes once the review is open.
+        assert (await _until_phase(client, BY_SLUG["extended"], "extension_review")) is not None
+        for second_wave, event in events:
+            if second_wave:
+                await _deliver(client, event)
+        yield client, recorder
+        for patient in PATIENTS:
+            handle = client.get_workflow_handle(workflow_id_for(_key(patient)))
+            try:
+                await handle.terminate("test finished")
+            except RPCError:
+                pass  # already closed (the death)
+
+
+async def test_every_demo_patient_is_in_the_phase_it_promises(loaded: tuple[Client, Recorder]) -> None:
+    client, _ = loaded
+    for patient in PATIENTS:
+        view = await _until_phase(client, patient, patient.phase)
+        assert view is not None and view.phase == patient.phase, (patient.slug, view and view.phase)
+
+
+async def test_the_demo_stories_hold(loaded: tuple[Client, Recorder]) -> None:
+    client, recorder = loaded
+    views = {}
+    for patient in PATIENTS:
+        views[patient.slug] = await _until_phase(client, patient, patient.phase)
+
+    review = views["review-due"]
+    assert review is not None and review.pending_task == "extension_review"
+    assert review.task_due_at is not None and review.task_due_at > datetime.now(UTC)
+
+    extended = views["extended"]
+    assert extended is not None and [e.days for e in extended.extensions] == [7]
+
+    overdue = views["handover-overdue"]
+    assert overdue is not None and overdue.pending_task == "handover_acceptance"
+    assert "handover_not_accepted" in overdue.escalations
+
+    unassessed = views["no-risk-assessment"]
+    assert unassessed is not None and "discharged_without_risk_assessment" in unassessed.escalations
+
+    stuck = views["planning-stuck"]
+    assert stuck is not None and "planning_not_confirmed" in stuck.escalations
+
+    deceased = views["deceased"]
+    assert deceased is not None and deceased.outcome == "deceased"
+
+    readmitted = views["readmitted"]
+    assert readmitted is not None and readmitted.episode_id == "HS-DEMO-1009"
+
+    nursing = _key(BY_SLUG["nursing-home"])
+    published = {event.type for event in recorder.events if event.data.get("patient_key") == nursing}
+    assert {"home_visit_requested", "reimbursable_visit_recorded"} <= published
