@@ -115,3 +115,17 @@ def temporal_dev_command(
     if db_file is not None:
         command += ["--db-filename", str(db_file)]
     return command + search_attribute_args()
+
+
+def search_attribute_create_command(namespace: str = '"$TEMPORAL_NAMESPACE"') -> str:
+    """The production registration of the contract's search attributes, in one command.
+
+    Each ``--name`` needs its own ``--type`` right after it: given one ``--type`` for several names,
+    temporal CLI 1.9 registers only the first name and still reports success. docs/operations.md
+    shows exactly this line; a test runs it against a real server.
+    """
+    pairs = []
+    for key in SEARCH_ATTRIBUTES:
+        value_type = _INDEXED_VALUE_TYPES[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
+        pairs.append(f"--name {key.name} --type {value_type}")
+    return f"temporal operator search-attribute create --namespace {namespace} " + " ".join(pairs)
