@@ -15,19 +15,22 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
+from temporalio.service import RPCError
 
 from discharge.events.inbound import parse_inbound
 from discharge.events.nats_connection import connect_nats
 from discharge.events.publisher import CLOUDEVENTS_CONTENT_TYPE, ensure_streams, inbound_msg_id
-from discharge.identity import luhn_check_digit
+from discharge.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from discharge.settings import Settings
+from discharge.temporal_client import connect_temporal
+from discharge.workflows.api import QUERY_STATE, PathwayView
 
 HOSPITAL = "urn:hsa:SE2321000131-E000000000001"  # Hallands sjukhus
 WARD = "SE2321000131-E000000000010"
@@ -42,9 +45,11 @@ VC_DOCTOR = "SE2321000131-E000000000111"
 KOMMUN_HALMSTAD = "1380"
 MUNICIPALITY = f"urn:kommun:{KOMMUN_HALMSTAD}"
 
-#: Pause between the two waves of events: decisions that answer a task the pathway opens on its
-#: own (an extension decided on a review) are sent once the pathway has had time to open it.
-SETTLE = timedelta(seconds=3)
+#: Decisions that answer a task the pathway opens on its own (an extension decided on a review) are
+#: sent in a second wave, once the pathway shows the task open; at most this long is waited for it.
+WAVE_WAIT_LIMIT = timedelta(seconds=30)
+#: When Temporal cannot be asked, the second wave follows after this pause instead.
+BLIND_PAUSE = timedelta(seconds=3)
 
 
 def personnummer(birth_date: str, serial: str) -> str:
@@ -279,15 +284,21 @@ def demo_events(now: datetime) -> list[tuple[bool, dict[str, Any]]]:
     return events
 
 
-async def publish_demo(js: JetStreamContext, now: datetime, settle: timedelta = SETTLE) -> int:
-    """Publish the demo on ``events.<type>``; return how many were new (not JetStream duplicates)."""
+async def publish_demo(
+    js: JetStreamContext, now: datetime, between_waves: Callable[[], Awaitable[None]] | None = None
+) -> int:
+    """Publish the demo on ``events.<type>``; return how many were new (not JetStream duplicates).
+
+    ``between_waves`` is awaited after the first wave when any of it was new (a rerun has nothing
+    to wait for).
+    """
     published = 0
-    events = demo_events(now)
     first_wave_done = False
-    for second_wave, event in events:
+    for second_wave, event in demo_events(now):
         if second_wave and not first_wave_done:
             first_wave_done = True
-            await asyncio.sleep(settle.total_seconds())
+            if published and between_waves is not None:
+                await between_waves()
         headers = {
             "Nats-Msg-Id": inbound_msg_id(event["source"], event["id"]),
             "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
@@ -297,13 +308,42 @@ async def publish_demo(js: JetStreamContext, now: datetime, settle: timedelta = 
     return published
 
 
-async def load_demo(settings: Settings, settle: timedelta = SETTLE) -> int:
+async def wait_for_open_reviews(settings: Settings, limit: timedelta = WAVE_WAIT_LIMIT) -> None:
+    """Wait (bounded) until every pathway a second-wave decision answers shows its review open."""
+    secret = settings.discharge_patient_key_secret.get_secret_value()
+    waiting = [patient for patient in PATIENTS if any(step.second_wave for step in patient.steps)]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit.total_seconds()
+    try:
+        client = await asyncio.wait_for(connect_temporal(settings), 5)
+    except (RuntimeError, TimeoutError, RPCError, OSError):
+        await asyncio.sleep(BLIND_PAUSE.total_seconds())  # cannot look: give the stack a moment
+        return
+    for patient in waiting:
+        handle = client.get_workflow_handle(workflow_id_for(resolve_patient(patient.identity, secret)))
+        while loop.time() < deadline:
+            try:
+                view = await handle.query(
+                    QUERY_STATE, result_type=PathwayView, rpc_timeout=timedelta(seconds=5)
+                )
+                if view.pending_task == "extension_review" or view.extensions:
+                    break
+            except RPCError:
+                pass  # the gateway has not started this pathway yet
+            await asyncio.sleep(0.25)
+
+
+async def load_demo(settings: Settings, wait_limit: timedelta = WAVE_WAIT_LIMIT) -> int:
     """Load the demo patients into a running stack; return the number of events published."""
+
+    async def between_waves() -> None:
+        await wait_for_open_reviews(settings, wait_limit)
+
     connection = await connect_nats(settings, name="discharge-demo", retry_forever=False)
     try:
         js = connection.jetstream()
         await ensure_streams(js)
-        return await publish_demo(js, datetime.now(UTC), settle)
+        return await publish_demo(js, datetime.now(UTC), between_waves if wait_limit else None)
     finally:
         await connection.drain()
 

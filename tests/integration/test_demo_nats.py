@@ -24,8 +24,8 @@ async def test_the_demo_publishes_valid_events_once_however_often_it_runs(nats_s
         js = connection.jetstream()
         before = await _stored(js)
 
-        assert await load_demo(settings, settle=timedelta(0)) == total
-        assert await load_demo(settings, settle=timedelta(0)) == 0  # a second run: all duplicates
+        assert await load_demo(settings, wait_limit=timedelta(0)) == total
+        assert await load_demo(settings, wait_limit=timedelta(0)) == 0  # a second run: all duplicates
         assert await _stored(js) - before == total
 
         subscription = await js.pull_subscribe("events.>", stream=INBOUND_STREAM)

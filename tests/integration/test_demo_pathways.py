@@ -10,7 +10,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.demo import PATIENTS, DemoPatient, demo_events
+from discharge.demo import PATIENTS, DemoPatient, demo_events, wait_for_open_reviews
 from discharge.events.inbound import parse_inbound
 from discharge.events.outbound import OutboundEvent
 from discharge.identity import resolve_patient, workflow_id_for
@@ -79,14 +79,20 @@ async def _deliver(client: Client, event: dict[str, Any]) -> None:
 async def loaded(temporal_env: WorkflowEnvironment) -> AsyncIterator[tuple[Client, Recorder]]:
     client = temporal_env.client
     recorder = Recorder()
-    settings = Settings(temporal_task_queue=TASK_QUEUE, discharge_patient_key_secret=SECRET)
+    settings = Settings(
+        temporal_address=client.service_client.config.target_host,
+        temporal_task_queue=TASK_QUEUE,
+        discharge_patient_key_secret=SECRET,
+    )
     events = demo_events(datetime.now(UTC))
     async with build_worker(client, settings, recorder):
         for second_wave, event in events:
             if not second_wave:
                 await _deliver(client, event)
-        # As `load_demo` does, the decision on a review goes once the review is open.
-        assert (await _until_phase(client, BY_SLUG["extended"], "extension_review")) is not None
+        # As `load_demo` does: the decision on a review goes once the pathway shows the review open.
+        await wait_for_open_reviews(settings, timedelta(seconds=10))
+        extended = await _view(client, BY_SLUG["extended"])
+        assert extended is not None and extended.pending_task == "extension_review"
         for second_wave, event in events:
             if second_wave:
                 await _deliver(client, event)
