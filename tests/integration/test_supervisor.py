@@ -11,20 +11,22 @@ import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
-from discharge.events.inbound import INBOUND_ADAPTER
+from discharge.events.inbound import INBOUND_ADAPTER, InboundEvent
 from discharge.identity import parse_identity, patient_key, workflow_id_for
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import signal_with_start
 from discharge.workers import supervisor as supervisor_module
 from discharge.workers.servers import MissingBinary, free_port, port_is_free
 from discharge.workers.supervisor import StackError, Supervisor, run_stack
-from discharge.workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, PathwayEvent
+from discharge.workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT, PathwayEvent
 
 pytestmark = pytest.mark.integration
 
@@ -188,3 +190,82 @@ async def test_a_missing_binary_is_one_line_and_a_non_zero_exit(
     monkeypatch.setattr(supervisor_module, "binary", missing)
     assert await run_stack(stack_settings(tmp_path / "data"), demo=False) == 1
     assert capsys.readouterr().err == "discharge dev: `temporal` not found\n"
+
+
+def admitted_event(event_id: str, at: datetime) -> InboundEvent:
+    return INBOUND_ADAPTER.validate_python(
+        {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": "urn:hsa:SE2321000131-E000000000001",
+            "type": "hospital.patient_admitted",
+            "time": at.isoformat(),
+            "data": {
+                "patient": {"id": PATIENT},
+                "episode_id": "ep-timer",
+                "unit": "SE2321000131-E000000000020",
+                "admission": "unplanned",
+            },
+        }
+    )
+
+
+def high_risk_event(event_id: str, at: datetime) -> InboundEvent:
+    return INBOUND_ADAPTER.validate_python(
+        {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": "urn:hsa:SE2321000131-E000000000001",
+            "type": "hospital.risk_assessed",
+            "time": at.isoformat(),
+            "data": {
+                "patient": {"id": PATIENT},
+                "episode_id": "ep-timer",
+                "level": "high",
+                "assessed_by": "SE2321000131-E000000000011",
+            },
+        }
+    )
+
+
+async def history_types(handle: WorkflowHandle[Any, Any]) -> list[EventType.ValueType]:
+    return [event.event_type async for event in handle.fetch_history_events()]
+
+
+async def wait_for_history(handle: WorkflowHandle[Any, Any], event_type: EventType.ValueType) -> None:
+    for _ in range(150):
+        if event_type in await history_types(handle):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{EventType.Name(event_type)} not in the history within 30 s")
+
+
+async def test_a_timer_started_before_a_restart_fires_after_it(tmp_path: Path) -> None:
+    # A short planning-confirmation deadline: the worker child gets it through the environment.
+    settings = stack_settings(tmp_path / "data", discharge_planning_confirm_timeout="PT6S")
+    key = patient_key(parse_identity(PATIENT), settings.discharge_patient_key_secret.get_secret_value())
+    now = datetime.now(UTC)
+    first = Supervisor(settings, parts=("worker",), grace=5)
+    await first.start()
+    try:
+        assert first.client is not None
+        handle = await signal_with_start(
+            first.client,
+            settings.temporal_task_queue,
+            PathwayEvent(patient_key=key, event=admitted_event("timer-1", now)),
+        )
+        high_risk = PathwayEvent(patient_key=key, event=high_risk_event("timer-2", now))
+        await handle.signal(SIGNAL_INBOUND_EVENT, high_risk)
+        await wait_for_history(handle, EventType.EVENT_TYPE_TIMER_STARTED)
+        assert EventType.EVENT_TYPE_TIMER_FIRED not in await history_types(handle)
+    finally:
+        await first.stop()
+
+    second = Supervisor(settings, parts=("worker",), grace=5)
+    await second.start()
+    try:
+        assert second.client is not None
+        handle = second.client.get_workflow_handle(workflow_id_for(key))
+        await wait_for_history(handle, EventType.EVENT_TYPE_TIMER_FIRED)
+    finally:
+        await second.stop()

@@ -163,7 +163,7 @@ class Supervisor:
         for part in self.parts:
             child = await self._spawn(app_child_spec(part, s))
             await self._guard(health.poll_until(self._ready_check(child), part, self.startup_timeout))
-            log.info(f"{part} ready", pid=child.pid)
+            log.info(f"{part} ready", part=part, pid=child.pid)
         log.info("stack ready", ui=self.ui_url, data_dir=str(self.data.root))
         self.ready.set()
         self._announce()
@@ -205,7 +205,7 @@ class Supervisor:
         except OSError as error:
             raise StackError(f"cannot start {spec.name} ({spec.command[0]}): {error.strerror}") from None
         self.children[spec.name] = child
-        log.debug("started", part=spec.name, pid=child.pid)
+        log.info(f"{spec.name} started", part=spec.name, pid=child.pid)
         return child
 
     async def _guard(self, awaitable: Awaitable[T]) -> T:
