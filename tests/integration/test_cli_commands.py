@@ -20,7 +20,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.cli import render
+from discharge.cli import coordinator, render
 from discharge.cli.main import main
 from discharge.events.inbound import parse_inbound
 from discharge.events.outbound import OutboundEvent
@@ -288,3 +288,23 @@ async def test_an_unreachable_temporal_is_one_clear_line(
         f"discharge: cannot reach Temporal at 127.0.0.1:{port} (namespace default): "
     )
     assert len(result.err.strip().splitlines()) == 1
+
+
+async def test_a_pathway_whose_worker_is_down_is_one_clear_line_not_a_hang(
+    temporal_env: WorkflowEnvironment, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = temporal_env.client
+    stranded = _personnummer("19080808", "531")
+    event = _stay(stranded, "high", 1)[0]
+    await signal_with_start(client, f"nobody-polls-{RUN}", event)  # no worker on this queue
+    monkeypatch.setattr(coordinator, "ANSWER_TIMEOUT", timedelta(seconds=1))
+    try:
+        decided = await cli("decide", stranded, "handover", "--reason", "stable", "--by", COORDINATOR)
+        assert decided.code == 1
+        assert decided.err.strip() == (
+            f"discharge: no answer from the pathway of {_key(stranded)} within 1 s: is a worker running?"
+        )
+        shown = await cli("show", stranded)
+        assert (shown.code, shown.err) == (1, decided.err)
+    finally:
+        await client.get_workflow_handle(workflow_id_for(_key(stranded))).terminate("test finished")

@@ -8,13 +8,12 @@ the pathway; the CLI checks what it can locally first and prints every refusal a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -56,6 +55,15 @@ def patient_key_of(text: str, settings: Settings) -> str:
     except InvalidIdentity as error:
         # The message never repeats the number: it may be a real personnummer.
         raise UsageError(f"PATIENT is neither a patient_key (pk_...) nor a valid identity: {error}") from None
+
+
+def _no_answer(key: str) -> str:
+    return f"no answer from the pathway of {key} within {ANSWER_TIMEOUT.seconds} s: is a worker running?"
+
+
+def _timed_out(error: RPCError) -> bool:
+    # The deadline of `rpc_timeout` comes back as DEADLINE_EXCEEDED or CANCELLED ("Timeout expired").
+    return error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
 def _not_found(error: RPCError) -> bool:
@@ -100,6 +108,8 @@ async def show_action(session: Session, args: argparse.Namespace) -> int:
     except RPCError as error:
         if _not_found(error):
             return session.fail(f"no pathway for patient {key}")
+        if _timed_out(error):
+            return session.fail(_no_answer(key))
         return session.fail(f"could not read the pathway of {key}: {one_line(error)}")
     if args.json:
         session.say(view.model_dump_json(indent=2))
@@ -160,16 +170,13 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
     decision = decision_of(args)
     handle = session.client.get_workflow_handle(workflow_id_for(key))
     try:
-        result = await asyncio.wait_for(
-            handle.execute_update(UPDATE_DECIDE, decision, result_type=DecisionResult),
-            ANSWER_TIMEOUT.total_seconds(),
+        result = await handle.execute_update(
+            UPDATE_DECIDE, decision, result_type=DecisionResult, rpc_timeout=ANSWER_TIMEOUT
         )
     except WorkflowUpdateFailedError as error:
         return session.fail(f"decision refused, nothing changed: {_refusal(error)}")
-    except TimeoutError:
-        return session.fail(
-            f"no answer from the pathway of {key} within {ANSWER_TIMEOUT.seconds} s: is a worker running?"
-        )
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        return session.fail(_no_answer(key))
     except RPCError as error:
         if _not_found(error):
             return session.fail(f"no running pathway for patient {key}: nothing to decide on")
