@@ -56,3 +56,5 @@ def configure_logging(component: str, fmt: LogFormat | None = None, level: str =
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(numeric, logging.INFO))
+    # Python's warnings (deprecations, a library's RuntimeWarning) too, instead of bare stderr text.
+    logging.captureWarnings(True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +22,7 @@ def restore_logging() -> Iterator[None]:
     handlers, level = root.handlers[:], root.level
     yield
     structlog.reset_defaults()
+    logging.captureWarnings(False)
     structlog.contextvars.clear_contextvars()
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -123,3 +125,18 @@ def test_a_python_childs_stray_output_is_wrapped_not_lost() -> None:
     assert logs == [
         {"component": "worker", "event": "Traceback (most recent call last):", "log_level": "warning"}
     ]
+
+
+def test_a_library_logger_with_its_own_format_keeps_its_level() -> None:
+    line = "2026-11-22 22:31:32,064 \x1b[32mINFO\x1b[0m     - `OnEvent` waiting for messages"
+    with capture_logs() as logs:
+        relay_structured("gateway", line)
+    assert logs == [{"component": "gateway", "event": "`OnEvent` waiting for messages", "log_level": "info"}]
+
+
+def test_python_warnings_are_logged_in_the_same_format(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("gateway", "json")
+    warnings.warn("consumer cannot scale", RuntimeWarning, stacklevel=1)
+    (line,) = json_lines(capsys.readouterr().err)
+    assert line["component"] == "gateway" and line["level"] == "warning"
+    assert "consumer cannot scale" in str(line["event"])

@@ -21,7 +21,14 @@ import structlog
 #: Relays one line (without its newline) of a child called ``component``.
 Relay = Callable[[str, str], None]
 
-_LEVELS = {"debug": "debug", "info": "info", "warn": "warning", "warning": "warning", "error": "error"}
+_LEVELS = {
+    "debug": "debug",
+    "info": "info",
+    "warn": "warning",
+    "warning": "warning",
+    "error": "error",
+    "critical": "critical",
+}
 _NATS_LEVELS = {
     "DBG": "debug",
     "TRC": "debug",
@@ -30,6 +37,12 @@ _NATS_LEVELS = {
     "ERR": "error",
     "FTL": "critical",
 }
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# A library logger with its own handler (FastStream's: "%(asctime)s %(levelname)8s - %(message)s").
+_STDLIB_LINE = re.compile(
+    r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}\s+"
+    r"(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL)\s+- (?P<message>.*)$"
+)
 _NATS_LINE = re.compile(r"^\[\d+\] \S+ \S+ \[(?P<level>[A-Z]{3})\] (?P<message>.*)$")
 
 # The dev server's own internal clients dial its frontend before it listens and lose their polls
@@ -90,6 +103,11 @@ def relay_structured(component: str, line: str) -> None:
             return
     if _looks_like_console_line(text):
         print(text, file=sys.stderr, flush=True)
+        return
+    plain = _ANSI.sub("", text)
+    library = _STDLIB_LINE.match(plain)
+    if library is not None:
+        _emit(component, _LEVELS.get(library["level"].lower(), "warning"), library["message"])
         return
     _emit(component, "warning", text)
 
