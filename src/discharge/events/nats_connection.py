@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -55,23 +56,25 @@ def _pick_server(servers: list[Server], _info: dict[str, Any]) -> tuple[Server |
     return chosen, backoff_delay(chosen.reconnects)
 
 
-async def connect_nats(settings: Settings, *, name: str = "discharge", retry_forever: bool = True) -> Client:
-    """Connect to NATS (``NATS_URL``, ``NATS_CREDS``, ``NATS_TLS_*``) and stay connected.
+def connection_options(
+    settings: Settings,
+    *,
+    name: str,
+    retry_forever: bool = True,
+    closing: Callable[[], bool] = lambda: False,
+) -> dict[str, Any]:
+    """nats-py ``connect`` keyword arguments (the gateway hands most of them to FastStream's broker).
 
-    With ``retry_forever`` (services) the first connection, too, is retried until it succeeds (nats-py
-    keeps cycling the server list); without it (a one-shot command) a NATS that is down is reported after
-    a few tries by the raised error instead of hanging the terminal.
+    ``closing`` tells the disconnect callback that a disconnect is our own drain, not an outage.
     """
     log = structlog.get_logger().bind(component=name)
 
     async def on_error(error: Exception) -> None:
         log.warning("nats connection problem", error=type(error).__name__, detail=str(error))
 
-    client = Client()
-
     async def on_disconnected() -> None:
         # Draining or closing on purpose also disconnects; only an unexpected loss is worth a warning.
-        if not (client.is_closed or client.is_draining):
+        if not closing():
             log.warning("nats disconnected; reconnecting")
 
     async def on_reconnected() -> None:
@@ -96,5 +99,22 @@ async def connect_nats(settings: Settings, *, name: str = "discharge", retry_for
     context = tls_context(settings)
     if context is not None:
         options["tls"] = context
+    return options
+
+
+async def connect_nats(settings: Settings, *, name: str = "discharge", retry_forever: bool = True) -> Client:
+    """Connect to NATS (``NATS_URL``, ``NATS_CREDS``, ``NATS_TLS_*``) and stay connected.
+
+    With ``retry_forever`` (services) the first connection, too, is retried until it succeeds (nats-py
+    keeps cycling the server list); without it (a one-shot command) a NATS that is down is reported after
+    a few tries by the raised error instead of hanging the terminal.
+    """
+    client = Client()
+    options = connection_options(
+        settings,
+        name=name,
+        retry_forever=retry_forever,
+        closing=lambda: client.is_closed or client.is_draining,
+    )
     await client.connect(**options)
     return client

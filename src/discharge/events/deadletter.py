@@ -1,0 +1,92 @@
+"""Dead letters: inbound messages the gateway could not accept, kept with a reason someone can act on.
+
+A dead letter is the original message, byte for byte, on ``deadletter.<the subject it came on>`` in the
+``DISCHARGE_DEADLETTER`` stream; why it was refused travels in headers, so the body can be fixed and
+replayed as is (``discharge publish``). Reasons never repeat input values (see
+``describe_validation_error``): they end up in logs and in headers anyone with stream access can read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+DEADLETTER_PREFIX = "deadletter."
+
+HEADER_KIND = "Discharge-Error-Kind"
+HEADER_REASON = "Discharge-Error-Reason"
+HEADER_SUBJECT = "Discharge-Original-Subject"
+HEADER_FAILED_AT = "Discharge-Failed-At"
+HEADER_DELIVERIES = "Discharge-Deliveries"
+HEADER_STREAM_SEQUENCE = "Discharge-Original-Sequence"
+HEADER_MSG_ID = "Discharge-Original-Msg-Id"
+
+#: Why a message was refused. The first four come from `parse_inbound`; the gateway adds the others.
+ErrorKind = Literal[
+    "not_json",
+    "unknown_type",
+    "schema_violation",
+    "clock_error",
+    "wrong_subject",
+    "delivery_failed",
+]
+ERROR_KINDS: tuple[str, ...] = ErrorKind.__args__  # type: ignore[attr-defined]
+
+#: NATS headers are single lines; a very long reason is cut (the full list of problems is rarely needed).
+MAX_REASON_LENGTH = 2000
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
+def deadletter_subject(subject: str) -> str:
+    return DEADLETTER_PREFIX + subject
+
+
+def header_safe(text: str, limit: int = MAX_REASON_LENGTH) -> str:
+    """One line, bounded: a header value must not contain CR/LF."""
+    flat = _LINE_BREAKS.sub(" ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """Why one inbound message was refused."""
+
+    kind: str
+    reason: str
+    subject: str
+    failed_at: datetime
+    deliveries: int
+    stream_sequence: int | None = None
+    msg_id: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            HEADER_KIND: self.kind,
+            HEADER_REASON: header_safe(self.reason),
+            HEADER_SUBJECT: self.subject,
+            HEADER_FAILED_AT: self.failed_at.isoformat(),
+            HEADER_DELIVERIES: str(self.deliveries),
+        }
+        if self.stream_sequence is not None:
+            headers[HEADER_STREAM_SEQUENCE] = str(self.stream_sequence)
+            # A gateway that dies between dead-lettering and acking redoes both: store the letter once.
+            headers["Nats-Msg-Id"] = f"deadletter {self.stream_sequence}"
+        if self.msg_id:
+            headers[HEADER_MSG_ID] = header_safe(self.msg_id, 512)
+        return headers
+
+    @classmethod
+    def from_headers(cls, headers: dict[str, str]) -> DeadLetter:
+        """Read a dead letter's headers back (for inspection tools and tests)."""
+        sequence = headers.get(HEADER_STREAM_SEQUENCE)
+        return cls(
+            kind=headers[HEADER_KIND],
+            reason=headers[HEADER_REASON],
+            subject=headers[HEADER_SUBJECT],
+            failed_at=datetime.fromisoformat(headers[HEADER_FAILED_AT]),
+            deliveries=int(headers[HEADER_DELIVERIES]),
+            stream_sequence=int(sequence) if sequence else None,
+            msg_id=headers.get(HEADER_MSG_ID),
+        )

@@ -1,0 +1,315 @@
+"""The event gateway: inbound CloudEvents from JetStream to their patients' pathways in Temporal.
+
+For each message on ``events.>`` (durable consumer ``discharge-gateway`` on ``DISCHARGE_EVENTS``):
+
+1. parse and validate it (`parse_inbound`); refused → dead letter with the reason, original acked;
+2. pseudonymise the patient (`patient_key`) and signal-with-start the pathway;
+3. ack only once Temporal has accepted the signal. If Temporal does not, nak with a growing delay so
+   JetStream redelivers it; after ``DISCHARGE_MAX_DELIVERIES`` tries it becomes a dead letter.
+
+Acks are manual on purpose: FastStream's default for JetStream (``REJECT_ON_ERROR``) would *terminate* a
+message whose handler failed, which loses events during a Temporal outage. The consumer itself never gives
+up (``max_deliver`` unlimited): the decision to park a message is ours, made with its last error, so no
+message can disappear silently, even if the gateway dies on its last try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from faststream import FastStream
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage
+from faststream.nats.security import NatsCredentials, NatsSecurity
+from nats.js.api import AckPolicy as ConsumerAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from temporalio.client import Client
+
+from discharge.events.deadletter import DeadLetter, deadletter_subject
+from discharge.events.inbound import INBOUND_TYPES, InboundEvent, InvalidEvent, parse_inbound, patient_of
+from discharge.events.nats_connection import connection_options
+from discharge.events.publisher import DEADLETTER_STREAM, INBOUND_STREAM, INBOUND_SUBJECTS, ensure_streams
+from discharge.identity import parse_identity, patient_key
+from discharge.settings import Settings
+from discharge.temporal_client import connect_temporal, signal_with_start
+from discharge.workflows.api import PathwayEvent
+
+log = structlog.get_logger().bind(component="gateway")
+
+#: The durable consumer (and its queue group: several gateways share the work).
+DURABLE = "discharge-gateway"
+#: Events handled at the same time. Measured in docs/benchmarks.md.
+DEFAULT_CONCURRENCY = 64
+#: Longest wait for Temporal to accept one signal before the message is retried later.
+DEFAULT_TEMPORAL_TIMEOUT = timedelta(seconds=10)
+#: Unacked this long → JetStream redelivers. Above the Temporal timeout so a slow success is not redone.
+DEFAULT_ACK_WAIT = timedelta(seconds=30)
+#: Redelivery delays after a failure: 1 s, 2 s, 4 s … capped at 1 minute.
+RETRY_DELAY_INITIAL = 1.0
+RETRY_DELAY_MAX = 60.0
+
+Deliver = Callable[[PathwayEvent], Awaitable[object]]
+DeadLetterSink = Callable[[bytes, DeadLetter], Awaitable[object]]
+
+
+def retry_delay(deliveries: int) -> float:
+    """Seconds before the next try after the ``deliveries``-th failed one (1-based)."""
+    return min(RETRY_DELAY_INITIAL * 2.0 ** max(deliveries - 1, 0), RETRY_DELAY_MAX)
+
+
+def temporal_delivery(
+    client: Client, task_queue: str, timeout: timedelta = DEFAULT_TEMPORAL_TIMEOUT
+) -> Deliver:
+    """Signal-with-start on ``task_queue``, bounded by ``timeout`` (the client retries inside it)."""
+
+    async def deliver(event: PathwayEvent) -> object:
+        async with asyncio.timeout(timeout.total_seconds()):
+            return await signal_with_start(client, task_queue, event)
+
+    return deliver
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of one JetStream message, as far as the gateway needs it."""
+
+    body: bytes
+    subject: str
+    deliveries: int = 1
+    stream_sequence: int | None = None
+    stored_at: datetime | None = None
+    msg_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``ack`` (delivered or dead-lettered), or try again after ``retry_in`` seconds."""
+
+    ack: bool
+    retry_in: float = 0.0
+    dead_letter: DeadLetter | None = None
+
+
+ACK = Outcome(ack=True)
+
+
+def check_subject(subject: str, event: InboundEvent) -> None:
+    """An event belongs on ``events.<type>``: a mismatch is a misconfigured sender, refused early."""
+    expected = f"events.{event.type}"
+    if subject != expected:
+        raise InvalidEvent("wrong_subject", f"an event of type {event.type} must be published on {expected}")
+
+
+class Ingest:
+    """The gateway's decisions for one message, free of FastStream so it is testable on its own."""
+
+    def __init__(
+        self,
+        *,
+        deliver: Deliver,
+        dead_letter: DeadLetterSink,
+        secret: str,
+        max_deliveries: int,
+        future_tolerance: timedelta,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._deliver = deliver
+        self._dead_letter = dead_letter
+        self._secret = secret
+        self._max_deliveries = max_deliveries
+        self._future_tolerance = future_tolerance
+        self._clock = clock
+
+    async def process(self, delivery: Delivery) -> Outcome:
+        now = self._clock()
+        try:
+            event = parse_inbound(delivery.body, now=now, future_tolerance=self._future_tolerance)
+            check_subject(delivery.subject, event)
+        except InvalidEvent as invalid:
+            return await self._refuse(delivery, invalid.kind, invalid.reason, now)
+
+        key = patient_key(parse_identity(patient_of(event)), self._secret)
+        bound = log.bind(patient_key=key, event_id=event.id, event_type=event.type)
+        try:
+            await self._deliver(
+                PathwayEvent(patient_key=key, event=event, received_at=delivery.stored_at or now)
+            )
+        except Exception as error:
+            # Never the event, never an identity: only what failed on our side.
+            reason = f"Temporal did not accept the event: {type(error).__name__}: {error}"
+            if delivery.deliveries >= self._max_deliveries:
+                bound.error("giving up on event", deliveries=delivery.deliveries, error=type(error).__name__)
+                return await self._refuse(delivery, "delivery_failed", reason, now)
+            delay = retry_delay(delivery.deliveries)
+            bound.warning(
+                "event not delivered; will retry",
+                deliveries=delivery.deliveries,
+                retry_in=delay,
+                error=type(error).__name__,
+            )
+            return Outcome(ack=False, retry_in=delay)
+        bound.debug("event delivered", deliveries=delivery.deliveries)
+        return ACK
+
+    async def _refuse(self, delivery: Delivery, kind: str, reason: str, now: datetime) -> Outcome:
+        letter = DeadLetter(
+            kind=kind,
+            reason=reason,
+            subject=delivery.subject,
+            failed_at=now,
+            deliveries=delivery.deliveries,
+            stream_sequence=delivery.stream_sequence,
+            msg_id=delivery.msg_id,
+        )
+        await self._dead_letter(delivery.body, letter)
+        log.warning(
+            "event dead-lettered",
+            kind=kind,
+            reason=letter.headers()["Discharge-Error-Reason"],
+            subject=delivery.subject,
+            stream_sequence=delivery.stream_sequence,
+        )
+        return Outcome(ack=True, dead_letter=letter)
+
+
+def delivery_of(message: NatsMessage) -> Delivery:
+    """What a FastStream NATS message tells us; FastStream's TestBroker has no JetStream metadata."""
+    raw = message.raw_message
+    headers = message.headers or {}
+    try:
+        metadata = raw.metadata
+    except Exception:
+        return Delivery(body=message.body, subject=raw.subject, msg_id=headers.get("Nats-Msg-Id"))
+    return Delivery(
+        body=message.body,
+        subject=raw.subject,
+        deliveries=metadata.num_delivered,
+        stream_sequence=metadata.sequence.stream,
+        stored_at=metadata.timestamp,
+        msg_id=headers.get("Nats-Msg-Id"),
+    )
+
+
+def consumer_config(ack_wait: timedelta, concurrency: int) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=DURABLE,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=ConsumerAckPolicy.EXPLICIT,
+        ack_wait=ack_wait.total_seconds(),
+        max_deliver=-1,  # never dropped by the server: see the module docstring
+        # Bounded in-flight work: the server stops pushing until some are acked.
+        max_ack_pending=concurrency * 4,
+    )
+
+
+def broker_security(settings: Settings, options: dict[str, Any]) -> NatsSecurity | None:
+    """FastStream takes TLS and credentials as a security object rather than nats-py arguments."""
+    tls = options.pop("tls", None)
+    creds = options.pop("user_credentials", None)
+    if creds is not None:
+        return NatsCredentials(creds, ssl_context=tls)
+    if tls is not None:
+        return NatsSecurity(ssl_context=tls)
+    return None
+
+
+def build_gateway(
+    settings: Settings,
+    deliver: Deliver,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    ack_wait: timedelta = DEFAULT_ACK_WAIT,
+) -> tuple[NatsBroker, FastStream]:
+    """The broker with the gateway's subscriber, and the FastStream app around it (for the AsyncAPI doc)."""
+    stopping = False
+    options = connection_options(settings, name="gateway", closing=lambda: stopping)
+    security = broker_security(settings, options)
+    broker = NatsBroker(
+        **options,
+        security=security,
+        graceful_timeout=ack_wait.total_seconds() / 2,
+        # FastStream's per-message access log ("Received", "Processed") only at debug: ours says more.
+        log_level=logging.DEBUG,
+    )
+
+    async def publish_dead_letter(body: bytes, letter: DeadLetter) -> object:
+        return await broker.publish(
+            body, deadletter_subject(letter.subject), headers=letter.headers(), stream=DEADLETTER_STREAM
+        )
+
+    ingest = Ingest(
+        deliver=deliver,
+        dead_letter=publish_dead_letter,
+        secret=settings.discharge_patient_key_secret.get_secret_value(),
+        max_deliveries=settings.discharge_max_deliveries,
+        future_tolerance=settings.discharge_future_tolerance,
+    )
+
+    @broker.subscriber(
+        INBOUND_SUBJECTS,
+        queue=DURABLE,
+        durable=DURABLE,
+        stream=JStream(INBOUND_STREAM, declare=False),
+        config=consumer_config(ack_wait, concurrency),
+        ack_policy=AckPolicy.MANUAL,
+        max_workers=concurrency,
+        title="events",
+        description=(
+            "Inbound CloudEvents (JSON structured mode) on events.<type>: one message per event; see "
+            "docs/gateway.md. Refused messages go to deadletter.<subject>."
+        ),
+    )
+    async def on_event(message: NatsMessage) -> None:
+        try:
+            outcome = await ingest.process(delivery_of(message))
+        except Exception as error:
+            # Only our own plumbing can fail here (the dead-letter stream unreachable): try again later.
+            log.error("gateway could not settle a message", error=type(error).__name__, detail=str(error))
+            await message.nack(delay=RETRY_DELAY_MAX / 4)
+            return
+        if outcome.ack:
+            await message.ack()
+        else:
+            await message.nack(delay=outcome.retry_in)
+
+    app = FastStream(broker)
+
+    @app.on_startup
+    async def _streams() -> None:
+        await broker.connect()
+        await ensure_streams(broker.config.connection_state.stream)
+
+    @app.on_shutdown
+    async def _mark_stopping() -> None:
+        nonlocal stopping
+        stopping = True
+
+    return broker, app
+
+
+async def run_gateway(settings: Settings) -> None:
+    """Run until cancelled or SIGTERM/SIGINT; finish in-flight events, then close NATS and Temporal."""
+    client = await connect_temporal(settings)
+    _, app = build_gateway(settings, temporal_delivery(client, settings.temporal_task_queue))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.start()
+        log.info("gateway started", subjects=INBOUND_SUBJECTS, types=len(INBOUND_TYPES))
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        with contextlib.suppress(Exception):
+            await asyncio.shield(app.stop())
+        log.info("gateway stopped")
