@@ -73,10 +73,15 @@ class Child:
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
             if line.strip():
                 self.last_lines.append(line)
-            if self._stopping and self.spec.quiet_when_stopping:
-                structlog.get_logger().debug(line, component=self.name)
-            else:
-                self.spec.relay(self.name, line)
+            try:
+                if self._stopping and self.spec.quiet_when_stopping:
+                    structlog.get_logger().debug(line, component=self.name)
+                else:
+                    self.spec.relay(self.name, line)
+            except OSError:
+                # Our own output is gone (the terminal closed, a pipe reader died): keep draining, so
+                # the child never blocks on a full pipe and can still be stopped cleanly.
+                continue
 
     async def wait(self) -> int:
         """Until the process has exited and its last output has been relayed."""

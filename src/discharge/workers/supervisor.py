@@ -118,7 +118,7 @@ class Supervisor:
             await self.start()
             await self._guard(asyncio.Event().wait())
         except StopRequested:
-            log.info("stop requested")
+            _say("stop requested")
             return 0
         except ChildExited as died:
             log.error(
@@ -245,6 +245,10 @@ class Supervisor:
         log.info("demo loaded", events=published)
 
     def _announce(self) -> None:
+        with contextlib.suppress(OSError):
+            self._print_banner()
+
+    def _print_banner(self) -> None:
         s = self.settings
         print(
             f"\ndischarge dev is running\n"
@@ -257,16 +261,24 @@ class Supervisor:
         )
 
     async def stop(self) -> None:
-        """Stop every child this supervisor started: the apps first, then the servers."""
+        """Stop every child this supervisor started: the apps first, then the servers.
+
+        Logging here must never prevent the stopping: if our output is gone (a closed terminal, a
+        dead pipe reader), writing fails, and the children would be left running."""
         apps = [child for name, child in self.children.items() if name not in ("temporal", "nats")]
         servers = [child for name, child in self.children.items() if name in ("temporal", "nats")]
         for group in (apps, servers):
             running = [child for child in group if child.returncode is None]
             if running:
-                log.info("stopping", parts=[child.name for child in running])
+                _say("stopping", parts=[child.name for child in running])
             await asyncio.gather(*(child.stop(self.grace) for child in group))
         if self.children:
-            log.info("stopped; no process left behind", parts=list(self.children))
+            _say("stopped; no process left behind", parts=list(self.children))
+
+
+def _say(event: str, **fields: object) -> None:
+    with contextlib.suppress(OSError):
+        log.info(event, **fields)
 
 
 async def run_stack(settings: Settings, *, demo: bool) -> int:

@@ -1,0 +1,201 @@
+"""`discharge dev`, `worker` and `gateway` as a user runs them: real processes, real signals."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from discharge.settings import Settings
+from discharge.workers.servers import port_is_free
+from tests.integration.test_supervisor import process_gone, stack_ports
+
+pytestmark = pytest.mark.integration
+
+PIPE = asyncio.subprocess.PIPE
+COMMAND = [sys.executable, "-m", "discharge.cli.main"]
+
+
+def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The developer's environment minus our settings, plus free ports and a fresh data dir."""
+    temporal, nats = stack_ports()
+    env = {key: value for key, value in os.environ.items() if key.lower() not in Settings.model_fields}
+    env.update(
+        TEMPORAL_ADDRESS=f"127.0.0.1:{temporal}",
+        NATS_URL=f"nats://127.0.0.1:{nats}",
+        DISCHARGE_DATA_DIR=str(data_dir),
+        DISCHARGE_LOG_FORMAT="json",
+        **extra,
+    )
+    return env
+
+
+def ports_of(env: dict[str, str]) -> list[int]:
+    temporal = int(env["TEMPORAL_ADDRESS"].rpartition(":")[2])
+    return [temporal, temporal + 1000, int(env["NATS_URL"].rpartition(":")[2])]
+
+
+@dataclass
+class Dev:
+    process: asyncio.subprocess.Process
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    drain: asyncio.Task[None] | None = None
+
+    async def read_logs(self) -> None:
+        assert self.process.stderr is not None
+        async for raw in self.process.stderr:
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                record = {"event": raw.decode(errors="replace").rstrip(), "component": "?"}
+            self.logs.append(record)
+            if record.get("event") == "stack ready":
+                self.ready.set()
+
+    def pids(self) -> dict[str, int]:
+        return {
+            record["part"]: record["pid"]
+            for record in self.logs
+            if record.get("component") == "supervisor" and str(record.get("event")).endswith(" started")
+        }
+
+    async def finish(self) -> int:
+        code = await asyncio.wait_for(self.process.wait(), 30)
+        if self.drain is not None:
+            await self.drain
+        return code
+
+
+@pytest.fixture
+async def start_dev() -> AsyncIterator[Callable[[dict[str, str]], Awaitable[Dev]]]:
+    """Starts `discharge dev --no-demo`; a test that fails midway still stops it (SIGTERM, then kill)."""
+    started: list[Dev] = []
+
+    async def start(env: dict[str, str]) -> Dev:
+        process = await asyncio.create_subprocess_exec(
+            *COMMAND, "dev", "--no-demo", env=env, stdout=PIPE, stderr=PIPE
+        )
+        dev = Dev(process)
+        started.append(dev)
+        dev.drain = asyncio.create_task(dev.read_logs())
+        ready = asyncio.create_task(dev.ready.wait())
+        exited = asyncio.create_task(process.wait())
+        await asyncio.wait([ready, exited], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        if not dev.ready.is_set():
+            ready.cancel()
+            raise AssertionError(f"discharge dev did not get ready: {dev.logs[-5:]}")
+        return dev
+
+    yield start
+    for dev in started:
+        if dev.process.returncode is None:
+            dev.process.terminate()
+            try:
+                await asyncio.wait_for(dev.process.wait(), 30)
+            except TimeoutError:
+                dev.process.kill()
+                await dev.process.wait()
+
+
+Starter = Callable[[dict[str, str]], Awaitable[Dev]]
+
+
+async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
+    tmp_path: Path, start_dev: Starter
+) -> None:
+    env = command_env(tmp_path / "data")
+    dev = await start_dev(env)
+    pids = dev.pids()
+    assert set(pids) == {"temporal", "nats", "worker", "gateway"}
+    ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
+    assert ready == {"worker", "gateway", None}  # None: the whole "stack ready"
+    assert dev.process.stdout is not None
+    banner = (await dev.process.stdout.readuntil(b"Ctrl-C stops everything.")).decode()
+    assert f"http://127.0.0.1:{ports_of(env)[1]}" in banner
+    dev.process.send_signal(signal.SIGTERM)
+    assert await dev.finish() == 0
+    assert all(process_gone(pid) for pid in pids.values())
+    assert all(port_is_free("127.0.0.1", port) for port in ports_of(env))
+    # The children logged in the supervisor's format, each line naming its part.
+    components = {record.get("component") for record in dev.logs}
+    assert {"supervisor", "worker", "gateway", "nats"} <= components
+
+
+async def test_dev_names_a_child_that_dies_and_stops_everything(tmp_path: Path, start_dev: Starter) -> None:
+    env = command_env(tmp_path / "data")
+    dev = await start_dev(env)
+    pids = dev.pids()
+    os.kill(pids["gateway"], signal.SIGKILL)
+    assert await dev.finish() == 1
+    errors = [record for record in dev.logs if record.get("level") == "error"]
+    assert errors[0]["event"] == "gateway exited unexpectedly; stopping the whole stack"
+    assert errors[0]["exit_code"] == -signal.SIGKILL
+    assert all(process_gone(pid) for pid in pids.values())
+    assert all(port_is_free("127.0.0.1", port) for port in ports_of(env))
+
+
+async def run_command(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        *COMMAND, *args, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+async def test_dev_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
+    env = command_env(tmp_path / "data", DISCHARGE_PATIENT_KEY_SECRET="not-the-dev-secret")
+    temporal_port = ports_of(env)[0]
+    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", temporal_port)
+    try:
+        code, stderr = await run_command("dev", "--no-demo", env=env)
+    finally:
+        blocker.close()
+        await blocker.wait_closed()
+    assert code == 1
+    assert stderr.splitlines() == [
+        f"discharge dev: port {temporal_port} on 127.0.0.1 is already in use (needed for Temporal); "
+        "stop whatever uses it (another `discharge dev`?) or choose other ports with TEMPORAL_ADDRESS"
+    ]
+
+
+@pytest.mark.parametrize("command", ["dev", "worker", "gateway"])
+async def test_a_malformed_setting_stops_every_command_with_one_message(command: str, tmp_path: Path) -> None:
+    env = command_env(tmp_path / "data", DISCHARGE_SUPPORT_PERIOD="14 days")
+    code, stderr = await run_command(command, env=env)
+    assert code == 2
+    expected = f"discharge {command}: invalid configuration:\n  DISCHARGE_SUPPORT_PERIOD: expected"
+    assert stderr.startswith(expected)
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("command", ["worker", "gateway"])
+async def test_production_parts_refuse_the_dev_only_secret(command: str, tmp_path: Path) -> None:
+    code, stderr = await run_command(command, env=command_env(tmp_path / "data"))
+    assert code == 2
+    assert "refuses the dev-only DISCHARGE_PATIENT_KEY_SECRET" in stderr
+    assert "Traceback" not in stderr
+
+
+async def test_dev_still_stops_everything_when_its_output_is_gone(tmp_path: Path, start_dev: Starter) -> None:
+    # Like a closed terminal or a dead log collector: every write of the supervisor now fails.
+    dev = await start_dev(command_env(tmp_path / "data"))
+    pids = dev.pids()
+    assert dev.drain is not None and dev.process.stdout is not None
+    dev.drain.cancel()
+    for stream in (dev.process.stdout, dev.process.stderr):
+        transport = getattr(stream, "_transport", None)
+        assert transport is not None
+        transport.close()
+    dev.process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(dev.process.wait(), 30)
+    assert all(process_gone(pid) for pid in pids.values())

@@ -1,0 +1,41 @@
+"""The README stays true: its first event is valid, its settings are the real ones, its commands exist."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from discharge.cli.main import build_parser
+from discharge.events.inbound import PatientAdmitted, parse_inbound
+from discharge.settings import Settings
+from discharge.workers.servers import search_attribute_create_command
+
+README = (Path(__file__).parents[2] / "README.md").read_text()
+
+
+def test_the_first_event_in_the_readme_is_valid() -> None:
+    heredoc = README.split("discharge publish <<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
+    event = parse_inbound(heredoc, now=datetime.now(UTC), future_tolerance=timedelta(minutes=5))
+    assert isinstance(event, PatientAdmitted)
+    assert event.data.patient.id.startswith("1909")  # synthetic: born before 1910
+
+
+def test_every_setting_is_documented_and_every_documented_variable_exists() -> None:
+    documented = set(re.findall(r"\b((?:TEMPORAL|NATS|DISCHARGE)_[A-Z_]+)\b", README))
+    real = {name.upper() for name in Settings.model_fields}
+    assert documented == real
+
+
+def test_the_production_search_attribute_command_is_the_generated_one() -> None:
+    assert search_attribute_create_command() in README.replace(" \\\n  ", " ")
+
+
+def test_every_command_the_readme_names_exists() -> None:
+    named = set(re.findall(r"^discharge ([a-z]+)", README, flags=re.MULTILINE))
+    named |= set(re.findall(r"`discharge ([a-z]+)", README))
+    subcommands = next(
+        action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    assert named and named <= set(subcommands.choices)
