@@ -1,0 +1,49 @@
+"""The gateway's FastStream wiring in memory (TestNatsBroker): routing and dead-letter publishing.
+
+TestNatsBroker neither acks nor redelivers: delivery guarantees are proven against a real nats-server in
+tests/integration/test_gateway.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from faststream.nats import JStream, NatsMessage, TestNatsBroker
+
+from discharge.events.examples import example_event
+from discharge.events.gateway import build_gateway
+from discharge.events.publisher import DEADLETTER_STREAM, INBOUND_STREAM
+from discharge.settings import Settings
+from discharge.workflows.api import PathwayEvent
+
+
+async def test_valid_events_are_delivered_and_bad_ones_published_as_dead_letters() -> None:
+    delivered: list[PathwayEvent] = []
+    dead: list[tuple[str, bytes, dict[str, Any]]] = []
+
+    async def deliver(event: PathwayEvent) -> None:
+        delivered.append(event)
+
+    broker, _ = build_gateway(Settings(discharge_patient_key_secret="unit"), deliver)
+
+    @broker.subscriber("deadletter.>", stream=JStream(DEADLETTER_STREAM, declare=False))
+    async def spy(message: NatsMessage) -> None:
+        dead.append((message.raw_message.subject, message.body, dict(message.headers)))
+
+    good = example_event("municipality.concern_raised", event_id="c-1")
+    bad = example_event("municipality.homecare_enrolled", event_id="h-1")
+    bad["data"]["municipality"] = "9999"
+    async with TestNatsBroker(broker) as test_broker:
+        for event in (good, bad):
+            body = json.dumps(event).encode()
+            await test_broker.publish(body, f"events.{event['type']}", stream=INBOUND_STREAM)
+
+    assert [event.event.id for event in delivered] == ["c-1"]
+    assert delivered[0].event.type == "municipality.concern_raised"
+    [(subject, body, headers)] = dead
+    assert subject == "deadletter.events.municipality.homecare_enrolled"
+    assert body == json.dumps(bad).encode()
+    assert headers["Discharge-Error-Kind"] == "schema_violation"
+    assert headers["Discharge-Error-Reason"].startswith("data.municipality: expected a 4-digit kommun code")
+    assert headers["Discharge-Original-Subject"] == "events.municipality.homecare_enrolled"
