@@ -26,7 +26,12 @@ from temporalio.service import RPCError
 
 from discharge.events.inbound import parse_inbound
 from discharge.events.nats_connection import connect_nats
-from discharge.events.publisher import CLOUDEVENTS_CONTENT_TYPE, ensure_streams, inbound_msg_id
+from discharge.events.publisher import (
+    CLOUDEVENTS_CONTENT_TYPE,
+    INBOUND_STREAM,
+    ensure_streams,
+    inbound_msg_id,
+)
 from discharge.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
@@ -272,40 +277,81 @@ def anchor_time(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def demo_events(now: datetime) -> list[tuple[bool, dict[str, Any]]]:
-    """Every demo event as ``(second_wave, CloudEvent)``, each validated as the gateway would."""
+@dataclass(frozen=True)
+class Round:
+    second_wave: bool
+    events: list[dict[str, Any]]
+
+
+def demo_rounds(now: datetime) -> list[Round]:
+    """The demo's events in rounds, each validated as the gateway would validate it.
+
+    Round k holds the k-th event of every patient, so a patient's events never travel in the same
+    round: a gateway that works on several messages at once cannot reorder one patient's story.
+    The second-wave decisions come last, in a round of their own.
+    """
     anchor = anchor_time(now)
-    events = []
+    first: list[Round] = []
+    second = Round(second_wave=True, events=[])
     for patient in PATIENTS:
+        index = 0
         for step, event in patient.events(anchor):
             parse_inbound(json.dumps(event), now=now)  # raises InvalidEvent: a broken demo is a bug
-            events.append((step.second_wave, event))
-    events.sort(key=lambda item: (item[0], item[1]["time"]))
-    return events
+            if step.second_wave:
+                second.events.append(event)
+                continue
+            if index == len(first):
+                first.append(Round(second_wave=False, events=[]))
+            first[index].events.append(event)
+            index += 1
+    return [*first, second] if second.events else first
+
+
+def demo_events(now: datetime) -> list[tuple[bool, dict[str, Any]]]:
+    """Every demo event as ``(second_wave, CloudEvent)``, in publishing order."""
+    return [(round_.second_wave, event) for round_ in demo_rounds(now) for event in round_.events]
 
 
 async def publish_demo(
-    js: JetStreamContext, now: datetime, between_waves: Callable[[], Awaitable[None]] | None = None
+    js: JetStreamContext, now: datetime, between_rounds: Callable[[bool], Awaitable[None]] | None = None
 ) -> int:
     """Publish the demo on ``events.<type>``; return how many were new (not JetStream duplicates).
 
-    ``between_waves`` is awaited after the first wave when any of it was new (a rerun has nothing
-    to wait for).
+    ``between_rounds(next_is_second_wave)`` is awaited after a round of which anything was new (a
+    rerun, all duplicates, has nothing to wait for).
     """
+    rounds = demo_rounds(now)
     published = 0
-    first_wave_done = False
-    for second_wave, event in demo_events(now):
-        if second_wave and not first_wave_done:
-            first_wave_done = True
-            if published and between_waves is not None:
-                await between_waves()
-        headers = {
-            "Nats-Msg-Id": inbound_msg_id(event["source"], event["id"]),
-            "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
-        }
-        ack = await js.publish(f"events.{event['type']}", json.dumps(event).encode(), headers=headers)
-        published += 0 if ack.duplicate else 1
+    for number, round_ in enumerate(rounds):
+        new = 0
+        for event in round_.events:
+            headers = {
+                "Nats-Msg-Id": inbound_msg_id(event["source"], event["id"]),
+                "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
+            }
+            ack = await js.publish(f"events.{event['type']}", json.dumps(event).encode(), headers=headers)
+            new += 0 if ack.duplicate else 1
+        published += new
+        if new and between_rounds is not None and number + 1 < len(rounds):
+            await between_rounds(rounds[number + 1].second_wave)
     return published
+
+
+async def consumers_caught_up(js: JetStreamContext, limit: timedelta) -> bool:
+    """Wait (bounded) until every consumer of the inbound stream has taken and acked all it was sent.
+
+    The gateway acks an event once it is in the pathway's history, so then the next round may go.
+    No consumer at all (no gateway yet) counts as caught up: there is nobody to wait for.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit.total_seconds()
+    while True:
+        consumers = await js.consumers_info(INBOUND_STREAM)
+        if all(not (info.num_pending or info.num_ack_pending) for info in consumers):
+            return True
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.05)
 
 
 async def wait_for_open_reviews(settings: Settings, limit: timedelta = WAVE_WAIT_LIMIT) -> None:
@@ -334,16 +380,23 @@ async def wait_for_open_reviews(settings: Settings, limit: timedelta = WAVE_WAIT
 
 
 async def load_demo(settings: Settings, wait_limit: timedelta = WAVE_WAIT_LIMIT) -> int:
-    """Load the demo patients into a running stack; return the number of events published."""
+    """Load the demo patients into a running stack; return the number of events published.
 
-    async def between_waves() -> None:
-        await wait_for_open_reviews(settings, wait_limit)
-
+    Between rounds it waits (at most ``wait_limit`` each time) for the gateway to take the last
+    round, and before the coordinator's decisions for the reviews they answer to be open; a zero
+    ``wait_limit`` publishes everything at once.
+    """
     connection = await connect_nats(settings, name="discharge-demo", retry_forever=False)
     try:
         js = connection.jetstream()
         await ensure_streams(js)
-        return await publish_demo(js, datetime.now(UTC), between_waves if wait_limit else None)
+
+        async def between_rounds(second_wave_next: bool) -> None:
+            await consumers_caught_up(js, wait_limit)
+            if second_wave_next:
+                await wait_for_open_reviews(settings, wait_limit)
+
+        return await publish_demo(js, datetime.now(UTC), between_rounds if wait_limit else None)
     finally:
         await connection.drain()
 

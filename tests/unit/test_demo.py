@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from discharge.demo import PATIENTS, anchor_time, demo_events
+from discharge.demo import PATIENTS, anchor_time, demo_events, demo_rounds
 from discharge.events.inbound import parse_inbound
 from discharge.identity import parse_identity
 
@@ -71,3 +71,16 @@ def test_the_extension_decision_comes_after_everything_else() -> None:
     waves = [second for second, _ in events]
     assert waves == sorted(waves) and waves[-1] is True
     assert events[-1][1]["type"] == "coordination.extension_decided"
+
+
+def test_a_round_never_holds_two_events_of_one_patient_and_keeps_each_story_in_order() -> None:
+    seen: dict[str, list[str]] = {}
+    for round_ in demo_rounds(NOW):
+        patients = [event["data"]["patient"]["id"] for event in round_.events]
+        assert len(patients) == len(set(patients))
+        for event in round_.events:
+            seen.setdefault(event["data"]["patient"]["id"], []).append(event["id"])
+    for patient in PATIENTS:
+        assert seen[patient.identity] == [
+            f"demo-{patient.slug}-{n:02d}" for n in range(1, len(patient.steps) + 1)
+        ]
