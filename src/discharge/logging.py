@@ -9,6 +9,7 @@ personnummer or a name.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Literal
 
@@ -23,12 +24,18 @@ def resolve_format(configured: LogFormat | None) -> LogFormat:
     return "console" if sys.stderr.isatty() else "json"
 
 
+def use_colors() -> bool:
+    """Colours on a terminal; also for `discharge dev`'s children, whose output reaches the terminal
+    through the supervisor (it sets the common ``FORCE_COLOR`` convention for them)."""
+    return sys.stderr.isatty() or os.environ.get("FORCE_COLOR", "") not in ("", "0")
+
+
 def configure_logging(component: str, fmt: LogFormat | None = None, level: str = "info") -> None:
     renderer: structlog.typing.Processor
     if resolve_format(fmt) == "json":
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        renderer = structlog.dev.ConsoleRenderer(colors=use_colors())
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,

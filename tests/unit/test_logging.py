@@ -11,7 +11,7 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from discharge.logging import configure_logging, resolve_format
+from discharge.logging import configure_logging, resolve_format, use_colors
 from discharge.workers.relay import relay_nats, relay_structured, relay_temporal
 
 
@@ -57,7 +57,10 @@ def test_the_level_filters_debug_lines(capsys: pytest.CaptureFixture[str]) -> No
     assert [line["event"] for line in json_lines(capsys.readouterr().err)] == ["attention"]
 
 
-def test_console_output_is_readable_and_names_the_component(capsys: pytest.CaptureFixture[str]) -> None:
+def test_console_output_is_readable_and_names_the_component(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     configure_logging("nats", "console")
     structlog.get_logger().warning("slow consumer")
     text = capsys.readouterr().err
@@ -140,3 +143,12 @@ def test_python_warnings_are_logged_in_the_same_format(capsys: pytest.CaptureFix
     (line,) = json_lines(capsys.readouterr().err)
     assert line["component"] == "gateway" and line["level"] == "warning"
     assert "consumer cannot scale" in str(line["event"])
+
+
+def test_colours_only_on_a_terminal_or_when_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert not use_colors()  # pytest captures stderr: not a terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert use_colors()
+    monkeypatch.setenv("FORCE_COLOR", "0")
+    assert not use_colors()

@@ -23,7 +23,7 @@ from typing import TypeVar
 import structlog
 from temporalio.client import Client
 
-from discharge.logging import resolve_format
+from discharge.logging import resolve_format, use_colors
 from discharge.settings import Settings, settings_env
 from discharge.workers import health
 from discharge.workers.children import Child, ChildSpec
@@ -78,6 +78,8 @@ def app_child_spec(part: str, settings: Settings) -> ChildSpec:
     env = {**os.environ, **settings_env(settings)}
     env["DISCHARGE_DEVELOPMENT"] = "true"
     env["DISCHARGE_LOG_FORMAT"] = resolve_format(settings.discharge_log_format)
+    if use_colors():
+        env["FORCE_COLOR"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     return ChildSpec(
         name=part, command=[sys.executable, "-m", "discharge.cli.main", part], env=env, relay=relay_structured
@@ -205,7 +207,7 @@ class Supervisor:
         except OSError as error:
             raise StackError(f"cannot start {spec.name} ({spec.command[0]}): {error.strerror}") from None
         self.children[spec.name] = child
-        log.info(f"{spec.name} started", part=spec.name, pid=child.pid)
+        log.info(f"{spec.name} process started", part=spec.name, pid=child.pid)
         return child
 
     async def _guard(self, awaitable: Awaitable[T]) -> T:
