@@ -186,8 +186,8 @@ async def test_production_parts_refuse_the_dev_only_secret(command: str, tmp_pat
     assert "Traceback" not in stderr
 
 
-async def test_dev_still_stops_everything_when_its_output_is_gone(tmp_path: Path, start_dev: Starter) -> None:
-    # Like a closed terminal or a dead log collector: every write of the supervisor now fails.
+async def test_a_closed_terminal_still_stops_everything(tmp_path: Path, start_dev: Starter) -> None:
+    # The terminal goes away: SIGHUP, and every write of the supervisor now fails.
     dev = await start_dev(command_env(tmp_path / "data"))
     pids = dev.pids()
     assert dev.drain is not None and dev.process.stdout is not None
@@ -196,6 +196,6 @@ async def test_dev_still_stops_everything_when_its_output_is_gone(tmp_path: Path
         transport = getattr(stream, "_transport", None)
         assert transport is not None
         transport.close()
-    dev.process.send_signal(signal.SIGTERM)
+    dev.process.send_signal(signal.SIGHUP)
     await asyncio.wait_for(dev.process.wait(), 30)
     assert all(process_gone(pid) for pid in pids.values())

@@ -41,6 +41,9 @@ T = TypeVar("T")
 # Not bound at import: `configure_logging` runs later and binds the component for the process.
 log = structlog.get_logger()
 
+#: Ctrl-C, a service manager's stop, and a closed terminal (the children, in their own sessions, do
+#: not get the terminal's SIGHUP: without handling it they would outlive the supervisor).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 #: The parts of the system that run as Python child processes, in start order.
 APP_PARTS: tuple[str, ...] = ("worker", "gateway")
 
@@ -287,7 +290,7 @@ async def run_stack(settings: Settings, *, demo: bool) -> int:
     """The `discharge dev` command: run until Ctrl-C / SIGTERM or a child's death."""
     supervisor = Supervisor(settings, demo=demo)
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, supervisor.request_stop)
     try:
         return await supervisor.run()
@@ -298,5 +301,5 @@ async def run_stack(settings: Settings, *, demo: bool) -> int:
         print(f"discharge dev: {error}", file=sys.stderr, flush=True)
         return 1
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
