@@ -32,7 +32,12 @@ def _kommun_code(value: str) -> str:
 KommunCode = Annotated[
     str,
     AfterValidator(_kommun_code),
-    Field(description="4-digit Swedish kommun code (SCB), e.g. 1380 for Halmstad", examples=["1380"]),
+    Field(
+        description="4-digit Swedish kommun code (SCB), e.g. 1380 for Halmstad",
+        examples=["1380"],
+        # For integrators' validators only: the AfterValidator above is what the gateway applies.
+        json_schema_extra={"pattern": _KOMMUN.pattern},
+    ),
 ]
 
 
@@ -59,6 +64,8 @@ PatientId = Annotated[
             "or regional reservnummer (YYYYMMDD-X999)"
         ),
         examples=["19091231-9803"],
+        # The shape only; the date and check digit are verified by the gateway (docs/gateway.md).
+        json_schema_extra={"pattern": r"^\d{8}-?(\d{4}|[A-Za-z]\d{3})$"},
     ),
 ]
 
