@@ -7,14 +7,22 @@ Events are built as the gateway would deliver them: validated inbound models wra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import (
+    DescribeWorkflowExecutionRequest,
+    DescribeWorkflowExecutionResponse,
+)
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.worker import Worker
@@ -141,6 +149,7 @@ class Pathways:
     client: Client
     settings: Settings
     publisher: RecordingPublisher
+    patients: set[str] = field(default_factory=set)
 
     def key(self, patient: str = PATIENT) -> str:
         return patient_key(
@@ -148,11 +157,48 @@ class Pathways:
         )
 
     async def send(self, evt: InboundEvent, patient: str = PATIENT) -> WorkflowHandle[Any, Any]:
+        self.patients.add(patient)
         pathway_event = PathwayEvent(patient_key=self.key(patient), event=evt)
         return await signal_with_start(self.client, self.settings.temporal_task_queue, pathway_event)
 
     def handle(self, patient: str = PATIENT) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle(workflow_id_for(self.key(patient)), result_type=PathwayView)
+
+    async def terminate_open(self) -> None:
+        """End this test's pathways: the time-skipping server stops skipping time while any workflow
+        has a task no worker will ever pick up, which would stall the next test's sleep."""
+        for patient in self.patients:
+            with contextlib.suppress(RPCError):
+                await self._settle(patient)
+                await self.handle(patient).terminate(reason="test finished")
+
+    async def describe_raw(self, patient: str = PATIENT) -> DescribeWorkflowExecutionResponse:
+        """The raw description: the SDK's ``describe()`` cannot decode the Java test server's
+        Datetime search attribute values."""
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self.client.namespace,
+            execution=WorkflowExecution(workflow_id=workflow_id_for(self.key(patient))),
+        )
+        return await self.client.workflow_service.describe_workflow_execution(request)
+
+    async def _settle(self, patient: str) -> None:
+        """Wait until no workflow task or activity is in flight (read from the history: the test
+        server's describe does not report them). A query racing a workflow task, or an activity
+        finishing after its workflow was terminated, can leave the Java test server's time skipping
+        locked for good, which shows up as a later `env.sleep` timing out."""
+        for _ in range(200):
+            history = await self.handle(patient).fetch_history()
+            counts = Counter(EventType.Name(e.event_type) for e in history.events)
+            open_tasks = counts["EVENT_TYPE_WORKFLOW_TASK_SCHEDULED"] - sum(
+                counts[f"EVENT_TYPE_WORKFLOW_TASK_{end}"] for end in ("COMPLETED", "FAILED", "TIMED_OUT")
+            )
+            open_activities = counts["EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"] - sum(
+                counts[f"EVENT_TYPE_ACTIVITY_TASK_{end}"]
+                for end in ("COMPLETED", "FAILED", "TIMED_OUT", "CANCELED")
+            )
+            if open_tasks <= 0 and open_activities <= 0:
+                return
+            await asyncio.sleep(0.02)
 
     async def view(self, patient: str = PATIENT) -> PathwayView:
         view: PathwayView = await self.handle(patient).query(QUERY_STATE, result_type=PathwayView)
@@ -165,8 +211,12 @@ async def running_worker(client: Client, **overrides: Any) -> AsyncIterator[Path
     settings = settings_for(**overrides)
     publisher = RecordingPublisher()
     worker: Worker = build_worker(client, settings, publisher)
+    pathways = Pathways(client, settings, publisher)
     async with worker:
-        yield Pathways(client, settings, publisher)
+        try:
+            yield pathways
+        finally:
+            await pathways.terminate_open()
 
 
 def hours(n: float) -> timedelta:
@@ -183,10 +233,14 @@ async def until(
     """Query the pathway until ``check`` holds (the worker applies signals asynchronously).
 
     Polls in real time for at most 10 s; on the time-skipping server no time passes meanwhile.
+    Waiting on the pathway's state (not on sleeps) keeps the tests fast and deterministic.
     """
     view: PathwayView | None = None
     for _ in range(200):
         try:
+            # Query only a settled workflow: a query racing a workflow task on the Java test server can
+            # leave time skipping locked for good (seen as a later `env.sleep` timing out).
+            await pathways._settle(patient)
             view = await pathways.view(patient)
         except RPCError:
             view = None  # the run is not started yet

@@ -36,8 +36,8 @@ def build_worker(client: Client, settings: Settings, publisher: OutboundPublishe
 
 async def run_worker(settings: Settings) -> None:
     """Connect Temporal and NATS, run until cancelled or SIGTERM, then close both."""
-    from discharge.events.nats_connection import connect_nats  # type: ignore[import-not-found]
-    from discharge.events.publisher import JetStreamPublisher, ensure_streams  # type: ignore[import-not-found]
+    from discharge.events.nats_connection import connect_nats
+    from discharge.events.publisher import JetStreamPublisher, ensure_streams
 
     log = structlog.get_logger().bind(component="worker")
     client = await connect_temporal(settings)

@@ -19,7 +19,10 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
     from discharge.activities.pathway import PathwayActivities
+    from discharge.events.inbound import describe_validation_error
     from discharge.events.outbound import OutboundEvent
     from discharge.workflows.api import (
         QUERY_STATE,
@@ -256,7 +259,10 @@ class PatientPathway:
         return self._state.view()
 
     @workflow.update(name=UPDATE_DECIDE)
-    async def decide(self, decision: Decision) -> DecisionResult:
+    async def decide(self, raw: dict[str, Any]) -> DecisionResult:
+        # The argument is a `Decision`; it is decoded here, not by the SDK, so that a malformed one is
+        # rejected with the failing field named instead of the SDK's "Failed decoding arguments".
+        decision = parse_decision(raw)
         await workflow.wait_condition(lambda: self._policy is not None)
         assert self._policy is not None
         async with self._lock:
@@ -277,8 +283,16 @@ class PatientPathway:
         return DecisionResult(decision="handover", message="handover to the listed VC started")
 
     @decide.validator
-    def _validate_decide(self, decision: Decision) -> None:
-        validate_decision(self._state, decision)
+    def _validate_decide(self, raw: dict[str, Any]) -> None:
+        validate_decision(self._state, parse_decision(raw))
+
+
+def parse_decision(raw: dict[str, Any]) -> Decision:
+    """A ``Decision`` from its JSON form, or ``ValueError`` naming each failing field (no input echoed)."""
+    try:
+        return Decision.model_validate(raw)
+    except ValidationError as error:
+        raise ValueError(f"invalid decision: {describe_validation_error(error)}") from None
 
 
 def current_details(s: PathwayState) -> str:
