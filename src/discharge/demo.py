@@ -35,7 +35,7 @@ from discharge.events.publisher import (
 from discharge.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
-from discharge.workflows.api import QUERY_STATE, PathwayView
+from discharge.workflows.api import QUERY_STATE, WORKFLOW_TYPE, PathwayView
 
 HOSPITAL = "urn:hsa:SE2321000131-E000000000001"  # Hallands sjukhus
 WARD = "SE2321000131-E000000000010"
@@ -379,13 +379,34 @@ async def wait_for_open_reviews(settings: Settings, limit: timedelta = WAVE_WAIT
             await asyncio.sleep(0.25)
 
 
+async def demo_pathways_exist(settings: Settings) -> bool:
+    """Whether Temporal already has a pathway (running or closed) of any demo patient.
+
+    JetStream forgets a message id after its duplicate window (24 h), and signal-with-start would
+    open a new pathway for a patient whose pathway has closed (the death): so a demo that is
+    already in Temporal is not sent again. Without Temporal to ask, the answer is no.
+    """
+    secret = settings.discharge_patient_key_secret.get_secret_value()
+    keys = ", ".join(f"'{resolve_patient(patient.identity, secret)}'" for patient in PATIENTS)
+    query = f"WorkflowType = '{WORKFLOW_TYPE}' AND PatientKey IN ({keys})"
+    try:
+        client = await asyncio.wait_for(connect_temporal(settings), 5)
+        async for _ in client.list_workflows(query, limit=1):
+            return True
+    except (RuntimeError, TimeoutError, RPCError, OSError):
+        return False
+    return False
+
+
 async def load_demo(settings: Settings, wait_limit: timedelta = WAVE_WAIT_LIMIT) -> int:
     """Load the demo patients into a running stack; return the number of events published.
 
-    Between rounds it waits (at most ``wait_limit`` each time) for the gateway to take the last
-    round, and before the coordinator's decisions for the reviews they answer to be open; a zero
-    ``wait_limit`` publishes everything at once.
+    Nothing is sent when Temporal already has the demo's pathways. Between rounds it waits (at most
+    ``wait_limit`` each time) for the gateway to take the last round, and before the coordinator's
+    decisions for the reviews they answer to be open; a zero ``wait_limit`` sends everything at once.
     """
+    if await demo_pathways_exist(settings):
+        return 0
     connection = await connect_nats(settings, name="discharge-demo", retry_forever=False)
     try:
         js = connection.jetstream()
@@ -418,8 +439,11 @@ def demo_command() -> int:
         )
         return 1
     total = sum(len(patient.steps) for patient in PATIENTS)
-    print(
-        f"Demo: {len(PATIENTS)} patients, {count} of {total} events published "
-        f"({total - count} were already there). Try `discharge pathways` and `discharge tasks`."
-    )
+    if count == 0:
+        print("Demo: already loaded, nothing sent. Try `discharge pathways` and `discharge tasks`.")
+    else:
+        print(
+            f"Demo: {len(PATIENTS)} patients, {count} of {total} events published "
+            f"({total - count} were already there). Try `discharge pathways` and `discharge tasks`."
+        )
     return 0

@@ -16,6 +16,7 @@ from discharge.demo import PATIENTS, load_demo
 from discharge.events.inbound import parse_inbound
 from discharge.events.publisher import INBOUND_STREAM
 from discharge.settings import Settings
+from discharge.workers.servers import free_port
 from tests.servers import start_nats
 
 pytestmark = pytest.mark.integration
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.integration
 
 async def test_the_demo_publishes_valid_events_once_however_often_it_runs(tmp_path: Path) -> None:
     server = await start_nats(tmp_path)
-    settings = Settings(nats_url=server.url)
+    # No Temporal there: the demo cannot see its pathways, so JetStream's de-duplication is under test.
+    settings = Settings(nats_url=server.url, temporal_address=f"127.0.0.1:{free_port()}")
     total = sum(len(patient.steps) for patient in PATIENTS)
     connection = await nats.connect(server.url)
     try:

@@ -7,6 +7,7 @@ behind by another test must not slow this one down): it takes whatever is availa
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,7 +50,9 @@ async def test_no_batch_the_gateway_takes_holds_two_events_of_one_patient(
         consuming = asyncio.create_task(gateway())
         # No pathway will show a review here (no worker): the wait before the decision is cut short.
         settings = Settings(
-            nats_url=server.url, temporal_address=temporal_env.client.service_client.config.target_host
+            nats_url=server.url,
+            temporal_address=temporal_env.client.service_client.config.target_host,
+            discharge_patient_key_secret=f"pacing-{uuid.uuid4().hex}",  # no demo pathways of another test
         )
         assert await load_demo(settings, wait_limit=timedelta(seconds=1)) == total
         await asyncio.wait_for(consuming, 10)

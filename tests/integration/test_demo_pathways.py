@@ -18,12 +18,20 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.demo import PATIENTS, DemoPatient, demo_events, wait_for_open_reviews
+from discharge.demo import (
+    PATIENTS,
+    DemoPatient,
+    demo_events,
+    demo_pathways_exist,
+    load_demo,
+    wait_for_open_reviews,
+)
 from discharge.events.inbound import parse_inbound
 from discharge.events.outbound import OutboundEvent
 from discharge.identity import resolve_patient, workflow_id_for
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
+from discharge.workers.servers import free_port
 from discharge.workers.worker import build_worker
 from discharge.workflows.api import QUERY_STATE, PathwayEvent, PathwayView
 
@@ -144,3 +152,14 @@ async def test_the_demo_stories_hold(loaded: tuple[Client, Recorder]) -> None:
     nursing = _key(BY_SLUG["nursing-home"])
     published = {event.type for event in recorder.events if event.data.get("patient_key") == nursing}
     assert {"home_visit_requested", "reimbursable_visit_recorded"} <= published
+
+
+async def test_a_demo_already_in_temporal_is_not_sent_again(loaded: tuple[Client, Recorder]) -> None:
+    client, _ = loaded
+    address = client.service_client.config.target_host
+    dead_nats = f"nats://127.0.0.1:{free_port()}"  # sending anything would fail loudly
+    ours = Settings(temporal_address=address, nats_url=dead_nats, discharge_patient_key_secret=SECRET)
+    assert await demo_pathways_exist(ours)
+    assert await load_demo(ours) == 0
+    others = Settings(temporal_address=address, discharge_patient_key_secret=f"another-{RUN}")
+    assert not await demo_pathways_exist(others)
