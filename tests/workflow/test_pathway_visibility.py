@@ -1,0 +1,160 @@
+"""What ops staff see, on the real Temporal dev server: search attributes, memo, details, no identity."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from discharge.identity import workflow_id_for
+from discharge.workflows.api import (
+    SA_EPISODE,
+    SA_ESCALATED,
+    SA_HOME_TYPE,
+    SA_PATIENT_KEY,
+    SA_PENDING_TASK,
+    SA_PHASE,
+    SA_RISK,
+    SA_SUPPORT_ENDS_AT,
+    SA_TASK_DUE_AT,
+    SA_VARDCENTRAL,
+)
+from discharge.workflows.policy import add_local
+from tests.workflow.pathway_helpers import (
+    EVENT_VC,
+    PATIENT,
+    Pathways,
+    admitted,
+    discharged,
+    hours,
+    published,
+    risk,
+    running_worker,
+    until,
+)
+
+# Every way the synthetic identity could be written.
+IDENTITY_FORMS = ("190912319803", "19091231-9803", "0912319803", "091231-9803")
+
+
+def assert_no_identity(text: str, where: str) -> None:
+    for form in IDENTITY_FORMS:
+        assert form not in text, f"patient identity found in {where}"
+
+
+async def listed(client: Client, query: str) -> list[str]:
+    """Workflow IDs matching a visibility query (visibility is eventually consistent: poll)."""
+    ids: list[str] = []
+    for _ in range(100):
+        ids = [w.id async for w in client.list_workflows(query)]
+        if ids:
+            return ids
+        await asyncio.sleep(0.1)
+    return ids
+
+
+def readable_history_parts(history: Any) -> str:
+    """What the UI shows as text besides payloads: attributes, memo, summaries, failures, ids."""
+    parts: list[str] = []
+    for e in history.events:
+        parts.append(str(e.user_metadata))
+        for name in (
+            "upsert_workflow_search_attributes_event_attributes",
+            "workflow_properties_modified_event_attributes",
+            "workflow_task_failed_event_attributes",
+            "activity_task_failed_event_attributes",
+            "timer_started_event_attributes",
+        ):
+            if e.HasField(name):
+                parts.append(str(getattr(e, name)))
+        if e.HasField("workflow_execution_started_event_attributes"):
+            started = e.workflow_execution_started_event_attributes
+            parts += [str(started.search_attributes), str(started.memo), started.workflow_id]
+        if e.HasField("activity_task_scheduled_event_attributes"):
+            parts.append(e.activity_task_scheduled_event_attributes.activity_id)
+    return "\n".join(parts)
+
+
+async def run_high_risk_to_support(env: WorkflowEnvironment, pw: Pathways) -> None:
+    t0 = await env.get_current_time()
+    await pw.send(admitted(t0 - hours(4), listed_vardcentral=EVENT_VC, home_type="own_home"))
+    await pw.send(risk(t0 - hours(3)))
+    # Discharged before joint planning was confirmed, and reported late: with a first-contact target
+    # of one hour, both escalate at once (deadlines count from clinical time).
+    await pw.send(discharged(t0 - hours(2)))
+    await until(pw, lambda v: v.phase == "lmv_support" and len(v.escalations) >= 2)
+    await published(pw, "escalation_raised", 2)
+
+
+async def test_search_attributes_memo_and_details_follow_the_pathway_on_a_real_server(
+    temporal_env: WorkflowEnvironment, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running_worker(temporal_env.client, discharge_first_contact_target="PT1H") as pw:
+        await run_high_risk_to_support(temporal_env, pw)
+        view = await pw.view()
+        key = pw.key()
+        handle = pw.handle()
+        assert handle.id == workflow_id_for(key) and key.startswith("pk_")
+
+        description = await handle.describe()
+        attributes = description.typed_search_attributes
+        assert attributes.get(SA_PHASE) == "lmv_support"
+        assert attributes.get(SA_RISK) == "high"
+        assert attributes.get(SA_PATIENT_KEY) == key
+        assert attributes.get(SA_EPISODE) == "ep-1"
+        assert attributes.get(SA_VARDCENTRAL) == EVENT_VC
+        assert attributes.get(SA_HOME_TYPE) == "own_home"
+        assert attributes.get(SA_SUPPORT_ENDS_AT) == view.support_ends_at
+        assert view.discharged_at is not None and view.support_ends_at == add_local(
+            view.discharged_at, pw.settings.discharge_support_period
+        )
+        assert attributes.get(SA_PENDING_TASK) is None and attributes.get(SA_TASK_DUE_AT) is None
+        assert attributes.get(SA_ESCALATED) is True
+
+        # Ops find the pathway by the contract's attributes.
+        query = f'PatientKey = "{key}" AND DischargePhase = "lmv_support" AND Escalated = true'
+        assert await listed(temporal_env.client, query) == [handle.id]
+
+        memo = await description.memo()
+        assert memo["phase"] == "lmv_support" and memo["patient_key"] == key
+        assert sorted(memo["escalations"]) == ["discharged_before_planning_complete", "first_contact_overdue"]
+
+        metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+        assert "lmv_support" in metadata.current_details and "Escalations" in metadata.current_details
+
+        # No identity anywhere people without a care relationship look.
+        history = await handle.fetch_history()
+        shown = readable_history_parts(history)
+        assert "publish discharge.escalation_raised" in shown  # the summaries are really there
+        assert "first LMV physician contact due" in shown or "extension review opens" in shown
+        assert_no_identity(shown, "search attributes, memo, summaries or ids")
+        assert_no_identity(metadata.current_details, "current details")
+        assert_no_identity(str(memo), "memo")
+        assert_no_identity(handle.id, "workflow id")
+        log_text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+        assert "event hospital.patient_discharged applied" in log_text  # the workflow did log
+        assert_no_identity(log_text, "logs")
+        # ...while the receivers who must act do get it.
+        planning = pw.publisher.of("joint_planning_requested")[0]
+        assert planning.data["patient"] == {"id": "190912319803"} and PATIENT
+
+
+async def test_search_attributes_are_upserted_on_the_time_skipping_server_too(
+    pathway_env: WorkflowEnvironment,
+) -> None:
+    async with running_worker(pathway_env.client) as pw:
+        t0 = await pathway_env.get_current_time()
+        await pw.send(admitted(t0, listed_vardcentral=EVENT_VC))
+        await pw.send(risk(t0, "standard"))
+        await pw.send(discharged(t0 + hours(1)))
+        await until(pw, lambda v: v.pending_task == "handover_acceptance")
+        fields = (await pw.describe_raw()).workflow_execution_info.search_attributes.indexed_fields
+        assert fields["DischargePhase"].data == b'"handover"'
+        assert fields["PendingTask"].data == b'"handover_acceptance"'
+        assert fields["RiskLevel"].data == b'"standard"'
