@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.cli import render
-from discharge.cli.session import EXIT_FAILED, EXIT_OK, Session, UsageError, one_line, sync_handler
+from discharge.cli.session import EXIT_OK, Session, UsageError, one_line, sync_handler
 from discharge.cli.visibility import (
     list_pathways,
     overdue_query,
@@ -198,8 +199,6 @@ def _demo_handler(args: argparse.Namespace) -> int:
 
 
 def _hsa_id(value: str) -> str:
-    import re
-
     if not re.match(HSA_ID_PATTERN, value):
         raise argparse.ArgumentTypeError("expected an HSA-id such as SE2321000131-E000000000001")
     return value
@@ -291,9 +290,10 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 __all__ = [
-    "EXIT_FAILED",
     "decide_action",
+    "decision_of",
     "pathways_action",
+    "patient_key_of",
     "register",
     "show_action",
     "tasks_action",
