@@ -169,7 +169,7 @@ class Pathways:
         has a task no worker will ever pick up, which would stall the next test's sleep."""
         for patient in self.patients:
             with contextlib.suppress(RPCError):
-                await self._settle(patient)
+                await self.settle(patient)
                 await self.handle(patient).terminate(reason="test finished")
 
     async def describe_raw(self, patient: str = PATIENT) -> DescribeWorkflowExecutionResponse:
@@ -181,7 +181,7 @@ class Pathways:
         )
         return await self.client.workflow_service.describe_workflow_execution(request)
 
-    async def _settle(self, patient: str) -> None:
+    async def settle(self, patient: str) -> None:
         """Wait until no workflow task or activity is in flight (read from the history: the test
         server's describe does not report them). A query racing a workflow task, or an activity
         finishing after its workflow was terminated, can leave the Java test server's time skipping
@@ -240,7 +240,7 @@ async def until(
         try:
             # Query only a settled workflow: a query racing a workflow task on the Java test server can
             # leave time skipping locked for good (seen as a later `env.sleep` timing out).
-            await pathways._settle(patient)
+            await pathways.settle(patient)
             view = await pathways.view(patient)
         except RPCError:
             view = None  # the run is not started yet

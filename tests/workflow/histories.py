@@ -1,0 +1,142 @@
+"""Representative pathways whose histories are saved under ``tests/workflow/histories/`` and replayed.
+
+Replaying them with today's workflow code proves a change is safe for pathways already running
+(a 14-day pathway outlives many deployments). Regenerate only for a change that is deliberately
+incompatible AND guarded by ``workflow.patched`` (then keep the old files too, renamed):
+
+    .venv/bin/python -m tests.workflow.histories
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from discharge.workers.servers import binary
+from discharge.workflows.api import UPDATE_DECIDE, Decision, DecisionResult
+from discharge.workflows.policy import add_local
+from tests.workflow.pathway_helpers import (
+    STAFF,
+    Pathways,
+    accepted,
+    admitted,
+    confirmed,
+    contact,
+    days,
+    discharged,
+    event,
+    extension_decided,
+    hours,
+    published,
+    risk,
+    running_worker,
+    until,
+)
+
+HISTORY_DIR = Path(__file__).parent / "histories"
+
+
+async def high_risk_two_extensions(env: WorkflowEnvironment, pw: Pathways) -> None:
+    """Joint planning, support, two extensions (update and event), handover, follow-up, closed."""
+    t0 = await env.get_current_time()
+    for evt in (admitted(t0), risk(t0), confirmed(t0, "lmv"), confirmed(t0, "vardcentral")):
+        await pw.send(evt)
+    await pw.send(discharged(t0 + hours(1), "nursing_home"))
+    await pw.send(contact(t0 + hours(30)))
+    end = add_local(t0 + hours(1), days(14))
+    await env.sleep(end - days(3) - t0 + hours(1))
+    await until(pw, lambda v: v.pending_task == "extension_review")
+    extend = Decision(decision="extend", extend_days=7, reason="wound care", decided_by=STAFF)
+    await pw.handle().execute_update(UPDATE_DECIDE, extend, result_type=DecisionResult)
+    await env.sleep(days(7))
+    await until(pw, lambda v: v.pending_task == "extension_review")
+    await pw.send(extension_decided(await env.get_current_time(), days=3))
+    await env.sleep(days(6))  # no decision on the third review by the end: escalated
+    await until(pw, lambda v: "extension_decision_overdue" in v.escalations)
+    handover = Decision(decision="handover", reason="stable", decided_by=STAFF)
+    await pw.handle().execute_update(UPDATE_DECIDE, handover, result_type=DecisionResult)
+    await pw.send(accepted(await env.get_current_time()))
+    await until(pw, lambda v: v.phase == "follow_up")
+    await env.sleep(days(10))
+    await published(pw, "pathway_closed")
+
+
+async def standard_risk_readmitted(env: WorkflowEnvironment, pw: Pathways) -> None:
+    """Standard risk, handover not accepted in time, then an unplanned readmission (continue-as-new)."""
+    t0 = await env.get_current_time()
+    for evt in (admitted(t0), risk(t0, "standard"), discharged(t0 + hours(2))):
+        await pw.send(evt)
+    await env.sleep(days(3))
+    await published(pw, "escalation_raised")
+    await pw.send(event("municipality.homecare_enrolled", await env.get_current_time(), municipality="1380"))
+    await pw.send(accepted(await env.get_current_time()))
+    await pw.send(contact(await env.get_current_time(), "vardcentral", "home_visit"))
+    await published(pw, "reimbursable_visit_recorded")
+    await pw.send(admitted(await env.get_current_time(), episode="ep-2"))
+    await until(pw, lambda v: v.episode_id == "ep-2")
+
+
+async def discharged_first_then_died(env: WorkflowEnvironment, pw: Pathways) -> None:
+    """Discharge before its risk assessment (support from the discharge), then death during support."""
+    t0 = await env.get_current_time()
+    await pw.send(discharged(t0 - hours(2)))
+    await pw.send(risk(t0 - hours(5)))
+    await until(pw, lambda v: v.phase == "lmv_support")
+    await env.sleep(days(2))
+    await pw.send(event("hospital.patient_deceased", await env.get_current_time()))
+    await published(pw, "pathway_closed")
+
+
+SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Pathways], Awaitable[None]]] = {
+    "high_risk_two_extensions": high_risk_two_extensions,
+    "standard_risk_readmitted": standard_risk_readmitted,
+    "discharged_first_then_died": discharged_first_then_died,
+}
+
+
+async def record(env: WorkflowEnvironment, name: str) -> list[WorkflowHistory]:
+    """Run one scenario and return the histories of all its runs (oldest first)."""
+    async with running_worker(env.client) as pw:
+        await SCENARIOS[name](env, pw)
+        await pw.settle("19091231-9803")
+        histories: list[WorkflowHistory] = []
+        run_id: str | None = (await pw.describe_raw()).workflow_execution_info.first_run_id
+        while run_id:
+            handle = env.client.get_workflow_handle(pw.handle().id, run_id=run_id)
+            history = await handle.fetch_history()
+            histories.append(history)
+            last = history.events[-1]
+            attrs = last.workflow_execution_continued_as_new_event_attributes
+            run_id = (
+                attrs.new_execution_run_id
+                if last.HasField("workflow_execution_continued_as_new_event_attributes")
+                else None
+            )
+        return histories
+
+
+async def main() -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(binary("temporal-test-server")), data_converter=pydantic_data_converter
+    )
+    from tests.workflow.conftest import register_search_attributes
+
+    try:
+        await register_search_attributes(env)
+        HISTORY_DIR.mkdir(exist_ok=True)
+        for name in SCENARIOS:
+            for number, history in enumerate(await record(env, name), start=1):
+                path = HISTORY_DIR / f"{name}.run{number}.json"
+                path.write_text(history.to_json())
+                print(f"wrote {path} ({len(history.events)} events)")
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
