@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
-from discharge.settings import Settings
+from discharge.cli.stack import serve
+from discharge.settings import Settings, load_settings
 from discharge.workers.servers import port_is_free
 from tests.integration.test_supervisor import process_gone, stack_ports
 
@@ -199,3 +201,35 @@ async def test_a_closed_terminal_still_stops_everything(tmp_path: Path, start_de
     dev.process.send_signal(signal.SIGHUP)
     await asyncio.wait_for(dev.process.wait(), 30)
     assert all(process_gone(pid) for pid in pids.values())
+
+
+async def test_a_part_stops_cleanly_on_sigterm() -> None:
+    closed = asyncio.Event()
+
+    async def runner(settings: Settings) -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            closed.set()  # the runner's own clean-up ran
+
+    serving = asyncio.create_task(serve("worker", runner, load_settings()))
+    await asyncio.sleep(0.1)
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(serving, 5) == 0
+    assert closed.is_set()
+
+
+async def test_a_part_that_fails_is_one_error_line_and_exit_1() -> None:
+    async def runner(settings: Settings) -> None:
+        raise RuntimeError("Failed client connect: connection refused")
+
+    with capture_logs() as logs:
+        assert await serve("gateway", runner, load_settings()) == 1
+    assert logs == [
+        {
+            "event": "gateway failed",
+            "log_level": "error",
+            "error_type": "RuntimeError",
+            "error": "Failed client connect: connection refused",
+        }
+    ]
