@@ -101,7 +101,15 @@ def high_risk_discharged(at: datetime | None = None) -> Pathway:
 def test_admission_opens_the_pathway_as_inpatient() -> None:
     p = Pathway().on(admitted(T0, listed_vardcentral=UNIT, home_type="own_home"))
     assert p.state.phase == "inpatient" and p.state.episode_id == "ep-1"
-    assert p.state.listed_vardcentral == UNIT and p.published == []
+    assert p.state.listed_vardcentral == UNIT
+    assert p.types() == ["pathway_started"]
+    assert p.data("pathway_started")["opened_by"] == "hospital.patient_admitted"
+
+
+def test_a_stray_event_opens_no_pathway() -> None:
+    p = Pathway().on(contact(T0, "lmv"))
+    assert p.state.phase == "closed" and p.state.outcome == "not_opened" and p.published == []
+    assert p.state.log[-1].kind == "ignored"
 
 
 def test_high_risk_starts_joint_planning_with_lmv_and_the_listed_vc() -> None:
@@ -307,7 +315,7 @@ def test_handover_not_accepted_is_escalated_every_day() -> None:
 
 def test_standard_risk_passes_to_the_vc_without_lmv_support() -> None:
     p = Pathway().on(admitted(T0), risk(T0, "standard"), discharged(T0 + hours(1)))
-    assert p.types() == ["handover_requested"] and not p.state.lmv_enrolled
+    assert p.types() == ["pathway_started", "handover_requested"] and not p.state.lmv_enrolled
 
 
 def test_individual_decision_gives_a_standard_risk_patient_lmv_support() -> None:

@@ -88,6 +88,7 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         assert final.escalations == []
         assert final.first_lmv_contact_at == discharge_at + hours(5)
         assert pw.publisher.types() == [
+            "pathway_started",
             "joint_planning_requested",
             "support_started",
             "extension_review_requested",

@@ -35,7 +35,7 @@ async def test_a_duplicate_event_has_no_second_effect(pathway_env: WorkflowEnvir
         await pw.send(high)  # the hospital's system sent it twice
         view = await until(pw, lambda v: any("duplicate" in e.summary for e in v.log))
         await published(pw, "joint_planning_requested")
-        assert pw.publisher.types() == ["joint_planning_requested"]
+        assert pw.publisher.types() == ["pathway_started", "joint_planning_requested"]
         assert [e.kind for e in view.log if e.event_type == "hospital.risk_assessed"].count("event") == 1
 
 

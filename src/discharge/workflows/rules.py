@@ -168,9 +168,18 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
         return step.out
     if state.patient_id is None:
         state.patient_id = event.data.patient.id
-    if state.opened_by is None:
+    opening = state.opened_by is None
+    if opening:
         state.opened_by = f"{event.source} {event.id}"
     handled = _dispatch(step, event, policy)
+    if opening and handled:
+        # Announced after the first event is applied, so it carries the episode when the event has one.
+        step.publish("pathway_started", opened_by=event.type, phase=state.phase)
+    elif opening:
+        # A stray event (e.g. a late contact after the pathway closed) opens no pathway: the run ends
+        # at once instead of waiting forever, with the event recorded as ignored in its state.
+        state.phase = "closed"
+        state.outcome = "not_opened"
     if handled:
         step.log("event", handled, actor, event.type)
     else:
