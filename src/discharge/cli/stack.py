@@ -20,6 +20,12 @@ import structlog
 from discharge.logging import configure_logging
 from discharge.settings import Settings, SettingsError, load_settings, require_production_secret
 
+_EXTERNAL = (
+    "Connects to an external Temporal cluster (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, "
+    "TEMPORAL_TLS_CERT/KEY/CA or TEMPORAL_API_KEY) and NATS (NATS_URL, NATS_CREDS, "
+    "NATS_TLS_CA/CERT/KEY). Refuses the dev-only "
+    "DISCHARGE_PATIENT_KEY_SECRET unless DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
+)
 Runner = Callable[[Settings], Coroutine[Any, Any, None]]
 
 
@@ -35,9 +41,17 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     dev.add_argument("--no-demo", action="store_true", help="do not load the demo patients")
     dev.set_defaults(handler=run_dev)
 
-    worker = commands.add_parser("worker", help="run the Temporal worker alone (production)")
+    worker = commands.add_parser(
+        "worker",
+        help="run the Temporal worker alone (production)",
+        description="The PatientPathway workflow and its activities on TEMPORAL_TASK_QUEUE. " + _EXTERNAL,
+    )
     worker.set_defaults(handler=lambda args: run_part("worker", _import_worker))
-    gateway = commands.add_parser("gateway", help="run the event gateway alone (production)")
+    gateway = commands.add_parser(
+        "gateway",
+        help="run the event gateway alone (production)",
+        description="Inbound CloudEvents from NATS JetStream to the patients' pathways. " + _EXTERNAL,
+    )
     gateway.set_defaults(handler=lambda args: run_part("gateway", _import_gateway))
 
 
