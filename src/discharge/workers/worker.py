@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
@@ -11,7 +12,9 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from discharge.activities.pathway import PathwayActivities
+from discharge.events.nats_connection import connect_nats
 from discharge.events.outbound import OutboundPublisher
+from discharge.events.publisher import JetStreamPublisher, ensure_streams
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 from discharge.workflows.pathway import PatientPathway
@@ -21,6 +24,8 @@ from discharge.workflows.pathway import PatientPathway
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "discharge")
 )
+#: On shutdown, in-flight activities (a publish to NATS) get this long to finish before cancellation.
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 
 
 def build_worker(client: Client, settings: Settings, publisher: OutboundPublisher) -> Worker:
@@ -31,28 +36,28 @@ def build_worker(client: Client, settings: Settings, publisher: OutboundPublishe
         workflows=[PatientPathway],
         activities=activities.all(),
         workflow_runner=WORKFLOW_RUNNER,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 
 
 async def run_worker(settings: Settings) -> None:
-    """Connect Temporal and NATS, run until cancelled or SIGTERM, then close both."""
-    from discharge.events.nats_connection import connect_nats
-    from discharge.events.publisher import JetStreamPublisher, ensure_streams
-
+    """Connect Temporal and NATS, run until cancelled or SIGTERM/SIGINT, then close both."""
     log = structlog.get_logger().bind(component="worker")
     client = await connect_temporal(settings)
-    nats = await connect_nats(settings)
+    nats = await connect_nats(settings, name="discharge-worker")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     try:
         js = nats.jetstream()
         await ensure_streams(js)
-        worker = build_worker(client, settings, JetStreamPublisher(js))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        async with worker:
+        async with build_worker(client, settings, JetStreamPublisher(js)):
             log.info("worker started", task_queue=settings.temporal_task_queue)
             await stop.wait()
-        log.info("worker stopped")
+            log.info("worker stopping: finishing in-flight tasks")
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         await nats.drain()
+        log.info("worker stopped")

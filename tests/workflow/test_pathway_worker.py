@@ -1,0 +1,54 @@
+"""`run_worker` against the real servers: events in by signal, CloudEvents out on NATS JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import nats
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from discharge.events.publisher import OUTBOUND_STREAM
+from discharge.workers.worker import run_worker
+from tests.servers import NatsProcess
+from tests.workflow.pathway_helpers import PATIENT, Pathways, RecordingPublisher, admitted, risk, settings_for
+
+pytestmark = pytest.mark.integration
+
+
+async def test_worker_publishes_the_pathways_cloudevents_on_jetstream(
+    temporal_env: WorkflowEnvironment, nats_server: NatsProcess
+) -> None:
+    settings = settings_for(
+        temporal_address=temporal_env.client.service_client.config.target_host, nats_url=nats_server.url
+    )
+    pathways = Pathways(temporal_env.client, settings, RecordingPublisher())
+    worker = asyncio.create_task(run_worker(settings))
+    nc = await nats.connect(nats_server.url)
+    try:
+        t0 = await temporal_env.get_current_time()
+        for evt in (admitted(t0), risk(t0)):
+            await pathways.send(evt)  # as the gateway does: signal-with-start
+        js = nc.jetstream()
+        subscription = await js.subscribe("discharge.joint_planning_requested", stream=OUTBOUND_STREAM)
+        found = None
+        for _ in range(50):  # other tests' pathways publish on the same stream: find ours
+            message = await subscription.next_msg(timeout=10)
+            cloudevent = json.loads(message.data)
+            if cloudevent["data"]["patient_key"] == pathways.key():
+                found = (message, cloudevent)
+                break
+        assert found is not None
+        message, cloudevent = found
+        assert cloudevent["type"] == "discharge.joint_planning_requested"
+        assert cloudevent["source"] == "urn:discharge-orchestrator"
+        assert message.headers is not None and message.headers["Nats-Msg-Id"] == cloudevent["id"]
+        assert cloudevent["data"]["patient"] == {"id": "190912319803"} and PATIENT
+        assert not worker.done()
+    finally:
+        await nc.close()
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+        await pathways.terminate_open()
