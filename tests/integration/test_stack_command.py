@@ -171,12 +171,21 @@ async def test_dev_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["dev", "worker", "gateway"])
-async def test_a_malformed_setting_stops_every_command_with_one_message(command: str, tmp_path: Path) -> None:
+async def test_a_malformed_setting_stops_the_process_commands(command: str, tmp_path: Path) -> None:
     env = command_env(tmp_path / "data", DISCHARGE_SUPPORT_PERIOD="14 days")
     code, stderr = await run_command(command, env=env)
     assert code == 2
     expected = f"discharge {command}: invalid configuration:\n  DISCHARGE_SUPPORT_PERIOD: expected"
     assert stderr.startswith(expected)
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("args", [["publish", "/dev/null"], ["pathways"], ["tasks"], ["demo"]])
+async def test_a_malformed_setting_stops_the_other_commands_too(args: list[str], tmp_path: Path) -> None:
+    env = command_env(tmp_path / "data", DISCHARGE_SUPPORT_PERIOD="14 days")
+    code, stderr = await run_command(*args, env=env)
+    assert code == 2
+    assert "invalid configuration:\n  DISCHARGE_SUPPORT_PERIOD: expected an ISO 8601 duration" in stderr
     assert "Traceback" not in stderr
 
 
