@@ -242,3 +242,17 @@ async def test_a_part_that_fails_is_one_error_line_and_exit_1() -> None:
             "error": "Failed client connect: connection refused",
         }
     ]
+
+
+async def test_a_killed_supervisor_takes_its_children_with_it(tmp_path: Path, start_dev: Starter) -> None:
+    env = command_env(tmp_path / "data")
+    dev = await start_dev(env)
+    pids = dev.pids()
+    dev.process.kill()  # SIGKILL: no chance to clean up itself
+    await dev.finish()
+    for _ in range(100):
+        if all(process_gone(pid) for pid in pids.values()):
+            break
+        await asyncio.sleep(0.1)
+    assert all(process_gone(pid) for pid in pids.values())
+    assert all(port_is_free("127.0.0.1", port) for port in ports_of(env))

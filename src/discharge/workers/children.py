@@ -2,15 +2,20 @@
 
 Each child gets a new session (and so its own process group): a Ctrl-C on the terminal reaches only
 the supervisor, which then stops the children in order, and a signal to the group also reaches
-anything the child itself started.
+anything the child itself started. On Linux each child also asks the kernel for a SIGTERM when the
+supervisor dies, so even a supervisor killed with SIGKILL (the OOM killer, `kill -9`) leaves no
+server running on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import functools
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +23,17 @@ from dataclasses import dataclass, field
 import structlog
 
 from discharge.workers.relay import Relay, relay_structured
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def _terminate_with(parent: int) -> None:
+    """Runs in the child between fork and exec: one system call, no Python-level locks."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the supervisor died before the request was in place
+        os._exit(1)
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,7 @@ class Child:
             env=dict(self.spec.env) if self.spec.env is not None else None,
             cwd=self.spec.cwd,
             start_new_session=True,
+            preexec_fn=functools.partial(_terminate_with, os.getpid()),
         )
         self._pump = asyncio.create_task(self._relay_output(), name=f"relay-{self.name}")
 
