@@ -39,3 +39,11 @@ def test_every_command_the_readme_names_exists() -> None:
         action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
     )
     assert named and named <= set(subcommands.choices)
+
+
+def test_every_file_the_readme_links_exists() -> None:
+    root = Path(__file__).parents[2]
+    linked = re.findall(r"\]\(((?!https?://)[^)#]+)\)", README)
+    assert linked
+    for path in linked:
+        assert (root / path).exists(), path
