@@ -12,7 +12,7 @@ from typing import Any
 from faststream.nats import JStream, NatsMessage, TestNatsBroker
 
 from discharge.events.examples import example_event
-from discharge.events.gateway import build_gateway
+from discharge.events.gateway import build_gateway, whole_message
 from discharge.events.publisher import DEADLETTER_STREAM, INBOUND_STREAM
 from discharge.settings import Settings
 from discharge.workflows.api import PathwayEvent
@@ -27,7 +27,9 @@ async def test_valid_events_are_delivered_and_bad_ones_published_as_dead_letters
 
     broker, _ = build_gateway(Settings(discharge_patient_key_secret="unit"), deliver)
 
-    @broker.subscriber("deadletter.>", stream=JStream(DEADLETTER_STREAM, declare=False))
+    @broker.subscriber(
+        "deadletter.>", stream=JStream(DEADLETTER_STREAM, declare=False), decoder=whole_message
+    )
     async def spy(message: NatsMessage) -> None:
         dead.append((message.raw_message.subject, message.body, dict(message.headers)))
 

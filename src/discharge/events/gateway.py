@@ -26,6 +26,7 @@ from typing import Any
 
 import structlog
 from faststream import FastStream
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage
 from faststream.nats.security import NatsCredentials, NatsSecurity
@@ -42,7 +43,8 @@ from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal, signal_with_start
 from discharge.workflows.api import PathwayEvent
 
-log = structlog.get_logger().bind(component="gateway")
+# Lazy: bound at first use, so it follows `configure_logging` even though this module is imported first.
+log = structlog.get_logger(component="gateway")
 
 #: The durable consumer (and its queue group: several gateways share the work).
 DURABLE = "discharge-gateway"
@@ -198,6 +200,11 @@ def delivery_of(message: NatsMessage) -> Delivery:
     )
 
 
+async def whole_message(message: StreamMessage[Any]) -> StreamMessage[Any]:
+    """A FastStream decoder that hands the handler the message (raw bytes, headers, JetStream metadata)."""
+    return message
+
+
 def consumer_config(ack_wait: timedelta, concurrency: int) -> ConsumerConfig:
     return ConsumerConfig(
         durable_name=DURABLE,
@@ -238,6 +245,10 @@ def build_gateway(
         graceful_timeout=ack_wait.total_seconds() / 2,
         # FastStream's per-message access log ("Received", "Processed") only at debug: ours says more.
         log_level=logging.DEBUG,
+        # No dependency injection: resolving even the message from FastStream's context runs a sync
+        # function in a worker thread per message, which cost a third of the gateway's CPU (measured in
+        # docs/benchmarks.md). The handler gets the message itself through `whole_message` instead.
+        apply_types=False,
     )
 
     async def publish_dead_letter(body: bytes, letter: DeadLetter) -> object:
@@ -260,6 +271,7 @@ def build_gateway(
         stream=JStream(INBOUND_STREAM, declare=False),
         config=consumer_config(ack_wait, concurrency),
         ack_policy=AckPolicy.MANUAL,
+        decoder=whole_message,
         max_workers=concurrency,
         title="events",
         description=(

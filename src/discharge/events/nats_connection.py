@@ -67,7 +67,7 @@ def connection_options(
 
     ``closing`` tells the disconnect callback that a disconnect is our own drain, not an outage.
     """
-    log = structlog.get_logger().bind(component=name)
+    log = structlog.get_logger(component=name)
 
     async def on_error(error: Exception) -> None:
         log.warning("nats connection problem", error=type(error).__name__, detail=str(error))

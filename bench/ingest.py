@@ -1,0 +1,317 @@
+"""Ingest benchmark: NATS JetStream → gateway → Temporal signal-with-start, against plain signal-with-start.
+
+    python bench/ingest.py [--events 2000] [--concurrency 64]
+
+Starts its own nats-server (JetStream on file storage, sync_interval always) and Temporal dev server (in
+memory) on free ports in a temporary directory, and a gateway in this process; no worker is needed because
+signal-with-start is accepted by the server without one. It then
+
+1. makes N signal-with-start calls straight from one client at the given concurrency (the plain rate);
+2. publishes N events (spread over many patients, as in real life) to JetStream, then starts the gateway
+   and times how fast it drains them into Temporal (the gateway rate). The backlog is published first
+   because in production the senders are other machines, not the gateway's own CPU;
+3. publishes N/4 more at a steady half of the plain rate and records, for each, the time from publish to
+   Temporal accepting its signal (p50/p99 latency).
+
+The last line is ``ingest ratio: X.XX`` (gateway rate / plain rate). See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nats.js import JetStreamContext
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from discharge.events.examples import example_event
+from discharge.events.gateway import DEFAULT_CONCURRENCY, build_gateway, temporal_delivery
+from discharge.events.inbound import parse_inbound
+from discharge.events.nats_connection import connect_nats
+from discharge.events.publisher import ensure_streams, inbound_msg_id
+from discharge.identity import luhn_check_digit, parse_identity, patient_key
+from discharge.logging import configure_logging
+from discharge.settings import Settings
+from discharge.temporal_client import signal_with_start
+from discharge.workers.servers import (
+    free_port,
+    nats_command,
+    nats_config,
+    temporal_dev_command,
+    wait_for_tcp,
+)
+from discharge.workflows.api import PathwayEvent
+
+EVENTS_PER_PATIENT = 10
+#: CPU milliseconds this process spent per event on each path (independent of other load on the machine).
+CPU_MS: dict[str, float] = {}
+EVENT_TYPES = (
+    "primarycare.physician_contact",
+    "municipality.concern_raised",
+    "hospital.risk_assessed",
+    "primarycare.planning_confirmed",
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    events: int
+    concurrency: int
+    gateway_rate: float
+    p50_ms: float
+    p99_ms: float
+    duplicates: int
+    plain_rate: float
+    rounds: int
+
+    @property
+    def ratio(self) -> float:
+        return self.gateway_rate / self.plain_rate
+
+    def lines(self) -> list[str]:
+        return [
+            f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+            f"events: {self.events}, concurrency: {self.concurrency}, "
+            f"rounds: {self.rounds} (best of each path)",
+            f"gateway: {self.gateway_rate:.0f} events/s draining a backlog; duplicate deliveries: "
+            f"{self.duplicates}",
+            f"gateway latency at half the plain rate (publish -> signal accepted): p50 {self.p50_ms:.1f} ms, "
+            f"p99 {self.p99_ms:.1f} ms",
+            f"plain signal-with-start: {self.plain_rate:.0f} events/s",
+            "client CPU per event: "
+            + ", ".join(f"{path} {ms:.2f} ms" for path, ms in sorted(CPU_MS.items())),
+            f"ingest ratio: {self.ratio:.2f}",
+        ]
+
+
+def synthetic_patient(number: int) -> str:
+    """A valid personnummer born in 1900-1909 (never a living person), distinct per number < 10 000."""
+    year, serial = 1900 + number // 1000 % 10, number % 1000
+    nine = f"{year % 100:02d}0101{serial:03d}"
+    return f"{year}0101-{serial:03d}{luhn_check_digit(nine)}"
+
+
+def workload(count: int) -> list[dict[str, Any]]:
+    run = uuid.uuid4().hex[:8]
+    return [
+        example_event(
+            EVENT_TYPES[n % len(EVENT_TYPES)],
+            patient=synthetic_patient(n // EVENTS_PER_PATIENT),
+            event_id=f"bench-{run}-{n}",
+        )
+        for n in range(count)
+    ]
+
+
+@asynccontextmanager
+async def servers(directory: Path) -> AsyncIterator[tuple[str, str]]:
+    """A nats-server and a Temporal dev server of our own; yields (nats url, temporal address)."""
+    nats_port, temporal_port = free_port(), free_port()
+    config = directory / "nats.conf"
+    config.write_text(nats_config("127.0.0.1", nats_port, directory / "jetstream"))
+    quiet = {"stdout": asyncio.subprocess.DEVNULL, "stderr": asyncio.subprocess.DEVNULL}
+    nats = await asyncio.create_subprocess_exec(*nats_command(config), **quiet)  # type: ignore[arg-type]
+    temporal = await asyncio.create_subprocess_exec(
+        *temporal_dev_command("127.0.0.1", temporal_port, None, None),
+        **quiet,  # type: ignore[arg-type]
+    )
+    try:
+        await wait_for_tcp("127.0.0.1", nats_port)
+        await wait_for_tcp("127.0.0.1", temporal_port)
+        yield f"nats://127.0.0.1:{nats_port}", f"127.0.0.1:{temporal_port}"
+    finally:
+        for process in (nats, temporal):
+            if process.returncode is None:
+                process.terminate()
+                await process.wait()
+
+
+async def temporal_client(address: str) -> Client:
+    async with asyncio.timeout(60):
+        while True:
+            try:
+                client = await Client.connect(address, data_converter=pydantic_data_converter)
+                await client.workflow_service.describe_namespace(
+                    DescribeNamespaceRequest(namespace="default")
+                )
+                return client
+            except Exception:
+                await asyncio.sleep(0.2)
+
+
+async def publish_one(js: JetStreamContext, event: dict[str, Any]) -> None:
+    await js.publish(
+        f"events.{event['type']}",
+        json.dumps(event).encode(),
+        headers={"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])},
+    )
+
+
+async def publish_backlog(js: JetStreamContext, events: list[dict[str, Any]]) -> None:
+    """Publish with acks, many in flight, before the measurement starts."""
+    limit = asyncio.Semaphore(256)
+
+    async def one(event: dict[str, Any]) -> None:
+        async with limit:
+            await publish_one(js, event)
+
+    await asyncio.gather(*(one(event) for event in events))
+
+
+async def publish_paced(
+    js: JetStreamContext, events: list[dict[str, Any]], rate: float, sent: dict[str, float]
+) -> None:
+    """Publish at a steady ``rate`` per second (a day's traffic, not a backlog), noting each send time."""
+    started = time.perf_counter()
+    tasks = []
+    for n, event in enumerate(events):
+        await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+        sent[event["id"]] = time.perf_counter()
+        tasks.append(asyncio.create_task(publish_one(js, event)))
+    await asyncio.gather(*tasks)
+
+
+class Accepted:
+    """Wraps the gateway's delivery: when Temporal accepted each event, and how often it was called."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.signal = temporal_delivery(client, task_queue)
+        self.at: dict[str, float] = {}
+        self.calls = 0
+        self.expected = 0
+        self.done = asyncio.Event()
+
+    def expect(self, count: int) -> None:
+        self.at.clear()
+        self.expected = count
+        self.done.clear()
+
+    async def __call__(self, event: PathwayEvent) -> object:
+        self.calls += 1
+        result = await self.signal(event)
+        self.at.setdefault(event.event.id, time.perf_counter())
+        if len(self.at) >= self.expected:
+            self.done.set()
+        return result
+
+
+async def through_gateway(
+    nats_url: str, client: Client, events: int, concurrency: int, paced_rate: float
+) -> tuple[float, list[float], int]:
+    """(rate draining a backlog of ``events``, latencies at ``paced_rate``, duplicate deliveries)."""
+    settings = Settings(
+        nats_url=nats_url,
+        discharge_patient_key_secret=f"bench-gateway-{uuid.uuid4()}",
+        temporal_task_queue="bench",
+    )
+    accepted = Accepted(client, settings.temporal_task_queue)
+    _, app = build_gateway(settings, accepted, concurrency=concurrency)
+    publisher = await connect_nats(settings, name="bench-publisher", retry_forever=False)
+    js = publisher.jetstream()
+    backlog, steady = workload(events), workload(max(events // 4, 20))
+    try:
+        await ensure_streams(js)
+        await publish_backlog(js, backlog)
+        accepted.expect(len(backlog))
+        started, cpu = time.perf_counter(), time.process_time()
+        await app.start()
+        async with asyncio.timeout(600):
+            await accepted.done.wait()
+        rate = len(backlog) / (max(accepted.at.values()) - started)
+        CPU_MS["gateway"] = min(CPU_MS.get("gateway", 1e9), (time.process_time() - cpu) * 1000 / len(backlog))
+
+        accepted.expect(len(steady))
+        sent: dict[str, float] = {}
+        await publish_paced(js, steady, paced_rate, sent)
+        async with asyncio.timeout(600):
+            await accepted.done.wait()
+        latencies = [(accepted.at[event_id] - sent[event_id]) * 1000 for event_id in sent]
+    finally:
+        await app.stop()
+        await publisher.drain()
+    return rate, latencies, accepted.calls - len(backlog) - len(steady)
+
+
+async def plain(client: Client, events: list[dict[str, Any]], concurrency: int) -> float:
+    secret = f"bench-plain-{uuid.uuid4()}"
+    parsed = [parse_inbound(json.dumps(event)) for event in events]
+    queue: asyncio.Queue[PathwayEvent] = asyncio.Queue()
+    for event in parsed:
+        key = patient_key(parse_identity(event.data.patient.id), secret)
+        queue.put_nowait(PathwayEvent(patient_key=key, event=event))
+
+    async def worker() -> None:
+        while not queue.empty():
+            await signal_with_start(client, "bench", queue.get_nowait())
+
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    CPU_MS["plain"] = min(CPU_MS.get("plain", 1e9), (time.process_time() - cpu) * 1000 / len(events))
+    return len(events) / elapsed
+
+
+async def run_benchmark(events: int, concurrency: int = DEFAULT_CONCURRENCY, rounds: int = 2) -> Result:
+    """Plain and gateway runs alternate ``rounds`` times; the best of each counts (as `timeit` does), so a
+    burst of other work on the machine during one run does not decide the ratio."""
+    plain_rates: list[float] = []
+    gateway_runs: list[tuple[float, list[float], int]] = []
+    with tempfile.TemporaryDirectory(prefix="discharge-bench-") as directory:
+        async with servers(Path(directory)) as (nats_url, temporal_address):
+            client = await temporal_client(temporal_address)
+            # Warm up (connections, namespace caches) outside the measurement.
+            await plain(client, workload(min(events, 50)), concurrency)
+            for _ in range(rounds):
+                plain_rates.append(await plain(client, workload(events), concurrency))
+                gateway_runs.append(
+                    await through_gateway(nats_url, client, events, concurrency, max(plain_rates) / 2)
+                )
+    gateway_rate, latencies, _ = max(gateway_runs, key=lambda run: run[0])
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return Result(
+        events,
+        concurrency,
+        gateway_rate,
+        statistics.median(ordered),
+        p99,
+        sum(run[2] for run in gateway_runs),
+        max(plain_rates),
+        rounds,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=2000, help="events to ingest (default 2000)")
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="in-flight signals, both paths"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="alternating runs of each path (default 2)")
+    args = parser.parse_args(argv)
+    configure_logging("bench", "console", "warning")
+    result = asyncio.run(run_benchmark(args.events, args.concurrency, args.rounds))
+    for line in result.lines():
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
