@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from nats.aio.client import Client as Nats
+from nats.js.errors import NotFoundError
 from temporalio.testing import WorkflowEnvironment
 
 from discharge.events.deadletter import DeadLetter
@@ -19,10 +22,10 @@ from discharge.events.examples import (
     SAMORDNINGSNUMMER,
     example_event,
 )
-from discharge.events.gateway import temporal_delivery
+from discharge.events.gateway import run_gateway, temporal_delivery
 from discharge.events.inbound import INBOUND_TYPES
 from discharge.events.nats_connection import connect_nats
-from discharge.events.publisher import ensure_streams
+from discharge.events.publisher import DEADLETTER_STREAM, ensure_streams
 from discharge.settings import Settings
 from discharge.workflows.api import PathwayEvent
 from tests.integration.gateway_support import (
@@ -210,3 +213,35 @@ async def test_a_message_still_failing_after_max_deliveries_is_dead_lettered(
     assert letter.kind == "delivery_failed" and letter.deliveries == 2
     assert "RuntimeError: namespace not found" in letter.reason
     assert attempts == 2
+
+
+async def test_run_gateway_creates_the_streams_delivers_and_stops_cleanly(
+    own_nats: NatsProcess, temporal_env: WorkflowEnvironment
+) -> None:
+    client = temporal_env.client
+    settings = gateway_settings(own_nats.url, temporal_address=client.service_client.config.target_host)
+    gateway = asyncio.create_task(run_gateway(settings))
+    nats = await connect_nats(Settings(nats_url=own_nats.url), retry_forever=False)
+    try:
+        js = nats.jetstream()
+
+        async def streams_exist() -> bool:
+            try:
+                await js.stream_info(DEADLETTER_STREAM)
+                return True
+            except NotFoundError:
+                return False
+
+        await wait_for(streams_exist)  # on a fresh server, made by the gateway itself
+        await publish(js, example_event("hospital.patient_admitted", event_id="run-1"))
+
+        async def arrived() -> bool:
+            return len(await signalled_events(client, workflow_id(settings, PERSONNUMMER))) == 1
+
+        await wait_for(arrived)
+    finally:
+        await nats.drain()
+        gateway.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await gateway
+    assert gateway.done()

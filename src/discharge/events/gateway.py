@@ -266,8 +266,8 @@ def build_gateway(
 
     @broker.subscriber(
         INBOUND_SUBJECTS,
+        # The queue group is also the durable name (nats-py): gateways started side by side share the work.
         queue=DURABLE,
-        durable=DURABLE,
         stream=JStream(INBOUND_STREAM, declare=False),
         config=consumer_config(ack_wait, concurrency),
         ack_policy=AckPolicy.MANUAL,
