@@ -60,11 +60,16 @@ def stack_ports_free(settings: Settings) -> bool:
 
 
 def process_gone(pid: int) -> bool:
+    """No such process, or only its exit status left for its (new) parent to collect."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state == "Z"
 
 
 @pytest.fixture

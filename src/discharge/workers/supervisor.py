@@ -96,7 +96,7 @@ class Supervisor:
         *,
         parts: Sequence[str] = APP_PARTS,
         demo: bool = False,
-        grace: float = 10.0,
+        grace: float = 15.0,
         startup_timeout: float = 60.0,
     ) -> None:
         self.settings = settings
