@@ -18,11 +18,9 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
 from temporalio.client import Client
 
+from discharge.events.publisher import INBOUND_STREAM
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
-
-#: The inbound JetStream stream the gateway consumes (`events.>`; created by `ensure_streams`).
-INBOUND_STREAM = "DISCHARGE_EVENTS"
 
 
 async def poll_until(
