@@ -9,7 +9,7 @@ import nats
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.events.publisher import OUTBOUND_STREAM
+from discharge.events.publisher import OUTBOUND_STREAM, ensure_streams
 from discharge.workers.worker import run_worker
 from tests.servers import NatsProcess
 from tests.workflow.pathway_helpers import PATIENT, Pathways, RecordingPublisher, admitted, risk, settings_for
@@ -31,6 +31,7 @@ async def test_worker_publishes_the_pathways_cloudevents_on_jetstream(
         for evt in (admitted(t0), risk(t0)):
             await pathways.send(evt)  # as the gateway does: signal-with-start
         js = nc.jetstream()
+        await ensure_streams(js)  # the worker creates them too; whoever comes first
         subscription = await js.subscribe("discharge.joint_planning_requested", stream=OUTBOUND_STREAM)
         found = None
         for _ in range(50):  # other tests' pathways publish on the same stream: find ours
