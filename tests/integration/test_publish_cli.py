@@ -81,6 +81,13 @@ async def test_json_lines_are_published_on_their_subjects_with_the_dedup_key(
     status, out, _ = await run(Settings(nats_url=own_nats.url), str(file))
     assert status == 0 and out.strip() == "published: 0, duplicates: 3"
 
+    # A replay (a dead letter fixed and re-sent) gets past JetStream's window; the pathway de-duplicates.
+    replay_out = io.StringIO()
+    settings = Settings(nats_url=own_nats.url)
+    status = await publish_text(settings, file.read_text(), out=replay_out, replay=True)
+    assert status == 0 and replay_out.getvalue().strip() == "published: 2, duplicates: 1"
+    assert len(await stored(own_nats.url)) == 4
+
 
 async def test_one_invalid_event_means_nothing_is_published(own_nats: NatsProcess, tmp_path: Path) -> None:
     bad = example_event("hospital.patient_admitted", event_id="b-2")

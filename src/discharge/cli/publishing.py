@@ -35,6 +35,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     parser.add_argument("file", nargs="?", default="-", metavar="FILE", help="input file; - or none: stdin")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="re-send events JetStream has already seen (a fixed dead letter within 24 h); the pathway "
+        "still ignores events it already has",
+    )
     parser.set_defaults(handler=run_publish)
 
 
@@ -49,7 +55,7 @@ def run_publish(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         print(f"discharge: cannot read {args.file}: {error.__class__.__name__}: {error}", file=sys.stderr)
         return EXIT_USAGE
-    return asyncio.run(publish_text(settings, text))
+    return asyncio.run(publish_text(settings, text, replay=args.replay))
 
 
 def read_input(file: str) -> str:
@@ -57,7 +63,12 @@ def read_input(file: str) -> str:
 
 
 async def publish_text(
-    settings: Settings, text: str, out: TextIO | None = None, err: TextIO | None = None
+    settings: Settings,
+    text: str,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    replay: bool = False,
 ) -> int:
     """Validate all, then publish all; one line per problem on ``err``; the exit status."""
     out = out or sys.stdout
@@ -69,7 +80,8 @@ async def publish_text(
         print(f"discharge: {len(batch.errors)} invalid event(s); nothing was published", file=err)
         return EXIT_FAILED
     try:
-        result = await _send(settings, batch.events)
+        label = datetime.now(UTC).isoformat() if replay else None
+        result = await _send(settings, batch.events, label)
     except Exception as error:
         print(
             f"discharge: publishing to NATS at {settings.nats_url} failed: {error.__class__.__name__}: "
@@ -81,12 +93,12 @@ async def publish_text(
     return EXIT_OK
 
 
-async def _send(settings: Settings, events: list[ReadyEvent]) -> tuple[int, int]:
+async def _send(settings: Settings, events: list[ReadyEvent], replay: str | None) -> tuple[int, int]:
     nats = await connect_nats(settings, name="discharge-publish", retry_forever=False)
     try:
         js = nats.jetstream()
         await ensure_streams(js)
-        result = await publish_batch(js, events)
+        result = await publish_batch(js, events, replay=replay)
         return result.published, result.duplicates
     finally:
         await nats.drain()

@@ -75,16 +75,25 @@ class Published:
     duplicates: int
 
 
-async def publish_batch(js: JetStreamContext, events: list[ReadyEvent], timeout: float = 5.0) -> Published:
-    """Publish each on ``events.<type>`` and wait for the stream's ack; count JetStream's duplicates."""
+async def publish_batch(
+    js: JetStreamContext, events: list[ReadyEvent], *, replay: str | None = None, timeout: float = 5.0
+) -> Published:
+    """Publish each on ``events.<type>`` and wait for the stream's ack; count JetStream's duplicates.
+
+    ``replay`` (a label, e.g. a timestamp) is appended to ``Nats-Msg-Id``: a dead letter re-sent within
+    the 24 h duplicate window would otherwise be dropped by JetStream as a copy of its failed original.
+    The pathway still de-duplicates by ``source`` + ``id``, so a replay of something that did arrive is
+    harmless.
+    """
     published = duplicates = 0
     for ready in events:
+        msg_id = f"{ready.msg_id} replay {replay}" if replay else ready.msg_id
         ack = await js.publish(
             ready.subject,
             ready.body,
             timeout=timeout,
             stream=INBOUND_STREAM,
-            headers={"Nats-Msg-Id": ready.msg_id, "Content-Type": CLOUDEVENTS_CONTENT_TYPE},
+            headers={"Nats-Msg-Id": msg_id, "Content-Type": CLOUDEVENTS_CONTENT_TYPE},
         )
         if ack.duplicate:
             duplicates += 1
