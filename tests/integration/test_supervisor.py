@@ -25,7 +25,7 @@ from discharge.settings import Settings, load_settings
 from discharge.temporal_client import signal_with_start
 from discharge.workers import supervisor as supervisor_module
 from discharge.workers.servers import MissingBinary, free_port, port_is_free
-from discharge.workers.supervisor import StackError, Supervisor, run_stack
+from discharge.workers.supervisor import EXTERNAL_ONLY, StackError, Supervisor, run_stack
 from discharge.workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT, PathwayEvent
 
 pytestmark = pytest.mark.integration
@@ -43,12 +43,14 @@ def stack_ports() -> tuple[int, int]:
 
 def stack_settings(data_dir: Path, **overrides: object) -> Settings:
     temporal, nats = stack_ports()
+    # A developer's shell may hold production connection options: the embedded servers take none.
+    defaults: dict[str, object] = dict.fromkeys(EXTERNAL_ONLY)
     return load_settings(
         temporal_address=f"127.0.0.1:{temporal}",
         nats_url=f"nats://127.0.0.1:{nats}",
         discharge_data_dir=str(data_dir),
         temporal_task_queue="supervisor-test",
-        **overrides,
+        **(defaults | overrides),
     )
 
 
@@ -274,3 +276,11 @@ async def test_a_timer_started_before_a_restart_fires_after_it(tmp_path: Path) -
         await wait_for_history(handle, EventType.EVENT_TYPE_TIMER_FIRED)
     finally:
         await second.stop()
+
+
+async def test_external_server_credentials_are_refused_in_one_line(tmp_path: Path) -> None:
+    settings = stack_settings(tmp_path / "data", temporal_api_key="secret", nats_creds="/etc/nats.creds")
+    stack = Supervisor(settings, parts=())
+    with pytest.raises(StackError, match=r"unset TEMPORAL_API_KEY, NATS_CREDS \(they are for"):
+        await stack.start()
+    assert stack.children == {}

@@ -44,6 +44,18 @@ log = structlog.get_logger()
 #: Ctrl-C, a service manager's stop, and a closed terminal (the children, in their own sessions, do
 #: not get the terminal's SIGHUP: without handling it they would outlive the supervisor).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: Connection options for external servers only: with one of them set, the stack's own clients and
+#: children would try TLS or credentials against servers that have neither, and fail obscurely.
+EXTERNAL_ONLY = (
+    "temporal_tls_cert",
+    "temporal_tls_key",
+    "temporal_tls_ca",
+    "temporal_api_key",
+    "nats_creds",
+    "nats_tls_ca",
+    "nats_tls_cert",
+    "nats_tls_key",
+)
 #: The parts of the system that run as Python child processes, in start order.
 APP_PARTS: tuple[str, ...] = ("worker", "gateway")
 
@@ -176,6 +188,12 @@ class Supervisor:
             await self._guard(self._load_demo())
 
     def _preflight(self) -> None:
+        external = [name.upper() for name in EXTERNAL_ONLY if getattr(self.settings, name) is not None]
+        if external:
+            raise StackError(
+                f"the embedded servers use neither TLS nor credentials; unset {', '.join(external)} "
+                "(they are for `discharge worker` / `gateway` against external servers)"
+            )
         for name in ("temporal", "nats-server"):
             try:
                 binary(name)
