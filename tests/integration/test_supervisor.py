@@ -284,3 +284,12 @@ async def test_external_server_credentials_are_refused_in_one_line(tmp_path: Pat
     with pytest.raises(StackError, match=r"unset TEMPORAL_API_KEY, NATS_CREDS \(they are for"):
         await stack.start()
     assert stack.children == {}
+
+
+async def test_an_unusable_data_dir_is_one_clear_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    stack = Supervisor(stack_settings(blocked / "data"), parts=())
+    with pytest.raises(StackError, match=r"cannot use the data dir .*a-file/data \(DISCHARGE_DATA_DIR\)"):
+        await stack.start()
+    assert stack.children == {}

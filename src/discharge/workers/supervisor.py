@@ -151,10 +151,15 @@ class Supervisor:
     async def start(self) -> None:
         """Every part started and healthy, or StackError / ChildExited / StopRequested."""
         self._preflight()
-        self.data.prepare()
-        self.data.nats_conf.write_text(
-            nats_config(self.settings.nats_host, self.settings.nats_port, self.data.jetstream)
-        )
+        try:
+            self.data.prepare()
+            self.data.nats_conf.write_text(
+                nats_config(self.settings.nats_host, self.settings.nats_port, self.data.jetstream)
+            )
+        except OSError as error:
+            raise StackError(
+                f"cannot use the data dir {self.data.root} (DISCHARGE_DATA_DIR): {error.strerror}"
+            ) from None
         s = self.settings
         await self._spawn(
             ChildSpec(
