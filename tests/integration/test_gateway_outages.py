@@ -16,8 +16,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.events.examples import example_event
-from discharge.events.gateway import temporal_delivery
+from discharge.events.examples import PERSONNUMMER, example_event
+from discharge.events.gateway import run_gateway, temporal_delivery
 from discharge.events.nats_connection import connect_nats
 from discharge.events.publisher import DEADLETTER_STREAM, ensure_streams
 from discharge.identity import luhn_check_digit
@@ -237,3 +237,27 @@ async def test_nats_restarted_mid_stream_the_gateway_reconnects_and_loses_nothin
             await wait_for(everything, timeout=30)
     finally:
         await publisher.drain()
+
+
+async def test_gateway_started_while_temporal_is_down_waits_for_it(
+    own_nats: NatsProcess, nats: Nats, tmp_path: Path
+) -> None:
+    temporal = TemporalProcess(tmp_path)
+    settings = gateway_settings(own_nats.url, temporal_address=f"127.0.0.1:{temporal.port}")
+    gateway = asyncio.create_task(run_gateway(settings))
+    try:
+        await publish(nats.jetstream(), example_event("hospital.patient_admitted", event_id="early-1"))
+        await asyncio.sleep(1.0)
+        assert not gateway.done()  # no crash: it keeps trying
+        await temporal.start()
+        client = await Client.connect(f"127.0.0.1:{temporal.port}", data_converter=pydantic_data_converter)
+
+        async def arrived() -> bool:
+            return await all_ids(client, settings, [PERSONNUMMER]) == ["early-1"]
+
+        await wait_for(arrived, timeout=30)
+    finally:
+        gateway.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await gateway
+        await temporal.kill()

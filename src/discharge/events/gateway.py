@@ -307,16 +307,46 @@ def build_gateway(
     return broker, app
 
 
+async def connect_temporal_patiently(settings: Settings) -> Client:
+    """Temporal may be down when the gateway starts: keep trying (with backoff) instead of exiting."""
+    attempt = 0
+    while True:
+        try:
+            return await connect_temporal(settings)
+        except Exception as error:
+            delay = retry_delay(attempt + 1)
+            log.warning(
+                "temporal not reachable yet; retrying",
+                address=settings.temporal_address,
+                error=type(error).__name__,
+                retry_in=delay,
+            )
+            attempt += 1
+            await asyncio.sleep(delay)
+
+
 async def run_gateway(settings: Settings) -> None:
-    """Run until cancelled or SIGTERM/SIGINT; finish in-flight events, then close NATS and Temporal."""
-    client = await connect_temporal(settings)
+    """Run until cancelled or SIGTERM/SIGINT; finish in-flight events, then close NATS and Temporal.
+
+    Neither Temporal nor NATS being down at start is fatal: both connections are retried until they work.
+    """
+    client = await connect_temporal_patiently(settings)
     _, app = build_gateway(settings, temporal_delivery(client, settings.temporal_task_queue))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    runner = asyncio.current_task()
+    started = False
+
+    def on_signal() -> None:
+        stop.set()
+        if not started and runner is not None:
+            runner.cancel()  # still waiting for NATS: nothing in flight, stop at once
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     try:
         await app.start()
+        started = True
         log.info("gateway started", subjects=INBOUND_SUBJECTS, types=len(INBOUND_TYPES))
         await stop.wait()
     finally:
