@@ -1,0 +1,61 @@
+"""Outbound CloudEvent ids are deterministic per workflow step: a retried publish repeats its id."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from temporalio.testing import WorkflowEnvironment
+
+from discharge.events.outbound import OutboundEvent
+from discharge.identity import workflow_id_for
+from discharge.workers.worker import build_worker
+from discharge.workflows.pathway import OUTBOUND_ID_NAMESPACE
+from tests.workflow.pathway_helpers import (
+    HOSPITAL,
+    Pathways,
+    RecordingPublisher,
+    admitted,
+    hours,
+    published,
+    risk,
+    settings_for,
+)
+
+
+@dataclass
+class FirstTryFails(RecordingPublisher):
+    """NATS refuses each event's first publish (e.g. no ack in time); the retry succeeds."""
+
+    attempts: list[OutboundEvent] = field(default_factory=list)
+
+    async def publish(self, event: OutboundEvent) -> None:
+        self.attempts.append(event)
+        if sum(1 for a in self.attempts if a.id == event.id) == 1:
+            raise ConnectionError("no ack from JetStream")
+        await super().publish(event)
+
+
+async def test_a_retried_publish_carries_the_same_cloudevent_id(pathway_env: WorkflowEnvironment) -> None:
+    env = pathway_env
+    settings = settings_for()
+    publisher = FirstTryFails()
+    pw = Pathways(env.client, settings, publisher)
+    async with build_worker(env.client, settings, publisher):
+        try:
+            t0 = await env.get_current_time()
+            admission = admitted(t0)
+            await pw.send(admission)
+            await pw.send(risk(t0 + hours(1)))
+            await env.sleep(hours(0.01))  # skip the retry backoff
+            await published(pw, "joint_planning_requested")
+        finally:
+            await pw.terminate_open()
+    first_try = [a.id for a in publisher.attempts[::2]]
+    retries = [a.id for a in publisher.attempts[1::2]]
+    assert first_try == retries == [e.id for e in publisher.events]
+    assert len(set(retries)) == len(retries) == 2
+    # The id is uuid5(workflow id + step): the run's opening event, a counter, the type.
+    step = f"{HOSPITAL} {admission.id}:1:pathway_started"
+    expected = uuid.uuid5(OUTBOUND_ID_NAMESPACE, f"{workflow_id_for(pw.key())}:{step}")
+    assert publisher.events[0].type == "pathway_started" and publisher.events[0].id == str(expected)
