@@ -293,3 +293,18 @@ async def test_an_unusable_data_dir_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StackError, match=r"cannot use the data dir .*a-file/data \(DISCHARGE_DATA_DIR\)"):
         await stack.start()
     assert stack.children == {}
+
+
+async def test_one_stack_per_data_dir(tmp_path: Path) -> None:
+    first = Supervisor(stack_settings(tmp_path / "data"), parts=(), grace=5)
+    await first.start()
+    try:
+        second = Supervisor(stack_settings(tmp_path / "data"), parts=())  # other ports, same data
+        with pytest.raises(StackError, match=rf"in use by another `discharge dev` \(pid {os.getpid()}\)"):
+            await second.start()
+        assert second.children == {}
+    finally:
+        await first.stop()
+    third = Supervisor(stack_settings(tmp_path / "data"), parts=(), grace=5)
+    await third.start()  # the lock went with the first stack
+    await third.stop()

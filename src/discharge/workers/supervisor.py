@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import structlog
 from temporalio.client import Client
@@ -83,9 +84,35 @@ class DataDir:
         self.nats_dir = self.root / "nats"
         self.jetstream = self.nats_dir / "jetstream"
         self.nats_conf = self.nats_dir / "nats.conf"
+        self.lock_file = self.root / "stack.lock"
+        self._lock: TextIO | None = None
 
     def prepare(self) -> None:
         self.jetstream.mkdir(parents=True, exist_ok=True)
+
+    def lock(self) -> None:
+        """One stack per data dir: two would share Temporal's SQLite file and NATS's store. The kernel
+        drops the lock when the process ends, however it ends, so a crash never leaves it stale."""
+        handle = self.lock_file.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            owner = handle.read().strip() or "?"
+            handle.close()
+            raise StackError(
+                f"the data dir {self.root} is in use by another `discharge dev` (pid {owner}); "
+                "stop it, or give this one its own DISCHARGE_DATA_DIR"
+            ) from None
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock = handle
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
 
 def app_child_spec(part: str, settings: Settings) -> ChildSpec:
@@ -153,6 +180,7 @@ class Supervisor:
         self._preflight()
         try:
             self.data.prepare()
+            self.data.lock()
             self.data.nats_conf.write_text(
                 nats_config(self.settings.nats_host, self.settings.nats_port, self.data.jetstream)
             )
@@ -300,6 +328,7 @@ class Supervisor:
             if running:
                 _say("stopping", parts=[child.name for child in running])
             await asyncio.gather(*(child.stop(self.grace) for child in group))
+        self.data.unlock()
         if self.children:
             _say("stopped; no process left behind", parts=list(self.children))
 
