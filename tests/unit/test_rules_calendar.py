@@ -78,3 +78,5 @@ def test_policy_takes_every_period_from_settings() -> None:
     assert policy.first_contact_target == timedelta(seconds=15)
     assert policy.handover_accept_timeout == timedelta(seconds=30)
     assert policy.readmission_window == timedelta(minutes=5)
+    assert policy.reminder_interval == timedelta(seconds=60)  # paced like the demo's support period
+    assert Policy.from_settings(Settings()).reminder_interval == timedelta(days=1)

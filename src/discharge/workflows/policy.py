@@ -23,7 +23,7 @@ class Policy(BaseModel):
     first_contact_target: timedelta = timedelta(hours=24)
     handover_accept_timeout: timedelta = timedelta(days=2)
     readmission_window: timedelta = timedelta(days=30)
-    reminder_interval: timedelta = timedelta(days=1)
+    reminder_interval: timedelta = timedelta(days=1)  # overdue escalations repeat at this pace
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -34,6 +34,9 @@ class Policy(BaseModel):
             first_contact_target=settings.discharge_first_contact_target,
             handover_accept_timeout=settings.discharge_handover_accept_timeout,
             readmission_window=settings.discharge_readmission_window,
+            # "Again each day"; a demo or staging environment with periods of seconds or minutes gets
+            # its reminders at the pace of its support period instead, so they can be watched.
+            reminder_interval=min(timedelta(days=1), settings.discharge_support_period),
         )
 
 
