@@ -52,7 +52,9 @@ async def test_discharge_before_its_risk_assessment_still_gives_lmv_support(
         assert view.support_ends_at == add_local(discharge_at, days(14))
         assert view.risk_level == "high" and view.admitted_at == t0 - days(3)
         await published(pw, "support_started")
-        assert view.listed_vardcentral == REGISTRY_VC  # looked up at the discharge; the admission came later
+        # Looked up in the registry at the discharge; the hospital's own value, arriving later, wins.
+        assert view.listed_vardcentral == EVENT_VC
+        assert REGISTRY_VC != EVENT_VC
 
 
 async def test_a_late_discharge_is_not_given_a_fresh_first_contact_period(

@@ -163,6 +163,7 @@ class PatientPathway:
                 start_to_close_timeout=timedelta(seconds=30),
                 summary="look up the listed vardcentral in the listing registry",
             )
+            self._state.listed_from_registry = True
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
         await self._execute(outcome)

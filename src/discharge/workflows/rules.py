@@ -53,6 +53,8 @@ class PathwayState(BaseModel):
     risk_assessed_at: datetime | None = None
     lmv_decided: bool = False
     listed_vardcentral: str | None = None
+    # True while the listed VC is the registry's answer: any hospital event naming one overrides it.
+    listed_from_registry: bool = False
     home_type: str | None = None
     admitted_at: datetime | None = None
     discharged_at: datetime | None = None
@@ -263,7 +265,7 @@ def _admitted(step: _Step, event: PatientAdmitted, policy: Policy) -> str | None
             return None
         s.admitted_at = s.admitted_at or event.time
         s.episode_id = event.data.episode_id
-        s.listed_vardcentral = event.data.listed_vardcentral or s.listed_vardcentral
+        _take_listing(s, event.data.listed_vardcentral)
         s.home_type = event.data.home_type or s.home_type
         return "admitted: pathway opened"
     if event.data.episode_id == s.episode_id:
@@ -271,7 +273,8 @@ def _admitted(step: _Step, event: PatientAdmitted, policy: Policy) -> str | None
         if s.admitted_at is not None:
             return None
         s.admitted_at = event.time
-        s.listed_vardcentral = s.listed_vardcentral or event.data.listed_vardcentral
+        if s.listed_vardcentral is None or s.listed_from_registry:  # the discharge's own value is newer
+            _take_listing(s, event.data.listed_vardcentral)
         return "late admission of this episode recorded"
     if event.time < s.discharged_at:
         return None  # an admission clinically before this discharge cannot be a readmission
@@ -323,7 +326,7 @@ def _discharged(step: _Step, event: PatientDischarged, policy: Policy) -> str | 
     s.discharged_at = event.time
     s.episode_id = s.episode_id or event.data.episode_id
     s.home_type = event.data.home_type
-    s.listed_vardcentral = event.data.listed_vardcentral or s.listed_vardcentral
+    _take_listing(s, event.data.listed_vardcentral)
     s.timers.pop("planning", None)
     if s.phase == "joint_planning" and len(s.planning_confirmed) < 2:
         step.escalate("discharged_before_planning_complete", "lmv")
@@ -336,6 +339,11 @@ def _discharged(step: _Step, event: PatientDischarged, policy: Policy) -> str | 
         return "discharged: LMV support started"
     _start_handover(step, event.time, policy, "standard risk: responsibility passes to the VC")
     return "discharged: handover to the VC"
+
+
+def _take_listing(s: PathwayState, listed: str | None) -> None:
+    if listed is not None:
+        s.listed_vardcentral, s.listed_from_registry = listed, False
 
 
 def _start_support(step: _Step, discharged_at: datetime, policy: Policy) -> None:
