@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TypeVar
 
 import structlog
 from temporalio.client import Client
@@ -28,6 +26,7 @@ from discharge.logging import resolve_format, use_colors
 from discharge.settings import Settings, settings_env
 from discharge.workers import health
 from discharge.workers.children import Child, ChildSpec
+from discharge.workers.datadir import DataDir, StackError
 from discharge.workers.relay import relay_nats, relay_structured, relay_temporal
 from discharge.workers.servers import (
     MissingBinary,
@@ -37,6 +36,8 @@ from discharge.workers.servers import (
     port_is_free,
     temporal_dev_command,
 )
+
+__all__ = ["APP_PARTS", "EXTERNAL_ONLY", "DataDir", "StackError", "Supervisor", "run_stack"]
 
 T = TypeVar("T")
 # Not bound at import: `configure_logging` runs later and binds the component for the process.
@@ -61,10 +62,6 @@ EXTERNAL_ONLY = (
 APP_PARTS: tuple[str, ...] = ("worker", "gateway")
 
 
-class StackError(Exception):
-    """The stack cannot start; the message is one line an operator can act on."""
-
-
 class ChildExited(Exception):
     def __init__(self, child: Child) -> None:
         super().__init__(f"{child.name} exited with code {child.returncode}")
@@ -73,46 +70,6 @@ class ChildExited(Exception):
 
 class StopRequested(Exception):
     pass
-
-
-class DataDir:
-    """Where the embedded stack keeps its state; deleting the directory resets everything."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-        self.temporal_db = self.root / "temporal.db"
-        self.nats_dir = self.root / "nats"
-        self.jetstream = self.nats_dir / "jetstream"
-        self.nats_conf = self.nats_dir / "nats.conf"
-        self.lock_file = self.root / "stack.lock"
-        self._lock: TextIO | None = None
-
-    def prepare(self) -> None:
-        self.jetstream.mkdir(parents=True, exist_ok=True)
-
-    def lock(self) -> None:
-        """One stack per data dir: two would share Temporal's SQLite file and NATS's store. The kernel
-        drops the lock when the process ends, however it ends, so a crash never leaves it stale."""
-        handle = self.lock_file.open("a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            owner = handle.read().strip() or "?"
-            handle.close()
-            raise StackError(
-                f"the data dir {self.root} is in use by another `discharge dev` (pid {owner}); "
-                "stop it, or give this one its own DISCHARGE_DATA_DIR"
-            ) from None
-        handle.truncate(0)
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._lock = handle
-
-    def unlock(self) -> None:
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
 
 
 def app_child_spec(part: str, settings: Settings) -> ChildSpec:
