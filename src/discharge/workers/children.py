@@ -19,6 +19,7 @@ import sys
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import structlog
 
@@ -56,6 +57,7 @@ class Child:
     last_lines: deque[str] = field(default_factory=lambda: deque(maxlen=5))
     _pump: asyncio.Task[None] | None = None
     _stopping: bool = False
+    started_at: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -72,6 +74,7 @@ class Child:
         return None if self.process is None else self.process.returncode
 
     async def start(self) -> None:
+        self.started_at = datetime.now(UTC)
         self.process = await asyncio.create_subprocess_exec(
             *self.spec.command,
             stdin=asyncio.subprocess.DEVNULL,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import nats
 from nats.js.errors import NotFoundError
@@ -69,9 +70,10 @@ async def jetstream_ready(url: str) -> bool:
         await connection.close()
 
 
-async def worker_polling(client: Client, task_queue: str, pid: int) -> bool:
-    """True once the worker process ``pid`` polls the task queue: a Temporal SDK worker's default
-    identity is ``<pid>@<host>``, so an older worker's lingering poller entry is not mistaken for it."""
+async def worker_polling(client: Client, task_queue: str, pid: int, since: datetime) -> bool:
+    """True once the worker process ``pid`` polls the task queue. The server keeps a poller entry for
+    minutes after its worker is gone, so an entry counts only if it is the new process's (a Temporal
+    SDK worker's default identity is ``<pid>@<host>``) or polled after the process started."""
     response = await client.workflow_service.describe_task_queue(
         DescribeTaskQueueRequest(
             namespace=client.namespace,
@@ -79,7 +81,10 @@ async def worker_polling(client: Client, task_queue: str, pid: int) -> bool:
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         )
     )
-    return any(poller.identity.startswith(f"{pid}@") for poller in response.pollers)
+    return any(
+        poller.identity.startswith(f"{pid}@") or poller.last_access_time.ToDatetime(UTC) >= since
+        for poller in response.pollers
+    )
 
 
 async def inbound_consumer_active(url: str, stream: str = INBOUND_STREAM) -> bool:

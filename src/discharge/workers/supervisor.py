@@ -206,7 +206,9 @@ class Supervisor:
         client = self.client
         assert client is not None
         if child.name == "worker":
-            return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid)
+            assert child.started_at is not None
+            started = child.started_at
+            return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
         if child.name == "gateway":
             return lambda: health.inbound_consumer_active(s.nats_url)
         raise ValueError(f"no readiness check for {child.name!r}")
