@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 
 import nats
 import pytest
@@ -47,9 +49,15 @@ async def test_worker_publishes_the_pathways_cloudevents_on_jetstream(
         assert message.headers is not None and message.headers["Nats-Msg-Id"] == cloudevent["id"]
         assert cloudevent["data"]["patient"] == {"id": "190912319803"} and PATIENT
         assert not worker.done()
+        await pathways.terminate_open()
+        # SIGTERM (what `docker stop` / systemd send) stops it cleanly: it returns, no error.
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # run_worker's handler is in
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(worker, timeout=30)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # and removed again
     finally:
         await nc.close()
-        worker.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await worker
-        await pathways.terminate_open()
+        if not worker.done():
+            worker.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await worker
