@@ -1,4 +1,4 @@
-"""Saved histories of representative pathways replay with today's code (see histories.py)."""
+"""Saved histories of representative pathways replay with today's code (see record_histories.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from temporalio.workflow import NondeterminismError
 from discharge.workers.worker import WORKFLOW_RUNNER
 from discharge.workflows import rules
 from discharge.workflows.pathway import PatientPathway
-from tests.workflow.histories import HISTORY_DIR, SCENARIOS
+from tests.workflow.record_histories import HISTORY_DIR, SCENARIOS
 
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
 

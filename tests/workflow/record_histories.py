@@ -4,7 +4,7 @@ Replaying them with today's workflow code proves a change is safe for pathways a
 (a 14-day pathway outlives many deployments). Regenerate only for a change that is deliberately
 incompatible AND guarded by ``workflow.patched`` (then keep the old files too, renamed):
 
-    .venv/bin/python -m tests.workflow.histories
+    .venv/bin/python -m tests.workflow.record_histories
 """
 
 from __future__ import annotations
