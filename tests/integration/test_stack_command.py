@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -14,10 +15,15 @@ from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
+from temporalio.service import RPCError
 
 from discharge.cli.stack import serve
+from discharge.identity import parse_identity, patient_key, workflow_id_for
 from discharge.settings import Settings, load_settings
+from discharge.temporal_client import connect_temporal
 from discharge.workers.servers import port_is_free
+from discharge.workflows.api import QUERY_STATE, PathwayView
+from tests.integration.test_stack_readme import readme_first_event
 from tests.integration.test_supervisor import process_gone, stack_ports
 
 pytestmark = pytest.mark.integration
@@ -111,6 +117,18 @@ async def start_dev() -> AsyncIterator[Callable[[dict[str, str]], Awaitable[Dev]
 Starter = Callable[[dict[str, str]], Awaitable[Dev]]
 
 
+async def pathway_phase(settings: Settings, patient: str) -> str | None:
+    """The phase the patient's pathway reports, once it exists and its worker has run it."""
+    client = await connect_temporal(settings)
+    key = patient_key(parse_identity(patient), settings.discharge_patient_key_secret.get_secret_value())
+    handle = client.get_workflow_handle(workflow_id_for(key))
+    for _ in range(100):
+        with contextlib.suppress(RPCError):
+            return str((await handle.query(QUERY_STATE, result_type=PathwayView)).phase)
+        await asyncio.sleep(0.1)
+    return None
+
+
 async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     tmp_path: Path, start_dev: Starter
 ) -> None:
@@ -123,6 +141,11 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     assert dev.process.stdout is not None
     banner = (await dev.process.stdout.readuntil(b"Ctrl-C stops everything.")).decode()
     assert f"http://127.0.0.1:{ports_of(env)[1]}" in banner
+    # The README's first event, published as the README says, reaches its pathway through every part.
+    code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
+    assert code == 0, stderr
+    settings = load_settings(temporal_address=env["TEMPORAL_ADDRESS"], nats_url=env["NATS_URL"])
+    assert await pathway_phase(settings, "19091231-9803") == "inpatient"
     dev.process.send_signal(signal.SIGTERM)
     assert await dev.finish() == 0
     assert all(process_gone(pid) for pid in pids.values())
@@ -145,11 +168,16 @@ async def test_dev_names_a_child_that_dies_and_stops_everything(tmp_path: Path, 
     assert all(port_is_free("127.0.0.1", port) for port in ports_of(env))
 
 
-async def run_command(*args: str, env: dict[str, str]) -> tuple[int, str]:
+async def run_command(*args: str, env: dict[str, str], stdin: bytes | None = None) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        *COMMAND, *args, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        *COMMAND,
+        *args,
+        env=env,
+        stdin=PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=PIPE,
     )
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    _, stderr = await asyncio.wait_for(process.communicate(stdin), 30)
     assert process.returncode is not None
     return process.returncode, stderr.decode()
 

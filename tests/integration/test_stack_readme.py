@@ -15,9 +15,13 @@ from discharge.workers.servers import search_attribute_create_command
 README = (Path(__file__).parents[2] / "README.md").read_text()
 
 
+def readme_first_event() -> str:
+    """The heredoc of "Send a first event"."""
+    return README.split("discharge publish <<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
+
+
 def test_the_first_event_in_the_readme_is_valid() -> None:
-    heredoc = README.split("discharge publish <<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
-    event = parse_inbound(heredoc, now=datetime.now(UTC), future_tolerance=timedelta(minutes=5))
+    event = parse_inbound(readme_first_event(), now=datetime.now(UTC), future_tolerance=timedelta(minutes=5))
     assert isinstance(event, PatientAdmitted)
     assert event.data.patient.id.startswith("1909")  # synthetic: born before 1910
 
