@@ -198,46 +198,30 @@ async def test_dev_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("command", ["dev", "worker", "gateway"])
-async def test_a_malformed_setting_stops_the_process_commands(command: str, tmp_path: Path) -> None:
+# Each command is its own Python process; they run side by side to keep the suite fast.
+PROCESS_COMMANDS = [["dev"], ["worker"], ["gateway"]]
+OTHER_COMMANDS = [["publish", "/dev/null"], ["pathways"], ["tasks"], ["demo"]]
+
+
+async def test_a_malformed_setting_stops_every_command_with_one_message(tmp_path: Path) -> None:
     env = command_env(tmp_path / "data", DISCHARGE_SUPPORT_PERIOD="14 days")
-    code, stderr = await run_command(command, env=env)
-    assert code == 2
-    expected = f"discharge {command}: invalid configuration:\n  DISCHARGE_SUPPORT_PERIOD: expected"
-    assert stderr.startswith(expected)
-    assert "Traceback" not in stderr
+    commands = PROCESS_COMMANDS + OTHER_COMMANDS
+    results = await asyncio.gather(*(run_command(*args, env=env) for args in commands))
+    for args, (code, stderr) in zip(commands, results, strict=True):
+        assert code == 2, args
+        assert "invalid configuration:\n  DISCHARGE_SUPPORT_PERIOD: expected an ISO 8601 duration" in stderr
+        assert "Traceback" not in stderr
+        if args in PROCESS_COMMANDS:
+            assert stderr.startswith(f"discharge {args[0]}: invalid configuration:"), stderr
 
 
-@pytest.mark.parametrize("args", [["publish", "/dev/null"], ["pathways"], ["tasks"], ["demo"]])
-async def test_a_malformed_setting_stops_the_other_commands_too(args: list[str], tmp_path: Path) -> None:
-    env = command_env(tmp_path / "data", DISCHARGE_SUPPORT_PERIOD="14 days")
-    code, stderr = await run_command(*args, env=env)
-    assert code == 2
-    assert "invalid configuration:\n  DISCHARGE_SUPPORT_PERIOD: expected an ISO 8601 duration" in stderr
-    assert "Traceback" not in stderr
-
-
-@pytest.mark.parametrize("command", ["worker", "gateway"])
-async def test_production_parts_refuse_the_dev_only_secret(command: str, tmp_path: Path) -> None:
-    code, stderr = await run_command(command, env=command_env(tmp_path / "data"))
-    assert code == 2
-    assert "refuses the dev-only DISCHARGE_PATIENT_KEY_SECRET" in stderr
-    assert "Traceback" not in stderr
-
-
-async def test_a_closed_terminal_still_stops_everything(tmp_path: Path, start_dev: Starter) -> None:
-    # The terminal goes away: SIGHUP, and every write of the supervisor now fails.
-    dev = await start_dev(command_env(tmp_path / "data"))
-    pids = dev.pids()
-    assert dev.drain is not None and dev.process.stdout is not None
-    dev.drain.cancel()
-    for stream in (dev.process.stdout, dev.process.stderr):
-        transport = getattr(stream, "_transport", None)
-        assert transport is not None
-        transport.close()
-    dev.process.send_signal(signal.SIGHUP)
-    await asyncio.wait_for(dev.process.wait(), 30)
-    assert all(process_gone(pid) for pid in pids.values())
+async def test_production_parts_refuse_the_dev_only_secret(tmp_path: Path) -> None:
+    env = command_env(tmp_path / "data")
+    results = await asyncio.gather(*(run_command(command, env=env) for command in ("worker", "gateway")))
+    for code, stderr in results:
+        assert code == 2
+        assert "refuses the dev-only DISCHARGE_PATIENT_KEY_SECRET" in stderr
+        assert "Traceback" not in stderr
 
 
 async def test_a_part_stops_cleanly_on_sigterm() -> None:
