@@ -50,8 +50,9 @@ log = structlog.get_logger(component="gateway")
 DURABLE = "discharge-gateway"
 #: Events handled at the same time. Measured in docs/benchmarks.md.
 DEFAULT_CONCURRENCY = 64
-#: Longest wait for Temporal to accept one signal before the message is retried later.
-DEFAULT_TEMPORAL_TIMEOUT = timedelta(seconds=10)
+#: Longest wait for Temporal to accept one signal before the message is retried later. Generous: a call
+#: given up on may still have been accepted, and is then signalled twice (harmless, but avoidable).
+DEFAULT_TEMPORAL_TIMEOUT = timedelta(seconds=20)
 #: Unacked this long → JetStream redelivers. Above the Temporal timeout so a slow success is not redone.
 DEFAULT_ACK_WAIT = timedelta(seconds=30)
 #: Redelivery delays after a failure: 1 s, 2 s, 4 s … capped at 1 minute.
