@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +25,9 @@ from discharge.identity import parse_identity, patient_key, workflow_id_for
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import signal_with_start
 from discharge.workers import supervisor as supervisor_module
+from discharge.workers.relay import relay_console, relay_structured
 from discharge.workers.servers import MissingBinary, free_port, port_is_free
-from discharge.workers.supervisor import EXTERNAL_ONLY, StackError, Supervisor, run_stack
+from discharge.workers.supervisor import EXTERNAL_ONLY, StackError, Supervisor, app_child_spec, run_stack
 from discharge.workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT, PathwayEvent
 
 pytestmark = pytest.mark.integration
@@ -308,3 +310,17 @@ async def test_one_stack_per_data_dir(tmp_path: Path) -> None:
     third = Supervisor(stack_settings(tmp_path / "data"), parts=(), grace=5)
     await third.start()  # the lock went with the first stack
     await third.stop()
+
+
+def test_a_part_runs_in_development_mode_with_the_supervisors_settings(tmp_path: Path) -> None:
+    settings = stack_settings(tmp_path, discharge_support_period="PT90S", discharge_log_format="json")
+    spec = app_child_spec("gateway", settings)
+    assert list(spec.command) == [sys.executable, "-m", "discharge.cli.main", "gateway"]
+    assert spec.env is not None
+    assert spec.env["DISCHARGE_DEVELOPMENT"] == "true"
+    assert spec.env["DISCHARGE_LOG_FORMAT"] == "json"
+    assert spec.env["DISCHARGE_SUPPORT_PERIOD"] == "PT90S"
+    assert spec.env["TEMPORAL_ADDRESS"] == settings.temporal_address
+    assert spec.relay is relay_structured
+    for_a_human = settings.model_copy(update={"discharge_log_format": "console"})
+    assert app_child_spec("worker", for_a_human).relay is relay_console

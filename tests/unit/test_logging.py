@@ -12,7 +12,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from discharge.logging import configure_logging, resolve_format, use_colors
-from discharge.workers.relay import relay_nats, relay_structured, relay_temporal
+from discharge.workers.relay import relay_console, relay_nats, relay_structured, relay_temporal
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +152,10 @@ def test_colours_only_on_a_terminal_or_when_forced(monkeypatch: pytest.MonkeyPat
     assert use_colors()
     monkeypatch.setenv("FORCE_COLOR", "0")
     assert not use_colors()
+
+
+def test_in_console_mode_a_traceback_passes_through_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ["2026-11-22T22:00:00Z [error    ] worker failed", "Traceback (most recent call last):", "  x"]
+    for line in lines:
+        relay_console("worker", line)
+    assert capsys.readouterr().err.splitlines() == lines

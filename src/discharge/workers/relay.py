@@ -88,8 +88,18 @@ def relay_nats(component: str, line: str) -> None:
 
 
 def relay_structured(component: str, line: str) -> None:
-    """A Python child of ours: its lines are already in the stack's format; anything else (a
-    traceback before logging was configured, a stray print) is wrapped so it is not lost."""
+    """A Python child of ours logging JSON lines: its lines pass through; anything else (a traceback
+    before logging was configured, a stray print) is wrapped, so every line stays one JSON object."""
+    _relay_python(component, line, wrap_strays=True)
+
+
+def relay_console(component: str, line: str) -> None:
+    """A Python child of ours logging for a human: a console log event may continue over several
+    lines (an exception's traceback), so lines pass through as they are."""
+    _relay_python(component, line, wrap_strays=False)
+
+
+def _relay_python(component: str, line: str, *, wrap_strays: bool) -> None:
     text = line.rstrip()
     if not text:
         return
@@ -109,7 +119,10 @@ def relay_structured(component: str, line: str) -> None:
     if library is not None:
         _emit(component, _LEVELS.get(library["level"].lower(), "warning"), library["message"])
         return
-    _emit(component, "warning", text)
+    if wrap_strays:
+        _emit(component, "warning", text)
+    else:
+        print(text, file=sys.stderr, flush=True)
 
 
 def _looks_like_console_line(text: str) -> bool:

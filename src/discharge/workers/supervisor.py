@@ -27,7 +27,7 @@ from discharge.settings import Settings, settings_env
 from discharge.workers import health
 from discharge.workers.children import Child, ChildSpec
 from discharge.workers.datadir import DataDir, StackError
-from discharge.workers.relay import relay_nats, relay_structured, relay_temporal
+from discharge.workers.relay import relay_console, relay_nats, relay_structured, relay_temporal
 from discharge.workers.servers import (
     MissingBinary,
     binary,
@@ -76,12 +76,16 @@ def app_child_spec(part: str, settings: Settings) -> ChildSpec:
     """A worker or gateway child: settings through the environment, in the supervisor's log format."""
     env = {**os.environ, **settings_env(settings)}
     env["DISCHARGE_DEVELOPMENT"] = "true"
-    env["DISCHARGE_LOG_FORMAT"] = resolve_format(settings.discharge_log_format)
+    log_format = resolve_format(settings.discharge_log_format)
+    env["DISCHARGE_LOG_FORMAT"] = log_format
     if use_colors():
         env["FORCE_COLOR"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     return ChildSpec(
-        name=part, command=[sys.executable, "-m", "discharge.cli.main", part], env=env, relay=relay_structured
+        name=part,
+        command=[sys.executable, "-m", "discharge.cli.main", part],
+        env=env,
+        relay=relay_structured if log_format == "json" else relay_console,
     )
 
 
