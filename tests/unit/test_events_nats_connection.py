@@ -52,6 +52,6 @@ def test_credentials_go_to_nats_py_and_to_faststream(tmp_path: Path) -> None:
     creds.write_text("not read until connecting")
     options = connection_options(Settings(nats_creds=creds), name="gateway")
     assert options["user_credentials"] == str(creds)
-    security = broker_security(Settings(nats_creds=creds), options)
+    security = broker_security(options)
     assert isinstance(security, NatsCredentials) and security.credentials == str(creds)
     assert "user_credentials" not in options  # handed over to FastStream's security object instead

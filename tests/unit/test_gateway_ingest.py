@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import BaseModel
 
 from discharge.events.deadletter import DeadLetter
 from discharge.events.examples import PERSONNUMMER, SAMORDNINGSNUMMER, example_event
@@ -150,3 +151,26 @@ async def test_a_reason_never_repeats_the_identity() -> None:
     assert letter.kind == "schema_violation"
     assert letter.reason == "data.patient.id: not a valid personnummer: the check digit is wrong"
     assert "9804" not in json.dumps(letter.headers())
+
+
+async def test_an_internal_validation_error_is_reported_without_its_input() -> None:
+    class Strict(BaseModel):
+        number: int
+
+    async def failing(event: PathwayEvent) -> None:
+        Strict.model_validate({"number": PERSONNUMMER})
+
+    recorder = Recorder()
+    gateway = Ingest(
+        deliver=failing,
+        dead_letter=recorder.dead_letter,
+        secret=SECRET,
+        max_deliveries=1,
+        future_tolerance=timedelta(minutes=5),
+        clock=lambda: NOW,
+    )
+    outcome = await gateway.process(delivery(example_event("hospital.risk_assessed")))
+    assert outcome.dead_letter is not None
+    reason = outcome.dead_letter.reason
+    assert reason.startswith("Temporal did not accept the event: ValidationError: number:")
+    assert PERSONNUMMER not in reason

@@ -32,10 +32,18 @@ from faststream.nats import JStream, NatsBroker, NatsMessage
 from faststream.nats.security import NatsCredentials, NatsSecurity
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
 from temporalio.client import Client
 
 from discharge.events.deadletter import DeadLetter, deadletter_subject
-from discharge.events.inbound import INBOUND_TYPES, InboundEvent, InvalidEvent, parse_inbound, patient_of
+from discharge.events.inbound import (
+    INBOUND_TYPES,
+    InboundEvent,
+    InvalidEvent,
+    describe_validation_error,
+    parse_inbound,
+    patient_of,
+)
 from discharge.events.nats_connection import connection_options
 from discharge.events.publisher import DEADLETTER_STREAM, INBOUND_STREAM, INBOUND_SUBJECTS, ensure_streams
 from discharge.identity import parse_identity, patient_key
@@ -104,6 +112,13 @@ class Outcome:
 ACK = Outcome(ack=True)
 
 
+def safe(error: BaseException) -> str:
+    """An error's text for logs and dead letters: a pydantic error would echo its input (an identity)."""
+    if isinstance(error, ValidationError):
+        return describe_validation_error(error)
+    return str(error)
+
+
 def check_subject(subject: str, event: InboundEvent) -> None:
     """An event belongs on ``events.<type>``: a mismatch is a misconfigured sender, refused early."""
     expected = f"events.{event.type}"
@@ -147,7 +162,7 @@ class Ingest:
             )
         except Exception as error:
             # Never the event, never an identity: only what failed on our side.
-            reason = f"Temporal did not accept the event: {type(error).__name__}: {error}"
+            reason = f"Temporal did not accept the event: {type(error).__name__}: {safe(error)}"
             if delivery.deliveries >= self._max_deliveries:
                 bound.error("giving up on event", deliveries=delivery.deliveries, error=type(error).__name__)
                 return await self._refuse(delivery, "delivery_failed", reason, now)
@@ -218,7 +233,7 @@ def consumer_config(ack_wait: timedelta, concurrency: int) -> ConsumerConfig:
     )
 
 
-def broker_security(settings: Settings, options: dict[str, Any]) -> NatsSecurity | None:
+def broker_security(options: dict[str, Any]) -> NatsSecurity | None:
     """FastStream takes TLS and credentials as a security object rather than nats-py arguments."""
     tls = options.pop("tls", None)
     creds = options.pop("user_credentials", None)
@@ -236,10 +251,13 @@ def build_gateway(
     concurrency: int = DEFAULT_CONCURRENCY,
     ack_wait: timedelta = DEFAULT_ACK_WAIT,
 ) -> tuple[NatsBroker, FastStream]:
-    """The broker with the gateway's subscriber, and the FastStream app around it (for the AsyncAPI doc)."""
+    """The broker with the gateway's subscriber, and the FastStream app that starts and stops it.
+
+    ``deliver`` is `temporal_delivery` in production; tests and the benchmark wrap or replace it.
+    """
     stopping = False
     options = connection_options(settings, name="gateway", closing=lambda: stopping)
-    security = broker_security(settings, options)
+    security = broker_security(options)
     broker = NatsBroker(
         **options,
         security=security,
@@ -247,7 +265,7 @@ def build_gateway(
         # FastStream's per-message access log ("Received", "Processed") only at debug: ours says more.
         log_level=logging.DEBUG,
         # No dependency injection: resolving even the message from FastStream's context runs a sync
-        # function in a worker thread per message, which cost a third of the gateway's CPU (measured in
+        # function in a worker thread, twice per message (found profiling the benchmark, see
         # docs/benchmarks.md). The handler gets the message itself through `whole_message` instead.
         apply_types=False,
     )
@@ -285,7 +303,7 @@ def build_gateway(
             outcome = await ingest.process(delivery_of(message))
         except Exception as error:
             # Only our own plumbing can fail here (the dead-letter stream unreachable): try again later.
-            log.error("gateway could not settle a message", error=type(error).__name__, detail=str(error))
+            log.error("gateway could not settle a message", error=type(error).__name__, detail=safe(error))
             await message.nack(delay=RETRY_DELAY_MAX / 4)
             return
         if outcome.ack:
