@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from nats.js.api import StorageType
+from nats.js.errors import BadRequestError
 
 from discharge.events.nats_connection import connect_nats
 from discharge.events.outbound import OutboundEvent
@@ -19,7 +21,7 @@ from discharge.events.publisher import (
     ensure_streams,
 )
 from discharge.settings import Settings
-from tests.servers import NatsProcess
+from tests.servers import NatsProcess, start_nats
 
 pytestmark = pytest.mark.integration
 
@@ -76,3 +78,18 @@ async def test_one_shot_connect_reports_a_down_server() -> None:
 
     with pytest.raises(Exception):  # noqa: B017 -- nats-py raises NoServersError or an OSError
         await connect_nats(Settings(nats_url=f"nats://127.0.0.1:{free_port()}"), retry_forever=False)
+
+
+async def test_a_foreign_stream_on_our_subjects_is_reported_as_the_server_says(tmp_path: Path) -> None:
+    (tmp_path / "nats").mkdir()
+    server = await start_nats(tmp_path / "nats")
+    nc = await connect_nats(Settings(nats_url=server.url), retry_forever=False)
+    try:
+        js = nc.jetstream()
+        await js.add_stream(name="SOMEONE_ELSES", subjects=["events.>"])
+        with pytest.raises(BadRequestError) as caught:
+            await ensure_streams(js)
+        assert "overlap" in str(caught.value.description)
+    finally:
+        await nc.drain()
+        await server.stop()

@@ -107,9 +107,13 @@ async def ensure_streams(js: JetStreamContext) -> None:
         try:
             await js.add_stream(spec.config())
             log.info("jetstream stream created", stream=spec.name, subjects=spec.subject)
-        except Exception:
-            # Another process may have created it in the meantime: only that is acceptable.
-            await js.stream_info(spec.name)
+        except Exception as error:
+            # Another process may have created it in the meantime: only that is acceptable. Anything
+            # else (e.g. another stream already owns the subjects) is raised as the server said it.
+            try:
+                await js.stream_info(spec.name)
+            except NotFoundError:
+                raise error from None
 
 
 def inbound_msg_id(source: str, event_id: str) -> str:
