@@ -3,7 +3,8 @@
 For each message on ``events.>`` (durable consumer ``discharge-gateway`` on ``DISCHARGE_EVENTS``):
 
 1. parse and validate it (`parse_inbound`); refused → dead letter with the reason, original acked;
-2. pseudonymise the patient (`patient_key`) and signal-with-start the pathway;
+2. pseudonymise the patient (`patient_key`) and signal-with-start the pathway, one patient's events one at
+   a time in stream order (`events/ordering.py`), different patients concurrently;
 3. ack only once Temporal has accepted the signal. If Temporal does not, nak with a growing delay so
    JetStream redelivers it; after ``DISCHARGE_MAX_DELIVERIES`` tries it becomes a dead letter.
 
@@ -45,6 +46,7 @@ from discharge.events.inbound import (
     patient_of,
 )
 from discharge.events.nats_connection import connection_options
+from discharge.events.ordering import PatientTurns, TurnNotReached
 from discharge.events.publisher import DEADLETTER_STREAM, INBOUND_STREAM, INBOUND_SUBJECTS, ensure_streams
 from discharge.identity import parse_identity, patient_key
 from discharge.settings import Settings
@@ -61,6 +63,8 @@ DEFAULT_CONCURRENCY = 64
 #: Longest wait for Temporal to accept one signal before the message is retried later. Generous: a call
 #: given up on may still have been accepted, and is then signalled twice (harmless, but avoidable).
 DEFAULT_TEMPORAL_TIMEOUT = timedelta(seconds=20)
+#: Longest wait for the patient's previous event before a message is retried later (see events/ordering.py).
+DEFAULT_TURN_WAIT = timedelta(seconds=10)
 #: Unacked this long → JetStream redelivers. Above the Temporal timeout so a slow success is not redone.
 DEFAULT_ACK_WAIT = timedelta(seconds=30)
 #: Redelivery delays after a failure: 1 s, 2 s, 4 s … capped at 1 minute.
@@ -138,6 +142,7 @@ class Ingest:
         max_deliveries: int,
         future_tolerance: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        turn_wait: timedelta = DEFAULT_TURN_WAIT,
     ) -> None:
         self._deliver = deliver
         self._dead_letter = dead_letter
@@ -145,6 +150,7 @@ class Ingest:
         self._max_deliveries = max_deliveries
         self._future_tolerance = future_tolerance
         self._clock = clock
+        self._turns = PatientTurns(turn_wait)
 
     async def process(self, delivery: Delivery) -> Outcome:
         now = self._clock()
@@ -157,12 +163,17 @@ class Ingest:
         key = patient_key(parse_identity(patient_of(event)), self._secret)
         bound = log.bind(patient_key=key, event_id=event.id, event_type=event.type)
         try:
-            await self._deliver(
-                PathwayEvent(patient_key=key, event=event, received_at=delivery.stored_at or now)
-            )
+            # One patient's events in the order they were taken from the stream (events/ordering.py).
+            async with self._turns.turn(key):
+                await self._deliver(
+                    PathwayEvent(patient_key=key, event=event, received_at=delivery.stored_at or now)
+                )
         except Exception as error:
             # Never the event, never an identity: only what failed on our side.
-            reason = f"Temporal did not accept the event: {type(error).__name__}: {safe(error)}"
+            if isinstance(error, TurnNotReached):
+                reason = f"not delivered yet: {error}"
+            else:
+                reason = f"Temporal did not accept the event: {type(error).__name__}: {safe(error)}"
             if delivery.deliveries >= self._max_deliveries:
                 bound.error("giving up on event", deliveries=delivery.deliveries, error=type(error).__name__)
                 return await self._refuse(delivery, "delivery_failed", reason, now)
