@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     discharge_first_contact_target: IsoDuration = timedelta(hours=24)
     discharge_handover_accept_timeout: IsoDuration = timedelta(days=2)
     discharge_readmission_window: IsoDuration = timedelta(days=30)
+    discharge_late_event_grace: IsoDuration = Field(
+        timedelta(minutes=1),
+        description="a deadline is acted on only once no event of the pathway has arrived for this long",
+    )
 
     # The gateway
     discharge_max_deliveries: int = Field(

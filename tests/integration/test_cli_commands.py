@@ -122,7 +122,12 @@ class Cli:
 async def pathways(temporal_env: WorkflowEnvironment) -> AsyncIterator[Client]:
     """Three pathways in a running worker: a review due, a handover waiting, a handover overdue."""
     client = temporal_env.client
-    settings = Settings(temporal_task_queue=TASK_QUEUE, discharge_patient_key_secret=SECRET)
+    # The stays are dated in the past: their deadlines are acted on once the events are in (a short grace).
+    settings = Settings(
+        temporal_task_queue=TASK_QUEUE,
+        discharge_patient_key_secret=SECRET,
+        discharge_late_event_grace=timedelta(seconds=1),
+    )
     async with build_worker(client, settings, Recorder()):
         for identity, level, days in (
             (REVIEW, "high", 12),

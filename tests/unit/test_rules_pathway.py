@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,6 +38,16 @@ from tests.workflow.pathway_helpers import (
 )
 
 POLICY = Policy()
+
+
+def minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
+
+
+def seconds(n: int) -> timedelta:
+    return timedelta(seconds=n)
+
+
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 # Receivers who must act on the patient: LMV and the VC planning, LMV visiting, the VC taking over.
 IDENTITY_TYPES = {"joint_planning_requested", "support_started", "handover_requested", "home_visit_requested"}
@@ -450,6 +460,40 @@ def test_a_late_discharge_event_gets_no_fresh_period() -> None:
     assert p.state.support_ends_at == add_local(discharge_at, POLICY.support_period)
     p.at(T0 + days(5))
     assert "first_contact_overdue" in p.reasons()
+
+
+GRACE = Policy(late_event_grace=minutes(1))
+
+
+def test_a_late_backlog_meets_its_past_deadline_before_it_is_acted_on() -> None:
+    # After an outage: discharged (and contacted) five days ago, both reported now, a second apart.
+    arrived = T0 + days(5)
+    state = PathwayState(patient_key="pk_test")
+    for evt in (admitted(T0 - days(1)), risk(T0 - hours(20)), discharged(T0)):
+        apply_event(state, evt, arrived, GRACE)
+    assert apply_time(state, arrived, GRACE).commands == []  # the first-contact deadline is long past...
+    assert next_deadline(state) == arrived + minutes(1)  # ...but held while the backlog may still arrive
+    apply_event(state, contact(T0 + hours(3)), arrived + seconds(1), GRACE)
+    outcome = apply_time(state, arrived + minutes(2), GRACE)
+    assert not [c for c in outcome.commands if isinstance(c, Publish) and c.type == "escalation_raised"]
+    assert state.first_lmv_contact_at == T0 + hours(3)
+
+
+def test_a_past_deadline_with_no_event_to_meet_it_fires_after_the_grace() -> None:
+    arrived = T0 + days(5)
+    state = PathwayState(patient_key="pk_test")
+    for evt in (admitted(T0 - days(1)), risk(T0 - hours(20)), discharged(T0)):
+        apply_event(state, evt, arrived, GRACE)
+    assert apply_time(state, arrived + seconds(59), GRACE).commands == []
+    fired = apply_time(state, arrived + minutes(1), GRACE).commands
+    assert [c.data["reason"] for c in fired if isinstance(c, Publish)] == ["first_contact_overdue"]
+
+
+def test_a_deadline_in_the_future_is_not_moved_by_the_grace() -> None:
+    state = PathwayState(patient_key="pk_test")
+    for evt in (admitted(T0 - days(1)), risk(T0 - hours(20)), discharged(T0)):
+        apply_event(state, evt, evt.time, GRACE)
+    assert next_deadline(state) == T0 + GRACE.first_contact_target
 
 
 def test_an_older_assessment_arriving_late_does_not_replace_a_newer_one() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio.testing import WorkflowEnvironment
 
 from discharge.workflows.api import PathwayView
@@ -24,6 +26,10 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
+
+
+def minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
 
 
 async def test_a_duplicate_event_has_no_second_effect(pathway_env: WorkflowEnvironment) -> None:
@@ -67,10 +73,32 @@ async def test_a_late_discharge_is_not_given_a_fresh_first_contact_period(
         await pw.send(confirmed(t0 - days(4), "lmv"))
         await pw.send(confirmed(t0 - days(4), "vardcentral"))
         await pw.send(discharged(t0 - days(2)))  # arrives two days late
+        await until(pw, lambda v: v.phase == "lmv_support")
+        await pathway_env.sleep(minutes(2))  # the grace for a backlog to arrive: no contact came
         await published(pw, "escalation_raised")
         assert pw.publisher.reasons() == ["first_contact_overdue"]
         view = await until(pw, lambda v: v.escalated)
         assert view.listed_vardcentral == EVENT_VC
+
+
+async def test_a_late_backlog_raises_no_escalation_its_own_events_answer(
+    pathway_env: WorkflowEnvironment,
+) -> None:
+    # After an outage the whole story arrives at once, two days late: the first contact follows the
+    # discharge (and its long-past deadline) by moments, so nothing was ever overdue.
+    async with running_worker(pathway_env.client) as pw:
+        t0 = await pathway_env.get_current_time()
+        await pw.send(admitted(t0 - days(4), listed_vardcentral=EVENT_VC))
+        await pw.send(risk(t0 - days(4)))
+        await pw.send(confirmed(t0 - days(4), "lmv"))
+        await pw.send(confirmed(t0 - days(4), "vardcentral"))
+        await pw.send(discharged(t0 - days(2)))
+        await until(pw, lambda v: v.phase == "lmv_support")  # applied before the contact arrives
+        await pw.send(contact(t0 - days(2) + hours(3)))
+        await until(pw, lambda v: v.first_lmv_contact_at is not None)
+        await pathway_env.sleep(minutes(2))
+        view = await until(pw, lambda v: True)  # settled: every workflow task and activity done
+        assert not view.escalated and "escalation_raised" not in pw.publisher.types()
 
 
 async def test_listed_vc_comes_from_the_registry_default_when_unknown(

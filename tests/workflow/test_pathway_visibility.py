@@ -85,7 +85,8 @@ async def run_high_risk_to_support(env: WorkflowEnvironment, pw: Pathways) -> No
     await pw.send(admitted(t0 - hours(4), listed_vardcentral=EVENT_VC, home_type="own_home"))
     await pw.send(risk(t0 - hours(3)))
     # Discharged before joint planning was confirmed, and reported late: with a first-contact target
-    # of one hour, both escalate at once (deadlines count from clinical time).
+    # of one hour, both escalate at once (deadlines count from clinical time), the first contact once the
+    # late-event grace has passed.
     await pw.send(discharged(t0 - hours(2)))
     await until(pw, lambda v: v.phase == "lmv_support" and len(v.escalations) >= 2)
     await published(pw, "escalation_raised", 2)
@@ -95,7 +96,10 @@ async def test_search_attributes_memo_and_details_follow_the_pathway_on_a_real_s
     temporal_env: WorkflowEnvironment, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with running_worker(temporal_env.client, discharge_first_contact_target="PT1H") as pw:
+    # Real time passes here: the late-event grace is a second, so the overdue first contact fires soon.
+    async with running_worker(
+        temporal_env.client, discharge_first_contact_target="PT1H", discharge_late_event_grace="PT1S"
+    ) as pw:
         await run_high_risk_to_support(temporal_env, pw)
         view = await pw.view()
         key = pw.key()

@@ -24,6 +24,12 @@ class Policy(BaseModel):
     handover_accept_timeout: timedelta = timedelta(days=2)
     readmission_window: timedelta = timedelta(days=30)
     reminder_interval: timedelta = timedelta(days=1)  # overdue escalations repeat at this pace
+    # A deadline is not acted on until no event has arrived for this long (`DISCHARGE_LATE_EVENT_GRACE`).
+    # Deadlines come from clinical time, so after an outage a backlog of late events meets deadlines that
+    # are already past; the event that meets one (a confirmation, a first contact) is usually right behind
+    # the event that set it, and must not be preceded by a false escalation. 0 here because runs started
+    # before this existed recorded a policy without it, and must replay as they ran.
+    late_event_grace: timedelta = timedelta(0)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -37,6 +43,7 @@ class Policy(BaseModel):
             # "Again each day"; a demo or staging environment with periods of seconds or minutes gets
             # its reminders at the pace of its support period instead, so they can be watched.
             reminder_interval=min(timedelta(days=1), settings.discharge_support_period),
+            late_event_grace=settings.discharge_late_event_grace,
         )
 
 

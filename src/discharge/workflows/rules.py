@@ -74,6 +74,8 @@ class PathwayState(BaseModel):
     readmitted: bool = False
     outcome: str | None = None
     timers: dict[str, datetime] = {}
+    # No deadline is acted on before this (workflow) time: the latest event + the policy's grace.
+    settle_until: datetime | None = None
     outbound_seq: int = 0
     log: list[LogEntry] = []
 
@@ -164,6 +166,7 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
     """Apply one inbound event. ``now`` is the workflow's clock; deadlines use the event's ``time``."""
     step = _Step(state, now)
     actor = event.source
+    state.settle_until = now + policy.late_event_grace
     if state.phase == "closed":
         step.out.ignored = f"{event.type} after the pathway closed"
         step.log("ignored", step.out.ignored, actor, event.type)
@@ -513,12 +516,23 @@ def apply_decision(
 
 
 def next_deadline(state: PathwayState) -> datetime | None:
-    return min(state.timers.values(), default=None)
+    """When `apply_time` will next have something to do: the earliest deadline, held for the grace."""
+    due = min(state.timers.values(), default=None)
+    if due is None or state.settle_until is None:
+        return due
+    return max(due, state.settle_until)
 
 
 def apply_time(state: PathwayState, now: datetime, policy: Policy) -> Outcome:
-    """Act on every deadline that has passed by ``now``."""
+    """Act on every deadline that has passed by ``now``, once no event has arrived for the grace period.
+
+    Deadlines are clinical times. A backlog of late events (after an outage) meets deadlines that are
+    already past: while events still arrive, the one that would meet the deadline may be next in line,
+    so an overdue deadline waits until the events have stopped for ``policy.late_event_grace``.
+    """
     step = _Step(state, now)
+    if state.settle_until is not None and now < state.settle_until:
+        return step.out
     for name, due in sorted(state.timers.items(), key=lambda item: item[1]):
         if due <= now and state.timers.get(name) == due:
             del state.timers[name]
