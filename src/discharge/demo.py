@@ -165,11 +165,11 @@ PATIENTS: tuple[DemoPatient, ...] = (
         "extended",
         "lmv_support",
         personnummer("19021108", "417"),
-        "high risk, discharged 15 days ago, support extended by 7 days with a reason",
+        "high risk, discharged 13 days ago, support extended by 7 days with a reason at the review",
         [
-            *_planned_high_risk("HS-DEMO-1002", VC_ANDERSBERG, admitted=21, discharged=15, home="own_home"),
+            *_planned_high_risk("HS-DEMO-1002", VC_ANDERSBERG, admitted=19, discharged=13, home="own_home"),
             Step(
-                _d(2),
+                _d(1),
                 "coordination.extension_decided",
                 _src(COORDINATOR),
                 {

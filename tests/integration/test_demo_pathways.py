@@ -136,6 +136,7 @@ async def test_the_demo_stories_hold(loaded: tuple[Client, Recorder]) -> None:
 
     extended = views["extended"]
     assert extended is not None and [e.days for e in extended.extensions] == [7]
+    assert extended.escalations == []  # decided at the review, before support would have ended
 
     overdue = views["handover-overdue"]
     assert overdue is not None and overdue.pending_task == "handover_acceptance"

@@ -275,6 +275,9 @@ def build_gateway(
         graceful_timeout=ack_wait.total_seconds() / 2,
         # FastStream's per-message access log ("Received", "Processed") only at debug: ours says more.
         log_level=logging.DEBUG,
+        # Through the standard logging that `configure_logging` routes into our format; FastStream's own
+        # default logger would print plain text lines to stdout.
+        logger=logging.getLogger("discharge.faststream"),
         # No dependency injection: resolving even the message from FastStream's context runs a sync
         # function in a worker thread, twice per message (found profiling the benchmark, see
         # docs/benchmarks.md). The handler gets the message itself through `whole_message` instead.
