@@ -18,6 +18,7 @@ from discharge.workflows.rules import (
     apply_decision,
     apply_event,
     apply_time,
+    decline_opening,
     indicators,
     next_deadline,
     validate_decision,
@@ -120,6 +121,17 @@ def test_a_stray_event_opens_no_pathway() -> None:
     p = Pathway().on(contact(T0, "lmv"))
     assert p.state.phase == "closed" and p.state.outcome == "not_opened" and p.published == []
     assert p.state.log[-1].kind == "ignored"
+
+
+def test_an_event_of_an_episode_whose_pathway_already_closed_opens_nothing() -> None:
+    # The workflow asks Temporal's visibility; the rule only says what such a run does: nothing.
+    p = Pathway()
+    outcome = decline_opening(p.state, admitted(T0), T0 + days(40))
+    assert outcome.commands == [] and outcome.ignored is not None and "already closed" in outcome.ignored
+    assert p.state.phase == "closed" and p.state.outcome == "not_opened"
+    assert p.state.episode_id is None  # the declined run does not carry the episode, so it never counts
+    assert p.state.log[-1].kind == "ignored" and p.state.log[-1].event_type == "hospital.patient_admitted"
+    assert next_deadline(p.state) is None
 
 
 def test_high_risk_starts_joint_planning_with_lmv_and_the_listed_vc() -> None:

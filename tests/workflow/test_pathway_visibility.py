@@ -31,6 +31,7 @@ from tests.workflow.pathway_helpers import (
     Pathways,
     admitted,
     discharged,
+    event,
     hours,
     published,
     risk,
@@ -162,3 +163,31 @@ async def test_search_attributes_are_upserted_on_the_time_skipping_server_too(
         assert fields["DischargePhase"].data == b'"handover"'
         assert fields["PendingTask"].data == b'"handover_acceptance"'
         assert fields["RiskLevel"].data == b'"standard"'
+
+
+async def test_an_episode_sent_again_after_its_pathway_closed_opens_nothing(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    # Past JetStream's duplicate window a hospital system may send a day's events again. The closed
+    # episode must not come back as a second pathway (fresh tasks, escalations for a dead patient);
+    # only the real server's visibility can tell, so this runs on the dev server.
+    async with running_worker(temporal_env.client) as pw:
+        t0 = await temporal_env.get_current_time()
+        await pw.send(admitted(t0 - hours(5)))
+        await pw.send(event("hospital.patient_deceased", t0 - hours(4)))
+        first = await asyncio.wait_for(pw.handle().result(), 10)
+        assert first.outcome == "deceased"
+        query = f"WorkflowId = '{pw.handle().id}' AND EpisodeId = 'ep-1' AND ExecutionStatus = 'Completed'"
+        assert await listed(temporal_env.client, query) == [pw.handle().id]
+
+        await pw.send(admitted(t0 - hours(5)))  # the same admission again, under a new event id
+        again = await asyncio.wait_for(pw.handle().result(), 10)  # a reopened pathway would wait
+        assert again.phase == "closed" and again.outcome == "not_opened"
+        assert again.log[-1].kind == "ignored" and "already closed" in again.log[-1].summary
+        assert pw.publisher.types().count("pathway_started") == 1
+
+        # A new episode of the same patient opens a pathway as usual.
+        await pw.send(admitted(t0, episode="ep-2"))
+        opened = await until(pw, lambda v: v.phase == "inpatient")
+        assert opened.episode_id == "ep-2"
+        assert (await published(pw, "pathway_started", 2))[1].data["episode_id"] == "ep-2"

@@ -1,18 +1,24 @@
-"""The pathway's activities: load the policy, look up the listed VC, publish outbound events."""
+"""The pathway's activities: load the policy, look up the listed VC, check an episode, publish events."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from temporalio import activity
+from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.events.outbound import OutboundEvent, OutboundPublisher
 from discharge.settings import Settings
+from discharge.workflows.api import SA_EPISODE
 from discharge.workflows.policy import Policy
+
+#: Values put into a visibility query as they are: anything else is not queried (no escaping needed).
+QUERY_SAFE = re.compile(r"[A-Za-z0-9_.:/-]{1,128}")
 
 
 @cache
@@ -45,10 +51,34 @@ class PathwayActivities:
     async def lookup_listing(self, canonical_identity: str) -> str:
         return listed_vardcentral(canonical_identity)
 
+    @activity.defn(name="episode_closed")
+    async def episode_closed(self, workflow_id: str, episode_id: str) -> bool:
+        """Whether a pathway of this patient for this episode has already run to its end.
+
+        Only runs that ended by themselves count (completed, or continued as a new pathway at a
+        readmission): a run ops terminated may be driven again by replaying its events.
+        """
+        if not QUERY_SAFE.fullmatch(workflow_id) or not QUERY_SAFE.fullmatch(episode_id):
+            activity.logger.warning("episode id not usable in a visibility query; not checked")
+            return False
+        query = (
+            f"WorkflowId = '{workflow_id}' AND {SA_EPISODE.name} = '{episode_id}'"
+            " AND ExecutionStatus IN ('Completed', 'ContinuedAsNew')"
+        )
+        try:
+            async for _ in activity.client().list_workflows(query, limit=1):
+                return True
+        except RPCError as error:
+            if error.status not in (RPCStatusCode.UNIMPLEMENTED, RPCStatusCode.INVALID_ARGUMENT):
+                raise  # Temporal unavailable: the activity is retried
+            # A server without this visibility (Temporal's time-skipping test server): cannot tell.
+            activity.logger.warning("visibility cannot answer; episode not checked: %s", error.message)
+        return False
+
     @activity.defn(name="publish_outbound")
     async def publish_outbound(self, event: OutboundEvent) -> None:
         # The id is fixed by the workflow, so a retry publishes the same message (JetStream dedup).
         await self._publisher.publish(event)
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.load_policy, self.lookup_listing, self.publish_outbound]
+        return [self.load_policy, self.lookup_listing, self.episode_closed, self.publish_outbound]

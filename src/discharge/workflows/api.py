@@ -82,7 +82,10 @@ class PathwayStart(BaseModel):
 
 
 class Decision(BaseModel):
-    """A coordinator's decision on an open extension review (or handover acceptance)."""
+    """A coordinator's decision on an open extension review: extend LMV support, or hand over to the VC.
+
+    A handover acceptance is the VC's own answer (`primarycare.handover_accepted`), not a coordinator's.
+    """
 
     decision: Literal["extend", "handover"]
     extend_days: int | None = Field(None, ge=1, le=14)

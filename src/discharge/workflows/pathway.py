@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
     from discharge.activities.pathway import PathwayActivities
-    from discharge.events.inbound import describe_validation_error
+    from discharge.events.inbound import InboundEvent, describe_validation_error, episode_of
     from discharge.events.outbound import OutboundEvent
     from discharge.workflows.api import (
         QUERY_STATE,
@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         apply_decision,
         apply_event,
         apply_time,
+        decline_opening,
         next_deadline,
         validate_decision,
     )
@@ -72,6 +73,8 @@ DEADLINE_NAMES = {
     "handover_accept": "the VC must accept the handover",
     "window_end": "readmission window ends: pathway closes",
 }
+#: Runs started before this patch open for any first event; later ones first check the episode.
+PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -152,6 +155,9 @@ class PatientPathway:
     async def _handle_event(self, pathway_event: PathwayEvent) -> None:
         assert self._policy is not None
         event = pathway_event.event
+        if await self._episode_already_closed(event):
+            self._note(decline_opening(self._state, event, workflow.now()), pathway_event)
+            return
         if (
             self._state.listed_vardcentral is None
             and event.type in LISTING_TYPES
@@ -167,6 +173,24 @@ class PatientPathway:
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
         await self._execute(outcome)
+
+    async def _episode_already_closed(self, event: InboundEvent) -> bool:
+        """Whether this run's opening event belongs to an episode whose pathway already ran to its end."""
+        episode = episode_of(event)
+        if (
+            self._state.opened_by is not None
+            or episode is None
+            or workflow.info().continued_run_id is not None  # a readmission's new episode
+            or not workflow.patched(PATCH_CLOSED_EPISODE)
+        ):
+            return False
+        closed: bool = await workflow.execute_activity_method(
+            PathwayActivities.episode_closed,
+            args=[workflow.info().workflow_id, episode],
+            start_to_close_timeout=timedelta(seconds=30),
+            summary="check whether this episode's pathway has already closed",
+        )
+        return closed
 
     def _note(self, outcome: Outcome, pathway_event: PathwayEvent) -> None:
         event = pathway_event.event

@@ -193,6 +193,22 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
     return step.out
 
 
+def decline_opening(state: PathwayState, event: InboundEvent, now: datetime) -> Outcome:
+    """The first event of a run belongs to an episode whose pathway has already closed: open nothing.
+
+    After JetStream's duplicate window an old event sent again (a hospital system re-sending a day's
+    events) would otherwise start a second pathway for a finished episode, with fresh tasks and
+    escalations for a patient who is already home, followed up or dead. The run ends at once, with the
+    event recorded as ignored, like a stray event.
+    """
+    step = _Step(state, now)
+    state.phase = "closed"
+    state.outcome = "not_opened"
+    step.out.ignored = f"{event.type} for an episode whose pathway has already closed"
+    step.log("ignored", step.out.ignored, event.source, event.type)
+    return step.out
+
+
 def _dispatch(step: _Step, event: InboundEvent, policy: Policy) -> str | None:
     """Return a log summary when the event did something, None when it is ignored."""
     s = step.s
