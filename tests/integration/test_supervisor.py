@@ -132,6 +132,7 @@ async def test_a_child_that_dies_is_named_and_the_whole_stack_stops(tmp_path: Pa
     died = [entry for entry in logs if entry["log_level"] == "error"]
     assert died and died[0]["event"] == "nats exited unexpectedly; stopping the whole stack"
     assert died[0]["part"] == "nats"
+    assert "Server is ready" in "\n".join(died[0]["last_output"])  # its last words, for the operator
     assert stack.children["temporal"].returncode is not None
     assert stack_ports_free(stack.settings)
 

@@ -97,6 +97,12 @@ def test_temporal_start_and_stop_chatter_and_banner_go_to_debug() -> None:
     assert [entry["log_level"] for entry in logs] == ["debug", "debug", "debug"]
 
 
+def test_the_temporal_clis_own_fatal_message_is_an_error() -> None:
+    with capture_logs() as logs:
+        relay_temporal("temporal", "Error: can't set UI port 8233: bind: address already in use")
+    assert logs[0]["log_level"] == "error" and "address already in use" in logs[0]["event"]
+
+
 def test_nats_lines_are_parsed_into_levels() -> None:
     with capture_logs() as logs:
         relay_nats("nats", "[4242] 2026/11/22 22:00:00.000000 [INF] Starting nats-server")

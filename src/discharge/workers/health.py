@@ -61,8 +61,14 @@ async def connect_when_ready(settings: Settings, timeout: float) -> Client:
     return client
 
 
+async def _quiet(_: Exception) -> None:
+    """A refused connection while the server is still starting is the expected answer, not news."""
+
+
 async def jetstream_ready(url: str) -> bool:
-    connection = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0, allow_reconnect=False)
+    connection = await nats.connect(
+        url, connect_timeout=1, max_reconnect_attempts=0, allow_reconnect=False, error_cb=_quiet
+    )
     try:
         await connection.jetstream().account_info()
         return True

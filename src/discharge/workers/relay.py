@@ -63,8 +63,11 @@ def relay_temporal(component: str, line: str) -> None:
     except ValueError:
         record = None
     if not isinstance(record, dict):
-        if line.strip():
-            _emit(component, "debug", line.strip())
+        text = line.strip()
+        if text:
+            # The CLI's own fatal message (e.g. "Error: can't set UI port ...: address already in use")
+            # is plain text, not a log record; it is why the server is about to exit.
+            _emit(component, "error" if text.startswith("Error:") else "debug", text)
         return
     message = str(record.get("msg", ""))
     level = _LEVELS.get(str(record.get("level", "info")).lower(), "error")

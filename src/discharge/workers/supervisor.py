@@ -137,6 +137,7 @@ class Supervisor:
                 f"{died.child.name} exited unexpectedly; stopping the whole stack",
                 part=died.child.name,
                 exit_code=died.child.returncode,
+                last_output=list(died.child.last_lines),  # its own words on why, often the only clue
             )
             return 1
         finally:
@@ -157,6 +158,14 @@ class Supervisor:
                 f"cannot use the data dir {self.data.root} (DISCHARGE_DATA_DIR): {error.strerror}"
             ) from None
         s = self.settings
+        # NATS first, listening before Temporal starts: the dev server binds its HTTP, metrics and
+        # internal service ports to random free ports, and one could be NATS's port (free until NATS
+        # binds it), which made the dev server exit at start now and then.
+        await self._spawn(ChildSpec("nats", nats_command(self.data.nats_conf), relay=relay_nats))
+        nats_ready = health.poll_until(
+            lambda: health.jetstream_ready(s.nats_url), f"NATS at {s.nats_url}", self.startup_timeout
+        )
+        await self._guard(nats_ready)
         await self._spawn(
             ChildSpec(
                 "temporal",
@@ -171,12 +180,7 @@ class Supervisor:
                 quiet_when_stopping=True,
             )
         )
-        await self._spawn(ChildSpec("nats", nats_command(self.data.nats_conf), relay=relay_nats))
         self.client = await self._guard(health.connect_when_ready(s, self.startup_timeout))
-        nats_ready = health.poll_until(
-            lambda: health.jetstream_ready(s.nats_url), f"NATS at {s.nats_url}", self.startup_timeout
-        )
-        await self._guard(nats_ready)
         log.info("servers healthy", temporal=s.temporal_address, nats=s.nats_url, ui=self.ui_url)
         for part in self.parts:
             child = await self._spawn(app_child_spec(part, s))
