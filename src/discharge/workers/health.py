@@ -23,6 +23,9 @@ from discharge.events.publisher import INBOUND_STREAM
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 
+#: Longest wait for one readiness check; a slower answer counts as "not yet".
+CHECK_TIMEOUT = 5.0
+
 
 async def poll_until(
     check: Callable[[], Awaitable[bool]], what: str, timeout: float, every: float = 0.2
@@ -32,9 +35,15 @@ async def poll_until(
     deadline = loop.time() + timeout
     last_error: BaseException | None = None
     while True:
+        # Each check is bounded too: a client that never gives up on its own (nats-py, refused at its
+        # first try, keeps retrying) must not hold the poll past its deadline.
+        attempt = max(min(deadline - loop.time(), CHECK_TIMEOUT), every)
         try:
-            if await check():
-                return
+            async with asyncio.timeout(attempt):
+                if await check():
+                    return
+        except TimeoutError:
+            last_error = TimeoutError(f"no answer within {attempt:.1f}s")
         except Exception as error:
             last_error = error
         if loop.time() > deadline:

@@ -163,7 +163,7 @@ class Supervisor:
         # internal service ports to random free ports, and one could be NATS's port (free until NATS
         # binds it), which made the dev server exit at start now and then.
         await self._spawn(ChildSpec("nats", nats_command(self.data.nats_conf), relay=relay_nats))
-        # Listening first (polled every 0.1 s): a NATS client refused at its first try waits seconds.
+        # Listening first (polled every 0.1 s): a NATS client refused at its first try retries only 2 s later.
         await self._guard(wait_for_tcp(s.nats_host, s.nats_port, self.startup_timeout))
         nats_ready = health.poll_until(
             lambda: health.jetstream_ready(s.nats_url), f"NATS at {s.nats_url}", self.startup_timeout
