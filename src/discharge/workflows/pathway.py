@@ -179,6 +179,7 @@ class PatientPathway:
         episode = episode_of(event)
         if (
             self._state.opened_by is not None
+            or self._state.phase == "closed"  # declined already: events queued behind it are just ignored
             or episode is None
             or workflow.info().continued_run_id is not None  # a readmission's new episode
             or not workflow.patched(PATCH_CLOSED_EPISODE)

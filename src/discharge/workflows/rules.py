@@ -137,6 +137,11 @@ class _Step:
         entry = LogEntry(at=self.now, kind=kind, summary=summary, actor=actor, event_type=event_type)
         self.s.log.append(entry)
 
+    def ignore(self, event: InboundEvent, why: str) -> None:
+        """Record an event that is not acted on: in the log as "ignored", and for the worker's own log."""
+        self.out.ignored = f"{event.type} {why}"
+        self.log("ignored", self.out.ignored, event.source, event.type)
+
     def publish(self, type_: OutboundType, *, identity: bool = False, **fields: Any) -> None:
         self.s.outbound_seq += 1
         data: dict[str, Any] = {"patient_key": self.s.patient_key, "episode_id": self.s.episode_id}
@@ -168,8 +173,7 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
     actor = event.source
     state.settle_until = now + policy.late_event_grace
     if state.phase == "closed":
-        step.out.ignored = f"{event.type} after the pathway closed"
-        step.log("ignored", step.out.ignored, actor, event.type)
+        step.ignore(event, "after the pathway closed")
         return step.out
     if state.patient_id is None:
         state.patient_id = event.data.patient.id
@@ -188,8 +192,7 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
     if handled:
         step.log("event", handled, actor, event.type)
     else:
-        step.out.ignored = f"{event.type} makes no sense in phase {state.phase}"
-        step.log("ignored", step.out.ignored, actor, event.type)
+        step.ignore(event, f"makes no sense in phase {state.phase}")
     return step.out
 
 
@@ -204,8 +207,7 @@ def decline_opening(state: PathwayState, event: InboundEvent, now: datetime) -> 
     step = _Step(state, now)
     state.phase = "closed"
     state.outcome = "not_opened"
-    step.out.ignored = f"{event.type} for an episode whose pathway has already closed"
-    step.log("ignored", step.out.ignored, event.source, event.type)
+    step.ignore(event, "for an episode whose pathway has already closed")
     return step.out
 
 
