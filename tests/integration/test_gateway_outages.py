@@ -24,7 +24,8 @@ from discharge.events.nats_connection import connect_nats
 from discharge.events.publisher import DEADLETTER_STREAM, ensure_streams
 from discharge.identity import luhn_check_digit
 from discharge.settings import Settings, settings_env
-from discharge.workers.servers import free_port, temporal_dev_command, wait_for_tcp
+from discharge.workers.health import connect_when_ready
+from discharge.workers.servers import free_port, temporal_dev_command
 from tests.integration.gateway_support import (
     gateway_settings,
     publish,
@@ -101,7 +102,8 @@ class TemporalProcess:
         self.process = await asyncio.create_subprocess_exec(
             *self.command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
         )
-        await wait_for_tcp("127.0.0.1", self.port, timeout=30)
+        # Serving, not merely listening: the frontend answers "not healthy yet" for a moment after it binds.
+        await connect_when_ready(Settings(temporal_address=f"127.0.0.1:{self.port}"), timeout=30)
 
     async def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from discharge.workers.servers import binary, free_port, search_attribute_create_command, wait_for_tcp
+from discharge.settings import Settings
+from discharge.workers.health import connect_when_ready
+from discharge.workers.servers import binary, free_port, search_attribute_create_command
 from discharge.workflows.api import SEARCH_ATTRIBUTES
 
 pytestmark = pytest.mark.integration
@@ -40,7 +42,8 @@ async def test_the_commands_register_every_attribute_on_a_bare_server() -> None:
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
-        await wait_for_tcp("127.0.0.1", port)
+        # Serving, not merely listening (the frontend is "not healthy yet" for a moment after it binds).
+        await connect_when_ready(Settings(temporal_address=f"127.0.0.1:{port}"), timeout=30)
         address = ["--address", f"127.0.0.1:{port}"]
         before = await run(temporal, "operator", "search-attribute", "list", *address)
         assert "DischargePhase" not in before
