@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+CODE   := workflows activities events workers discharge tests bench
+
 DATA   ?= $(or $(DISCHARGE_DATA_DIR),.data)
 
 .PHONY: run test lint typecheck unit docs bench clean reset-data
@@ -26,8 +28,8 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,7 +38,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
 docs: $(STAMP)
-	$(BIN)/python -m discharge.events.contract_docs --write
+	$(BIN)/python -m events.contract_docs --write
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

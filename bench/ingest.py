@@ -39,23 +39,23 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from discharge.events.examples import example_event
-from discharge.events.gateway import DEFAULT_CONCURRENCY, build_gateway, temporal_delivery
-from discharge.events.inbound import parse_inbound
-from discharge.events.nats_connection import connect_nats
-from discharge.events.publisher import ensure_streams, inbound_msg_id
-from discharge.identity import luhn_check_digit, parse_identity, patient_key
 from discharge.logging import configure_logging
+from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
-from discharge.workers.servers import (
+from events.examples import example_event
+from events.identity import luhn_check_digit, parse_identity, patient_key
+from events.inbound import parse_inbound
+from events.publisher import ensure_streams, inbound_msg_id
+from workers.gateway.service import DEFAULT_CONCURRENCY, build_gateway, temporal_delivery
+from workers.stack.servers import (
     free_port,
     nats_command,
     nats_config,
     temporal_dev_command,
     wait_for_tcp,
 )
-from discharge.workflows.api import PathwayEvent
+from workflows.api import PathwayEvent
 
 EVENTS_PER_PATIENT = 10
 #: CPU milliseconds this process spent per event on each path (independent of other load on the machine).

@@ -13,9 +13,9 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.workers.servers import binary
-from discharge.workflows.api import SEARCH_ATTRIBUTES
 from tests.servers import NatsProcess, start_nats
+from workers.stack.servers import binary
+from workflows.api import SEARCH_ATTRIBUTES
 
 
 @pytest.fixture(scope="session")

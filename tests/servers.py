@@ -7,7 +7,7 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from discharge.workers.servers import free_port, nats_command, nats_config, wait_for_tcp
+from workers.stack.servers import free_port, nats_command, nats_config, wait_for_tcp
 
 
 @dataclass

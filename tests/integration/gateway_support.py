@@ -15,10 +15,10 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck
 from temporalio.client import Client
 
-from discharge.events.gateway import Deliver, build_gateway
-from discharge.events.publisher import DEADLETTER_STREAM, inbound_msg_id
-from discharge.identity import parse_identity, patient_key, workflow_id_for
 from discharge.settings import Settings
+from events.identity import parse_identity, patient_key, workflow_id_for
+from events.publisher import DEADLETTER_STREAM, inbound_msg_id
+from workers.gateway.service import Deliver, build_gateway
 
 
 def gateway_settings(nats_url: str, **overrides: Any) -> Settings:

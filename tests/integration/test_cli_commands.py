@@ -22,14 +22,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from discharge.cli import coordinator, render
 from discharge.cli.main import main
-from discharge.events.inbound import parse_inbound
-from discharge.events.outbound import OutboundEvent
-from discharge.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
-from discharge.workers.servers import free_port
-from discharge.workers.worker import build_worker
-from discharge.workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
+from events.inbound import parse_inbound
+from events.outbound import OutboundEvent
+from workers.stack.servers import free_port
+from workers.worker import build_worker
+from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
 
 pytestmark = pytest.mark.integration
 

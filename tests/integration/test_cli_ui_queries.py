@@ -25,7 +25,7 @@ from discharge.cli.visibility import (
     tasks_query,
     ui_queries,
 )
-from discharge.workflows.api import (
+from workflows.api import (
     SA_ESCALATED,
     SA_PATIENT_KEY,
     SA_PENDING_TASK,

@@ -13,11 +13,11 @@ import nats
 import pytest
 
 from discharge.demo import PATIENTS, load_demo
-from discharge.events.inbound import parse_inbound
-from discharge.events.publisher import INBOUND_STREAM
 from discharge.settings import Settings
-from discharge.workers.servers import free_port
+from events.inbound import parse_inbound
+from events.publisher import INBOUND_STREAM
 from tests.servers import start_nats
+from workers.stack.servers import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -17,9 +17,9 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from temporalio.testing import WorkflowEnvironment
 
 from discharge.demo import PATIENTS, load_demo
-from discharge.events.inbound import parse_inbound
-from discharge.events.publisher import INBOUND_STREAM, ensure_streams
 from discharge.settings import Settings
+from events.inbound import parse_inbound
+from events.publisher import INBOUND_STREAM, ensure_streams
 from tests.servers import start_nats
 
 pytestmark = pytest.mark.integration

@@ -26,14 +26,14 @@ from discharge.demo import (
     load_demo,
     wait_for_open_reviews,
 )
-from discharge.events.inbound import parse_inbound
-from discharge.events.outbound import OutboundEvent
-from discharge.identity import resolve_patient, workflow_id_for
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
-from discharge.workers.servers import free_port
-from discharge.workers.worker import build_worker
-from discharge.workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+from events.identity import resolve_patient, workflow_id_for
+from events.inbound import parse_inbound
+from events.outbound import OutboundEvent
+from workers.stack.servers import free_port
+from workers.worker import build_worker
+from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
 
 pytestmark = pytest.mark.integration
 

@@ -14,20 +14,18 @@ from nats.aio.client import Client as Nats
 from nats.js.errors import NotFoundError
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.events.deadletter import DeadLetter
-from discharge.events.examples import (
+from discharge.nats_connection import connect_nats
+from discharge.settings import Settings
+from events.deadletter import DeadLetter
+from events.examples import (
     PERSONNUMMER,
     PERSONNUMMER_NO_HYPHEN,
     RESERVNUMMER,
     SAMORDNINGSNUMMER,
     example_event,
 )
-from discharge.events.gateway import run_gateway, temporal_delivery
-from discharge.events.inbound import INBOUND_TYPES
-from discharge.events.nats_connection import connect_nats
-from discharge.events.publisher import DEADLETTER_STREAM, ensure_streams
-from discharge.settings import Settings
-from discharge.workflows.api import PathwayEvent
+from events.inbound import INBOUND_TYPES
+from events.publisher import DEADLETTER_STREAM, ensure_streams
 from tests.integration.gateway_support import (
     dead_letters,
     gateway_settings,
@@ -38,6 +36,8 @@ from tests.integration.gateway_support import (
     workflow_id,
 )
 from tests.servers import NatsProcess, start_nats
+from workers.gateway.service import run_gateway, temporal_delivery
+from workflows.api import PathwayEvent
 
 pytestmark = pytest.mark.integration
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from bench.ingest import run_benchmark
 
 pytestmark = pytest.mark.integration

@@ -18,14 +18,11 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.events.examples import PERSONNUMMER, example_event
-from discharge.events.gateway import run_gateway, temporal_delivery
-from discharge.events.nats_connection import connect_nats
-from discharge.events.publisher import DEADLETTER_STREAM, ensure_streams
-from discharge.identity import luhn_check_digit
+from discharge.nats_connection import connect_nats
 from discharge.settings import Settings, settings_env
-from discharge.workers.health import connect_when_ready
-from discharge.workers.servers import free_port, temporal_dev_command
+from events.examples import PERSONNUMMER, example_event
+from events.identity import luhn_check_digit
+from events.publisher import DEADLETTER_STREAM, ensure_streams
 from tests.integration.gateway_support import (
     gateway_settings,
     publish,
@@ -35,6 +32,9 @@ from tests.integration.gateway_support import (
     workflow_id,
 )
 from tests.servers import NatsProcess, start_nats
+from workers.gateway.service import run_gateway, temporal_delivery
+from workers.stack.health import connect_when_ready
+from workers.stack.servers import free_port, temporal_dev_command
 
 pytestmark = pytest.mark.integration
 
@@ -163,7 +163,7 @@ async def test_temporal_stopped_mid_stream_and_started_again_every_event_arrives
 GATEWAY_SCRIPT = """
 import asyncio
 from datetime import timedelta
-from discharge.events.gateway import build_gateway, temporal_delivery
+from workers.gateway.service import build_gateway, temporal_delivery
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 

@@ -12,12 +12,12 @@ from nats.aio.client import Client as Nats
 
 from discharge.cli.main import build_parser
 from discharge.cli.publishing import publish_text, read_input, run_publish
-from discharge.events.examples import PERSONNUMMER, example_event
-from discharge.events.nats_connection import connect_nats
-from discharge.events.publisher import INBOUND_STREAM, ensure_streams
+from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
-from discharge.workers.servers import free_port
+from events.examples import PERSONNUMMER, example_event
+from events.publisher import INBOUND_STREAM, ensure_streams
 from tests.servers import NatsProcess, start_nats
+from workers.stack.servers import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,10 @@ import pytest
 from nats.js.api import StorageType
 from nats.js.errors import BadRequestError
 
-from discharge.events.nats_connection import connect_nats
-from discharge.events.outbound import OutboundEvent
-from discharge.events.publisher import (
+from discharge.nats_connection import connect_nats
+from discharge.settings import Settings
+from events.outbound import OutboundEvent
+from events.publisher import (
     DEADLETTER_STREAM,
     DUPLICATE_WINDOW,
     INBOUND_STREAM,
@@ -20,7 +21,6 @@ from discharge.events.publisher import (
     JetStreamPublisher,
     ensure_streams,
 )
-from discharge.settings import Settings
 from tests.servers import NatsProcess, start_nats
 
 pytestmark = pytest.mark.integration
@@ -74,7 +74,7 @@ async def test_outbound_publish_is_acked_and_idempotent_by_id(nats_server: NatsP
 
 
 async def test_one_shot_connect_reports_a_down_server() -> None:
-    from discharge.workers.servers import free_port
+    from workers.stack.servers import free_port
 
     with pytest.raises(Exception):  # noqa: B017 -- nats-py raises NoServersError or an OSError
         await connect_nats(Settings(nats_url=f"nats://127.0.0.1:{free_port()}"), retry_forever=False)

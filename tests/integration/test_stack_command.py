@@ -18,13 +18,13 @@ from structlog.testing import capture_logs
 from temporalio.service import RPCError
 
 from discharge.cli.stack import serve
-from discharge.identity import parse_identity, patient_key, workflow_id_for
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import connect_temporal
-from discharge.workers.servers import port_is_free
-from discharge.workflows.api import QUERY_STATE, PathwayView
+from events.identity import parse_identity, patient_key, workflow_id_for
 from tests.integration.test_stack_readme import readme_first_event
 from tests.integration.test_supervisor import process_gone, stack_ports
+from workers.stack.servers import port_is_free
+from workflows.api import QUERY_STATE, PathwayView
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from discharge.cli.main import build_parser
-from discharge.events.inbound import PatientAdmitted, parse_inbound
 from discharge.settings import Settings
-from discharge.workers.servers import search_attribute_create_command
+from events.inbound import PatientAdmitted, parse_inbound
+from workers.stack.servers import search_attribute_create_command
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 

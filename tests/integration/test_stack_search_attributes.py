@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from discharge.settings import Settings
-from discharge.workers.health import connect_when_ready
-from discharge.workers.servers import binary, free_port, search_attribute_create_command
-from discharge.workflows.api import SEARCH_ATTRIBUTES
+from workers.stack.health import connect_when_ready
+from workers.stack.servers import binary, free_port, search_attribute_create_command
+from workflows.api import SEARCH_ATTRIBUTES
 
 pytestmark = pytest.mark.integration
 

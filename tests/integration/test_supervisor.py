@@ -20,15 +20,15 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
-from discharge.events.inbound import INBOUND_ADAPTER, InboundEvent
-from discharge.identity import parse_identity, patient_key, workflow_id_for
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import signal_with_start
-from discharge.workers import supervisor as supervisor_module
-from discharge.workers.relay import relay_console, relay_structured
-from discharge.workers.servers import MissingBinary, free_port, port_is_free
-from discharge.workers.supervisor import EXTERNAL_ONLY, StackError, Supervisor, app_child_spec, run_stack
-from discharge.workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT, PathwayEvent
+from events.identity import parse_identity, patient_key, workflow_id_for
+from events.inbound import INBOUND_ADAPTER, InboundEvent
+from workers.stack import supervisor as supervisor_module
+from workers.stack.relay import relay_console, relay_structured
+from workers.stack.servers import MissingBinary, free_port, port_is_free
+from workers.stack.supervisor import EXTERNAL_ONLY, StackError, Supervisor, app_child_spec, run_stack
+from workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT, PathwayEvent
 
 pytestmark = pytest.mark.integration
 

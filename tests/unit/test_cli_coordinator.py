@@ -10,8 +10,8 @@ from discharge.cli.coordinator import decision_of, patient_key_of
 from discharge.cli.main import build_parser
 from discharge.cli.session import UsageError
 from discharge.cli.visibility import pathways_query, patient_query, tasks_query
-from discharge.identity import resolve_patient
 from discharge.settings import Settings
+from events.identity import resolve_patient
 
 BY = ["--by", "SE2321000131-E000000000300"]
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from discharge.cli import render
 from discharge.cli.visibility import PathwayRow
-from discharge.workflows.api import DecisionResult, ExtensionRecord, LogEntry, PathwayView
+from workflows.api import DecisionResult, ExtensionRecord, LogEntry, PathwayView
 
 NOW = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from discharge.demo import PATIENTS, anchor_time, demo_events, demo_rounds
-from discharge.events.inbound import parse_inbound
-from discharge.identity import parse_identity
+from events.identity import parse_identity
+from events.inbound import parse_inbound
 
 NOW = datetime(2026, 10, 25, 2, 40, tzinfo=UTC)  # the night summer time ends in Sweden
 

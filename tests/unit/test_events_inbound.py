@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from discharge.events.batch import read_batch
-from discharge.events.examples import RESERVNUMMER, SAMORDNINGSNUMMER, example_event
-from discharge.events.inbound import INBOUND_TYPES, InvalidEvent, parse_inbound, patient_of
+from events.batch import read_batch
+from events.examples import RESERVNUMMER, SAMORDNINGSNUMMER, example_event
+from events.inbound import INBOUND_TYPES, InvalidEvent, parse_inbound, patient_of
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,7 @@ from urllib.parse import urlparse
 from faststream.nats.security import NatsCredentials
 from nats.aio.client import Server
 
-from discharge.events.gateway import broker_security
-from discharge.events.nats_connection import (
+from discharge.nats_connection import (
     BACKOFF_MAX_SECONDS,
     ONE_SHOT_ATTEMPTS,
     _pick_server,
@@ -18,6 +17,7 @@ from discharge.events.nats_connection import (
     server_urls,
 )
 from discharge.settings import Settings
+from workers.gateway.service import broker_security
 
 
 def test_a_cluster_is_a_comma_separated_nats_url() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from discharge.events.deadletter import (
+from events.deadletter import (
     HEADER_KIND,
     HEADER_REASON,
     MAX_REASON_LENGTH,

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import BaseModel
 
-from discharge.events.deadletter import DeadLetter
-from discharge.events.examples import PERSONNUMMER, SAMORDNINGSNUMMER, example_event
-from discharge.events.gateway import Delivery, Ingest, retry_delay
-from discharge.identity import parse_identity, patient_key
-from discharge.workflows.api import PathwayEvent
+from events.deadletter import DeadLetter
+from events.examples import PERSONNUMMER, SAMORDNINGSNUMMER, example_event
+from events.identity import parse_identity, patient_key
+from workers.gateway.service import Delivery, Ingest, retry_delay
+from workflows.api import PathwayEvent
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 SECRET = "unit-test-secret"

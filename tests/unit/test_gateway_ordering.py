@@ -6,11 +6,11 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
-from discharge.events.deadletter import DeadLetter
-from discharge.events.examples import PERSONNUMMER, PERSONNUMMER_NO_HYPHEN, example_event
-from discharge.events.gateway import Delivery, Ingest
-from discharge.events.ordering import PatientTurns, TurnNotReached
-from discharge.workflows.api import PathwayEvent
+from events.deadletter import DeadLetter
+from events.examples import PERSONNUMMER, PERSONNUMMER_NO_HYPHEN, example_event
+from workers.gateway.ordering import PatientTurns, TurnNotReached
+from workers.gateway.service import Delivery, Ingest
+from workflows.api import PathwayEvent
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -11,11 +11,11 @@ from typing import Any
 
 from faststream.nats import JStream, NatsMessage, TestNatsBroker
 
-from discharge.events.examples import example_event
-from discharge.events.gateway import build_gateway, whole_message
-from discharge.events.publisher import DEADLETTER_STREAM, INBOUND_STREAM
 from discharge.settings import Settings
-from discharge.workflows.api import PathwayEvent
+from events.examples import example_event
+from events.publisher import DEADLETTER_STREAM, INBOUND_STREAM
+from workers.gateway.service import build_gateway, whole_message
+from workflows.api import PathwayEvent
 
 
 async def test_valid_events_are_delivered_and_bad_ones_published_as_dead_letters() -> None:

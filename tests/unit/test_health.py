@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from discharge.workers.health import poll_until
+from workers.stack.health import poll_until
 
 
 async def test_a_check_that_never_answers_ends_at_the_deadline() -> None:

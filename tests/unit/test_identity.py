@@ -1,6 +1,6 @@
 import pytest
 
-from discharge.identity import (
+from events.identity import (
     InvalidIdentity,
     is_patient_key,
     luhn_check_digit,

@@ -12,7 +12,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from discharge.logging import configure_logging, resolve_format, use_colors
-from discharge.workers.relay import relay_console, relay_nats, relay_structured, relay_temporal
+from workers.stack.relay import relay_console, relay_nats, relay_structured, relay_temporal
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from discharge.settings import Settings
-from discharge.workflows.policy import STOCKHOLM, Policy, add_local, sub_local
-from discharge.workflows.rules import PathwayState, apply_event
 from tests.workflow.pathway_helpers import admitted, discharged, risk
+from workflows.policy import STOCKHOLM, Policy, add_local, sub_local
+from workflows.rules import PathwayState, apply_event
 
 
 def local(*parts: int) -> datetime:

@@ -7,10 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from discharge.events.inbound import INBOUND_TYPES, InboundEvent
-from discharge.workflows.api import PHASES
-from discharge.workflows.policy import Policy
-from discharge.workflows.rules import PathwayState, StartNewPathway, apply_event, apply_time
+from events.inbound import INBOUND_TYPES, InboundEvent
 from tests.workflow.pathway_helpers import (
     STAFF,
     UNIT,
@@ -25,6 +22,9 @@ from tests.workflow.pathway_helpers import (
     hours,
     risk,
 )
+from workflows.api import PHASES
+from workflows.policy import Policy
+from workflows.rules import PathwayState, StartNewPathway, apply_event, apply_time
 
 POLICY = Policy()
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)

@@ -7,22 +7,7 @@ from typing import Any
 
 import pytest
 
-from discharge.events.inbound import InboundEvent
-from discharge.workflows.api import Decision
-from discharge.workflows.policy import Policy, add_local
-from discharge.workflows.rules import (
-    Outcome,
-    PathwayState,
-    Publish,
-    StartNewPathway,
-    apply_decision,
-    apply_event,
-    apply_time,
-    decline_opening,
-    indicators,
-    next_deadline,
-    validate_decision,
-)
+from events.inbound import InboundEvent
 from tests.workflow.pathway_helpers import (
     STAFF,
     UNIT,
@@ -36,6 +21,21 @@ from tests.workflow.pathway_helpers import (
     extension_decided,
     hours,
     risk,
+)
+from workflows.api import Decision
+from workflows.policy import Policy, add_local
+from workflows.rules import (
+    Outcome,
+    PathwayState,
+    Publish,
+    StartNewPathway,
+    apply_decision,
+    apply_event,
+    apply_time,
+    decline_opening,
+    indicators,
+    next_deadline,
+    validate_decision,
 )
 
 POLICY = Policy()

@@ -27,18 +27,18 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
-from discharge.events.inbound import INBOUND_ADAPTER, InboundEvent
-from discharge.events.outbound import OutboundEvent
-from discharge.identity import parse_identity, patient_key, workflow_id_for
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
-from discharge.workers.worker import build_worker
-from discharge.workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+from events.identity import parse_identity, patient_key, workflow_id_for
+from events.inbound import INBOUND_ADAPTER, InboundEvent
+from events.outbound import OutboundEvent
+from workers.worker import build_worker
+from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
 
 #: Synthetic identities (born before 1910, valid check digits); the first is in the listing registry.
 PATIENT = "19091231-9803"
 OTHER_PATIENT = "19080101-1230"
-REGISTRY_VC = "SE2321000131-E000000000101"  # PATIENT's listed VC in src/discharge/data
+REGISTRY_VC = "SE2321000131-E000000000101"  # PATIENT's listed VC in activities/data
 DEFAULT_VC = "SE2321000131-E000000000100"  # the registry's documented default
 EVENT_VC = "SE2321000131-E000000000555"
 HOSPITAL = "urn:hsa:SE2321000131-E000000000001"

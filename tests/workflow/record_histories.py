@@ -17,9 +17,6 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.workers.servers import binary
-from discharge.workflows.api import UPDATE_DECIDE, Decision, DecisionResult
-from discharge.workflows.policy import add_local
 from tests.workflow.pathway_helpers import (
     STAFF,
     Pathways,
@@ -37,6 +34,9 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
+from workers.stack.servers import binary
+from workflows.api import UPDATE_DECIDE, Decision, DecisionResult
+from workflows.policy import add_local
 
 HISTORY_DIR = Path(__file__).parent / "histories"
 

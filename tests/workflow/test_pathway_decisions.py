@@ -9,8 +9,6 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.workflows.api import UPDATE_DECIDE, Decision, DecisionResult
-from discharge.workflows.policy import add_local
 from tests.workflow.pathway_helpers import (
     STAFF,
     Pathways,
@@ -26,6 +24,8 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
+from workflows.api import UPDATE_DECIDE, Decision, DecisionResult
+from workflows.policy import add_local
 
 
 async def failure_of(pw: Pathways, decision: Any) -> str:

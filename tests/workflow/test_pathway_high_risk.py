@@ -7,8 +7,6 @@ from datetime import datetime
 
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.workflows.api import UPDATE_DECIDE, Decision, DecisionResult, PathwayView
-from discharge.workflows.policy import add_local
 from tests.workflow.pathway_helpers import (
     REGISTRY_VC,
     STAFF,
@@ -25,6 +23,8 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
+from workflows.api import UPDATE_DECIDE, Decision, DecisionResult, PathwayView
+from workflows.policy import add_local
 
 
 async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: WorkflowEnvironment) -> None:

@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.events.outbound import OutboundEvent
-from discharge.identity import workflow_id_for
-from discharge.workers.worker import build_worker
-from discharge.workflows.pathway import OUTBOUND_ID_NAMESPACE
+from events.identity import workflow_id_for
+from events.outbound import OutboundEvent
 from tests.workflow.pathway_helpers import (
     HOSPITAL,
     Pathways,
@@ -21,6 +19,8 @@ from tests.workflow.pathway_helpers import (
     risk,
     settings_for,
 )
+from workers.worker import build_worker
+from workflows.pathway import OUTBOUND_ID_NAMESPACE
 
 
 @dataclass

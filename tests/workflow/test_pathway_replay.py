@@ -10,10 +10,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from discharge.workers.worker import WORKFLOW_RUNNER
-from discharge.workflows import rules
-from discharge.workflows.pathway import PatientPathway
 from tests.workflow.record_histories import HISTORY_DIR, SCENARIOS
+from workers.worker import WORKFLOW_RUNNER
+from workflows import rules
+from workflows.pathway import PatientPathway
 
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
 

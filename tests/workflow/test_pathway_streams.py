@@ -6,8 +6,6 @@ from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.workflows.api import PathwayView
-from discharge.workflows.policy import add_local
 from tests.workflow.pathway_helpers import (
     DEFAULT_VC,
     EVENT_VC,
@@ -26,6 +24,8 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
+from workflows.api import PathwayView
+from workflows.policy import add_local
 
 
 def minutes(n: int) -> timedelta:

@@ -11,20 +11,7 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.identity import workflow_id_for
-from discharge.workflows.api import (
-    SA_EPISODE,
-    SA_ESCALATED,
-    SA_HOME_TYPE,
-    SA_PATIENT_KEY,
-    SA_PENDING_TASK,
-    SA_PHASE,
-    SA_RISK,
-    SA_SUPPORT_ENDS_AT,
-    SA_TASK_DUE_AT,
-    SA_VARDCENTRAL,
-)
-from discharge.workflows.policy import add_local
+from events.identity import workflow_id_for
 from tests.workflow.pathway_helpers import (
     EVENT_VC,
     PATIENT,
@@ -38,6 +25,19 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
+from workflows.api import (
+    SA_EPISODE,
+    SA_ESCALATED,
+    SA_HOME_TYPE,
+    SA_PATIENT_KEY,
+    SA_PENDING_TASK,
+    SA_PHASE,
+    SA_RISK,
+    SA_SUPPORT_ENDS_AT,
+    SA_TASK_DUE_AT,
+    SA_VARDCENTRAL,
+)
+from workflows.policy import add_local
 
 # Every way the synthetic identity could be written.
 IDENTITY_FORMS = ("190912319803", "19091231-9803", "0912319803", "091231-9803")

@@ -11,10 +11,10 @@ import nats
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.events.publisher import OUTBOUND_STREAM, ensure_streams
-from discharge.workers.worker import run_worker
+from events.publisher import OUTBOUND_STREAM, ensure_streams
 from tests.servers import NatsProcess
 from tests.workflow.pathway_helpers import PATIENT, Pathways, RecordingPublisher, admitted, risk, settings_for
+from workers.worker import run_worker
 
 pytestmark = pytest.mark.integration
 

