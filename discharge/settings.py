@@ -102,6 +102,42 @@ class Settings(BaseSettings):
         description="an event whose `time` is further ahead than this is refused as a clock error",
     )
 
+    # Intake (issue 12) and the pathway's additions (issue 16)
+    discharge_early_event_hold: IsoDuration = Field(
+        timedelta(days=2),
+        description="events that arrive before their pathway opens are held this long, then dead-lettered",
+    )
+    discharge_consult_answer_timeout_acute: IsoDuration = timedelta(minutes=30)
+    discharge_consult_answer_timeout_non_acute: IsoDuration = timedelta(hours=4)
+
+    # Protection of identities (issue 13)
+    discharge_payload_keys_file: Path | None = Field(
+        None, description="the key ring for Temporal payloads; `discharge dev` makes one in the data dir"
+    )
+    discharge_codec_address: str | None = Field(
+        None, description="the Temporal UI's codec server; default the Temporal port + 1001"
+    )
+    discharge_audit_log: Path | None = Field(
+        None, description="append-only access log (JSON lines); default audit.jsonl in the data dir"
+    )
+
+    # The coordinators' web page and sign-in (issue 14)
+    discharge_web_address: str = "localhost:8080"
+    discharge_oidc_issuer: str | None = None
+    discharge_oidc_client_id: str | None = None
+    discharge_oidc_client_secret: SecretStr | None = None
+
+    # Follow-up indicators (issue 15)
+    discharge_readmodel_url: str | None = Field(
+        None,
+        description="the indicators' store; default SQLite in the data dir, postgresql://... in production",
+    )
+
+    # Operations (issue 17)
+    discharge_worker_http_address: str = "localhost:9101"
+    discharge_gateway_http_address: str = "localhost:9102"
+    discharge_stream_replicas: int = Field(1, ge=1, le=5)
+
     @field_validator("temporal_address")
     @classmethod
     def _host_port(cls, value: str) -> str:
@@ -134,6 +170,15 @@ class Settings(BaseSettings):
     def temporal_ui_port(self) -> int:
         """The embedded stack's Web UI: the Temporal port + 1000 (7233 -> 8233)."""
         return self.temporal_port + 1000
+
+    @property
+    def codec_address(self) -> str:
+        """The codec server's host:port: the setting, or the Temporal port + 1001 (7233 -> 8234)."""
+        return self.discharge_codec_address or f"{self.temporal_host}:{self.temporal_port + 1001}"
+
+    @property
+    def audit_log_path(self) -> Path:
+        return self.discharge_audit_log or self.discharge_data_dir / "audit.jsonl"
 
     @property
     def nats_port(self) -> int:
