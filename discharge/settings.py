@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     # NATS
     nats_url: str = "nats://localhost:4222"
     nats_creds: Path | None = Field(None, description="NATS credentials file (JWT + nkey)")
+    nats_nkey_seed: Path | None = Field(
+        None, description="NATS nkey seed file (a user of the server's config); `discharge dev` sets it"
+    )
+    nats_inbox_prefix: str | None = Field(
+        None, description="this user's reply subjects (default _INBOX); `discharge dev`: _INBOX_<user>"
+    )
     nats_tls_ca: Path | None = Field(None, description="CA bundle for NATS TLS")
     nats_tls_cert: Path | None = Field(None, description="client certificate for NATS mutual TLS")
     nats_tls_key: Path | None = Field(None, description="client key for NATS mutual TLS")

@@ -17,14 +17,16 @@ from typing import Any, cast
 
 import structlog
 
+from discharge.keyring import require_production_keys
 from discharge.logging import configure_logging
 from discharge.settings import Settings, SettingsError, load_settings, require_production_secret
 
 _EXTERNAL = (
     "Connects to an external Temporal cluster (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, "
     "TEMPORAL_TLS_CERT/KEY/CA or TEMPORAL_API_KEY) and NATS (NATS_URL, NATS_CREDS, "
-    "NATS_TLS_CA/CERT/KEY). Refuses the dev-only "
-    "DISCHARGE_PATIENT_KEY_SECRET unless DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
+    "NATS_TLS_CA/CERT/KEY, or NATS_USER/NATS_PASSWORD). Refuses the dev-only "
+    "DISCHARGE_PATIENT_KEY_SECRET, and runs only with a payload key ring (DISCHARGE_PAYLOAD_KEYS_FILE), "
+    "unless DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
 )
 Runner = Callable[[Settings], Coroutine[Any, Any, None]]
 
@@ -99,6 +101,7 @@ def run_part(command: str, load_runner: Callable[[], Runner]) -> int:
     configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
     try:
         require_production_secret(settings, command)
+        settings = require_production_keys(settings, command)
     except SettingsError as error:
         print(f"discharge {command}: {error}", file=sys.stderr)
         return 2

@@ -25,6 +25,7 @@ from events.identity import luhn_check_digit
 from events.publisher import DEADLETTER_STREAM, ensure_streams
 from tests.integration.gateway_support import (
     gateway_settings,
+    plain_payload,
     publish,
     running_gateway,
     signalled_events,
@@ -82,7 +83,7 @@ async def all_signals(client: Client, settings: Settings, patients: list[str]) -
         for event in history.events:
             if event.HasField("workflow_execution_signaled_event_attributes"):
                 payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
-                signals.append(json.loads(payload.data))
+                signals.append(json.loads((await plain_payload(client, payload)).data))
     return signals
 
 

@@ -97,13 +97,13 @@ def test_each_kind_is_recognised_and_matches_its_system(number: str, kind: str, 
     ],
 )
 def test_a_number_of_another_kind_than_its_system_is_refused(number: str, system: str) -> None:
-    with pytest.raises(InvalidIdentity, match="as patient.system says") as caught:
+    with pytest.raises(InvalidIdentity, match=r"as patient\.system says") as caught:
         parse_identity(number, system)
     assert number not in str(caught.value)
 
 
 def test_an_unknown_system_is_refused() -> None:
-    with pytest.raises(InvalidIdentity, match="unknown patient.system"):
+    with pytest.raises(InvalidIdentity, match=r"unknown patient\.system"):
         parse_identity("195009072553", "1.2.3.4")
 
 

@@ -28,12 +28,12 @@ from discharge.settings import Settings, format_iso_duration, settings_env
 from workers.stack import health
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
+from workers.stack.protection import Protection, prepare_protection
 from workers.stack.relay import relay_console, relay_nats, relay_structured, relay_temporal
 from workers.stack.servers import (
     MissingBinary,
     binary,
     nats_command,
-    nats_config,
     port_is_free,
     temporal_dev_command,
     wait_for_tcp,
@@ -56,6 +56,8 @@ EXTERNAL_ONLY = (
     "temporal_tls_ca",
     "temporal_api_key",
     "nats_creds",
+    "nats_nkey_seed",
+    "nats_inbox_prefix",
     "nats_tls_ca",
     "nats_tls_cert",
     "nats_tls_key",
@@ -76,9 +78,10 @@ class StopRequested(Exception):
     pass
 
 
-def app_child_spec(part: str, settings: Settings) -> ChildSpec:
-    """A worker or gateway child: settings through the environment, in the supervisor's log format."""
-    env = {**os.environ, **settings_env(settings)}
+def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
+    """A worker or gateway child: settings through the environment, in the supervisor's log format;
+    ``own`` is what only this part gets (its NATS user)."""
+    env = {**os.environ, **settings_env(settings), **(own or {})}
     env["DISCHARGE_DEVELOPMENT"] = "true"
     if "discharge_late_event_grace" not in settings.model_fields_set:
         # The demo's backlog (dated in the past, so its deadlines are too) is in within seconds: a newcomer
@@ -114,6 +117,7 @@ class Supervisor:
         self.startup_timeout = startup_timeout
         self.data = DataDir(settings.discharge_data_dir)
         self.children: dict[str, Child] = {}
+        self.protection: Protection | None = None  # the data dir's secrets, once `start` made them
         self.client: Client | None = None
         self._stop = asyncio.Event()
         self.ready = asyncio.Event()  # set once every part serves (tests and embedders wait on it)
@@ -151,9 +155,10 @@ class Supervisor:
         try:
             self.data.prepare()
             self.data.lock()
-            self.data.nats_conf.write_text(
-                nats_config(self.settings.nats_host, self.settings.nats_port, self.data.jetstream)
-            )
+            # The payload key ring, the JetStream store key and the NATS users (workers/stack/protection.py).
+            secured = prepare_protection(self.settings, self.data.root, self.data.jetstream)
+            self.protection, self.settings = secured, secured.settings
+            self.data.nats_conf.write_text(secured.nats_conf)
         except OSError as error:
             raise StackError(
                 f"cannot use the data dir {self.data.root} (DISCHARGE_DATA_DIR): {error.strerror}"
@@ -162,11 +167,13 @@ class Supervisor:
         # NATS first, listening before Temporal starts: the dev server binds its HTTP, metrics and
         # internal service ports to random free ports, and one could be NATS's port (free until NATS
         # binds it), which made the dev server exit at start now and then.
-        await self._spawn(ChildSpec("nats", nats_command(self.data.nats_conf), relay=relay_nats))
+        await self._spawn(
+            ChildSpec("nats", nats_command(self.data.nats_conf), env=secured.nats_env, relay=relay_nats)
+        )
         # Listening first (polled every 0.1 s): a NATS client refused at its first try retries only 2 s later.
         await self._guard(wait_for_tcp(s.nats_host, s.nats_port, self.startup_timeout))
         nats_ready = health.poll_until(
-            lambda: health.jetstream_ready(s.nats_url), f"NATS at {s.nats_url}", self.startup_timeout
+            lambda: health.jetstream_ready(s), f"NATS at {s.nats_url}", self.startup_timeout
         )
         await self._guard(nats_ready)
         await self._spawn(
@@ -186,7 +193,7 @@ class Supervisor:
         self.client = await self._guard(health.connect_when_ready(s, self.startup_timeout))
         log.info("servers healthy", temporal=s.temporal_address, nats=s.nats_url, ui=self.ui_url)
         for part in self.parts:
-            child = await self._spawn(app_child_spec(part, s))
+            child = await self._spawn(app_child_spec(part, s, secured.child_env(part)))
             await self._guard(health.poll_until(self._ready_check(child), part, self.startup_timeout))
             log.info(f"{part} ready", part=part, pid=child.pid)
         log.info("stack ready", ui=self.ui_url, data_dir=str(self.data.root))
@@ -228,7 +235,7 @@ class Supervisor:
             started = child.started_at
             return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
         if child.name == "gateway":
-            return lambda: health.inbound_consumer_active(s.nats_url)
+            return lambda: health.inbound_consumer_active(s)
         raise ValueError(f"no readiness check for {child.name!r}")
 
     async def _spawn(self, spec: ChildSpec) -> Child:
