@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     discharge_codec_address: str | None = Field(
         None, description="the Temporal UI's codec server; default the Temporal port + 1001"
     )
+    discharge_codec_ui_origins: str | None = Field(
+        None,
+        description="the Temporal UI's origins the codec server answers (CORS, comma-separated); "
+        "default the embedded UI's",
+    )
     discharge_audit_log: Path | None = Field(
         None, description="append-only access log (JSON lines); default audit.jsonl in the data dir"
     )

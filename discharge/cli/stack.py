@@ -55,6 +55,19 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         description="Inbound CloudEvents from NATS JetStream to the patients' pathways. " + _EXTERNAL,
     )
     gateway.set_defaults(handler=lambda args: run_part("gateway", _import_gateway))
+    codec = commands.add_parser(
+        "codec-server",
+        help="run the Temporal UI's codec server alone (production; `discharge dev` starts one)",
+        description=(
+            "Temporal's remote codec protocol (POST /encode, /decode) on DISCHARGE_CODEC_ADDRESS: decrypts "
+            "history payloads with DISCHARGE_PAYLOAD_KEYS_FILE for a signed-in coordinator or ops person "
+            "(the web page's cookie, our access token or an OIDC access token as bearer), appends every "
+            "decode to the audit log (DISCHARGE_AUDIT_LOG), answers 401 to anyone else. CORS for "
+            "DISCHARGE_CODEC_UI_ORIGINS. Refuses the dev-only DISCHARGE_SESSION_SECRET unless "
+            "DISCHARGE_DEVELOPMENT=true."
+        ),
+    )
+    codec.set_defaults(handler=lambda args: run_part("codec-server", _import_codec_server))
 
 
 def _load(command: str) -> Settings | None:
@@ -87,6 +100,10 @@ def _import_gateway() -> Runner:
     return _import_runner("workers.gateway.service", "run_gateway")
 
 
+def _import_codec_server() -> Runner:
+    return _import_runner("workers.codec_server.service", "run_codec_server")
+
+
 def _import_runner(module: str, name: str) -> Runner:
     # By name: the parts are owned (and type-checked) by their own modules; this command only
     # needs `async (settings) -> None`.
@@ -100,7 +117,12 @@ def run_part(command: str, load_runner: Callable[[], Runner]) -> int:
         return 2
     configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
     try:
-        require_production_secret(settings, command)
+        if command == "codec-server":
+            from workers.codec_server.service import require_production_session
+
+            require_production_session(settings)  # it never sees the patient-key secret
+        else:
+            require_production_secret(settings, command)
         settings = require_production_keys(settings, command)
     except SettingsError as error:
         print(f"discharge {command}: {error}", file=sys.stderr)

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+import httpx
 import nats
 from nats.js.errors import NotFoundError
 from temporalio.api.enums.v1 import TaskQueueType
@@ -89,6 +90,11 @@ async def jetstream_ready(settings: Settings) -> bool:
         return True
     finally:
         await connection.close()
+
+
+async def http_ok(url: str) -> bool:
+    async with httpx.AsyncClient(timeout=CHECK_TIMEOUT) as client:
+        return (await client.get(url)).status_code == 200
 
 
 async def worker_polling(client: Client, task_queue: str, pid: int, since: datetime) -> bool:

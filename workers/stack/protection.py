@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from discharge.keyring import ensure_dev_ring
+from discharge.principal import Principal, issue_access_token
 from discharge.settings import Settings
 from workers.stack.nats_auth import (
     STORE_KEY_ENV,
@@ -22,6 +23,16 @@ from workers.stack.nats_auth import (
     ensure_store_key,
 )
 from workers.stack.servers import nats_config
+
+#: The synthetic ops person of `discharge dev`'s printed token (a syntactically valid HSA-id, no one's).
+DEV_OPS_HSA_ID = "SE2321000131-S000000000900"
+
+
+def dev_ops_token(settings: Settings) -> str:
+    """An access token for ops on a developer's machine: reads histories through the codec server."""
+    ops = Principal(hsa_id=DEV_OPS_HSA_ID, name="Ops (discharge dev)", role="ops")
+    secret = settings.discharge_session_secret.get_secret_value()
+    return issue_access_token(ops, secret, int(settings.discharge_session_ttl.total_seconds()))
 
 
 @dataclass(frozen=True)

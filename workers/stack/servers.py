@@ -102,9 +102,15 @@ def nats_command(config_file: Path) -> list[str]:
 
 
 def temporal_dev_command(
-    host: str, port: int, ui_port: int | None, db_file: Path | None, namespace: str = "default"
+    host: str,
+    port: int,
+    ui_port: int | None,
+    db_file: Path | None,
+    namespace: str = "default",
+    codec_endpoint: str | None = None,
 ) -> list[str]:
-    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory."""
+    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory; ``codec_endpoint``
+    is the codec server its Web UI decodes payloads with (the UI calls it from the browser)."""
     command = [
         str(binary("temporal")),
         "server",
@@ -121,6 +127,8 @@ def temporal_dev_command(
         "warn",
     ]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if ui_port and codec_endpoint:
+        command += ["--ui-codec-endpoint", codec_endpoint]
     if db_file is not None:
         command += ["--db-filename", str(db_file)]
     return command + search_attribute_args()

@@ -28,7 +28,7 @@ from discharge.settings import Settings, format_iso_duration, settings_env
 from workers.stack import health
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
-from workers.stack.protection import Protection, prepare_protection
+from workers.stack.protection import DEV_OPS_HSA_ID, Protection, dev_ops_token, prepare_protection
 from workers.stack.relay import relay_console, relay_nats, relay_structured, relay_temporal
 from workers.stack.servers import (
     MissingBinary,
@@ -65,7 +65,7 @@ EXTERNAL_ONLY = (
 #: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
 DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
 #: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway")
+APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server")
 
 
 class ChildExited(Exception):
@@ -185,6 +185,7 @@ class Supervisor:
                     s.temporal_ui_port,
                     self.data.temporal_db,
                     s.temporal_namespace,
+                    codec_endpoint=f"http://{s.codec_address}" if "codec-server" in self.parts else None,
                 ),
                 relay=relay_temporal,
                 quiet_when_stopping=True,
@@ -219,6 +220,18 @@ class Supervisor:
             (s.temporal_host, s.temporal_port, "TEMPORAL_ADDRESS", "Temporal"),
             (s.temporal_host, s.temporal_ui_port, "TEMPORAL_ADDRESS", "the Web UI (Temporal port + 1000)"),
             (s.nats_host, s.nats_port, "NATS_URL", "NATS"),
+            *(
+                [
+                    (
+                        s.codec_address.rpartition(":")[0],
+                        int(s.codec_address.rpartition(":")[2]),
+                        "DISCHARGE_CODEC_ADDRESS",
+                        "the codec server (Temporal port + 1001)",
+                    )
+                ]
+                if "codec-server" in self.parts
+                else []
+            ),
         ):
             if not port_is_free(host, port):
                 raise StackError(
@@ -236,6 +249,8 @@ class Supervisor:
             return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
         if child.name == "gateway":
             return lambda: health.inbound_consumer_active(s)
+        if child.name == "codec-server":
+            return lambda: health.http_ok(f"http://{s.codec_address}/healthz")
         raise ValueError(f"no readiness check for {child.name!r}")
 
     async def _spawn(self, spec: ChildSpec) -> Child:
@@ -295,9 +310,20 @@ class Supervisor:
             f"  Temporal Web UI  {self.ui_url}\n"
             f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
             f"  NATS             {s.nats_url}\n"
+            f"{self._codec_lines()}"
             f"  data             {self.data.root}\n"
             f"Ctrl-C stops everything.\n",
             flush=True,
+        )
+
+    def _codec_lines(self) -> str:
+        if "codec-server" not in self.parts:
+            return ""
+        token = dev_ops_token(self.settings)
+        return (
+            f"  Codec server     http://{self.settings.codec_address} (the Web UI decodes payloads with it)\n"
+            f"  Ops token        {token}\n"
+            f"                   (role ops, {DEV_OPS_HSA_ID}; README: reading a history in the UI)\n"
         )
 
     async def stop(self) -> None:
