@@ -37,8 +37,9 @@ from typing import Any
 from nats.js import JetStreamContext
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from discharge.codec import encrypted_data_converter
+from discharge.keyring import new_ring
 from discharge.logging import configure_logging
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
@@ -141,11 +142,15 @@ async def servers(directory: Path) -> AsyncIterator[tuple[str, str]]:
                 await process.wait()
 
 
+BENCH_RING = new_ring()
+
+
 async def temporal_client(address: str) -> Client:
     async with asyncio.timeout(60):
         while True:
             try:
-                client = await Client.connect(address, data_converter=pydantic_data_converter)
+                # Payloads encrypted as in the product (connect_temporal): a ring of the run's own.
+                client = await Client.connect(address, data_converter=encrypted_data_converter(BENCH_RING))
                 await client.workflow_service.describe_namespace(
                     DescribeNamespaceRequest(namespace="default")
                 )
