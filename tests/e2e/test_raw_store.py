@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -172,7 +173,7 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
         # The identifiers really went in: each pathway's history holds its identity (decrypted) ...
         for identity in EXTRA.values():
             canonical = parse_identity(identity).canonical.encode()
-            await wait_until(lambda i=identity, c=canonical: _holds(settings, i, c))
+            await wait_until(functools.partial(_holds, settings, identity, canonical))
         # ... and the refused event sits in the dead-letter stream with its original bytes.
         nats_client = await connect_nats(settings, retry_forever=False)
         try:
