@@ -13,7 +13,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from events.fields import HsaId, KommunCode, PatientRef, StrictModel, Timestamp
+from events.fields import (
+    EXTENSION_DAYS_RANGE,
+    ExtensionDays,
+    HsaId,
+    KommunCode,
+    PatientRef,
+    StrictModel,
+    Timestamp,
+)
 
 HomeType = Literal["own_home", "nursing_home", "lss_home"]
 Party = Literal["lmv", "vardcentral"]
@@ -95,14 +103,16 @@ class ConcernRaisedData(StrictModel):
 class ExtensionDecidedData(StrictModel):
     patient: PatientRef
     decision: Literal["extend", "handover"]
-    extend_days: int | None = Field(None, ge=1, le=14, description="1-14, required with decision=extend")
+    extend_days: ExtensionDays | None = Field(
+        None, description=f"{EXTENSION_DAYS_RANGE}, required with decision=extend"
+    )
     reason: str = Field(min_length=1, max_length=2000)
     decided_by: HsaId
 
     @model_validator(mode="after")
     def _days_with_extend(self) -> ExtensionDecidedData:
         if self.decision == "extend" and self.extend_days is None:
-            raise ValueError("extend_days (1-14) is required when decision is 'extend'")
+            raise ValueError(f"extend_days ({EXTENSION_DAYS_RANGE}) is required when decision is 'extend'")
         if self.decision == "handover" and self.extend_days is not None:
             raise ValueError("extend_days must be left out when decision is 'handover'")
         return self
@@ -125,6 +135,11 @@ class CloudEvent(BaseModel):
     type: str
     time: Timestamp = Field(description="when it happened (clinical time), RFC 3339 with offset")
     datacontenttype: Literal["application/json"] | None = None
+
+
+def dedup_key(source: str, event_id: str) -> str:
+    """The contract's de-duplication key: CloudEvents makes ``source`` + ``id`` unique per event."""
+    return f"{source} {event_id}"
 
 
 class PatientAdmitted(CloudEvent):

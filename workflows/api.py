@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.common import SearchAttributeKey
 
-from events.fields import HsaId
+from events.fields import ExtensionDays, HsaId
 from events.inbound import InboundEvent
 
 WORKFLOW_TYPE = "PatientPathway"
@@ -72,7 +72,7 @@ class PathwayStart(BaseModel):
     """The workflow's input: empty for a new pathway, carried state after continue-as-new."""
 
     patient_key: str
-    # Event de-duplication keys (source + " " + id) seen by earlier runs of this pathway: the
+    # Event de-duplication keys (`events.inbound.dedup_key`) seen by earlier runs of this pathway: the
     # server's own signal de-duplication does not survive continue-as-new.
     seen_event_keys: list[str] = Field(default_factory=list)
     # The readmission that opened this run, replayed into the new pathway as its first event.
@@ -88,7 +88,7 @@ class Decision(BaseModel):
     """
 
     decision: Literal["extend", "handover"]
-    extend_days: int | None = Field(None, ge=1, le=14)
+    extend_days: ExtensionDays | None = None
     reason: str = Field(min_length=1, max_length=2000)
     decided_by: HsaId
 

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
     from activities.pathway import PathwayActivities
-    from events.inbound import InboundEvent, describe_validation_error, episode_of
+    from events.inbound import InboundEvent, dedup_key, describe_validation_error, episode_of
     from events.outbound import OutboundEvent
     from workflows.api import (
         QUERY_STATE,
@@ -264,7 +264,7 @@ class PatientPathway:
     @workflow.signal(name=SIGNAL_INBOUND_EVENT)
     def inbound_event(self, pathway_event: PathwayEvent) -> None:
         event = pathway_event.event
-        key = f"{event.source} {event.id}"
+        key = dedup_key(event.source, event.id)
         if key in self._seen:
             self._state.log.append(
                 LogEntry(

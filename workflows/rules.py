@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from events.fields import EXTENSION_DAYS_RANGE, MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
 from events.inbound import (
     ConcernRaised,
     DischargePlanned,
@@ -30,6 +31,7 @@ from events.inbound import (
     PlanningConfirmed,
     RiskAssessed,
     SupportDeclined,
+    dedup_key,
 )
 from events.outbound import EscalationReason, OutboundType
 from workflows.api import Decision, ExtensionRecord, LogEntry, PathwayView, PendingTask, Phase
@@ -179,7 +181,7 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
         state.patient_id = event.data.patient.id
     opening = state.opened_by is None
     if opening:
-        state.opened_by = f"{event.source} {event.id}"
+        state.opened_by = dedup_key(event.source, event.id)
     handled = _dispatch(step, event, policy)
     if opening and handled:
         # Announced after the first event is applied, so it carries the episode when the event has one.
@@ -485,9 +487,12 @@ def validate_decision(state: PathwayState, decision: Decision) -> None:
             "the open task is handover acceptance: only the VC can accept (primarycare.handover_accepted)"
         )
     if decision.decision == "extend" and decision.extend_days is None:
-        raise ValueError("extend needs extend_days (1-14)")
-    if decision.extend_days is not None and not 1 <= decision.extend_days <= 14:
-        raise ValueError("extend_days must be between 1 and 14")
+        raise ValueError(f"extend needs extend_days ({EXTENSION_DAYS_RANGE})")
+    if (
+        decision.extend_days is not None
+        and not MIN_EXTENSION_DAYS <= decision.extend_days <= MAX_EXTENSION_DAYS
+    ):
+        raise ValueError(f"extend_days must be between {MIN_EXTENSION_DAYS} and {MAX_EXTENSION_DAYS}")
     if decision.decision == "handover" and decision.extend_days is not None:
         raise ValueError("extend_days must be left out when the decision is handover")
     if not decision.reason.strip():
