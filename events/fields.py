@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from events.identity import SYSTEMS, InvalidIdentity, parse_identity
 
@@ -103,3 +111,11 @@ class PatientRef(StrictModel):
             except InvalidIdentity as error:
                 raise ValueError(str(error)) from None
         return self
+
+
+# A coordinator extends LMV support by whole days, within these bounds (the contract's rule): the
+# event, the update, the rules and the CLI all check against these two numbers.
+MIN_EXTENSION_DAYS = 1
+MAX_EXTENSION_DAYS = 14
+EXTENSION_DAYS_RANGE = f"{MIN_EXTENSION_DAYS}-{MAX_EXTENSION_DAYS}"
+ExtensionDays = Annotated[int, Field(ge=MIN_EXTENSION_DAYS, le=MAX_EXTENSION_DAYS)]
