@@ -102,9 +102,10 @@ class Result:
 
 def synthetic_patient(number: int) -> str:
     """A valid personnummer born in 1900-1909 (never a living person), distinct per number < 10 000."""
-    year, serial = 1900 + number // 1000 % 10, number % 1000
-    nine = f"{year % 100:02d}0101{serial:03d}"
-    return f"{year}0101-{serial:03d}{luhn_check_digit(nine)}"
+    block, serial = divmod(number, 999)  # serials 001-999: 000 is never issued
+    year, day = 1900 + block % 10, 1 + block // 10
+    nine = f"{year % 100:02d}01{day:02d}{serial + 1:03d}"
+    return f"{year}01{day:02d}-{serial + 1:03d}{luhn_check_digit(nine)}"
 
 
 def workload(count: int) -> list[dict[str, Any]]:

@@ -183,7 +183,8 @@ async def run_command(*args: str, env: dict[str, str], stdin: bytes | None = Non
         stdout=asyncio.subprocess.DEVNULL,
         stderr=PIPE,
     )
-    _, stderr = await asyncio.wait_for(process.communicate(stdin), 30)
+    # Generous: eight of these start side by side, each importing Temporal's SDK, on a shared 2-core machine.
+    _, stderr = await asyncio.wait_for(process.communicate(stdin), 90)
     assert process.returncode is not None
     return process.returncode, stderr.decode()
 

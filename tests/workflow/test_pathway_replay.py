@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from google.protobuf.message import Message
-from temporalio.api.common.v1 import Header, Payload, SearchAttributes
-from temporalio.api.history.v1 import MarkerRecordedEventAttributes
+from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
@@ -19,6 +16,7 @@ from temporalio.workflow import NondeterminismError
 
 from discharge.codec import EncryptionCodec, encrypted_data_converter
 from discharge.keyring import new_ring
+from tests.payloads import map_payloads
 from tests.workflow.record_histories import HISTORY_DIR, SCENARIOS
 from workers.worker import WORKFLOW_RUNNER
 from workflows.pathway import PatientPathway
@@ -37,34 +35,6 @@ RING = new_ring()
 
 def replayer(converter: DataConverter = pydantic_data_converter) -> Replayer:
     return Replayer(workflows=[PatientPathway], data_converter=converter, workflow_runner=WORKFLOW_RUNNER)
-
-
-async def encrypt_payloads(message: Message, codec: EncryptionCodec) -> int:
-    """Every payload the SDK passes through the codec, encrypted in place (search attributes and headers
-    are not: the server indexes the one, and the SDK leaves the other to the header codec)."""
-    count = 0
-    if isinstance(message, MarkerRecordedEventAttributes):
-        # A local activity's marker: its "result" goes through the codec, the SDK core's own "data" not.
-        return await encrypt_payloads(message.details["result"], codec) if "result" in message.details else 0
-    for _, value in message.ListFields():
-        if isinstance(value, (SearchAttributes, Header)):
-            continue
-        if isinstance(value, Mapping):
-            values = list(value.values())
-        elif isinstance(value, Message):
-            values = [value]
-        elif isinstance(value, (str, bytes, int, float, bool)):
-            continue
-        else:
-            values = list(value)  # a repeated field
-        for item in values:
-            if isinstance(item, Payload):
-                [sealed] = await codec.encode([item])
-                item.CopyFrom(sealed)
-                count += 1
-            elif isinstance(item, Message):
-                count += await encrypt_payloads(item, codec)
-    return count
 
 
 def test_every_scenario_has_saved_histories() -> None:
@@ -93,7 +63,11 @@ async def test_an_encrypted_history_replays_and_holds_no_identity() -> None:
     identity = json.loads(payload.data)["event"]["data"]["patient"]["id"].encode()
     assert identity in b"".join(event.SerializeToString() for event in history.events)
     codec = EncryptionCodec(RING)
-    assert sum([await encrypt_payloads(event, codec) for event in history.events]) > 10
+
+    async def seal(payload: Payload) -> Payload:
+        return (await codec.encode([payload]))[0]
+
+    assert sum([await map_payloads(event, seal) for event in history.events]) > 10
     assert identity not in b"".join(event.SerializeToString() for event in history.events)
     result = await replayer(encrypted_data_converter(RING)).replay_workflow(
         history, raise_on_replay_failure=True
