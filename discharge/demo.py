@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -425,21 +424,14 @@ async def load_demo(settings: Settings, wait_limit: timedelta = WAVE_WAIT_LIMIT)
 
 
 def demo_command() -> int:
-    """`discharge demo`: one line of result, or one line of why not."""
-    from discharge.settings import SettingsError, load_settings
+    """`discharge demo`: one line of result, or `CommandError` with one line of why not."""
+    from discharge.cli.plumbing import CommandError, command_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(f"discharge: {error}", file=sys.stderr)
-        return 2
+    settings = command_settings()
     try:
         count = asyncio.run(load_demo(settings))
     except (OSError, TimeoutError, NatsError) as error:
-        print(
-            f"discharge: cannot load the demo through NATS at {settings.nats_url}: {error}", file=sys.stderr
-        )
-        return 1
+        raise CommandError(f"cannot load the demo through NATS at {settings.nats_url}: {error}") from None
     total = sum(len(patient.steps) for patient in PATIENTS)
     if count == 0:
         print("Demo: already loaded, nothing sent. Try `discharge pathways` and `discharge tasks`.")
