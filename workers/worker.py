@@ -11,12 +11,13 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.pathway import PathwayActivities
+from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from discharge.temporal_client import connect_temporal
 from events.outbound import OutboundPublisher
-from events.publisher import JetStreamPublisher, ensure_streams
+from events.streams import ensure_streams
 from workflows.pathway import PatientPathway
 
 # pydantic and our own models are deterministic: passing them through the sandbox avoids

@@ -1,4 +1,4 @@
-"""`discharge demo`: load the demo patients into a running stack (`discharge/demo.py` does the work)."""
+"""`discharge demo`: load the demo patients into a running stack (`discharge/demo/` does the work)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from discharge.cli.plumbing import EXIT_FAILED, EXIT_OK, UsageError, command_han
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from events.batch import ReadyEvent, publish_batch, read_batch
-from events.publisher import ensure_streams
+from events.streams import ensure_streams
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:

@@ -24,7 +24,7 @@ from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 from events.identity import resolve_patient, workflow_id_for
 from events.inbound import parse_inbound
-from events.publisher import (
+from events.streams import (
     CLOUDEVENTS_CONTENT_TYPE,
     INBOUND_STREAM,
     ensure_streams,

@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from discharge.settings import Settings
 from events.identity import parse_identity, patient_key, workflow_id_for
-from events.publisher import DEADLETTER_STREAM, inbound_msg_id
+from events.streams import DEADLETTER_STREAM, inbound_msg_id
 from workers.gateway.consumer import build_gateway
 from workers.gateway.ingest import Deliver
 

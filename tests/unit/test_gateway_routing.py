@@ -13,7 +13,7 @@ from faststream.nats import JStream, NatsMessage, TestNatsBroker
 
 from discharge.settings import Settings
 from events.examples import example_event
-from events.publisher import DEADLETTER_STREAM, INBOUND_STREAM
+from events.streams import DEADLETTER_STREAM, INBOUND_STREAM
 from workers.gateway.consumer import build_gateway, whole_message
 from workflows.api import PathwayEvent
 

@@ -23,7 +23,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from discharge.nats_connection import connection_options
 from discharge.settings import Settings
 from events.deadletter import DeadLetter, deadletter_subject
-from events.publisher import DEADLETTER_STREAM, INBOUND_STREAM, INBOUND_SUBJECTS, ensure_streams
+from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, INBOUND_SUBJECTS, ensure_streams
 from workers.gateway.ingest import RETRY_DELAY_MAX, Deliver, Delivery, Ingest, log, safe
 
 #: The durable consumer (and its queue group: several gateways share the work).

@@ -110,7 +110,7 @@ class Ingest:
         key = patient_key(parse_identity(patient_of(event)), self._secret)
         bound = log.bind(patient_key=key, event_id=event.id, event_type=event.type)
         try:
-            # One patient's events in the order they were taken from the stream (events/ordering.py).
+            # One patient's events in the order they were taken from the stream (workers/gateway/ordering.py).
             async with self._turns.turn(key):
                 await self._deliver(
                     PathwayEvent(patient_key=key, event=event, received_at=delivery.stored_at or now)

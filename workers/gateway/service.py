@@ -24,7 +24,7 @@ from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from discharge.temporal_client import connect_temporal, signal_with_start
 from events.inbound import INBOUND_TYPES
-from events.publisher import INBOUND_SUBJECTS
+from events.streams import INBOUND_SUBJECTS
 from workers.gateway.consumer import DEFAULT_CONCURRENCY, build_gateway
 from workers.gateway.ingest import Deliver, log, retry_delay
 from workflows.api import PathwayEvent
