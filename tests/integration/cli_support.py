@@ -25,7 +25,7 @@ from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from events.inbound import parse_inbound
-from events.outbound import OutboundEvent
+from tests.workflow.pathway_helpers import RecordingPublisher
 from workers.worker import build_worker
 from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
 
@@ -48,14 +48,6 @@ REVIEW = _personnummer("19041103", "482")  # high risk, discharged 12 days ago: 
 HANDOVER = _personnummer("19061212", "395")  # standard risk, discharged yesterday: VC to accept
 OVERDUE = _personnummer("19020707", "614")  # standard risk, discharged 3 days ago: acceptance overdue
 UNKNOWN = _personnummer("19030303", "227")  # never had a pathway
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[OutboundEvent] = []
-
-    async def publish(self, event: OutboundEvent) -> None:
-        self.events.append(event)
 
 
 def _key(identity: str) -> str:
@@ -124,7 +116,7 @@ async def pathways(temporal_env: WorkflowEnvironment) -> AsyncIterator[Client]:
         discharge_patient_key_secret=SECRET,
         discharge_late_event_grace=timedelta(seconds=1),
     )
-    async with build_worker(client, settings, Recorder()):
+    async with build_worker(client, settings, RecordingPublisher()):
         for identity, level, days in (
             (REVIEW, "high", 12),
             (HANDOVER, "standard", 1),
