@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Only for a developer's laptop and the demo: `discharge worker` / `gateway` refuse it in production.
 DEV_PATIENT_KEY_SECRET = "dev-only-secret-do-not-use-in-production"
+DEV_SESSION_SECRET = "dev-only-session-secret-do-not-use-in-production"
 
 _ISO_DURATION = re.compile(
     r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -123,6 +124,11 @@ class Settings(BaseSettings):
 
     # The coordinators' web page and sign-in (issue 14)
     discharge_web_address: str = "localhost:8080"
+    discharge_session_secret: SecretStr = Field(
+        SecretStr(DEV_SESSION_SECRET),
+        description="signs the web page's access tokens (read by the codec server too); dev-only default",
+    )
+    discharge_session_ttl: IsoDuration = Field(timedelta(hours=8), description="a sign-in lasts this long")
     discharge_oidc_issuer: str | None = None
     discharge_oidc_client_id: str | None = None
     discharge_oidc_client_secret: SecretStr | None = None
