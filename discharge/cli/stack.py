@@ -1,30 +1,29 @@
 """`discharge dev`, `discharge worker`, `discharge gateway`: the processes that run the system.
 
 `dev` supervises everything on one machine; `worker` and `gateway` run one part alone against an
-external Temporal cluster and NATS (production). The parts' code is imported lazily, inside the
-handlers, so `discharge --help` and the other commands stay fast and independent of them.
+external Temporal cluster and NATS (production). The parts' code is imported lazily (but typed), inside
+the handlers, so `discharge --help` and the other commands stay fast and independent of them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import signal
-import sys
 from collections.abc import Callable, Coroutine
-from typing import Any, cast
+from typing import Any
 
 import structlog
 
+from discharge.cli.plumbing import UsageError, command_handler, command_settings
 from discharge.keyring import require_production_keys
 from discharge.logging import configure_logging
-from discharge.settings import Settings, SettingsError, load_settings, require_production_secret
+from discharge.settings import Settings, SettingsError, require_production_secret
+from discharge.signals import on_stop_signals
 
 _EXTERNAL = (
     "Connects to an external Temporal cluster (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, "
     "TEMPORAL_TLS_CERT/KEY/CA or TEMPORAL_API_KEY) and NATS (NATS_URL, NATS_CREDS, "
-    "NATS_TLS_CA/CERT/KEY, or NATS_USER/NATS_PASSWORD). Refuses the dev-only "
+    "NATS_TLS_CA/CERT/KEY, or NATS_NKEY_SEED/NATS_INBOX_PREFIX). Refuses the dev-only "
     "DISCHARGE_PATIENT_KEY_SECRET, and runs only with a payload key ring (DISCHARGE_PAYLOAD_KEYS_FILE), "
     "unless DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
 )
@@ -48,13 +47,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="run the Temporal worker alone (production)",
         description="The PatientPathway workflow and its activities on TEMPORAL_TASK_QUEUE. " + _EXTERNAL,
     )
-    worker.set_defaults(handler=lambda args: run_part("worker", _import_worker))
+    worker.set_defaults(handler=run_worker_command)
     gateway = commands.add_parser(
         "gateway",
         help="run the event gateway alone (production)",
         description="Inbound CloudEvents from NATS JetStream to the patients' pathways. " + _EXTERNAL,
     )
-    gateway.set_defaults(handler=lambda args: run_part("gateway", _import_gateway))
+    gateway.set_defaults(handler=run_gateway_command)
     codec = commands.add_parser(
         "codec-server",
         help="run the Temporal UI's codec server alone (production; `discharge dev` starts one)",
@@ -67,23 +66,14 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
             "DISCHARGE_DEVELOPMENT=true."
         ),
     )
-    codec.set_defaults(handler=lambda args: run_part("codec-server", _import_codec_server))
+    codec.set_defaults(handler=run_codec_server_command)
 
 
-def _load(command: str) -> Settings | None:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        print(f"discharge {command}: {error}", file=sys.stderr)
-        return None
-
-
+@command_handler("discharge dev")
 def run_dev(args: argparse.Namespace) -> int:
     from workers.stack.supervisor import run_stack
 
-    settings = _load("dev")
-    if settings is None:
-        return 2
+    settings = command_settings()
     configure_logging("supervisor", settings.discharge_log_format, settings.discharge_log_level)
     if settings.uses_dev_secret:
         structlog.get_logger().warning(
@@ -92,42 +82,46 @@ def run_dev(args: argparse.Namespace) -> int:
     return asyncio.run(run_stack(settings, demo=not args.no_demo))
 
 
-def _import_worker() -> Runner:
-    return _import_runner("workers.worker", "run_worker")
+@command_handler("discharge worker")
+def run_worker_command(args: argparse.Namespace) -> int:
+    from workers.worker import run_worker
+
+    return run_part("worker", run_worker)
 
 
-def _import_gateway() -> Runner:
-    return _import_runner("workers.gateway.service", "run_gateway")
+@command_handler("discharge gateway")
+def run_gateway_command(args: argparse.Namespace) -> int:
+    from workers.gateway.service import run_gateway
+
+    return run_part("gateway", run_gateway)
 
 
-def _import_codec_server() -> Runner:
-    return _import_runner("workers.codec_server.service", "run_codec_server")
+@command_handler("discharge codec-server")
+def run_codec_server_command(args: argparse.Namespace) -> int:
+    from workers.codec_server.service import run_codec_server
+
+    return run_part("codec-server", run_codec_server)
 
 
-def _import_runner(module: str, name: str) -> Runner:
-    # By name: the parts are owned (and type-checked) by their own modules; this command only
-    # needs `async (settings) -> None`.
-    return cast(Runner, getattr(importlib.import_module(module), name))
+def run_part(command: str, runner: Runner) -> int:
+    """Settings, logging, the production-secret rules and the key ring, then the part until a stop signal."""
 
-
-def run_part(command: str, load_runner: Callable[[], Runner]) -> int:
-    """Settings, the production-secret rule, logging, then the part until SIGTERM / SIGINT."""
-    settings = _load(command)
-    if settings is None:
-        return 2
-    configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
-    try:
+    def prepare(settings: Settings) -> None:
+        # Logging first: the production-secret rule may warn (development) instead of refusing.
+        configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
         if command == "codec-server":
             from workers.codec_server.service import require_production_session
 
             require_production_session(settings)  # it never sees the patient-key secret
         else:
             require_production_secret(settings, command)
-        settings = require_production_keys(settings, command)
+
+    settings = command_settings(check=prepare)
+    try:
+        settings = require_production_keys(settings, command)  # the data dir's dev ring in development
     except SettingsError as error:
-        print(f"discharge {command}: {error}", file=sys.stderr)
-        return 2
-    return asyncio.run(serve(command, load_runner(), settings))
+        raise UsageError(str(error)) from None
+    return asyncio.run(serve(command, runner, settings))
 
 
 async def serve(command: str, runner: Runner, settings: Settings) -> int:
@@ -138,18 +132,13 @@ async def serve(command: str, runner: Runner, settings: Settings) -> int:
     """
     log = structlog.get_logger()
     task = asyncio.create_task(runner(settings), name=command)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
     try:
-        await task
+        with on_stop_signals(task.cancel):
+            await task
     except asyncio.CancelledError:
         log.info(f"{command} stopped")
         return 0
     except Exception as error:
         log.error(f"{command} failed", error_type=type(error).__name__, error=str(error))
         return 1
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
     return 0

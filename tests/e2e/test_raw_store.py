@@ -37,8 +37,8 @@ from discharge.settings import Settings, load_settings
 from discharge.temporal_client import connect_temporal
 from events.examples import example_event
 from events.identity import OID_PERSONNUMMER, parse_identity, patient_key, workflow_id_for
-from events.publisher import DEADLETTER_STREAM
-from tests.integration.test_supervisor import stack_ports
+from events.streams import DEADLETTER_STREAM
+from tests.integration.stack_support import stack_ports
 from workers.stack.nats_auth import ensure_logins
 from workers.stack.protection import dev_ops_token
 

@@ -15,7 +15,7 @@ from nats.errors import NoServersError
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from events.examples import example_event
-from events.publisher import INBOUND_STREAM, ensure_streams
+from events.streams import INBOUND_STREAM, ensure_streams
 from tests.servers import NatsProcess, start_nats
 from workers.stack.nats_auth import NatsLogin, ensure_logins
 
