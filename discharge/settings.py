@@ -108,6 +108,13 @@ class Settings(BaseSettings):
         timedelta(days=2),
         description="events that arrive before their pathway opens are held this long, then dead-lettered",
     )
+    discharge_reorder_window: IsoDuration = Field(
+        timedelta(0),
+        description=(
+            "every event waits until none of the patient's events has arrived for this long, so a burst "
+            "is applied in clinical-time order (0: applied on arrival)"
+        ),
+    )
     discharge_consult_answer_timeout_acute: IsoDuration = timedelta(minutes=30)
     discharge_consult_answer_timeout_non_acute: IsoDuration = timedelta(hours=4)
 
