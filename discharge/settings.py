@@ -50,6 +50,16 @@ def parse_iso_duration(value: object) -> timedelta:
 IsoDuration = Annotated[timedelta, BeforeValidator(parse_iso_duration)]
 
 
+def parse_iso_duration_or_zero(value: object) -> timedelta:
+    """As `parse_iso_duration`, and ``PT0S`` for "off"."""
+    if isinstance(value, str) and value.strip().upper() in ("PT0S", "P0D"):
+        return timedelta(0)
+    return parse_iso_duration(value)
+
+
+IsoDurationOrZero = Annotated[timedelta, BeforeValidator(parse_iso_duration_or_zero)]
+
+
 class Settings(BaseSettings):
     """The whole configuration. Defaults are the contract's; durations are ISO 8601."""
 
@@ -108,7 +118,7 @@ class Settings(BaseSettings):
         timedelta(days=2),
         description="events that arrive before their pathway opens are held this long, then dead-lettered",
     )
-    discharge_reorder_window: IsoDuration = Field(
+    discharge_reorder_window: IsoDurationOrZero = Field(
         timedelta(0),
         description=(
             "every event waits until none of the patient's events has arrived for this long, so a burst "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 DEADLETTER_PREFIX = "deadletter."
 
@@ -94,3 +94,10 @@ class DeadLetter:
             stream_sequence=int(sequence) if sequence else None,
             msg_id=headers.get(HEADER_MSG_ID),
         )
+
+
+@runtime_checkable
+class DeadLetterPublisher(Protocol):
+    """Publishes a dead letter (body and `DeadLetter.headers`) on ``deadletter.<its subject>``."""
+
+    async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None: ...

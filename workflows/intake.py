@@ -26,7 +26,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from events.inbound import InboundEvent
+from workflows.api import LogEntry
 from workflows.policy import Policy
+from workflows.rules import Outcome, PathwayState, apply_event
 
 #: Events that open a pathway when none is open (what the rules act on in a fresh state). Any other type
 #: is only meaningful inside a pathway and is held until one opens.
@@ -59,6 +61,9 @@ class Intake(BaseModel):
     """Events received but not applied yet, and when the last one arrived."""
 
     held: list[HeldEvent] = []
+    # Held before the pathway opened, released when it did, but not meaningful yet (an LMV confirmation
+    # before the high-risk assessment that asks for it): retried after every event the pathway takes.
+    waiting: list[HeldEvent] = []
     last_arrival: datetime | None = None
     arrivals: int = 0
 
@@ -72,11 +77,15 @@ class Intake(BaseModel):
 
         Nothing while the reorder window is still open. With no pathway open (``opened`` false), nothing
         until an opening event is held: then the earliest opening event first (a pathway must open with
-        an event that can open it), then the rest in clinical-time order.
+        an event that can open it), then the rest in clinical-time order. In an open pathway with no
+        reorder window, events are applied as they arrive (in arrival order).
         """
         if not self.held or not self._settled(now, policy):
             return []
-        ordered = sorted(self.held, key=lambda h: (h.event.time, h.order))
+        if opened and not policy.reorder_window:
+            ordered = sorted(self.held, key=lambda h: h.order)  # applied as they arrive, as always
+        else:
+            ordered = sorted(self.held, key=lambda h: (h.event.time, h.order))
         if not opened:
             first = next((h for h in ordered if can_open(h.event)), None)
             if first is None:
@@ -85,6 +94,17 @@ class Intake(BaseModel):
             ordered.insert(0, first)
         self.held.clear()
         return [h.event for h in ordered]
+
+    def drain(self) -> list[InboundEvent]:
+        """Everything still held or waiting, in arrival order (the run is ending: next run, or ignored)."""
+        events = [h.event for h in sorted(self.held + self.waiting, key=lambda h: h.order)]
+        self.held.clear()
+        self.waiting.clear()
+        return events
+
+    def wait(self, event: InboundEvent, now: datetime) -> None:
+        self.arrivals += 1
+        self.waiting.append(HeldEvent(event=event, held_at=now, order=self.arrivals))
 
     def expire(self, now: datetime, policy: Policy, *, opened: bool) -> list[InboundEvent]:
         """With no pathway open: every held event, once the first has waited ``early_event_hold``."""
@@ -113,3 +133,58 @@ class Intake(BaseModel):
 
     def _settled(self, now: datetime, policy: Policy) -> bool:
         return self.last_arrival is None or now >= self.last_arrival + policy.reorder_window
+
+
+def close_unopened(state: PathwayState, expired: list[InboundEvent], now: datetime, policy: Policy) -> None:
+    """No pathway opened within the hold: the run ends, each held event recorded as dead-lettered."""
+    for event in expired:
+        held = format_hold(policy)
+        summary = f"{event.type} held {held} for a pathway that never opened: dead-lettered (no_pathway)"
+        state.log.append(
+            LogEntry(at=now, kind="ignored", summary=summary, actor=event.source, event_type=event.type)
+        )
+    state.phase = "closed"
+    state.outcome = "no_pathway"
+    state.closed_at = now
+
+
+def format_hold(policy: Policy) -> str:
+    return f"{policy.early_event_hold.total_seconds() / 3600:g} h"
+
+
+def no_pathway_reason(policy: Policy) -> str:
+    """The dead letter's reason: the rule, never a value of the event."""
+    return (
+        f"no pathway opened for this patient within {format_hold(policy)} (DISCHARGE_EARLY_EVENT_HOLD) of "
+        "this event's arrival: the event that opens one (an admission, risk assessment or discharge of the "
+        "patient) never arrived; send it, then replay this event"
+    )
+
+
+def try_event(
+    state: PathwayState, event: InboundEvent, now: datetime, policy: Policy
+) -> tuple[PathwayState, Outcome] | None:
+    """Apply ``event`` to a copy of ``state``: the new state and outcome, or None (nothing changed) when
+    the rules would ignore it. For early events, which wait instead of being recorded as ignored."""
+    trial = state.model_copy(deep=True)
+    outcome = apply_event(trial, event, now, policy)
+    return None if outcome.ignored else (trial, outcome)
+
+
+def retry_waiting(
+    state: PathwayState, intake: Intake, now: datetime, policy: Policy
+) -> tuple[PathwayState, list[Outcome]]:
+    """Apply the waiting early events that now make sense, in clinical-time order, until none does."""
+    outcomes: list[Outcome] = []
+    progress = True
+    while progress and state.phase != "closed":
+        progress = False
+        for held in sorted(intake.waiting, key=lambda h: (h.event.time, h.order)):
+            tried = try_event(state, held.event, now, policy)
+            if tried is not None:
+                state, outcome = tried
+                intake.waiting.remove(held)
+                outcomes.append(outcome)
+                progress = True
+                break
+    return state, outcomes

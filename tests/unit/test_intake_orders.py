@@ -18,7 +18,7 @@ from tests.workflow.pathway_helpers import (
     hours,
     risk,
 )
-from workflows.intake import Intake, can_open
+from workflows.intake import Intake, can_open, retry_waiting, try_event
 from workflows.policy import Policy
 from workflows.rules import PathwayState, Publish, apply_event, apply_time
 
@@ -60,8 +60,20 @@ class Run:
         self.tick(now)
 
     def tick(self, now: datetime) -> None:
-        for released in self.intake.release(now, self.policy, opened=self.opened):
-            self._take(apply_event(self.state, released, now, self.policy).commands)
+        was_open = self.opened
+        for index, released in enumerate(self.intake.release(now, self.policy, opened=was_open)):
+            if not was_open and index > 0 and not can_open(released):
+                tried = try_event(self.state, released, now, self.policy)
+                if tried is None:
+                    self.intake.wait(released, now)
+                    continue
+                self.state, outcome = tried
+            else:
+                outcome = apply_event(self.state, released, now, self.policy)
+            self._take(outcome.commands)
+            self.state, outcomes = retry_waiting(self.state, self.intake, now, self.policy)
+            for later in outcomes:
+                self._take(later.commands)
         self.dead += self.intake.expire(now, self.policy, opened=self.opened)
         self._take(apply_time(self.state, now, self.policy).commands)
 
@@ -124,6 +136,18 @@ def test_events_before_the_opening_event_are_held_then_applied_in_clinical_order
     r.arrive(risk(T0 + hours(1)), now + hours(2))
     assert r.state.phase == "joint_planning" and r.state.planning_confirmed == ["lmv", "vardcentral"]
     assert r.intake.held == [] and r.dead == []
+
+
+def test_early_events_wait_for_the_event_that_makes_them_meaningful() -> None:
+    # The admission opens the pathway; the LMV confirmation held before it waits for the risk assessment.
+    r = Run(Policy())
+    now = T0 + days(1)
+    r.arrive(confirmed(T0 + hours(2), "lmv"), now)
+    r.arrive(admitted(T0), now + hours(1))
+    assert r.opened and r.state.phase == "inpatient" and len(r.intake.waiting) == 1
+    assert all(entry.kind != "ignored" for entry in r.state.log)
+    r.arrive(risk(T0 + hours(1)), now + hours(2))
+    assert r.state.planning_confirmed == ["lmv"] and r.intake.waiting == []
 
 
 def test_held_events_whose_pathway_never_opens_are_dead_lettered_after_the_hold() -> None:
