@@ -243,7 +243,12 @@ async def soak(directory: Path, patients: int, kills: int, settings: Settings | 
     events = [e for step in zip(*per_patient, strict=True) for e in step]
     started = time.perf_counter()
     async with running_parts(directory, settings) as parts:
-        nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+        nc = await nats.connect(
+            settings.nats_url,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            error_cb=quietly,  # NATS being killed is the point: nats-py would print each failed reconnect
+        )
         await ensure_streams(nc.jetstream())
         publishing = asyncio.create_task(publish_all(nc.jetstream, events))
         schedule = [name for _ in range(kills) for name in PARTS]
@@ -263,6 +268,10 @@ async def soak(directory: Path, patients: int, kills: int, settings: Settings | 
         figures.non_json = len(parts.non_json_lines())
         await nc.close()
     return figures
+
+
+async def quietly(_: Exception) -> None:
+    return None
 
 
 async def connect(settings: Settings) -> Client:
