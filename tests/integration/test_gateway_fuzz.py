@@ -76,6 +76,13 @@ async def test_malformed_messages_are_dead_lettered_and_valid_ones_applied(tmp_p
         letters = await dead_letters(js, MALFORMED, timeout=120)
         client = await connect(settings)
         await all_applied(client, settings, timeout=60)
+        # Duplicate ids with other content (a high risk instead of standard): JetStream's de-duplication on
+        # the contract's `Nats-Msg-Id` (source + id) drops them, and the pathways keep what came first.
+        for event in valid[1::2]:
+            other = json.dumps({**event, "data": {**event["data"], "level": "high"}}).encode()
+            headers = {"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])}
+            assert (await js.publish(f"events.{event['type']}", other, headers=headers)).duplicate
+        await all_applied(client, settings, timeout=10)
         info = await wait_for_idle(js)
         elapsed = time.perf_counter() - started
 
