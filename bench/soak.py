@@ -173,7 +173,7 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
         "discharge_readmission_window": timedelta(seconds=60),
         "discharge_late_event_grace": timedelta(seconds=2),
         # A killed gateway's unacked events come back after JetStream's ack wait (30 s), behind later
-        # ones: the window sorts them back into clinical order (workflows/intake.py).
+        # ones: the window sorts them back into clinical order (workflows/rules/intake.py).
         "discharge_reorder_window": timedelta(seconds=40),
     }
     values.update(overrides)

@@ -19,47 +19,29 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import ValidationError
-
     from activities.pathway import PathwayActivities
-    from events.inbound import InboundEvent, describe_validation_error, episode_of
+    from events.inbound import InboundEvent, dedup_key, episode_of
     from events.outbound import OutboundEvent
     from workflows.api import (
         QUERY_STATE,
-        SA_EPISODE,
-        SA_ESCALATED,
-        SA_HOME_TYPE,
-        SA_PATIENT_KEY,
-        SA_PENDING_TASK,
-        SA_PHASE,
-        SA_RISK,
-        SA_SUPPORT_ENDS_AT,
-        SA_TASK_DUE_AT,
-        SA_VARDCENTRAL,
         SIGNAL_INBOUND_EVENT,
         UPDATE_DECIDE,
         WORKFLOW_TYPE,
-        Decision,
         DecisionResult,
         LogEntry,
         PathwayEvent,
         PathwayStart,
         PathwayView,
+        parse_decision,
     )
-    from workflows.intake import (
-        Intake,
-        can_open,
-        close_unopened,
-        no_pathway_reason,
-        retry_waiting,
-        try_event,
-    )
+    from workflows.details import current_details, memo_of, search_attributes
     from workflows.policy import Policy
     from workflows.rules import (
-        Outcome,
         PathwayState,
         Publish,
+        RuleOutcome,
         StartNewPathway,
+        Timer,
         apply_decision,
         apply_event,
         apply_time,
@@ -67,24 +49,23 @@ with workflow.unsafe.imports_passed_through():
         next_deadline,
         validate_decision,
     )
+    from workflows.rules.intake import (
+        Intake,
+        can_open,
+        close_unopened,
+        no_pathway_reason,
+        retry_waiting,
+        try_event,
+    )
 
 #: uuid5 namespace of outbound CloudEvent ids: id = uuid5(namespace, workflow id + ":" + step key).
 OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
 #: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
-#: What each deadline means, for the timer summaries ops see in the UI.
-DEADLINE_NAMES = {
-    "planning": "joint planning must be confirmed by LMV and the VC",
-    "first_contact": "first LMV physician contact due",
-    "review": "extension review opens",
-    "support_end": "LMV support period ends (extension decision due)",
-    "handover_accept": "the VC must accept the handover",
-    "window_end": "readmission window ends: pathway closes",
-}
 #: Runs started before this patch open for any first event; later ones first check the episode.
 PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
 #: Runs started before this patch close at once (`not_opened`) when their first event cannot open a
-#: pathway; later ones hold it for the opening event (workflows/intake.py).
+#: pathway; later ones hold it for the opening event (workflows/rules/intake.py).
 PATCH_HOLD_EARLY_EVENTS = "hold-early-events"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
@@ -156,8 +137,7 @@ class PatientPathway:
         deadline = next_deadline(self._state)
         what = ""
         if deadline is not None:
-            name = min(self._state.timers, key=self._state.timers.__getitem__)
-            what = DEADLINE_NAMES.get(name, name)
+            what = Timer(min(self._state.timers, key=self._state.timers.__getitem__)).summary
         if self._hold:
             assert self._policy is not None
             release = self._intake.wake_at(self._policy, opened=self._opened)
@@ -271,7 +251,7 @@ class PatientPathway:
         )
         return closed
 
-    def _note(self, outcome: Outcome, pathway_event: PathwayEvent) -> None:
+    def _note(self, outcome: RuleOutcome, pathway_event: PathwayEvent) -> None:
         event = pathway_event.event
         if outcome.ignored:
             workflow.logger.warning(
@@ -286,7 +266,7 @@ class PatientPathway:
                 event.source,
             )
 
-    async def _execute(self, outcome: Outcome) -> None:
+    async def _execute(self, outcome: RuleOutcome) -> None:
         for command in outcome.commands:
             if isinstance(command, Publish):
                 event_id = uuid.uuid5(OUTBOUND_ID_NAMESPACE, f"{workflow.info().workflow_id}:{command.step}")
@@ -305,18 +285,7 @@ class PatientPathway:
     def _sync_visibility(self) -> None:
         """Upsert what changed: search attributes, memo, current details. Never the identity."""
         s = self._state
-        wanted: list[tuple[Any, Any]] = [
-            (SA_PHASE, s.phase),
-            (SA_RISK, s.risk_level),
-            (SA_PATIENT_KEY, s.patient_key),
-            (SA_EPISODE, s.episode_id),
-            (SA_VARDCENTRAL, s.listed_vardcentral),
-            (SA_HOME_TYPE, s.home_type),
-            (SA_SUPPORT_ENDS_AT, s.support_ends_at),
-            (SA_PENDING_TASK, s.pending_task),
-            (SA_TASK_DUE_AT, s.task_due_at),
-            (SA_ESCALATED, bool(s.escalations)),
-        ]
+        wanted = search_attributes(s)
         updates: list[SearchAttributeUpdate[Any]] = []
         for key, value in wanted:
             if self._upserted.get(key.name, "unset") == value:
@@ -325,15 +294,7 @@ class PatientPathway:
             updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)
-        memo = {
-            "patient_key": s.patient_key,
-            "episode_id": s.episode_id,
-            "phase": s.phase,
-            "lmv_enrolled": s.lmv_enrolled,
-            "extensions": len(s.extensions),
-            "escalations": list(s.escalations),
-            "outcome": s.outcome,
-        }
+        memo = memo_of(s)
         if memo != self._memo:
             self._memo = memo
             workflow.upsert_memo(memo)
@@ -342,7 +303,7 @@ class PatientPathway:
     @workflow.signal(name=SIGNAL_INBOUND_EVENT)
     def inbound_event(self, pathway_event: PathwayEvent) -> None:
         event = pathway_event.event
-        key = f"{event.source} {event.id}"
+        key = dedup_key(event.source, event.id)
         if key in self._seen:
             self._state.log.append(
                 LogEntry(
@@ -389,28 +350,3 @@ class PatientPathway:
     @decide.validator
     def _validate_decide(self, raw: dict[str, Any]) -> None:
         validate_decision(self._state, parse_decision(raw))
-
-
-def parse_decision(raw: dict[str, Any]) -> Decision:
-    """A ``Decision`` from its JSON form, or ``ValueError`` naming each failing field (no input echoed)."""
-    try:
-        return Decision.model_validate(raw)
-    except ValidationError as error:
-        raise ValueError(f"invalid decision: {describe_validation_error(error)}") from None
-
-
-def current_details(s: PathwayState) -> str:
-    """The UI's "current details": the pathway at a glance, in the words coordinators use."""
-    lines = [f"**Phase:** {s.phase} · **risk:** {s.risk_level or 'not assessed'}"]
-    if s.support_ends_at:
-        lines.append(f"**LMV support ends:** {s.support_ends_at.isoformat()}")
-    if s.pending_task:
-        due = s.task_due_at.isoformat() if s.task_due_at else "-"
-        lines.append(f"**Open task:** {s.pending_task}, due {due}")
-    if s.escalations:
-        lines.append(f"**Escalations:** {', '.join(s.escalations)}")
-    if s.extensions:
-        lines.append(f"**Extensions:** {len(s.extensions)} ({sum(e.days for e in s.extensions)} days)")
-    if s.outcome:
-        lines.append(f"**Outcome:** {s.outcome}")
-    return "\n".join(lines)

@@ -32,7 +32,7 @@ class Policy(BaseModel):
     late_event_grace: timedelta = timedelta(0)
     # Events that arrive before their pathway opens are held this long (`DISCHARGE_EARLY_EVENT_HOLD`), and
     # every event waits until none has arrived for `reorder_window` (`DISCHARGE_REORDER_WINDOW`), so a
-    # burst is applied in clinical-time order (workflows/intake.py). Runs before this replay without it.
+    # burst is applied in clinical-time order (workflows/rules/intake.py). Runs before this replay without it.
     early_event_hold: timedelta = timedelta(days=2)
     reorder_window: timedelta = timedelta(0)
 

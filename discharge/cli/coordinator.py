@@ -1,4 +1,4 @@
-"""Coordinators' and ops staff's commands: `pathways`, `show`, `tasks`, `decide` (and `demo`).
+"""Coordinators' and ops staff's commands: `pathways`, `show`, `tasks`, `decide`.
 
 Listings come from Temporal visibility (search attributes), one pathway's story from its `state`
 query, and a decision is the workflow's `decide` update, whose validator refuses what does not fit
@@ -28,7 +28,7 @@ from discharge.cli.visibility import (
     ui_queries,
 )
 from discharge.settings import Settings
-from events.fields import HSA_ID_PATTERN
+from events.fields import EXTENSION_DAYS_RANGE, HSA_ID_PATTERN, MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
 from events.identity import InvalidIdentity, resolve_patient, workflow_id_for
 from workflows.api import (
     PHASES,
@@ -41,8 +41,6 @@ from workflows.api import (
 
 #: How long to wait for a worker to answer a query or an update before telling the user.
 ANSWER_TIMEOUT = timedelta(seconds=20)
-
-DEMO_HELP = "load the demo patients into a running stack (safe to run twice)"
 
 
 def _json(value: Any) -> str:
@@ -128,7 +126,7 @@ _OPTION = {"extend_days": "--days", "decided_by": "--by", "reason": "--reason"}
 def decision_of(args: argparse.Namespace) -> Decision:
     """The decision from the command line, checked as far as it can be without the pathway."""
     if args.decision == "extend" and args.days is None:
-        raise UsageError("an extension needs --days N (1-14)")
+        raise UsageError(f"an extension needs --days N ({EXTENSION_DAYS_RANGE})")
     if args.decision == "handover" and args.days is not None:
         raise UsageError("--days only goes with extend; a handover has no days")
     if not args.reason.strip():
@@ -145,7 +143,7 @@ def decision_of(args: argparse.Namespace) -> Decision:
             if option == "--by":
                 message = "expected an HSA-id such as SE2321000131-E000000000001"
             if option == "--days":
-                message = "an extension is 1 to 14 days"
+                message = f"an extension is {MIN_EXTENSION_DAYS} to {MAX_EXTENSION_DAYS} days"
             problems.append(f"{option}: {message}")
         raise UsageError("; ".join(problems)) from None
 
@@ -187,12 +185,6 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
     else:
         session.say(render.decision_result(result))
     return EXIT_OK
-
-
-def _demo_handler(args: argparse.Namespace) -> int:
-    from discharge.demo import demo_command  # NATS only: the other commands never load it
-
-    return demo_command()
 
 
 # ---- argparse -------------------------------------------------------------------------------------
@@ -259,7 +251,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="decide an open extension review: extend by N days, or hand over to the VC",
         description=(
             "Decide an open extension review. Refused (non-zero exit, nothing changed) when the pathway "
-            "has no open review, the days are outside 1-14, or the reason or --by is missing."
+            f"has no open review, the days are outside {EXTENSION_DAYS_RANGE}, or the reason or --by is "
+            "missing."
         ),
         epilog=(
             "examples:\n"
@@ -272,21 +265,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     decide.add_argument("patient", metavar="PATIENT", help="identity or patient_key (pk_...)")
     decide.add_argument("decision", choices=["extend", "handover"])
-    decide.add_argument("--days", type=int, metavar="N", help="extension in days, 1-14 (with extend)")
+    decide.add_argument(
+        "--days", type=int, metavar="N", help=f"extension in days, {EXTENSION_DAYS_RANGE} (with extend)"
+    )
     decide.add_argument("--reason", required=True, help="why: kept in the pathway's history")
     decide.add_argument("--by", required=True, metavar="HSA-ID", help="the deciding coordinator's HSA-id")
     _add_json(decide)
     decide.set_defaults(handler=sync_handler(decide_action, _check_decide), action=decide_action)
-
-    demo = commands.add_parser(
-        "demo",
-        help=DEMO_HELP,
-        description=(
-            "Publish the demo patients' events on NATS (events.<type>), as the hospital, LMV, the VCs, "
-            "the municipality and a coordinator would. Safe to run twice: every event has a fixed id."
-        ),
-    )
-    demo.set_defaults(handler=_demo_handler)
 
 
 __all__ = [

@@ -23,7 +23,7 @@ from events.examples import example_event
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.publisher import DEADLETTER_STREAM, INBOUND_STREAM, ensure_streams, inbound_msg_id
 from tests.fuzz_messages import malformed_messages
-from workers.gateway.service import DURABLE
+from workers.gateway.consumer import DURABLE
 from workflows.api import QUERY_STATE, PathwayView
 
 pytestmark = pytest.mark.integration

@@ -44,7 +44,7 @@ async def test_an_unexpected_error_while_reading_is_a_dead_letter(monkeypatch: p
     def explode(*_: object, **__: object) -> None:
         raise TypeError(f"cannot handle {PERSONNUMMER}")
 
-    monkeypatch.setattr("workers.gateway.service.parse_inbound", explode)
+    monkeypatch.setattr("workers.gateway.ingest.parse_inbound", explode)
     recorder = Recorder()
     outcome = await ingest(recorder).process(delivery(ADMITTED))
     [(_, letter)] = recorder.dead

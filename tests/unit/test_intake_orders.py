@@ -18,9 +18,9 @@ from tests.workflow.pathway_helpers import (
     hours,
     risk,
 )
-from workflows.intake import Intake, can_open, retry_waiting, try_event
 from workflows.policy import Policy
 from workflows.rules import PathwayState, Publish, apply_event, apply_time
+from workflows.rules.intake import Intake, can_open, retry_waiting, try_event
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 WINDOW = timedelta(seconds=10)
@@ -134,7 +134,7 @@ def test_events_before_the_opening_event_are_held_then_applied_in_clinical_order
     r.arrive(confirmed(T0 + hours(2), "lmv"), now + hours(1))
     assert not r.opened and r.state.phase == "inpatient" and len(r.intake.held) == 2
     r.arrive(risk(T0 + hours(1)), now + hours(2))
-    assert r.state.phase == "joint_planning" and r.state.planning_confirmed == ["lmv", "vardcentral"]
+    assert str(r.state.phase) == "joint_planning" and r.state.planning_confirmed == ["lmv", "vardcentral"]
     assert r.intake.held == [] and r.dead == []
 
 

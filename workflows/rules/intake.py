@@ -28,7 +28,9 @@ from pydantic import BaseModel
 from events.inbound import InboundEvent
 from workflows.api import LogEntry
 from workflows.policy import Policy
-from workflows.rules import Outcome, PathwayState, apply_event
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
+from workflows.rules.step import RuleOutcome
 
 #: Events that open a pathway when none is open (what the rules act on in a fresh state). Any other type
 #: is only meaningful inside a pathway and is held until one opens.
@@ -163,7 +165,7 @@ def no_pathway_reason(policy: Policy) -> str:
 
 def try_event(
     state: PathwayState, event: InboundEvent, now: datetime, policy: Policy
-) -> tuple[PathwayState, Outcome] | None:
+) -> tuple[PathwayState, RuleOutcome] | None:
     """Apply ``event`` to a copy of ``state``: the new state and outcome, or None (nothing changed) when
     the rules would ignore it. For early events, which wait instead of being recorded as ignored."""
     trial = state.model_copy(deep=True)
@@ -173,9 +175,9 @@ def try_event(
 
 def retry_waiting(
     state: PathwayState, intake: Intake, now: datetime, policy: Policy
-) -> tuple[PathwayState, list[Outcome]]:
+) -> tuple[PathwayState, list[RuleOutcome]]:
     """Apply the waiting early events that now make sense, in clinical-time order, until none does."""
-    outcomes: list[Outcome] = []
+    outcomes: list[RuleOutcome] = []
     progress = True
     while progress and state.phase != "closed":
         progress = False
