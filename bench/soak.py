@@ -219,6 +219,7 @@ class Figures:
     not_completed: int = 0
     running: int = 0
     non_json: int = 0
+    ends: list[dict[str, Any] | None] = field(default_factory=list)  # per patient, comparable
 
     @property
     def ok(self) -> bool:
@@ -234,13 +235,26 @@ class Figures:
         )
 
 
-async def soak(directory: Path, patients: int, kills: int, settings: Settings | None = None) -> Figures:
+async def soak(
+    directory: Path,
+    patients: int,
+    kills: int,
+    settings: Settings | None = None,
+    *,
+    shuffle_from: int | None = None,
+) -> Figures:
+    """Run the load with ``kills`` SIGKILLs of each part. With ``shuffle_from``, the events of every
+    patient from that number on are sent in a random order of their own (seeded), the others in order."""
     settings = settings or soak_settings(directory)
     run = uuid.uuid4().hex[:6]
     now = datetime.now(UTC)
     per_patient = [pathway_events(run, n, now + timedelta(seconds=n % 30)) for n in range(patients)]
+    arrival = [events[:] for events in per_patient]
+    if shuffle_from is not None:
+        for number in range(shuffle_from, patients):
+            random.Random(number).shuffle(arrival[number])
     # The senders publish each patient's events in order, patients interleaved.
-    events = [e for step in zip(*per_patient, strict=True) for e in step]
+    events = [e for step in zip(*arrival, strict=True) for e in step]
     started = time.perf_counter()
     async with running_parts(directory, settings) as parts:
         nc = await nats.connect(
@@ -339,6 +353,7 @@ async def check(
             )
         except Exception:
             result, description = None, None
+        figures.ends.append(end_state(result))
         figures.missing += len({e["id"] for e in events} & acked - signalled)
         if description is None or description.status == WorkflowExecutionStatus.RUNNING:
             figures.running += 1
@@ -348,6 +363,14 @@ async def check(
         figures.extra_steps += sum(1 for t in EXPECTED_STEPS if mine[t] != 1) + sum(
             n for t, n in mine.items() if t not in EXPECTED_STEPS
         )
+
+
+def end_state(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A pathway's end without what differs between patients by construction (key, episode, times, log)."""
+    if result is None:
+        return None
+    times = ("admitted_at", "discharged_at", "support_ends_at", "first_lmv_contact_at", "task_due_at")
+    return {k: v for k, v in result.items() if k not in ("patient_key", "episode_id", "log", *times)}
 
 
 async def outbound_steps(js: JetStreamContext) -> dict[str, Counter[str]]:
