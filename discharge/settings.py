@@ -50,6 +50,16 @@ def parse_iso_duration(value: object) -> timedelta:
 IsoDuration = Annotated[timedelta, BeforeValidator(parse_iso_duration)]
 
 
+def parse_iso_duration_or_zero(value: object) -> timedelta:
+    """As `parse_iso_duration`, and ``PT0S`` for "off"."""
+    if isinstance(value, str) and value.strip().upper() in ("PT0S", "P0D"):
+        return timedelta(0)
+    return parse_iso_duration(value)
+
+
+IsoDurationOrZero = Annotated[timedelta, BeforeValidator(parse_iso_duration_or_zero)]
+
+
 class Settings(BaseSettings):
     """The whole configuration. Defaults are the contract's; durations are ISO 8601."""
 
@@ -113,6 +123,13 @@ class Settings(BaseSettings):
     discharge_early_event_hold: IsoDuration = Field(
         timedelta(days=2),
         description="events that arrive before their pathway opens are held this long, then dead-lettered",
+    )
+    discharge_reorder_window: IsoDurationOrZero = Field(
+        timedelta(0),
+        description=(
+            "every event waits until none of the patient's events has arrived for this long, so a burst "
+            "is applied in clinical-time order (0: applied on arrival)"
+        ),
     )
     discharge_consult_answer_timeout_acute: IsoDuration = timedelta(minutes=30)
     discharge_consult_answer_timeout_non_acute: IsoDuration = timedelta(hours=4)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -49,9 +51,26 @@ KommunCode = Annotated[
 ]
 
 
+# RFC 3339: date, "T" (or a space), time with optional fraction, and an offset ("Z" or ±hh:mm).
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339(value: object) -> object:
+    """Only an RFC 3339 string from the wire (pydantic's lax mode would read 1700000000 as a date in 2023,
+    and "2026-03-02" as midnight). A `datetime` passes: only our own code builds one, never JSON."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError(
+            "expected an RFC 3339 timestamp string with an offset (YYYY-MM-DDThh:mm:ss+hh:mm, or Z)"
+        )
+    return value
+
+
 # RFC 3339 with an explicit offset: a naive time is ambiguous across summer time and refused.
 Timestamp = Annotated[
     AwareDatetime,
+    BeforeValidator(_rfc3339),
     Field(description="RFC 3339 timestamp with offset", examples=["2026-03-02T10:00:00+01:00"]),
 ]
 
