@@ -39,8 +39,9 @@ from typing import Any
 import nats
 from nats.js import JetStreamContext
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from discharge.codec import encrypted_data_converter
+from discharge.keyring import load_ring, new_ring, write_ring
 from discharge.settings import Settings
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
 from events.publisher import OUTBOUND_STREAM, ensure_streams, inbound_msg_id
@@ -159,6 +160,13 @@ class Parts:
         return bad
 
 
+def soak_key_ring(directory: Path) -> Path:
+    path = directory / "payload-keys.json"
+    if not path.exists():
+        write_ring(path, new_ring())
+    return path
+
+
 def soak_settings(directory: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "nats_url": f"nats://127.0.0.1:{free_port()}",
@@ -166,6 +174,8 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
         "temporal_task_queue": f"soak-{uuid.uuid4().hex[:8]}",
         "discharge_patient_key_secret": f"soak-{uuid.uuid4()}",
         "discharge_data_dir": directory / "data",
+        # Payloads encrypted as in production: a key ring of the run's own, shared by every part.
+        "discharge_payload_keys_file": soak_key_ring(directory),
         "discharge_log_format": "json",
         "discharge_worker_http_address": f"127.0.0.1:{free_port()}",
         "discharge_gateway_http_address": f"127.0.0.1:{free_port()}",
@@ -289,9 +299,10 @@ async def quietly(_: Exception) -> None:
 
 
 async def connect(settings: Settings) -> Client:
+    converter = encrypted_data_converter(load_ring(settings))
     for _ in range(300):
         try:
-            return await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
+            return await Client.connect(settings.temporal_address, data_converter=converter)
         except RuntimeError:
             await asyncio.sleep(0.2)
     raise TimeoutError("Temporal did not come back")
@@ -330,6 +341,8 @@ async def check(
     figures: Figures,
 ) -> None:
     steps = await outbound_steps(js)
+    codec = client.data_converter.payload_codec
+    assert codec is not None  # `connect` gives the encrypting converter
     for number, events in enumerate(per_patient):
         key = key_of(settings, number)
         handle = client.get_workflow_handle(workflow_id_for(key))
@@ -337,7 +350,9 @@ async def check(
         try:
             async for event in handle.fetch_history_events():
                 if event.HasField("workflow_execution_signaled_event_attributes"):
-                    payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
+                    [payload] = await codec.decode(
+                        event.workflow_execution_signaled_event_attributes.input.payloads[:1]
+                    )
                     signalled.add(json.loads(payload.data)["event"]["id"])
             description = await handle.describe()
             result = (
