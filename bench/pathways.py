@@ -34,7 +34,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,88 +44,16 @@ from temporalio.client import Client
 from discharge.logging import configure_logging
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings, settings_env
-from events.identity import luhn_check_digit
+from events.examples import EVENTS_PER_PATHWAY, pathway_events
 from events.publisher import DEADLETTER_STREAM, OUTBOUND_STREAM, inbound_msg_id
 from workers.stack.servers import free_port
 from workers.stack.supervisor import Supervisor
 from workflows.api import WORKFLOW_TYPE
 
-HOSPITAL = "urn:hsa:SE2321000131-E000000000001"
-PRIMARY_CARE = "urn:hsa:SE2321000131-F000000000101"
-WARD = "SE2321000131-E000000000011"
-DOCTOR = "SE2321000131-P000000000123"
-VARDCENTRAL = "SE2321000131-F000000000101"
 #: A workflow type no worker runs: the bare signal-with-start measures the server, not our workflow.
 BARE_TYPE = "BenchBareSignalWithStart"
 BARE_QUEUE = "bench-bare"
 RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
-
-
-def synthetic_patient(number: int) -> str:
-    """A valid personnummer born 1900-1909 (never a living person), distinct per number < 120 000."""
-    year, month, serial = 1900 + number // 1000 % 10, 1 + number // 10_000 % 12, number % 1000
-    nine = f"{year % 100:02d}{month:02d}01{serial:03d}"
-    return f"{year}{month:02d}01-{serial:03d}{luhn_check_digit(nine)}"
-
-
-def pathway_events(number: int, run: str, now: datetime) -> list[dict[str, Any]]:
-    """One patient's full pathway up to the discharge, dated in the last days (deadlines lie ahead)."""
-    patient, episode = synthetic_patient(number), f"VE-{run}-{number}"
-    ref = {"patient": {"id": patient}}
-    steps: list[tuple[timedelta, str, str, dict[str, Any]]] = [
-        # No listed VC from the hospital: the pathway looks it up in the listing registry.
-        (
-            timedelta(days=3),
-            "hospital.patient_admitted",
-            HOSPITAL,
-            {"episode_id": episode, "unit": WARD, "admission": "unplanned", "home_type": "own_home"},
-        ),
-        (
-            timedelta(days=2),
-            "hospital.risk_assessed",
-            HOSPITAL,
-            {"episode_id": episode, "level": "high", "assessed_by": DOCTOR},
-        ),
-        (
-            timedelta(days=1, hours=12),
-            "hospital.discharge_planned",
-            HOSPITAL,
-            {"episode_id": episode, "planned_for": (now - timedelta(hours=1)).isoformat()},
-        ),
-        (
-            timedelta(days=1),
-            "primarycare.planning_confirmed",
-            PRIMARY_CARE,
-            {"party": "lmv", "unit": VARDCENTRAL, "confirmed_by": DOCTOR},
-        ),
-        (
-            timedelta(hours=20),
-            "primarycare.planning_confirmed",
-            PRIMARY_CARE,
-            {"party": "vardcentral", "unit": VARDCENTRAL, "confirmed_by": DOCTOR},
-        ),
-        (
-            timedelta(hours=1),
-            "hospital.patient_discharged",
-            HOSPITAL,
-            {"episode_id": episode, "home_type": "own_home"},
-        ),
-    ]
-    return [
-        {
-            "specversion": "1.0",
-            "id": f"bench-{run}-{number}-{step}",
-            "source": source,
-            "type": event_type,
-            "time": (now - ago).isoformat(),
-            "datacontenttype": "application/json",
-            "data": {**ref, **data},
-        }
-        for step, (ago, event_type, source, data) in enumerate(steps)
-    ]
-
-
-EVENTS_PER_PATHWAY = len(pathway_events(0, "x", datetime.now(UTC)))
 
 
 @dataclass
@@ -237,7 +165,9 @@ async def run_pathways(
     started = time.perf_counter()
     await publish(js, interleaved(first, count, run))
     async with asyncio.timeout(max(600.0, count * 2.0)):
-        while await stream_messages(js, OUTBOUND_STREAM) < expected:
+        while True:  # polled: the stream's count is the end-to-end signal (no callback exists for it)
+            if await stream_messages(js, OUTBOUND_STREAM) >= expected:
+                break
             await asyncio.sleep(0.25)
     return count * EVENTS_PER_PATHWAY / (time.perf_counter() - started)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from temporalio.client import Client, WorkflowHandle
+from collections.abc import Sequence
+
+from temporalio.client import Client, Interceptor, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from discharge.settings import Settings
@@ -29,7 +32,10 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_api_key is not None
 
 
-async def connect_temporal(settings: Settings) -> Client:
+async def connect_temporal(
+    settings: Settings, *, runtime: Runtime | None = None, interceptors: Sequence[Interceptor] = ()
+) -> Client:
+    """``runtime`` exports the SDK's metrics (discharge/ops/sdk.py); ``interceptors`` add tracing."""
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.temporal_address,
@@ -37,6 +43,8 @@ async def connect_temporal(settings: Settings) -> Client:
         tls=tls_config(settings),
         api_key=api_key,
         data_converter=pydantic_data_converter,
+        runtime=runtime,
+        interceptors=interceptors,
     )
 
 

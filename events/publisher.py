@@ -22,8 +22,14 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, PubAck, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
+from discharge.ops.metrics import record_outbound
+from discharge.ops.tracing import INSTRUMENTATION, inject
 from events.outbound import OutboundEvent
+
+_tracer = trace.get_tracer(INSTRUMENTATION)
 
 INBOUND_STREAM = "DISCHARGE_EVENTS"
 DEADLETTER_STREAM = "DISCHARGE_DEADLETTER"
@@ -55,7 +61,7 @@ class StreamSpec:
     duplicate_window: timedelta
     description: str
 
-    def config(self) -> StreamConfig:
+    def config(self, replicas: int = 1) -> StreamConfig:
         return StreamConfig(
             name=self.name,
             description=self.description,
@@ -65,6 +71,9 @@ class StreamSpec:
             discard=DiscardPolicy.OLD,
             max_age=self.max_age.total_seconds(),
             duplicate_window=self.duplicate_window.total_seconds(),
+            # 3 in a production cluster (DISCHARGE_STREAM_REPLICAS): each message on three servers before
+            # the ack, so losing one server loses nothing and intake goes on (docs/operations.md).
+            num_replicas=replicas,
         )
 
 
@@ -95,8 +104,9 @@ STREAMS: tuple[StreamSpec, ...] = (
 )
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
-    """Create each stream that does not exist yet; an existing one is left as ops configured it."""
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create each stream that does not exist yet, on ``replicas`` servers (``DISCHARGE_STREAM_REPLICAS``);
+    an existing one is left as ops configured it."""
     log = structlog.get_logger()
     for spec in STREAMS:
         try:
@@ -105,8 +115,8 @@ async def ensure_streams(js: JetStreamContext) -> None:
         except NotFoundError:
             pass
         try:
-            await js.add_stream(spec.config())
-            log.info("jetstream stream created", stream=spec.name, subjects=spec.subject)
+            await js.add_stream(spec.config(replicas))
+            log.info("jetstream stream created", stream=spec.name, subjects=spec.subject, replicas=replicas)
         except Exception as error:
             # Another process may have created it in the meantime: only that is acceptable. Anything
             # else (e.g. another stream already owns the subjects) is raised as the server said it.
@@ -129,15 +139,21 @@ class JetStreamPublisher:
         self._timeout = timeout
 
     async def publish(self, event: OutboundEvent) -> None:
-        await self.publish_raw(event)
+        ack = await self.publish_raw(event)
+        if not ack.duplicate:  # a retry JetStream recognised is not a second event
+            record_outbound(event.type, event.data)
 
     async def publish_raw(self, event: OutboundEvent) -> PubAck:
         """Publish and return the ack (``duplicate`` is true when JetStream already had this id)."""
         payload = json.dumps(event.cloudevent(), ensure_ascii=False, separators=(",", ":")).encode()
-        return await self._js.publish(
-            event.subject,
-            payload,
-            timeout=self._timeout,
-            stream=OUTBOUND_STREAM,
-            headers={"Nats-Msg-Id": event.id, "Content-Type": CLOUDEVENTS_CONTENT_TYPE},
-        )
+        headers = {"Nats-Msg-Id": event.id, "Content-Type": CLOUDEVENTS_CONTENT_TYPE}
+        with _tracer.start_as_current_span(
+            f"publish {event.subject}",
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": event.subject},
+        ):
+            # The receiver continues the trace from the `traceparent` header (a no-op when tracing is off).
+            inject(headers)
+            return await self._js.publish(
+                event.subject, payload, timeout=self._timeout, stream=OUTBOUND_STREAM, headers=headers
+            )

@@ -83,9 +83,39 @@ def search_attribute_args() -> list[str]:
     return args
 
 
-def nats_config(host: str, port: int, store_dir: Path) -> str:
-    """JetStream on file storage, synced on every write: an ack means the disk has the message."""
-    return f'listen: "{host}:{port}"\njetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n}}\n'
+def nats_config(host: str, port: int, store_dir: Path, http_port: int | None = None) -> str:
+    """JetStream on file storage, synced on every write: an ack means the disk has the message.
+
+    ``http_port``: NATS's monitoring endpoints (``/healthz``, ``/varz``, ``/jsz``), for ops and for the
+    Prometheus NATS exporter."""
+    monitoring = f'http: "{host}:{http_port}"\n' if http_port else ""
+    return (
+        f'listen: "{host}:{port}"\n{monitoring}'
+        f'jetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n}}\n'
+    )
+
+
+def nats_cluster_config(
+    name: str,
+    host: str,
+    port: int,
+    cluster_port: int,
+    routes: list[str],
+    store_dir: Path,
+    http_port: int | None = None,
+    cluster_name: str = "discharge",
+) -> str:
+    """One node of a JetStream cluster: as `nats_config`, plus a unique ``server_name`` and the routes
+    to the other nodes (``host:cluster_port`` each). Three such nodes hold streams at 3 replicas; the
+    production configuration in docs/operations.md is this one (a test runs it, see test_nats_cluster).
+    """
+    route_urls = ", ".join(f'"nats-route://{route}"' for route in routes)
+    return (
+        f'server_name: "{name}"\n'
+        + nats_config(host, port, store_dir, http_port)
+        + f'cluster {{\n  name: "{cluster_name}"\n  listen: "{host}:{cluster_port}"\n'
+        f"  routes: [{route_urls}]\n}}\n"
+    )
 
 
 def nats_command(config_file: Path) -> list[str]:
