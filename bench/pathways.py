@@ -53,6 +53,10 @@ from workflows.api import WORKFLOW_TYPE
 #: A workflow type no worker runs: the bare signal-with-start measures the server, not our workflow.
 BARE_TYPE = "BenchBareSignalWithStart"
 BARE_QUEUE = "bench-bare"
+#: Each pathway of `pathway_events` ends by publishing this, once.
+LAST_SUBJECT = "discharge.support_started"
+#: Warm-up pathways (numbered apart from the measured ones).
+PILOT, PILOT_FIRST = 5, 110_000
 RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
 
 
@@ -134,6 +138,12 @@ async def stream_messages(js: JetStreamContext, stream: str) -> int:
     return int(info.state.messages)
 
 
+async def pathways_done(js: JetStreamContext) -> int:
+    """Pathways that published their last outbound event (``support_started``, one per pathway)."""
+    info = await js.stream_info(OUTBOUND_STREAM, subjects_filter=LAST_SUBJECT)
+    return int((info.state.subjects or {}).get(LAST_SUBJECT, 0))
+
+
 async def publish(js: JetStreamContext, events: Sequence[dict[str, Any]]) -> None:
     """With acks, many in flight; the list's order is the stream's order (one patient's events in turn)."""
     limit = asyncio.Semaphore(256)
@@ -156,17 +166,14 @@ def interleaved(first: int, count: int, run: str) -> list[dict[str, Any]]:
     return [events[step] for step in range(EVENTS_PER_PATHWAY) for events in per_patient]
 
 
-async def run_pathways(
-    js: JetStreamContext, first: int, count: int, run: str, outbound_per_pathway: float
-) -> float:
+async def run_pathways(js: JetStreamContext, first: int, count: int, run: str) -> float:
     """Publish ``count`` full pathways and wait for their last outbound event; the events/s end to end."""
-    before = await stream_messages(js, OUTBOUND_STREAM)
-    expected = before + round(count * outbound_per_pathway)
+    expected = await pathways_done(js) + count
     started = time.perf_counter()
     await publish(js, interleaved(first, count, run))
     async with asyncio.timeout(max(600.0, count * 2.0)):
         while True:  # polled: the stream's count is the end-to-end signal (no callback exists for it)
-            if await stream_messages(js, OUTBOUND_STREAM) >= expected:
+            if await pathways_done(js) >= expected:
                 break
             await asyncio.sleep(0.25)
     return count * EVENTS_PER_PATHWAY / (time.perf_counter() - started)
@@ -175,14 +182,8 @@ async def run_pathways(
 async def pilot(js: JetStreamContext, run: str) -> float:
     """A few pathways first: warms the stack up and counts the outbound events one pathway publishes."""
     before = await stream_messages(js, OUTBOUND_STREAM)
-    await publish(js, interleaved(900_000 % 120_000, 5, run))
-    stable, last = 0, -1
-    async with asyncio.timeout(120):
-        while stable < 12:  # unchanged for 3 s: the pilot pathways are done
-            now = await stream_messages(js, OUTBOUND_STREAM)
-            stable, last = (stable + 1, now) if now == last else (0, now)
-            await asyncio.sleep(0.25)
-    return (last - before) / 5
+    await run_pathways(js, PILOT_FIRST, PILOT, run)
+    return (await stream_messages(js, OUTBOUND_STREAM) - before) / PILOT
 
 
 async def bare_rate(client: Client, calls: int, concurrency: int) -> float:
@@ -246,13 +247,13 @@ async def run_benchmark(patients: int, sizes: Sequence[int], concurrency: int, d
             figures.load.append(load_average())
             figures.bare_rate = await bare_rate(stack.client, patients * EVENTS_PER_PATHWAY, concurrency)
             figures.load.append(load_average())
-            figures.end_to_end_rate = await run_pathways(js, 0, patients, run, figures.outbound_per_pathway)
+            figures.end_to_end_rate = await run_pathways(js, 0, patients, run)
             figures.load.append(load_average())
             opened = patients
             for size in sorted(sizes):
                 rate = figures.end_to_end_rate
                 if size > opened:
-                    rate = await run_pathways(js, opened, size - opened, run, figures.outbound_per_pathway)
+                    rate = await run_pathways(js, opened, size - opened, run)
                     opened = size
                 figures.load.append(load_average())
                 rss = {name: rss_mb(child.pid) for name, child in stack.children.items()}

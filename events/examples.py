@@ -127,37 +127,41 @@ def synthetic_patient(number: int) -> str:
 
 
 def pathway_events(number: int, run: str, now: datetime) -> list[dict[str, Any]]:
-    """One patient's full pathway up to the discharge, dated in the last days (deadlines lie ahead)."""
+    """One patient's pathway from admission to discharge, as a same-day discharge sends it.
+
+    Dated in the last six hours, so that every deadline (planning, first contact) lies ahead and the
+    pathway's outbound events do not depend on how fast the machine is: ``pathway_started``,
+    ``joint_planning_requested`` and, last, ``support_started``."""
     patient, episode = synthetic_patient(number), f"VE-{run}-{number}"
     ref = {"patient": {"id": patient}}
     steps: list[tuple[timedelta, str, str, dict[str, Any]]] = [
         # No listed VC from the hospital: the pathway looks it up in the listing registry.
         (
-            timedelta(days=3),
+            timedelta(hours=6),
             "hospital.patient_admitted",
             HOSPITAL,
             {"episode_id": episode, "unit": _UNIT, "admission": "unplanned", "home_type": "own_home"},
         ),
         (
-            timedelta(hours=30),
+            timedelta(hours=5),
             "hospital.risk_assessed",
             HOSPITAL,
             {"episode_id": episode, "level": "high", "assessed_by": _DOCTOR},
         ),
         (
-            timedelta(hours=28),
+            timedelta(hours=4),
             "hospital.discharge_planned",
             HOSPITAL,
             {"episode_id": episode, "planned_for": (now - timedelta(hours=1)).isoformat()},
         ),
         (
-            timedelta(hours=27),
+            timedelta(hours=3),
             "primarycare.planning_confirmed",
             PRIMARY_CARE,
             {"party": "lmv", "unit": _VARDCENTRAL, "confirmed_by": _DOCTOR},
         ),
         (
-            timedelta(hours=26),
+            timedelta(hours=2),
             "primarycare.planning_confirmed",
             PRIMARY_CARE,
             {"party": "vardcentral", "unit": _VARDCENTRAL, "confirmed_by": _DOCTOR},
