@@ -27,6 +27,7 @@ from opentelemetry.trace import SpanKind
 
 from discharge.ops.metrics import record_outbound
 from discharge.ops.tracing import INSTRUMENTATION, inject
+from events.inbound import dedup_key
 from events.outbound import OutboundEvent
 
 _tracer = trace.get_tracer(INSTRUMENTATION)
@@ -127,8 +128,8 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
 
 
 def inbound_msg_id(source: str, event_id: str) -> str:
-    """The contract's de-duplication key, ``source`` + " " + ``id``, as ``Nats-Msg-Id``."""
-    return f"{source} {event_id}"
+    """An inbound event's ``Nats-Msg-Id``: its de-duplication key, so JetStream stores a re-send once."""
+    return dedup_key(source, event_id)
 
 
 class JetStreamPublisher:
