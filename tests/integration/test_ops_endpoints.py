@@ -41,9 +41,7 @@ async def own_nats(tmp_path: Path) -> AsyncIterator[NatsProcess]:
 
 
 @pytest.fixture
-async def parts(
-    own_nats: NatsProcess, temporal_env: WorkflowEnvironment
-) -> AsyncIterator[dict[str, str]]:
+async def parts(own_nats: NatsProcess, temporal_env: WorkflowEnvironment) -> AsyncIterator[dict[str, str]]:
     """The worker and the gateway as processes; yields each one's ops base URL."""
     target = temporal_env.client.service_client.config.target_host
     addresses = {part: f"127.0.0.1:{free_port()}" for part in ("worker", "gateway")}
@@ -65,8 +63,8 @@ async def parts(
             "discharge.cli.main",
             part,
             env=env,
-            stdout=open(f"/tmp/i17/{part}.log", "w"),  # DEBUG
-            stderr=asyncio.subprocess.STDOUT,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         for part in ("worker", "gateway")
     ]

@@ -73,8 +73,11 @@ async def test_one_trace_follows_an_admission_from_the_sender_to_the_outbound_ev
         async with build_worker(client, settings, JetStreamPublisher(js)):
             await gateway.start()
             with sender.start_as_current_span("hospital sends an admission") as root:
-                headers = inject({"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])})
-                await js.publish("events.hospital.patient_admitted", json.dumps(event).encode(), headers=headers)
+                headers = {"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])}
+                inject(headers)  # the sender's trace context, as `traceparent`
+                await js.publish(
+                    "events.hospital.patient_admitted", json.dumps(event).encode(), headers=headers
+                )
             trace_id = root.get_span_context().trace_id
 
             async def published() -> bool:

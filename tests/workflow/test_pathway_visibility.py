@@ -210,7 +210,8 @@ async def test_a_fresh_opening_event_costs_no_visibility_query(temporal_env: Wor
     markers = [
         e.marker_recorded_event_attributes.details["data"].payloads[0].data
         for e in history.events
-        if e.HasField("marker_recorded_event_attributes") and "data" in e.marker_recorded_event_attributes.details
+        if e.HasField("marker_recorded_event_attributes")
+        and "data" in e.marker_recorded_event_attributes.details
     ]
     scheduled = [
         e.activity_task_scheduled_event_attributes.activity_type.name
