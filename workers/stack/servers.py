@@ -95,6 +95,11 @@ def nats_config(host: str, port: int, store_dir: Path, http_port: int | None = N
     )
 
 
+def nats_monitoring_port(nats_port: int) -> int:
+    """The embedded NATS's monitoring port: the NATS port + 4000 (4222 -> 8222, NATS's own default)."""
+    return nats_port + 4000 if nats_port + 4000 < 65536 else nats_port - 4000
+
+
 def nats_cluster_config(
     name: str,
     host: str,

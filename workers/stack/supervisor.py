@@ -33,6 +33,7 @@ from workers.stack.relay import relay_nats, relay_temporal
 from workers.stack.servers import (
     nats_command,
     nats_config,
+    nats_monitoring_port,
     temporal_dev_command,
     wait_for_tcp,
 )
@@ -114,7 +115,12 @@ class Supervisor:
             self.data.prepare()
             self.data.lock()
             self.data.nats_conf.write_text(
-                nats_config(self.settings.nats_host, self.settings.nats_port, self.data.jetstream)
+                nats_config(
+                    self.settings.nats_host,
+                    self.settings.nats_port,
+                    self.data.jetstream,
+                    http_port=nats_monitoring_port(self.settings.nats_port),
+                )
             )
         except OSError as error:
             raise StackError(
@@ -215,6 +221,9 @@ class Supervisor:
             f"  Temporal Web UI  {self.ui_url}\n"
             f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
             f"  NATS             {s.nats_url}\n"
+            f"  NATS monitoring  http://{s.nats_host}:{nats_monitoring_port(s.nats_port)}\n"
+            f"  worker metrics   http://{s.discharge_worker_http_address}/metrics (/healthz, /readyz)\n"
+            f"  gateway metrics  http://{s.discharge_gateway_http_address}/metrics (/healthz, /readyz)\n"
             f"  data             {self.data.root}\n"
             f"Ctrl-C stops everything.\n",
             flush=True,
