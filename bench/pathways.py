@@ -40,15 +40,17 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from discharge.logging import configure_logging
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings, settings_env
 from events.examples import EVENTS_PER_PATHWAY, pathway_events
+from events.identity import workflow_id_for
 from events.publisher import DEADLETTER_STREAM, OUTBOUND_STREAM, inbound_msg_id
 from workers.stack.servers import free_port
 from workers.stack.supervisor import Supervisor
-from workflows.api import WORKFLOW_TYPE
+from workflows.api import SA_PATIENT_KEY, WORKFLOW_TYPE, PathwayStart
 
 #: A workflow type no worker runs: the bare signal-with-start measures the server, not our workflow.
 BARE_TYPE = "BenchBareSignalWithStart"
@@ -71,6 +73,7 @@ class Figures:
     dead_letters: int = 0
     load: list[str] = field(default_factory=list)
     sizes: list[tuple[int, dict[str, float], dict[str, float], float]] = field(default_factory=list)
+    listing: tuple[int, dict[str, float]] | None = None
 
     @property
     def ratio(self) -> float:
@@ -90,12 +93,23 @@ class Figures:
                 + "; CLI s "
                 + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cli.items())
             )
+        if self.listing is not None:
+            size, cli = self.listing
+            lines.append(
+                f"listing at {size} running pathways (idle runs beyond the real ones): CLI s "
+                + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cli.items())
+            )
         lines += [
             f"end to end: {self.end_to_end_rate:.1f} events/s (publish -> last outbound event stored)",
             f"bare signal-with-start: {self.bare_rate:.1f} events/s (same server, no worker)",
             f"pathway ratio: {self.ratio:.2f}",
         ]
         return lines
+
+
+def progress(line: str) -> None:
+    """Each phase's figure as soon as it is known (a long run that is stopped still tells something)."""
+    print(f"# {time.strftime('%H:%M:%S')} {line}", file=sys.stderr, flush=True)
 
 
 def load_average() -> str:
@@ -230,10 +244,46 @@ def cli_latency(settings: Settings, *args: str) -> float:
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         timeout=600,
     )
     return time.perf_counter() - started
+
+
+async def cli_latencies(settings: Settings) -> dict[str, float]:
+    latencies = {}
+    for name, args in cli_commands().items():
+        try:
+            latencies[name] = await asyncio.to_thread(cli_latency, settings, *args)
+        except subprocess.CalledProcessError as failed:
+            # A command this version does not have, or one that failed: say which, and why.
+            latencies[name] = float("nan")
+            reason = (failed.stderr or b"").decode(errors="replace").strip().splitlines()[-1:]
+            print(f"`discharge {' '.join(args)}` failed: {reason}", file=sys.stderr, flush=True)
+    return latencies
+
+
+async def fill_listing(client: Client, size: int, concurrency: int = 32) -> None:
+    """Running `PatientPathway` runs up to ``size``, the extra ones idle on a queue no worker polls."""
+    missing = size - (await client.count_workflows(RUNNING)).count
+    run = uuid.uuid4().hex[:8]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(max(missing, 0)):
+        queue.put_nowait(n)
+
+    async def starter() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            key = f"pk_{run}{n:024x}"
+            await client.start_workflow(
+                WORKFLOW_TYPE,
+                PathwayStart(patient_key=key),
+                id=workflow_id_for(key),
+                task_queue=BARE_QUEUE,
+                search_attributes=TypedSearchAttributes([SearchAttributePair(SA_PATIENT_KEY, key)]),
+            )
+
+    await asyncio.gather(*(starter() for _ in range(concurrency)))
 
 
 def cli_commands() -> dict[str, list[str]]:
@@ -245,7 +295,9 @@ def cli_commands() -> dict[str, list[str]]:
     }
 
 
-async def run_benchmark(patients: int, sizes: Sequence[int], concurrency: int, data_dir: Path) -> Figures:
+async def run_benchmark(
+    patients: int, sizes: Sequence[int], concurrency: int, data_dir: Path, listing_size: int = 0
+) -> Figures:
     figures = Figures(patients=patients)
     settings = stack_settings(data_dir)
     run = uuid.uuid4().hex[:6]
@@ -258,8 +310,10 @@ async def run_benchmark(patients: int, sizes: Sequence[int], concurrency: int, d
             figures.load.append(load_average())
             figures.bare_rate = await bare_rate(stack.client, patients * EVENTS_PER_PATHWAY, concurrency)
             figures.load.append(load_average())
+            progress(f"bare signal-with-start: {figures.bare_rate:.1f} events/s (load {figures.load[-1]})")
             figures.end_to_end_rate = await run_pathways(js, 0, patients, run)
             figures.load.append(load_average())
+            progress(f"end to end: {figures.end_to_end_rate:.1f} events/s (load {figures.load[-1]})")
             opened = patients
             for size in sorted(sizes):
                 rate = figures.end_to_end_rate
@@ -268,14 +322,17 @@ async def run_benchmark(patients: int, sizes: Sequence[int], concurrency: int, d
                     opened = size
                 figures.load.append(load_average())
                 rss = {name: rss_mb(child.pid) for name, child in stack.children.items()}
-                cli = {}
-                for name, args in cli_commands().items():
-                    try:
-                        cli[name] = await asyncio.to_thread(cli_latency, settings, *args)
-                    except subprocess.CalledProcessError:
-                        cli[name] = float("nan")  # a command this version does not have
                 open_now = (await stack.client.count_workflows(RUNNING)).count
-                figures.sizes.append((open_now, rss, cli, rate))
+                figures.sizes.append((open_now, rss, await cli_latencies(settings), rate))
+                progress(f"at {open_now} open pathways: {figures.sizes[-1]} (load {figures.load[-1]})")
+            if listing_size:
+                # Visibility rows only: idle pathway runs no worker polls, so the listing's cost at a
+                # size too big to reach with real pathways in the time at hand can still be measured.
+                figures.load.append(load_average())
+                await fill_listing(stack.client, listing_size)
+                open_now = (await stack.client.count_workflows(RUNNING)).count
+                figures.listing = (open_now, await cli_latencies(settings))
+                progress(f"listing: {figures.listing} (load {load_average()})")
             figures.dead_letters = await stream_messages(js, DEADLETTER_STREAM)
         finally:
             await nats.drain()
@@ -294,12 +351,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--concurrency", type=int, default=64, help="in-flight bare signal-with-start calls")
     parser.add_argument("--data-dir", type=Path, help="the stack's data dir (default: a temporary one)")
+    parser.add_argument(
+        "--listing-size",
+        type=int,
+        default=0,
+        help="at the end, top the running pathways up to this many with idle runs (visibility rows only) "
+        "and time the CLI's listings again",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.open.split(",") if size.strip()]
     configure_logging("bench", "console", "warning")
     with tempfile.TemporaryDirectory(prefix="discharge-pathways-") as scratch:
         directory = args.data_dir or Path(scratch)
-        figures = asyncio.run(run_benchmark(args.patients, sizes, args.concurrency, directory))
+        figures = asyncio.run(
+            run_benchmark(args.patients, sizes, args.concurrency, directory, args.listing_size)
+        )
     for line in figures.lines():
         print(line, flush=True)
     return 0
