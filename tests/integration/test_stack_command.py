@@ -22,7 +22,7 @@ from discharge.keyring import dev_ring_path
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import connect_temporal
 from events.identity import parse_identity, patient_key, workflow_id_for
-from tests.integration.stack_support import process_gone, stack_ports
+from tests.integration.stack_support import OPS_ADDRESSES, process_gone, stack_ports
 from tests.integration.test_stack_readme import readme_first_event
 from workers.stack.servers import port_is_free
 from workflows.api import QUERY_STATE, PathwayView
@@ -42,6 +42,7 @@ def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
         NATS_URL=f"nats://127.0.0.1:{nats}",
         DISCHARGE_DATA_DIR=str(data_dir),
         DISCHARGE_LOG_FORMAT="json",
+        **{name.upper(): value for name, value in OPS_ADDRESSES.items()},
         **extra,
     )
     return env

@@ -34,6 +34,7 @@ from workers.stack.protection import DEV_OPS_HSA_ID, Protection, dev_ops_token, 
 from workers.stack.relay import relay_nats, relay_temporal
 from workers.stack.servers import (
     nats_command,
+    nats_monitoring_port,
     temporal_dev_command,
     wait_for_tcp,
 )
@@ -222,6 +223,9 @@ class Supervisor:
             f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
             f"  NATS             {s.nats_url}\n"
             f"{self._codec_lines()}"
+            f"  NATS monitoring  http://{s.nats_host}:{nats_monitoring_port(s.nats_port)}\n"
+            f"  worker metrics   http://{s.discharge_worker_http_address}/metrics (/healthz, /readyz)\n"
+            f"  gateway metrics  http://{s.discharge_gateway_http_address}/metrics (/healthz, /readyz)\n"
             f"  data             {self.data.root}\n"
             f"Ctrl-C stops everything.\n",
             flush=True,
