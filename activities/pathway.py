@@ -11,6 +11,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.oncall import oncall_rota
 from discharge.settings import Settings
 from events.outbound import OutboundEvent, OutboundPublisher
 from workflows.api import SA_EPISODE
@@ -48,6 +49,10 @@ class PathwayActivities:
     async def lookup_listing(self, canonical_identity: str) -> str:
         return listed_vardcentral(canonical_identity)
 
+    @activity.defn(name="lookup_oncall_rota")
+    async def lookup_oncall_rota(self, unit: str | None) -> str:
+        return oncall_rota(unit)
+
     @activity.defn(name="episode_closed")
     async def episode_closed(self, workflow_id: str, episode_id: str) -> bool:
         """Whether a pathway of this patient for this episode has already run to its end.
@@ -79,4 +84,10 @@ class PathwayActivities:
         await self._publisher.publish(event)
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.load_policy, self.lookup_listing, self.episode_closed, self.publish_outbound]
+        return [
+            self.load_policy,
+            self.lookup_listing,
+            self.lookup_oncall_rota,
+            self.episode_closed,
+            self.publish_outbound,
+        ]

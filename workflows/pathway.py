@@ -41,10 +41,10 @@ with workflow.unsafe.imports_passed_through():
         Publish,
         RuleOutcome,
         StartNewPathway,
-        Timer,
         apply_decision,
         apply_event,
         apply_time,
+        deadline_summary,
         decline_opening,
         next_deadline,
         validate_decision,
@@ -56,6 +56,8 @@ OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
 #: Runs started before this patch open for any first event; later ones first check the episode.
 PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
+#: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
+PATCH_ONCALL_ROTA = "consult-oncall-rota"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -123,12 +125,11 @@ class PatientPathway:
         timeout = deadline - workflow.now()
         if timeout <= timedelta(0):
             return
-        timer = Timer(min(self._state.timers, key=self._state.timers.__getitem__))
         try:
             await workflow.wait_condition(
                 lambda: bool(self._queue) or self._wake,
                 timeout=timeout,
-                timeout_summary=f"{timer.summary} ({deadline.isoformat()})",
+                timeout_summary=f"{deadline_summary(self._state)} ({deadline.isoformat()})",
             )
         except TimeoutError:
             pass
@@ -151,6 +152,17 @@ class PatientPathway:
                 summary="look up the listed vardcentral in the listing registry",
             )
             self._state.listed_from_registry = True
+        if (
+            event.type == "primarycare.consult_requested"
+            and self._state.oncall_rota is None
+            and workflow.patched(PATCH_ONCALL_ROTA)
+        ):
+            self._state.oncall_rota = await workflow.execute_activity_method(
+                PathwayActivities.lookup_oncall_rota,
+                self._state.admitting_unit,
+                start_to_close_timeout=timedelta(seconds=30),
+                summary="look up the discharging unit's on-call rota",
+            )
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
         await self._execute(outcome)
