@@ -60,7 +60,8 @@ def consult_requested(step: Step, event: ConsultRequested, policy: Policy) -> st
         discharged_at=s.discharged_at,
         support_ends_at=s.support_ends_at,
     )
-    return f"{d.party} requested a {d.urgency} consult ({consult.id}) from on-call rota {rota}"
+    urgency = d.urgency.replace("_", "-")
+    return f"{d.party} called the on-call specialist ({urgency}, consult {consult.id}): rota {rota}"
 
 
 def consult_answered(step: Step, event: ConsultAnswered) -> str | None:
