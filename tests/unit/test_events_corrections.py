@@ -50,5 +50,5 @@ def test_a_corrected_discharge_time_must_be_a_timestamp_with_an_offset(value: ob
 def test_a_consult_needs_a_known_urgency() -> None:
     raw = example_event("primarycare.consult_requested")
     raw["data"]["urgency"] = "whenever"
-    with pytest.raises(InvalidEvent, match="data.urgency"):
+    with pytest.raises(InvalidEvent, match=r"data\.urgency"):
         parse_inbound(json.dumps(raw))
