@@ -31,6 +31,7 @@ from events.streams import (
     inbound_msg_id,
 )
 from workflows.api import QUERY_STATE, WORKFLOW_TYPE, PathwayView
+from workflows.visibility import one_of, quoted
 
 #: Decisions that answer a task the pathway opens on its own (an extension decided on a review) are
 #: sent in a second wave, once the pathway shows the task open; at most this long is waited for it.
@@ -156,8 +157,8 @@ async def demo_pathways_exist(settings: Settings) -> bool:
     already in Temporal is not sent again. Without Temporal to ask, the answer is no.
     """
     secret = settings.discharge_patient_key_secret.get_secret_value()
-    keys = ", ".join(f"'{resolve_patient(patient.identity, secret)}'" for patient in PATIENTS)
-    query = f"WorkflowType = '{WORKFLOW_TYPE}' AND PatientKey IN ({keys})"
+    keys = one_of(resolve_patient(patient.identity, secret) for patient in PATIENTS)
+    query = f"WorkflowType = {quoted(WORKFLOW_TYPE)} AND PatientKey IN {keys}"
     try:
         client = await asyncio.wait_for(connect_temporal(settings), 5)
         async for _ in client.list_workflows(query, limit=1):
