@@ -71,12 +71,13 @@ class Step:
 
     def _note_told(self, to: Any) -> None:
         """Remember LMV or the VC being given the identity: a cancellation must reach each of them."""
+        vc = ("vardcentral", self.s.listed_vardcentral)
         for receiver in to if isinstance(to, list) else [to]:
-            party = "lmv" if receiver == "lmv" else None
-            if receiver in ("vardcentral", self.s.listed_vardcentral):
-                party = "vardcentral"
-            for told in [self.s.told] + ([self.s.told_of_discharge] if self.s.discharged_at else []):
-                if party is not None and party not in told:
+            party = "lmv" if receiver == "lmv" else "vardcentral" if receiver and receiver in vc else None
+            if party is None:
+                continue
+            for told in [self.s.told, self.s.told_of_discharge] if self.s.discharged_at else [self.s.told]:
+                if party not in told:
                     told.append(party)
 
     def escalate(self, reason: EscalationReason, to: str, **fields: Any) -> None:
