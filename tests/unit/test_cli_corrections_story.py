@@ -18,6 +18,8 @@ def test_the_story_of_an_unanswered_consult_then_a_cancelled_discharge() -> None
     for line in (
         "lmv called the on-call specialist (acute, consult c-1): rota SE2321000131-E000000000920",
         "timer      deadline consult_answer of c-1 passed",
+        "escalation consult c-1 (acute) not answered: escalated to rota SE2321000131-E000000000920 "
+        "and the coordinator (time 1)",
         "outbound   published escalation_raised",
         "event      discharge cancelled: back to joint_planning, support and handover withdrawn",
         "outbound   published discharge_cancelled",

@@ -82,6 +82,11 @@ def consult_deadlines(step: Step, now: datetime, policy: Policy) -> None:
             continue
         step.log("timer", f"deadline consult_answer of {consult.id} passed ({consult.due_at.isoformat()})")
         consult.escalations += 1
+        step.log(
+            "escalation",
+            f"consult {consult.id} ({consult.urgency}) not answered: escalated to rota {consult.rota} "
+            f"and the coordinator (time {consult.escalations})",
+        )
         for to in (consult.rota, "coordinator"):
             step.escalate(
                 "consult_not_answered",
