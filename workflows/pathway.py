@@ -41,10 +41,10 @@ with workflow.unsafe.imports_passed_through():
         Publish,
         RuleOutcome,
         StartNewPathway,
-        Timer,
         apply_decision,
         apply_event,
         apply_time,
+        deadline_summary,
         decline_opening,
         next_deadline,
         validate_decision,
@@ -81,6 +81,8 @@ CLOSED_CHECK_AGE = timedelta(hours=12)
 #: A local activity's retry of a publish survives a worker restart without help: the workflow task times
 #: out, another worker replays to the same point and publishes again with the same event id (de-duplicated).
 LOCAL_TIMEOUT = timedelta(seconds=30)
+#: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
+PATCH_ONCALL_ROTA = "consult-oncall-rota"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -151,7 +153,7 @@ class PatientPathway:
         deadline = next_deadline(self._state)
         what = ""
         if deadline is not None:
-            what = Timer(min(self._state.timers, key=self._state.timers.__getitem__)).summary
+            what = deadline_summary(self._state)
         if self._hold:
             assert self._policy is not None
             release = self._intake.wake_at(self._policy, opened=self._opened)
@@ -250,6 +252,17 @@ class PatientPathway:
                     summary="look up the listed vardcentral in the listing registry",
                 )
             self._state.listed_from_registry = True
+        if (
+            event.type == "primarycare.consult_requested"
+            and self._state.oncall_rota is None
+            and workflow.patched(PATCH_ONCALL_ROTA)
+        ):
+            self._state.oncall_rota = await workflow.execute_activity_method(
+                PathwayActivities.lookup_oncall_rota,
+                self._state.admitting_unit,
+                start_to_close_timeout=timedelta(seconds=30),
+                summary="look up the discharging unit's on-call rota",
+            )
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
         await self._execute(outcome)
