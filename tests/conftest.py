@@ -7,7 +7,7 @@ the helpers in ``tests/servers.py``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -48,3 +48,24 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL 16 (the `pgserver` wheel's binaries) for the session, as a SQLAlchemy URL."""
+    import subprocess
+
+    import pgserver
+
+    pgdata = tmp_path_factory.mktemp("pgdata")
+    for attempt in range(3):
+        try:
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            break
+        except subprocess.TimeoutExpired:
+            # pgserver gives `pg_ctl start` 10 s; on a loaded machine the server can be up just after:
+            # asking again finds the running server (or starts it) in the same data dir.
+            if attempt == 2:
+                raise
+    yield server.get_uri()
+    server.cleanup()

@@ -70,7 +70,7 @@ async def consume(settings: Settings, store: ReadModel, *, stop: asyncio.Event |
         while stop is None or not stop.is_set():
             try:
                 messages = await subscription.fetch(BATCH, timeout=1)
-            except NatsTimeout:
+            except (NatsTimeout, TimeoutError):  # no message within the second: ask again
                 continue
             await _apply_batch(store, messages, log)
     finally:

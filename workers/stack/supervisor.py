@@ -63,7 +63,7 @@ EXTERNAL_ONLY = (
 #: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
 DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
 #: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway")
+APP_PARTS: tuple[str, ...] = ("worker", "gateway", "readmodel")
 
 
 class ChildExited(Exception):
@@ -229,6 +229,10 @@ class Supervisor:
             return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
         if child.name == "gateway":
             return lambda: health.inbound_consumer_active(s.nats_url)
+        if child.name == "readmodel":
+            from workers.readmodel import consumer_active  # the read model's own check, with its code
+
+            return lambda: consumer_active(s.nats_url)
         raise ValueError(f"no readiness check for {child.name!r}")
 
     async def _spawn(self, spec: ChildSpec) -> Child:
