@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from discharge.report.indicators import Indicators, share
+from workflows.policy import STOCKHOLM
 
 #: The table's columns: (row key, heading). The headings say what is counted, in planners' words.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -151,7 +152,7 @@ def render(ind: Indicators, figures: dict[str, str], *, title: str) -> str:
     parts = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="sub">Patients discharged from {escape(str(period))} · produced '
-        f"{escape(ind.generated_at.strftime('%Y-%m-%d %H:%M %Z'))} from the discharge orchestrator's "
+        f"{escape(ind.generated_at.astimezone(STOCKHOLM).strftime('%Y-%m-%d %H:%M'))} (Swedish time) from the discharge orchestrator's "
         "read model · no patient identities in this report</p>",
         _cards(ind),
     ]

@@ -48,7 +48,7 @@ def _svg(figure: Figure) -> str:
 
 
 def _figure() -> tuple[Figure, Axes]:
-    figure, axes = plt.subplots(figsize=(7.5, 3.2))
+    figure, axes = plt.subplots(figsize=(11, 3.4))
     return figure, axes
 
 
@@ -67,7 +67,7 @@ def discharges_and_enrolments(ind: Indicators) -> str:
     ax.set_xticks(list(x), months)
     ax.set_ylabel("patients")
     ax.set_title("Discharged patients and LMV enrolments, by month of discharge")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _svg(figure)
 
 
@@ -126,7 +126,7 @@ def handovers(ind: Indicators) -> str:
     ax.bar_label(b, labels=[str(v) if v else "" for v in after], label_type="center", fontsize=8)
     ax.set_ylabel("patients handed over")
     ax.set_title("Handed over from LMV to the VC, by month of discharge")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _svg(figure)
 
 
