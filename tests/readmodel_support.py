@@ -28,8 +28,9 @@ def fresh_url(kind: str, postgres_url: str, tmp: Any) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp / 'readmodel.db'}"
     name = f"rm_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(
+        postgres_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()

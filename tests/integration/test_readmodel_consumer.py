@@ -51,8 +51,12 @@ async def publish(settings: Settings, events: list[dict[str, object]], *, msg_id
         for event in events:
             outbound = OutboundEvent.model_validate({**event, "type": str(event["type"]).split(".", 1)[1]})
             if msg_id_suffix:  # the same CloudEvent again, past JetStream's own de-duplication
-                await js.publish(outbound.subject, json.dumps(event).encode(), stream=OUTBOUND_STREAM,
-                                 headers={"Nats-Msg-Id": outbound.id + msg_id_suffix})
+                await js.publish(
+                    outbound.subject,
+                    json.dumps(event).encode(),
+                    stream=OUTBOUND_STREAM,
+                    headers={"Nats-Msg-Id": outbound.id + msg_id_suffix},
+                )
             else:
                 await publisher.publish(outbound)
     finally:

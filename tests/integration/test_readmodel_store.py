@@ -100,6 +100,8 @@ def test_no_identity_reaches_the_read_model(url: str) -> None:
 
 def test_something_that_is_not_a_pathway_event_is_refused_not_stored(url: str) -> None:
     with open_store(url) as store:
-        result = store.apply([{"id": "x", "type": "discharge.pathway_started", "time": "yesterday", "data": {}}])
+        result = store.apply(
+            [{"id": "x", "type": "discharge.pathway_started", "time": "yesterday", "data": {}}]
+        )
         assert (result.applied, result.refused) == (0, 1)
         assert store.pathways() == []
