@@ -56,13 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         done = time.perf_counter()
         own1, children1 = cpu_seconds()
         wall = done - started
+        cpu = own1 - own0 + children1 - children0
         best = min(best, wall)
         print(
             f"round {round_}: {result.pathways:,} pathways in {wall:.1f} s "
             f"(simulate {simulated - started:.1f} s, aggregate {done - simulated:.1f} s), "
             f"{result.pathways / wall:,.0f} pathways/s; CPU {own1 - own0:.1f} s here + "
-            f"{children1 - children0:.1f} s in workers = {(own1 - own0 + children1 - children0) / result.pathways * 1000:.2f} ms "
-            f"per pathway; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}; "
+            f"{children1 - children0:.1f} s in workers = {cpu / result.pathways * 1000:.2f} ms per pathway; "
+            f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}; "
             f"census peak {result.peak}, p95 {result.p95}"
         )
     print(f"simulate seconds: {best:.1f}")

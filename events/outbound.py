@@ -27,6 +27,9 @@ OutboundType = Literal[
     "reimbursable_visit_recorded",
     "escalation_raised",
     "pathway_closed",
+    # Additions for the follow-up indicators (issue 15): facts as they happen, for the read model.
+    "physician_contact_recorded",
+    "patient_experience_recorded",
 ]
 
 OUTBOUND_TYPES: tuple[str, ...] = OutboundType.__args__  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ the helpers in ``tests/servers.py``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -51,16 +52,22 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """A real PostgreSQL 16 (the `pgserver` wheel's binaries) for the session, as a SQLAlchemy URL."""
+    import shutil
     import subprocess
+    import tempfile
 
     import pgserver
 
-    pgdata = tmp_path_factory.mktemp("pgdata")
+    # Not under pytest's tmp dir: run as root, pgserver runs PostgreSQL as its own user `pgserver`, which
+    # cannot enter pytest's root-only /tmp/pytest-of-root; a directory right under /tmp it can.
+    pgdata = Path(tempfile.mkdtemp(prefix="discharge-pg-")) / "data"
     for attempt in range(3):
         try:
-            server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            server = pgserver.get_server(  # type: ignore[attr-defined]
+                pgdata, cleanup_mode="stop"
+            )
             break
         except subprocess.TimeoutExpired:
             # pgserver gives `pg_ctl start` 10 s; on a loaded machine the server can be up just after:
@@ -69,3 +76,4 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 raise
     yield server.get_uri()
     server.cleanup()
+    shutil.rmtree(pgdata.parent, ignore_errors=True)

@@ -56,6 +56,8 @@ OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
 #: Runs started before this patch open for any first event; later ones first check the episode.
 PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
+#: Runs started before this patch publish no `physician_contact_recorded` and take no patient experience.
+PATCH_INDICATOR_EVENTS = "indicator-events"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -87,6 +89,8 @@ class PatientPathway:
             start_to_close_timeout=timedelta(seconds=10),
             summary="load the pathway policy (durations from settings)",
         )
+        # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
+        self._state.indicator_events = workflow.patched(PATCH_INDICATOR_EVENTS)
         self._sync_visibility()
         while self._state.phase != "closed" and self._restart is None:
             if not self._queue:

@@ -149,11 +149,12 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
 
 def render(ind: Indicators, figures: dict[str, str], *, title: str) -> str:
     period = f"{ind.period_from or 'the first discharge'} to {ind.period_to or 'today'}"
+    produced = ind.generated_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
     parts = [
         f"<h1>{escape(title)}</h1>",
-        f'<p class="sub">Patients discharged from {escape(str(period))} · produced '
-        f"{escape(ind.generated_at.astimezone(STOCKHOLM).strftime('%Y-%m-%d %H:%M'))} (Swedish time) from the discharge orchestrator's "
-        "read model · no patient identities in this report</p>",
+        f'<p class="sub">Patients discharged from {escape(str(period))} · produced {escape(produced)} '
+        "(Swedish time) from the discharge orchestrator's read model · "
+        "no patient identities in this report</p>",
         _cards(ind),
     ]
     if not figures:

@@ -17,9 +17,9 @@ from discharge.simulate.params import SimulationParams
 from events.inbound import InboundEvent
 from workflows.policy import Policy
 from workflows.rules import (
-    Outcome,
     PathwayState,
     Publish,
+    RuleOutcome,
     StartNewPathway,
     apply_event,
     apply_time,
@@ -54,7 +54,7 @@ def simulation_policy(params: SimulationParams, settings: Settings | None = None
     )
 
 
-def _record(trace: Trace, state: PathwayState, outcome: Outcome, now: datetime) -> bool:
+def _record(trace: Trace, state: PathwayState, outcome: RuleOutcome, now: datetime) -> bool:
     """Note the phase and the published events; True when the pathway continues as a new one."""
     for command in outcome.commands:
         if isinstance(command, Publish):
@@ -68,7 +68,7 @@ def _record(trace: Trace, state: PathwayState, outcome: Outcome, now: datetime) 
 
 def run_pathway(patient_key: str, events: list[InboundEvent], policy: Policy) -> Trace:
     """One pathway from its first event to its close (or to a readmission, which opens a new one)."""
-    state = PathwayState(patient_key=patient_key)
+    state = PathwayState(patient_key=patient_key, indicator_events=True)  # as a run of today's workflow
     trace = Trace(patient_key)
     for event in events:
         if _deadlines_until(trace, state, policy, event.time):

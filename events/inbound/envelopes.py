@@ -25,6 +25,7 @@ from events.inbound.data import (
     RiskAssessedData,
     SupportDeclinedData,
 )
+from events.inbound.experience import PatientExperienceReportedData
 
 
 class CloudEvent(BaseModel):
@@ -150,6 +151,13 @@ class LmvEnrollmentDecided(CloudEvent):
     data: LmvEnrollmentDecidedData
 
 
+class PatientExperienceReported(CloudEvent):
+    """LMV or the VC reports the patient's own experience of the support (indicator 7)."""
+
+    type: Literal["primarycare.patient_experience_reported"]
+    data: PatientExperienceReportedData
+
+
 InboundEvent = Annotated[
     PatientAdmitted
     | RiskAssessed
@@ -165,7 +173,8 @@ InboundEvent = Annotated[
     | HomecareEnded
     | ConcernRaised
     | ExtensionDecided
-    | LmvEnrollmentDecided,
+    | LmvEnrollmentDecided
+    | PatientExperienceReported,
     Field(discriminator="type"),
 ]
 
@@ -186,6 +195,7 @@ EVENT_CLASSES: dict[str, type[CloudEvent]] = {
     "municipality.concern_raised": ConcernRaised,
     "coordination.extension_decided": ExtensionDecided,
     "coordination.lmv_enrollment_decided": LmvEnrollmentDecided,
+    "primarycare.patient_experience_reported": PatientExperienceReported,
 }
 INBOUND_TYPES: tuple[str, ...] = tuple(EVENT_CLASSES)
 

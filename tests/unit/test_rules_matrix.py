@@ -32,7 +32,7 @@ T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 
 def state_in(phase: str) -> tuple[PathwayState, datetime]:
     """A pathway brought to ``phase`` through the rules themselves; returns it and its clock."""
-    s = PathwayState(patient_key="pk_test")
+    s = PathwayState(patient_key="pk_test", indicator_events=True)  # a run of today's workflow
     apply_event(s, admitted(T0, listed_vardcentral=UNIT), T0, POLICY)
     if phase == "inpatient":
         return s, T0
@@ -79,6 +79,9 @@ EVENTS: dict[str, Callable[[datetime], InboundEvent]] = {
     "coordination.lmv_enrollment_decided": lambda at: event(
         "coordination.lmv_enrollment_decided", at, reason="frail", decided_by=STAFF
     ),
+    "primarycare.patient_experience_reported": lambda at: event(
+        "primarycare.patient_experience_reported", at, score=4, collected_by=STAFF, comment="kind staff"
+    ),
 }
 
 BEFORE_DISCHARGE = {"inpatient", "joint_planning"}
@@ -103,6 +106,8 @@ ACTED_ON: dict[str, set[str]] = {
     "coordination.extension_decided": {"extension_review"},
     # Not yet enrolled: before discharge, and a standard-risk patient waiting for the VC.
     "coordination.lmv_enrollment_decided": BEFORE_DISCHARGE | {"handover"},
+    # The patient's experience of the support at home: once discharged, until the pathway closes.
+    "primarycare.patient_experience_reported": OPEN - BEFORE_DISCHARGE,
 }
 
 

@@ -8,6 +8,7 @@ simulator produced.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +42,9 @@ def phase_at(trace: Trace, at: datetime) -> str:
     return [phase for when, phase in trace.phases if when <= at][-1]
 
 
-def comparable(events: list[tuple[str, dict[str, Any]]], episode: str) -> list[tuple[str, dict[str, Any]]]:
+def comparable(
+    events: Sequence[tuple[str, dict[str, Any]]], episode: str
+) -> list[tuple[str, dict[str, Any]]]:
     """This pathway's events (a readmission's new pathway is another one), the pseudonym left out."""
     return [
         (type_, {k: v for k, v in data.items() if k != "patient_key"})

@@ -17,6 +17,7 @@ from events.inbound import (
     PatientAdmitted,
     PatientDeceased,
     PatientDischarged,
+    PatientExperienceReported,
     PhysicianContact,
     PlanningConfirmed,
     RiskAssessed,
@@ -25,7 +26,13 @@ from events.inbound import (
 )
 from workflows.api import Decision
 from workflows.policy import Policy
-from workflows.rules.care import handover_completed, physician_contact, start_handover, start_support
+from workflows.rules.care import (
+    experience_reported,
+    handover_completed,
+    physician_contact,
+    start_handover,
+    start_support,
+)
 from workflows.rules.closing import close
 from workflows.rules.decisions import decide
 from workflows.rules.hospital import admitted, discharged, risk_assessed
@@ -102,6 +109,8 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
             return f"planning confirmed by {event.data.party}"
         case PhysicianContact():
             return physician_contact(step, event)
+        case PatientExperienceReported():
+            return experience_reported(step, event)
         case HandoverProposed():
             if s.phase not in SUPPORT_PHASES:
                 return None

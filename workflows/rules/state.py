@@ -35,6 +35,11 @@ class PathwayState(PathwayFields):
     # No deadline is acted on before this (workflow) time: the latest event + the policy's grace.
     settle_until: datetime | None = None
     outbound_seq: int = 0
+    # The indicators' own events (`physician_contact_recorded`, `patient_experience_recorded`): only in
+    # runs started by a worker that knows them, so saved histories replay as they ran (the workflow sets
+    # it from `workflow.patched`; the simulator always).
+    indicator_events: bool = False
+    experience_scores: list[int] = Field(default_factory=list)
 
     def view(self) -> PathwayView:
         # Only the shared fields, copied: the state also holds the patient's identity, which the query
