@@ -74,8 +74,12 @@ async def consume(settings: Settings, store: ReadModel, *, stop: asyncio.Event |
                 continue
             await _apply_batch(store, messages, log)
     finally:
+        # Not drain(): it waits for the pending pull request to expire. Every ack was sent as its
+        # batch was applied; flush them and close (an ack lost here only means a redelivery, ignored).
         with contextlib.suppress(Exception):
-            await connection.drain()
+            await asyncio.wait_for(connection.flush(), 2)
+        with contextlib.suppress(Exception):
+            await connection.close()
 
 
 async def _apply_batch(store: ReadModel, messages: list[Msg], log: Any) -> None:

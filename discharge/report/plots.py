@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from discharge.report.indicators import FIRST_CONTACT_TARGET_HOURS, Indicators
 
@@ -49,7 +50,13 @@ def _svg(figure: Figure) -> str:
 
 def _figure() -> tuple[Figure, Axes]:
     figure, axes = plt.subplots(figsize=(11, 3.4))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # patients and visits are whole
     return figure, axes
+
+
+def _months_axis(ax: Axes, count: int) -> None:
+    """Room for at least six months, so that one or two months of data do not draw one huge bar."""
+    ax.set_xlim(-0.75, max(count, 6) - 0.25)
 
 
 def discharges_and_enrolments(ind: Indicators) -> str:
@@ -65,6 +72,7 @@ def discharges_and_enrolments(ind: Indicators) -> str:
     ax.bar_label(bars, fontsize=8)
     ax.bar_label(enrolled, fontsize=8)
     ax.set_xticks(list(x), months)
+    _months_axis(ax, len(months))
     ax.set_ylabel("patients")
     ax.set_title("Discharged patients and LMV enrolments, by month of discharge")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -75,14 +83,15 @@ def readmission_share(ind: Indicators) -> str:
     groups = [g for g in ind.by_month if g.discharged]
     figure, ax = _figure()
     shares = [100 * g.readmitted / g.discharged for g in groups]
-    ax.plot([g.name for g in groups], shares, marker="o", color=READMITTED)
-    for g, value in zip(groups, shares, strict=True):
+    x = list(range(len(groups)))
+    ax.plot(x, shares, marker="o", color=READMITTED)
+    ax.set_xticks(x, [g.name for g in groups])
+    _months_axis(ax, len(x))
+    for i, g, value in zip(x, groups, shares, strict=True):
         label = f"{g.readmitted} of {g.discharged}"
         if g.readmission_window_open:
             label += f"\n({g.readmission_window_open} still in window)"
-        ax.annotate(
-            label, (g.name, value), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8
-        )
+        ax.annotate(label, (i, value), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
     ax.set_ylim(0, max([*shares, 10]) * 1.35)
     ax.set_ylabel("% of that month's discharges")
     ax.set_title("Unplanned readmissions within 30 days, by month of discharge")
@@ -118,8 +127,11 @@ def handovers(ind: Indicators) -> str:
     within = [g.handed_over_within_period for g in ind.by_month]
     after = [g.handed_over_after_period for g in ind.by_month]
     figure, ax = _figure()
-    a = ax.bar(months, within, color=WITHIN, label="within 14 days")
-    b = ax.bar(months, after, bottom=within, color=AFTER, label="after 14 days (extended)")
+    x = list(range(len(months)))
+    a = ax.bar(x, within, 0.6, color=WITHIN, label="within 14 days")
+    b = ax.bar(x, after, 0.6, bottom=within, color=AFTER, label="after 14 days (extended)")
+    ax.set_xticks(x, months)
+    _months_axis(ax, len(months))
     ax.bar_label(
         a, labels=[str(v) if v else "" for v in within], label_type="center", fontsize=8, color="white"
     )
@@ -132,7 +144,10 @@ def handovers(ind: Indicators) -> str:
 
 def vc_visits(ind: Indicators) -> str:
     figure, ax = _figure()
-    bars = ax.bar([g.name for g in ind.by_month], [g.vc_physician_visits for g in ind.by_month], color=VC)
+    x = list(range(len(ind.by_month)))
+    bars = ax.bar(x, [g.vc_physician_visits for g in ind.by_month], 0.6, color=VC)
+    ax.set_xticks(x, [g.name for g in ind.by_month])
+    _months_axis(ax, len(x))
     ax.bar_label(bars, fontsize=8)
     ax.set_ylabel("physician contacts")
     ax.set_title("VC physician contacts with discharged patients, by month of discharge")

@@ -36,6 +36,8 @@ def plot(result: SimulationResult, path: Path) -> None:
             days[0], days[p.warm_up_days], color="#9aa5b1", alpha=0.2, label="warm-up (not in peak/p95)"
         )
     top.set_ylabel("patients")
+    highest = max(int(result.census.max(initial=0)), int(result.awaiting_vc.max(initial=0)), 1)
+    top.set_ylim(0, highest * 1.4)  # headroom for the legend above the lines
     top.set_title(
         f"LMV census: {result.pathways:,} discharges over {p.days} days, {p.high_risk_share:.0%} high risk, "
         f"{p.support_days}-day support, {p.extension_rate:.0%} extended by {p.extension_days} days"
