@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from discharge.cli import coordinator, indicators, publishing, stack
+from discharge.cli import coordinator, demo, indicators, publishing, stack
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.register(commands)
     publishing.register(commands)
     coordinator.register(commands)
+    demo.register(commands)
     indicators.register(commands)
     return parser
 
