@@ -53,14 +53,12 @@ def plot(result: SimulationResult, path: Path) -> None:
         color="#6c5ce7",
         label="extension reviews opened",
     )
+    lmv_handovers = [w["handovers_from_lmv"] for w in result.weeks]
     bottom.bar(
-        weeks,
-        [w["handovers"] for w in result.weeks],
-        width=-3,
-        align="edge",
-        color="#2e8b57",
-        label="handovers completed (all patients)",
+        weeks, lmv_handovers, width=-3, align="edge", color="#2e8b57", label="handovers from LMV to the VC"
     )
+    # LMV's own weekly work; every handover (standard-risk patients too) is in per_week.csv.
+    bottom.set_ylim(0, max([*lmv_handovers, *(w["reviews"] for w in result.weeks), 1]) * 1.35)
     bottom.set_ylabel("per week")
     bottom.legend(frameon=False, loc="upper left", fontsize=8)
     bottom.grid(alpha=0.3)
