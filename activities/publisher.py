@@ -11,8 +11,9 @@ import json
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
+from events.deadletter import DeadLetter, deadletter_subject
 from events.outbound import OutboundEvent
-from events.streams import CLOUDEVENTS_CONTENT_TYPE, OUTBOUND_STREAM
+from events.streams import CLOUDEVENTS_CONTENT_TYPE, DEADLETTER_STREAM, OUTBOUND_STREAM
 
 
 class JetStreamPublisher:
@@ -24,6 +25,17 @@ class JetStreamPublisher:
 
     async def publish(self, event: OutboundEvent) -> None:
         await self.publish_raw(event)
+
+    async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None:
+        """A dead letter from the worker (events held for a pathway that never opened), once per id."""
+        headers = {**letter.headers(), "Nats-Msg-Id": msg_id}
+        await self._js.publish(
+            deadletter_subject(letter.subject),
+            body,
+            timeout=self._timeout,
+            stream=DEADLETTER_STREAM,
+            headers=headers,
+        )
 
     async def publish_raw(self, event: OutboundEvent) -> PubAck:
         """Publish and return the ack (``duplicate`` is true when JetStream already had this id)."""

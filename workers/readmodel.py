@@ -22,7 +22,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from discharge.nats_connection import connect_nats
+from discharge.nats_connection import connect_nats, login_options
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
 from events.publisher import OUTBOUND_STREAM, OUTBOUND_SUBJECTS, ensure_streams
@@ -113,9 +113,15 @@ async def run_readmodel(settings: Settings) -> None:
         log.info("read model stopped")
 
 
-async def consumer_active(url: str) -> bool:
+async def consumer_active(settings: Settings) -> bool:
     """True once the read model's consumer has a pending fetch (the dev stack's readiness check)."""
-    connection = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0, allow_reconnect=False)
+    connection = await nats.connect(
+        settings.nats_url,
+        connect_timeout=1,
+        max_reconnect_attempts=0,
+        allow_reconnect=False,
+        **login_options(settings),
+    )
     try:
         info = await connection.jetstream().consumer_info(OUTBOUND_STREAM, DURABLE)
         return (info.num_waiting or 0) > 0

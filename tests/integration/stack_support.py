@@ -11,10 +11,10 @@ from workers.stack.supervisor import EXTERNAL_ONLY
 
 
 def stack_ports() -> tuple[int, int]:
-    """A Temporal port whose UI port (+1000) is free too, and a NATS port."""
+    """A Temporal port whose UI port (+1000) and codec server port (+1001) are free too, and a NATS port."""
     while True:
         temporal = free_port()
-        if temporal + 1000 < 65536 and port_is_free("127.0.0.1", temporal + 1000):
+        if temporal + 1001 < 65536 and all(port_is_free("127.0.0.1", temporal + n) for n in (1000, 1001)):
             return temporal, free_port()
 
 

@@ -74,7 +74,7 @@ async def test_the_consumer_resumes_where_it_stopped_and_counts_each_event_once(
         await publish(settings, events[:half])
         async with running(settings, store):
             await eventually(lambda: store.applied_count() == half, "first half applied")
-            assert await consumer_active(nats.url)
+            assert await consumer_active(settings)
         # Stopped: the rest arrives meanwhile, and the first half once more (a sender re-publishing
         # after JetStream's duplicate window): both reach the stream.
         await publish(settings, events[half:])

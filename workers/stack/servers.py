@@ -83,9 +83,18 @@ def search_attribute_args() -> list[str]:
     return args
 
 
-def nats_config(host: str, port: int, store_dir: Path) -> str:
-    """JetStream on file storage, synced on every write: an ack means the disk has the message."""
-    return f'listen: "{host}:{port}"\njetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n}}\n'
+def nats_config(
+    host: str, port: int, store_dir: Path, *, authorization: str = "", store_key_env: str | None = None
+) -> str:
+    """JetStream on file storage, synced on every write: an ack means the disk has the message.
+
+    ``store_key_env`` names the environment variable holding the store's key: the store is then
+    encrypted at rest (ChaCha20-Poly1305) and the config file holds no secret. ``authorization`` is
+    `nats_auth.authorization_block` (users and their rights); without it anyone may connect (tests).
+    """
+    cipher = f"  cipher: chachapoly\n  key: ${store_key_env}\n" if store_key_env else ""
+    jetstream = f'jetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n{cipher}}}\n'
+    return f'listen: "{host}:{port}"\n{jetstream}{authorization}'
 
 
 def nats_command(config_file: Path) -> list[str]:
@@ -93,9 +102,15 @@ def nats_command(config_file: Path) -> list[str]:
 
 
 def temporal_dev_command(
-    host: str, port: int, ui_port: int | None, db_file: Path | None, namespace: str = "default"
+    host: str,
+    port: int,
+    ui_port: int | None,
+    db_file: Path | None,
+    namespace: str = "default",
+    codec_endpoint: str | None = None,
 ) -> list[str]:
-    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory."""
+    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory; ``codec_endpoint``
+    is the codec server its Web UI decodes payloads with (the UI calls it from the browser)."""
     command = [
         str(binary("temporal")),
         "server",
@@ -112,6 +127,8 @@ def temporal_dev_command(
         "warn",
     ]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if ui_port and codec_endpoint:
+        command += ["--ui-codec-endpoint", codec_endpoint]
     if db_file is not None:
         command += ["--db-filename", str(db_file)]
     return command + search_attribute_args()
