@@ -76,6 +76,7 @@ def _data(event_type: str, patient: str, episode: str) -> dict[str, Any]:
         "primarycare.handover_proposed": {"patient": ref, "proposed_by": _DOCTOR},
         "primarycare.handover_accepted": {"patient": ref, "unit": _VARDCENTRAL, "accepted_by": _DOCTOR},
         "primarycare.support_declined": {"patient": ref, "recorded_by": _DOCTOR},
+        "primarycare.patient_experience_reported": {"patient": ref, "score": 4, "collected_by": _DOCTOR},
         "municipality.homecare_enrolled": {"patient": ref, "municipality": "1380"},
         "municipality.homecare_ended": {"patient": ref, "municipality": "1380"},
         "municipality.concern_raised": {

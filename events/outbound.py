@@ -31,6 +31,9 @@ OutboundType = Literal[
     "support_rescheduled",
     "pathway_withdrawn",
     "consult_requested",
+    # Additions for the follow-up indicators (issue 15): facts as they happen, for the read model.
+    "physician_contact_recorded",
+    "patient_experience_recorded",
 ]
 
 OUTBOUND_TYPES: tuple[str, ...] = OutboundType.__args__  # type: ignore[attr-defined]

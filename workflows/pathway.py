@@ -83,6 +83,8 @@ CLOSED_CHECK_AGE = timedelta(hours=12)
 LOCAL_TIMEOUT = timedelta(seconds=30)
 #: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
 PATCH_ONCALL_ROTA = "consult-oncall-rota"
+#: Runs started before this patch publish no `physician_contact_recorded` and take no patient experience.
+PATCH_INDICATOR_EVENTS = "indicator-events"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -117,6 +119,8 @@ class PatientPathway:
             start_to_close_timeout=timedelta(seconds=10),
             summary="load the pathway policy (durations from settings)",
         )
+        # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
+        self._state.indicator_events = workflow.patched(PATCH_INDICATOR_EVENTS)
         self._sync_visibility()
         while self._state.phase != "closed" and self._restart is None:
             if not self._queue:

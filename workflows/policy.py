@@ -74,3 +74,11 @@ def add_local(at: datetime, duration: timedelta) -> datetime:
 
 def sub_local(at: datetime, duration: timedelta) -> datetime:
     return add_local(at, -duration)
+
+
+def calendar_days_between(start: datetime, end: datetime) -> int:
+    """Calendar days from ``start`` to ``end`` in Europe/Stockholm: the inpatient days (*vårddygn*) of a stay.
+
+    Admitted on the 3rd and discharged on the 5th is 2 days, whatever the hours; the same day is 0.
+    """
+    return (end.astimezone(STOCKHOLM).date() - start.astimezone(STOCKHOLM).date()).days

@@ -118,6 +118,12 @@ def _accepted(ago: timedelta, vc: str) -> Step:
     return Step(ago, "primarycare.handover_accepted", _src(vc), {"unit": vc, "accepted_by": VC_DOCTOR})
 
 
+def _experience(ago: timedelta, unit: str, by: str, score: int) -> Step:
+    # The comment is accepted and dropped by the gateway (indicator 7 keeps the score only).
+    data = {"score": score, "collected_by": by, "comment": "Tryggt att läkaren kom hem."}
+    return Step(ago, "primarycare.patient_experience_reported", _src(unit), data)
+
+
 def _planned_high_risk(episode: str, vc: str, admitted: float, discharged: float, home: str) -> list[Step]:
     """Admission, a high-risk assessment, joint planning confirmed by both, discharge, first contact."""
     return [
@@ -168,6 +174,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
             *_planned_high_risk("HS-DEMO-1003", VC_VARBERG, admitted=13, discharged=8, home="own_home"),
             Step(_d(3), "primarycare.handover_proposed", _src(LMV), {"proposed_by": LMV_DOCTOR}),
             _accepted(_d(2), VC_VARBERG),
+            _experience(_d(2, -1), LMV, LMV_DOCTOR, 5),
         ],
     ),
     DemoPatient(
@@ -190,6 +197,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
             _risk(_d(5), "HS-DEMO-1005", "standard"),
             _discharged(_d(3), "HS-DEMO-1005", VC_ANDERSBERG),
             _accepted(_d(3, -4), VC_ANDERSBERG),
+            _experience(_d(1), VC_ANDERSBERG, VC_DOCTOR, 4),
         ],
     ),
     DemoPatient(

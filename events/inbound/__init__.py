@@ -57,12 +57,14 @@ from events.inbound.envelopes import (
     PatientAdmitted,
     PatientDeceased,
     PatientDischarged,
+    PatientExperienceReported,
     PhysicianContact,
     PlanningConfirmed,
     RiskAssessed,
     SupportDeclined,
     dedup_key,
 )
+from events.inbound.experience import PatientExperienceReportedData
 from events.inbound.parsing import (
     InvalidEvent,
     describe_validation_error,
@@ -113,6 +115,8 @@ __all__ = [
     "PatientDeceasedData",
     "PatientDischarged",
     "PatientDischargedData",
+    "PatientExperienceReported",
+    "PatientExperienceReportedData",
     "PhysicianContact",
     "PhysicianContactData",
     "PlanningConfirmed",

@@ -32,6 +32,7 @@ from events.inbound.data import (
     RiskAssessedData,
     SupportDeclinedData,
 )
+from events.inbound.experience import PatientExperienceReportedData
 
 
 class CloudEvent(BaseModel):
@@ -192,6 +193,13 @@ class ConsultAnswered(CloudEvent):
     data: ConsultAnsweredData
 
 
+class PatientExperienceReported(CloudEvent):
+    """LMV or the VC reports the patient's own experience of the support (indicator 7)."""
+
+    type: Literal["primarycare.patient_experience_reported"]
+    data: PatientExperienceReportedData
+
+
 InboundEvent = Annotated[
     PatientAdmitted
     | RiskAssessed
@@ -212,7 +220,8 @@ InboundEvent = Annotated[
     | DischargeCorrected
     | AdmissionCancelled
     | ConsultRequested
-    | ConsultAnswered,
+    | ConsultAnswered
+    | PatientExperienceReported,
     Field(discriminator="type"),
 ]
 
@@ -238,6 +247,7 @@ EVENT_CLASSES: dict[str, type[CloudEvent]] = {
     "hospital.admission_cancelled": AdmissionCancelled,
     "primarycare.consult_requested": ConsultRequested,
     "hospital.consult_answered": ConsultAnswered,
+    "primarycare.patient_experience_reported": PatientExperienceReported,
 }
 INBOUND_TYPES: tuple[str, ...] = tuple(EVENT_CLASSES)
 

@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 
 from discharge.cli.stack import serve
 from discharge.keyring import dev_ring_path
+from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import connect_temporal
 from events.identity import parse_identity, patient_key, workflow_id_for
@@ -131,15 +132,27 @@ async def pathway_phase(settings: Settings, patient: str) -> str | None:
     return None
 
 
+async def readmodel_pathways(data_dir: Path) -> int:
+    store = ReadModel.from_settings(Settings(discharge_data_dir=data_dir)).create()
+    try:
+        for _ in range(100):
+            if store.pathways():
+                break
+            await asyncio.sleep(0.1)
+        return len(store.pathways())
+    finally:
+        store.close()
+
+
 async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     tmp_path: Path, start_dev: Starter
 ) -> None:
     env = command_env(tmp_path / "data")
     dev = await start_dev(env)
     pids = dev.pids()
-    assert set(pids) == {"temporal", "nats", "worker", "gateway", "codec-server"}
+    assert set(pids) == {"temporal", "nats", "worker", "gateway", "codec-server", "readmodel"}
     ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
-    assert ready == {"worker", "gateway", "codec-server", None}  # None: the whole "stack ready"
+    assert ready == {"worker", "gateway", "codec-server", "readmodel", None}  # None: the whole "stack ready"
     assert dev.process.stdout is not None
     banner = (await dev.process.stdout.readuntil(b"Ctrl-C stops everything.")).decode()
     assert f"http://127.0.0.1:{ports_of(env)[1]}" in banner
@@ -152,6 +165,8 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
         discharge_payload_keys_file=dev_ring_path(Path(env["DISCHARGE_DATA_DIR"])),  # the stack's own ring
     )
     assert await pathway_phase(settings, "19091231-9803") == "inpatient"
+    # ... and its pathway_started reaches the read model's SQLite file in the data dir.
+    assert await readmodel_pathways(tmp_path / "data") == 1
     dev.process.send_signal(signal.SIGTERM)
     assert await dev.finish() == 0
     assert all(process_gone(pid) for pid in pids.values())

@@ -37,7 +37,7 @@ T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 
 def state_in(phase: str) -> tuple[PathwayState, datetime]:
     """A pathway brought to ``phase`` through the rules themselves; returns it and its clock."""
-    s = PathwayState(patient_key="pk_test")
+    s = PathwayState(patient_key="pk_test", indicator_events=True)  # a run of today's workflow
     apply_event(s, admitted(T0, listed_vardcentral=UNIT), T0, POLICY)
     if phase == "inpatient":
         return s, T0
@@ -89,6 +89,9 @@ EVENTS: dict[str, Callable[[datetime], InboundEvent]] = {
     "hospital.admission_cancelled": admission_cancelled,
     "primarycare.consult_requested": consult_requested,
     "hospital.consult_answered": consult_answered,
+    "primarycare.patient_experience_reported": lambda at: event(
+        "primarycare.patient_experience_reported", at, score=4, collected_by=STAFF, comment="kind staff"
+    ),
 }
 
 BEFORE_DISCHARGE = {"inpatient", "joint_planning"}
@@ -119,6 +122,8 @@ ACTED_ON: dict[str, set[str]] = {
     "hospital.admission_cancelled": OPEN,
     "primarycare.consult_requested": AFTER_DISCHARGE,
     "hospital.consult_answered": set(),  # no consult is open in any of these phases
+    # The patient's experience of the support at home: once discharged, until the pathway closes.
+    "primarycare.patient_experience_reported": OPEN - BEFORE_DISCHARGE,
 }
 
 

@@ -24,7 +24,7 @@ from workers.stack.relay import relay_console, relay_structured
 #: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
 DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
 #: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server")
+APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server", "readmodel")
 
 
 def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
@@ -60,4 +60,8 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
         return lambda: health.inbound_consumer_active(s)
     if child.name == "codec-server":
         return lambda: health.http_ok(f"http://{s.codec_address}/healthz")
+    if child.name == "readmodel":
+        from workers.readmodel import consumer_active  # the read model's own check, with its code
+
+        return lambda: consumer_active(s)
     raise ValueError(f"no readiness check for {child.name!r}")

@@ -22,6 +22,7 @@ from events.inbound import (
     PatientAdmitted,
     PatientDeceased,
     PatientDischarged,
+    PatientExperienceReported,
     PhysicianContact,
     PlanningConfirmed,
     RiskAssessed,
@@ -30,7 +31,13 @@ from events.inbound import (
 )
 from workflows.api import Decision
 from workflows.policy import Policy
-from workflows.rules.care import handover_completed, physician_contact, start_handover, start_support
+from workflows.rules.care import (
+    experience_reported,
+    handover_completed,
+    physician_contact,
+    start_handover,
+    start_support,
+)
 from workflows.rules.closing import close
 from workflows.rules.consults import consult_answered, consult_requested
 from workflows.rules.corrections import (
@@ -114,6 +121,8 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
             return f"planning confirmed by {event.data.party}"
         case PhysicianContact():
             return physician_contact(step, event)
+        case PatientExperienceReported():
+            return experience_reported(step, event)
         case HandoverProposed():
             if s.phase not in SUPPORT_PHASES:
                 return None

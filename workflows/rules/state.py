@@ -46,6 +46,11 @@ class PathwayState(PathwayFields):
     phase_before_discharge: Phase | None = None
     planning_due_before_discharge: datetime | None = None
     consults: list[OpenConsult] = Field(default_factory=list)
+    # The indicators' own events (`physician_contact_recorded`, `patient_experience_recorded`): only in
+    # runs started by a worker that knows them, so saved histories replay as they ran (the workflow sets
+    # it from `workflow.patched`; the simulator always).
+    indicator_events: bool = False
+    experience_scores: list[int] = Field(default_factory=list)
 
     def view(self) -> PathwayView:
         # Only the shared fields, copied: the state also holds the patient's identity, which the query
