@@ -17,6 +17,9 @@ from tests.servers import NatsProcess, start_nats
 from workers.stack.servers import binary
 from workflows.api import SEARCH_ATTRIBUTES
 
+#: The web page's session-wide servers (dev OIDC provider, web server, worker): tests/web_support.py.
+pytest_plugins = ["tests.web_support"]
+
 
 @pytest.fixture(scope="session")
 async def nats_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[NatsProcess]:

@@ -20,6 +20,9 @@ WORKFLOW_TYPE = "PatientPathway"
 SIGNAL_INBOUND_EVENT = "inbound_event"
 QUERY_STATE = "state"
 UPDATE_DECIDE = "decide"
+UPDATE_ACKNOWLEDGE = "acknowledge_escalation"
+#: The patient's identity (personnummer etc.), asked for only by those who may see it (and audited).
+QUERY_IDENTITY = "identity"
 
 Phase = Literal[
     "inpatient", "joint_planning", "lmv_support", "extension_review", "handover", "follow_up", "closed"
@@ -107,6 +110,22 @@ class LogEntry(BaseModel):
     summary: str
     actor: str | None = None  # HSA-id or source, never a patient identity
     event_type: str | None = None
+    # Clinical time: when an inbound event says it happened (its ``time``); ``at`` is when it was applied.
+    occurred_at: datetime | None = None
+
+
+class Acknowledgement(BaseModel):
+    """Someone has taken an escalation on: ``escalation`` is its position in ``PathwayView.escalations``."""
+
+    escalation: int = Field(ge=0)
+    note: str = Field(min_length=1, max_length=2000)
+    acknowledged_by: HsaId
+    name: str | None = Field(None, max_length=200)  # the person's display name, from their sign-in
+
+
+class AcknowledgementRecord(Acknowledgement):
+    reason: str
+    acknowledged_at: datetime
 
 
 class ExtensionRecord(BaseModel):
@@ -138,3 +157,4 @@ class PathwayView(BaseModel):
     first_lmv_contact_at: datetime | None
     outcome: str | None
     log: list[LogEntry]
+    acknowledgements: list[AcknowledgementRecord] = Field(default_factory=list)

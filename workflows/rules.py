@@ -133,8 +133,22 @@ class _Step:
         self.now = now
         self.out = Outcome()
 
-    def log(self, kind: str, summary: str, actor: str | None = None, event_type: str | None = None) -> None:
-        entry = LogEntry(at=self.now, kind=kind, summary=summary, actor=actor, event_type=event_type)
+    def log(
+        self,
+        kind: str,
+        summary: str,
+        actor: str | None = None,
+        event_type: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        entry = LogEntry(
+            at=self.now,
+            kind=kind,
+            summary=summary,
+            actor=actor,
+            event_type=event_type,
+            occurred_at=occurred_at,
+        )
         self.s.log.append(entry)
 
     def ignore(self, event: InboundEvent, why: str) -> None:
@@ -190,7 +204,7 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
         state.phase = "closed"
         state.outcome = "not_opened"
     if handled:
-        step.log("event", handled, actor, event.type)
+        step.log("event", handled, actor, event.type, occurred_at=event.time)
     else:
         step.ignore(event, f"makes no sense in phase {state.phase}")
     return step.out

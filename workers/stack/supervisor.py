@@ -26,6 +26,7 @@ from temporalio.client import Client
 from discharge.logging import resolve_format, use_colors
 from discharge.settings import Settings, format_iso_duration, settings_env
 from workers.stack import health
+from workers.stack import web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
 from workers.stack.relay import relay_console, relay_nats, relay_structured, relay_temporal
@@ -63,7 +64,7 @@ EXTERNAL_ONLY = (
 #: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
 DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
 #: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway")
+APP_PARTS: tuple[str, ...] = ("worker", "gateway", "web")
 
 
 class ChildExited(Exception):
@@ -185,6 +186,11 @@ class Supervisor:
         )
         self.client = await self._guard(health.connect_when_ready(s, self.startup_timeout))
         log.info("servers healthy", temporal=s.temporal_address, nats=s.nats_url, ui=self.ui_url)
+        if "web" in self.parts and web_part.uses_dev_idp(s):
+            # The web page's sign-in: a development OpenID provider with synthetic users.
+            s = self.settings = web_part.with_dev_idp(s)
+            await self._spawn(web_part.dev_idp_spec(s))
+            await self._guard(health.poll_until(lambda: web_part.idp_ready(s), "idp", self.startup_timeout))
         for part in self.parts:
             child = await self._spawn(app_child_spec(part, s))
             await self._guard(health.poll_until(self._ready_check(child), part, self.startup_timeout))
@@ -212,6 +218,7 @@ class Supervisor:
             (s.temporal_host, s.temporal_port, "TEMPORAL_ADDRESS", "Temporal"),
             (s.temporal_host, s.temporal_ui_port, "TEMPORAL_ADDRESS", "the Web UI (Temporal port + 1000)"),
             (s.nats_host, s.nats_port, "NATS_URL", "NATS"),
+            *web_part.ports_needed(s, self.parts),
         ):
             if not port_is_free(host, port):
                 raise StackError(
@@ -229,6 +236,8 @@ class Supervisor:
             return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
         if child.name == "gateway":
             return lambda: health.inbound_consumer_active(s.nats_url)
+        if child.name == "web":
+            return lambda: web_part.web_ready(s)
         raise ValueError(f"no readiness check for {child.name!r}")
 
     async def _spawn(self, spec: ChildSpec) -> Child:
@@ -286,6 +295,7 @@ class Supervisor:
         print(
             f"\ndischarge dev is running\n"
             f"  Temporal Web UI  {self.ui_url}\n"
+            f"{web_part.banner_lines(s, self.parts)}"
             f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
             f"  NATS             {s.nats_url}\n"
             f"  data             {self.data.root}\n"
