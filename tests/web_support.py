@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import re
 import sys
@@ -112,7 +113,7 @@ async def web_site(
         discharge_oidc_client_secret=DEV_CLIENT_SECRET,
         discharge_audit_log=audit_path,
         discharge_development=True,
-    )  # type: ignore[call-arg]
+    )
     client = temporal_env.client
     recorder = Recorder()
     app = build_app(settings, client, show_dev_users=True)
@@ -197,7 +198,7 @@ async def seed(
         for event in stay(identity, level, days, vc):
             await signal_with_start(site.client, TASK_QUEUE, event)
     for identity, check in ready.items():
-        view = await eventually(lambda identity=identity: state_of(site.client, identity), check)
+        view = await eventually(functools.partial(state_of, site.client, identity), check)
         assert view is not None and check(view), f"pathway of {identity[-4:]} not ready: {view}"
 
 

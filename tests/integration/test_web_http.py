@@ -204,15 +204,15 @@ async def test_ops_sees_every_pathway_and_no_identity_anywhere(site: Site) -> No
         pages_seen.append((await http.get(f"{site.url}/audit")).text)
         assert all(_no_identity(html) for html in pages_seen)
         assert "Personnummer" not in pages_seen[1]
-        page = pages_seen[1]
+        page_html = pages_seen[1]
         decide = await http.post(
             f"{site.url}/patients/{key_of(REVIEW)}/decide",
-            data={"csrf_token": csrf_of(page), "decision": "extend", "extend_days": "3", "reason": "ops"},
+            data={"csrf_token": csrf_of(page_html), "decision": "extend", "extend_days": "3", "reason": "x"},
         )
         assert decide.status_code == 403
         ack = await http.post(
             f"{site.url}/patients/{key_of(HANDOVER)}/escalations/0/acknowledge",
-            data={"csrf_token": csrf_of(page), "note": "ops"},
+            data={"csrf_token": csrf_of(page_html), "note": "ops"},
         )
         assert ack.status_code == 403
     assert (await state_of(site.client, REVIEW)).extensions == []
