@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -16,9 +15,7 @@ from discharge.settings import Settings
 from events.outbound import OutboundEvent, OutboundPublisher
 from workflows.api import SA_EPISODE
 from workflows.policy import Policy
-
-#: Values put into a visibility query as they are: anything else is not queried (no escaping needed).
-QUERY_SAFE = re.compile(r"[A-Za-z0-9_.:/-]{1,128}")
+from workflows.visibility import one_of, quoted
 
 
 @cache
@@ -58,13 +55,14 @@ class PathwayActivities:
         Only runs that ended by themselves count (completed, or continued as a new pathway at a
         readmission): a run ops terminated may be driven again by replaying its events.
         """
-        if not QUERY_SAFE.fullmatch(workflow_id) or not QUERY_SAFE.fullmatch(episode_id):
+        try:
+            query = (
+                f"WorkflowId = {quoted(workflow_id)} AND {SA_EPISODE.name} = {quoted(episode_id)}"
+                f" AND ExecutionStatus IN {one_of(['Completed', 'ContinuedAsNew'])}"
+            )
+        except ValueError:
             activity.logger.warning("episode id not usable in a visibility query; not checked")
             return False
-        query = (
-            f"WorkflowId = '{workflow_id}' AND {SA_EPISODE.name} = '{episode_id}'"
-            " AND ExecutionStatus IN ('Completed', 'ContinuedAsNew')"
-        )
         try:
             async for _ in activity.client().list_workflows(query, limit=1):
                 return True

@@ -78,3 +78,11 @@ class StrictModel(BaseModel):
 
 class PatientRef(StrictModel):
     id: PatientId
+
+
+# A coordinator extends LMV support by whole days, within these bounds (the contract's rule): the
+# event, the update, the rules and the CLI all check against these two numbers.
+MIN_EXTENSION_DAYS = 1
+MAX_EXTENSION_DAYS = 14
+EXTENSION_DAYS_RANGE = f"{MIN_EXTENSION_DAYS}-{MAX_EXTENSION_DAYS}"
+ExtensionDays = Annotated[int, Field(ge=MIN_EXTENSION_DAYS, le=MAX_EXTENSION_DAYS)]

@@ -23,6 +23,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, PubAck, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from events.inbound import dedup_key
 from events.outbound import OutboundEvent
 
 INBOUND_STREAM = "DISCHARGE_EVENTS"
@@ -117,8 +118,8 @@ async def ensure_streams(js: JetStreamContext) -> None:
 
 
 def inbound_msg_id(source: str, event_id: str) -> str:
-    """The contract's de-duplication key, ``source`` + " " + ``id``, as ``Nats-Msg-Id``."""
-    return f"{source} {event_id}"
+    """An inbound event's ``Nats-Msg-Id``: its de-duplication key, so JetStream stores a re-send once."""
+    return dedup_key(source, event_id)
 
 
 class JetStreamPublisher:

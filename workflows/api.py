@@ -8,13 +8,13 @@ workflow code.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from temporalio.common import SearchAttributeKey
 
-from events.fields import HsaId
-from events.inbound import InboundEvent
+from events.fields import ExtensionDays, HsaId
+from events.inbound import InboundEvent, describe_validation_error
 
 WORKFLOW_TYPE = "PatientPathway"
 SIGNAL_INBOUND_EVENT = "inbound_event"
@@ -75,7 +75,7 @@ class PathwayStart(BaseModel):
     """The workflow's input: empty for a new pathway, carried state after continue-as-new."""
 
     patient_key: str
-    # Event de-duplication keys (source + " " + id) seen by earlier runs of this pathway: the
+    # Event de-duplication keys (`events.inbound.dedup_key`) seen by earlier runs of this pathway: the
     # server's own signal de-duplication does not survive continue-as-new.
     seen_event_keys: list[str] = Field(default_factory=list)
     # The readmission that opened this run, replayed into the new pathway as its first event.
@@ -91,9 +91,17 @@ class Decision(BaseModel):
     """
 
     decision: Literal["extend", "handover"]
-    extend_days: int | None = Field(None, ge=1, le=14)
+    extend_days: ExtensionDays | None = None
     reason: str = Field(min_length=1, max_length=2000)
     decided_by: HsaId
+
+
+def parse_decision(raw: dict[str, Any]) -> Decision:
+    """A ``Decision`` from its JSON form, or ``ValueError`` naming each failing field (no input echoed)."""
+    try:
+        return Decision.model_validate(raw)
+    except ValidationError as error:
+        raise ValueError(f"invalid decision: {describe_validation_error(error)}") from None
 
 
 class DecisionResult(BaseModel):
@@ -123,6 +131,14 @@ class Acknowledgement(BaseModel):
     name: str | None = Field(None, max_length=200)  # the person's display name, from their sign-in
 
 
+def parse_acknowledgement(raw: dict[str, Any]) -> Acknowledgement:
+    """An ``Acknowledgement`` from its JSON form, or ``ValueError`` naming each failing field."""
+    try:
+        return Acknowledgement.model_validate(raw)
+    except ValidationError as error:
+        raise ValueError(f"invalid acknowledgement: {describe_validation_error(error)}") from None
+
+
 class AcknowledgementRecord(Acknowledgement):
     reason: str
     acknowledged_at: datetime
@@ -136,25 +152,31 @@ class ExtensionRecord(BaseModel):
     new_support_ends_at: datetime
 
 
-class PathwayView(BaseModel):
-    """What the `state` query returns: the pathway as a coordinator or ops person reads it."""
+class PathwayFields(BaseModel):
+    """What a coordinator or ops person reads of a pathway: kept by the rules' state, shown by the view."""
 
     patient_key: str
-    episode_id: str | None
-    phase: Phase
-    risk_level: Literal["high", "standard"] | None
-    listed_vardcentral: str | None
-    home_type: str | None
-    lmv_enrolled: bool
-    admitted_at: datetime | None
-    discharged_at: datetime | None
-    support_ends_at: datetime | None
-    pending_task: PendingTask | None
-    task_due_at: datetime | None
+    episode_id: str | None = None
+    phase: Phase = "inpatient"
+    risk_level: Literal["high", "standard"] | None = None
+    listed_vardcentral: str | None = None
+    home_type: str | None = None
+    lmv_enrolled: bool = False
+    admitted_at: datetime | None = None
+    discharged_at: datetime | None = None
+    support_ends_at: datetime | None = None
+    pending_task: PendingTask | None = None
+    task_due_at: datetime | None = None
+    escalations: list[str] = []
+    extensions: list[ExtensionRecord] = []
+    first_lmv_contact_at: datetime | None = None
+    outcome: str | None = None
+    log: list[LogEntry] = []
+
+
+class PathwayView(PathwayFields):
+    """What the `state` query returns: the pathway as a coordinator or ops person reads it."""
+
     escalated: bool
-    escalations: list[str]
-    extensions: list[ExtensionRecord]
-    first_lmv_contact_at: datetime | None
-    outcome: str | None
-    log: list[LogEntry]
+    # Who took on which escalation (update `acknowledge_escalation`): the workflow keeps these.
     acknowledgements: list[AcknowledgementRecord] = Field(default_factory=list)

@@ -19,44 +19,34 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import ValidationError
-
     from activities.pathway import PathwayActivities
-    from events.inbound import InboundEvent, describe_validation_error, episode_of
+    from events.inbound import InboundEvent, dedup_key, episode_of
     from events.outbound import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
     from workflows.api import (
         QUERY_IDENTITY,
         QUERY_STATE,
-        SA_EPISODE,
-        SA_ESCALATED,
-        SA_HOME_TYPE,
-        SA_PATIENT_KEY,
-        SA_PENDING_TASK,
-        SA_PHASE,
-        SA_RISK,
-        SA_SUPPORT_ENDS_AT,
-        SA_TASK_DUE_AT,
-        SA_VARDCENTRAL,
         SIGNAL_INBOUND_EVENT,
         UPDATE_ACKNOWLEDGE,
         UPDATE_DECIDE,
         WORKFLOW_TYPE,
-        Acknowledgement,
         AcknowledgementRecord,
-        Decision,
         DecisionResult,
         LogEntry,
         PathwayEvent,
         PathwayStart,
         PathwayView,
+        parse_acknowledgement,
+        parse_decision,
     )
+    from workflows.details import current_details, memo_of, search_attributes
     from workflows.policy import Policy
     from workflows.rules import (
-        Outcome,
         PathwayState,
         Publish,
+        RuleOutcome,
         StartNewPathway,
+        Timer,
         apply_decision,
         apply_event,
         apply_time,
@@ -69,15 +59,6 @@ with workflow.unsafe.imports_passed_through():
 OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
 #: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
-#: What each deadline means, for the timer summaries ops see in the UI.
-DEADLINE_NAMES = {
-    "planning": "joint planning must be confirmed by LMV and the VC",
-    "first_contact": "first LMV physician contact due",
-    "review": "extension review opens",
-    "support_end": "LMV support period ends (extension decision due)",
-    "handover_accept": "the VC must accept the handover",
-    "window_end": "readmission window ends: pathway closes",
-}
 #: Runs started before this patch open for any first event; later ones first check the episode.
 PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
 #: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
@@ -151,12 +132,12 @@ class PatientPathway:
         timeout = deadline - workflow.now()
         if timeout <= timedelta(0):
             return
-        name = min(self._state.timers, key=self._state.timers.__getitem__)
+        timer = Timer(min(self._state.timers, key=self._state.timers.__getitem__))
         try:
             await workflow.wait_condition(
                 lambda: bool(self._queue) or self._wake,
                 timeout=timeout,
-                timeout_summary=f"{DEADLINE_NAMES.get(name, name)} ({deadline.isoformat()})",
+                timeout_summary=f"{timer.summary} ({deadline.isoformat()})",
             )
         except TimeoutError:
             pass
@@ -202,7 +183,7 @@ class PatientPathway:
         )
         return closed
 
-    def _note(self, outcome: Outcome, pathway_event: PathwayEvent) -> None:
+    def _note(self, outcome: RuleOutcome, pathway_event: PathwayEvent) -> None:
         event = pathway_event.event
         if outcome.ignored:
             workflow.logger.warning(
@@ -217,7 +198,7 @@ class PatientPathway:
                 event.source,
             )
 
-    async def _execute(self, outcome: Outcome) -> None:
+    async def _execute(self, outcome: RuleOutcome) -> None:
         for command in outcome.commands:
             if isinstance(command, Publish):
                 event_id = uuid.uuid5(OUTBOUND_ID_NAMESPACE, f"{workflow.info().workflow_id}:{command.step}")
@@ -236,18 +217,7 @@ class PatientPathway:
     def _sync_visibility(self) -> None:
         """Upsert what changed: search attributes, memo, current details. Never the identity."""
         s = self._state
-        wanted: list[tuple[Any, Any]] = [
-            (SA_PHASE, s.phase),
-            (SA_RISK, s.risk_level),
-            (SA_PATIENT_KEY, s.patient_key),
-            (SA_EPISODE, s.episode_id),
-            (SA_VARDCENTRAL, s.listed_vardcentral),
-            (SA_HOME_TYPE, s.home_type),
-            (SA_SUPPORT_ENDS_AT, s.support_ends_at),
-            (SA_PENDING_TASK, s.pending_task),
-            (SA_TASK_DUE_AT, s.task_due_at),
-            (SA_ESCALATED, bool(s.escalations)),
-        ]
+        wanted = search_attributes(s)
         updates: list[SearchAttributeUpdate[Any]] = []
         for key, value in wanted:
             if self._upserted.get(key.name, "unset") == value:
@@ -256,15 +226,7 @@ class PatientPathway:
             updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)
-        memo = {
-            "patient_key": s.patient_key,
-            "episode_id": s.episode_id,
-            "phase": s.phase,
-            "lmv_enrolled": s.lmv_enrolled,
-            "extensions": len(s.extensions),
-            "escalations": list(s.escalations),
-            "outcome": s.outcome,
-        }
+        memo = memo_of(s)
         if memo != self._memo:
             self._memo = memo
             workflow.upsert_memo(memo)
@@ -273,7 +235,7 @@ class PatientPathway:
     @workflow.signal(name=SIGNAL_INBOUND_EVENT)
     def inbound_event(self, pathway_event: PathwayEvent) -> None:
         event = pathway_event.event
-        key = f"{event.source} {event.id}"
+        key = dedup_key(event.source, event.id)
         if key in self._seen:
             self._state.log.append(
                 LogEntry(
@@ -349,35 +311,3 @@ class PatientPathway:
     @decide.validator
     def _validate_decide(self, raw: dict[str, Any]) -> None:
         validate_decision(self._state, parse_decision(raw))
-
-
-def parse_decision(raw: dict[str, Any]) -> Decision:
-    """A ``Decision`` from its JSON form, or ``ValueError`` naming each failing field (no input echoed)."""
-    try:
-        return Decision.model_validate(raw)
-    except ValidationError as error:
-        raise ValueError(f"invalid decision: {describe_validation_error(error)}") from None
-
-
-def parse_acknowledgement(raw: dict[str, Any]) -> Acknowledgement:
-    try:
-        return Acknowledgement.model_validate(raw)
-    except ValidationError as error:
-        raise ValueError(f"invalid acknowledgement: {describe_validation_error(error)}") from None
-
-
-def current_details(s: PathwayState) -> str:
-    """The UI's "current details": the pathway at a glance, in the words coordinators use."""
-    lines = [f"**Phase:** {s.phase} · **risk:** {s.risk_level or 'not assessed'}"]
-    if s.support_ends_at:
-        lines.append(f"**LMV support ends:** {s.support_ends_at.isoformat()}")
-    if s.pending_task:
-        due = s.task_due_at.isoformat() if s.task_due_at else "-"
-        lines.append(f"**Open task:** {s.pending_task}, due {due}")
-    if s.escalations:
-        lines.append(f"**Escalations:** {', '.join(s.escalations)}")
-    if s.extensions:
-        lines.append(f"**Extensions:** {len(s.extensions)} ({sum(e.days for e in s.extensions)} days)")
-    if s.outcome:
-        lines.append(f"**Outcome:** {s.outcome}")
-    return "\n".join(lines)

@@ -28,7 +28,7 @@ from discharge.cli.visibility import (
     ui_queries,
 )
 from discharge.settings import Settings
-from events.fields import HSA_ID_PATTERN
+from events.fields import EXTENSION_DAYS_RANGE, HSA_ID_PATTERN, MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
 from events.identity import InvalidIdentity, resolve_patient, workflow_id_for
 from workflows.api import (
     PHASES,
@@ -128,7 +128,7 @@ _OPTION = {"extend_days": "--days", "decided_by": "--by", "reason": "--reason"}
 def decision_of(args: argparse.Namespace) -> Decision:
     """The decision from the command line, checked as far as it can be without the pathway."""
     if args.decision == "extend" and args.days is None:
-        raise UsageError("an extension needs --days N (1-14)")
+        raise UsageError(f"an extension needs --days N ({EXTENSION_DAYS_RANGE})")
     if args.decision == "handover" and args.days is not None:
         raise UsageError("--days only goes with extend; a handover has no days")
     if not args.reason.strip():
@@ -145,7 +145,7 @@ def decision_of(args: argparse.Namespace) -> Decision:
             if option == "--by":
                 message = "expected an HSA-id such as SE2321000131-E000000000001"
             if option == "--days":
-                message = "an extension is 1 to 14 days"
+                message = f"an extension is {MIN_EXTENSION_DAYS} to {MAX_EXTENSION_DAYS} days"
             problems.append(f"{option}: {message}")
         raise UsageError("; ".join(problems)) from None
 
@@ -259,7 +259,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="decide an open extension review: extend by N days, or hand over to the VC",
         description=(
             "Decide an open extension review. Refused (non-zero exit, nothing changed) when the pathway "
-            "has no open review, the days are outside 1-14, or the reason or --by is missing."
+            f"has no open review, the days are outside {EXTENSION_DAYS_RANGE}, or the reason or --by is "
+            "missing."
         ),
         epilog=(
             "examples:\n"
@@ -272,7 +273,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     decide.add_argument("patient", metavar="PATIENT", help="identity or patient_key (pk_...)")
     decide.add_argument("decision", choices=["extend", "handover"])
-    decide.add_argument("--days", type=int, metavar="N", help="extension in days, 1-14 (with extend)")
+    decide.add_argument(
+        "--days", type=int, metavar="N", help=f"extension in days, {EXTENSION_DAYS_RANGE} (with extend)"
+    )
     decide.add_argument("--reason", required=True, help="why: kept in the pathway's history")
     decide.add_argument("--by", required=True, metavar="HSA-ID", help="the deciding coordinator's HSA-id")
     _add_json(decide)

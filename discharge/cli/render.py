@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from discharge.cli.visibility import PathwayRow
 from workflows.api import DecisionResult, PathwayView
+from workflows.policy import STOCKHOLM
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NONE = "-"
 
 

@@ -26,15 +26,9 @@ from workflows.api import (
     SA_VARDCENTRAL,
     WORKFLOW_TYPE,
 )
+from workflows.visibility import one_of, quoted
 
-RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
-
-
-def _quoted(value: str) -> str:
-    # Visibility strings are single-quoted; a quote in a value would end the string early.
-    if "'" in value or '"' in value:
-        raise ValueError("a search value may not contain quotes")
-    return f"'{value}'"
+RUNNING = f"WorkflowType = {quoted(WORKFLOW_TYPE)} AND ExecutionStatus = {quoted('Running')}"
 
 
 def rfc3339(moment: datetime) -> str:
@@ -48,17 +42,17 @@ def pathways_query(phase: str | None = None, escalated: bool = False, vardcentra
     """Running pathways, optionally in one phase, only escalated ones, or one VC's patients."""
     clauses = [RUNNING]
     if phase is not None:
-        clauses.append(f"DischargePhase = {_quoted(phase)}")
+        clauses.append(f"DischargePhase = {quoted(phase)}")
     if escalated:
         clauses.append("Escalated = true")
     if vardcentral is not None:
-        clauses.append(f"ListedVardcentral = {_quoted(vardcentral)}")
+        clauses.append(f"ListedVardcentral = {quoted(vardcentral)}")
     return " AND ".join(clauses)
 
 
 def tasks_query() -> str:
     """Running pathways with an open coordinator task (extension review or handover acceptance)."""
-    return f"{RUNNING} AND PendingTask IN ('extension_review', 'handover_acceptance')"
+    return f"{RUNNING} AND PendingTask IN {one_of(['extension_review', 'handover_acceptance'])}"
 
 
 def overdue_query(now: datetime) -> str:
@@ -68,7 +62,7 @@ def overdue_query(now: datetime) -> str:
 
 def patient_query(key: str) -> str:
     """Every run of one patient's pathways (running or closed), by ``patient_key``."""
-    return f"WorkflowType = '{WORKFLOW_TYPE}' AND PatientKey = {_quoted(key)}"
+    return f"WorkflowType = {quoted(WORKFLOW_TYPE)} AND PatientKey = {quoted(key)}"
 
 
 def ui_queries(now: datetime) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ from temporalio.workflow import NondeterminismError
 
 from tests.workflow.record_histories import HISTORY_DIR, SCENARIOS
 from workers.worker import WORKFLOW_RUNNER
-from workflows import rules
 from workflows.pathway import PatientPathway
+from workflows.policy import Policy
+from workflows.rules import Step, care, hospital
 
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
 
@@ -42,12 +44,12 @@ async def test_saved_pathway_replays_with_todays_code(path: Path) -> None:
 async def test_a_change_that_drops_an_outbound_event_fails_the_replay(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = rules._start_support
+    original = care.start_support
 
-    def without_support_started(step: rules._Step, discharged_at: object, policy: object) -> None:
-        original(step, discharged_at, policy)  # type: ignore[arg-type]
+    def without_support_started(step: Step, discharged_at: datetime, policy: Policy) -> None:
+        original(step, discharged_at, policy)
         step.out.commands.pop()  # "forget" to publish support_started
 
-    monkeypatch.setattr(rules, "_start_support", without_support_started)
+    monkeypatch.setattr(hospital, "start_support", without_support_started)
     with pytest.raises(NondeterminismError):
         await replayer().replay_workflow(load(HISTORY_DIR / "high_risk_two_extensions.run1.json"))

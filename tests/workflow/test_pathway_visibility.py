@@ -38,6 +38,7 @@ from workflows.api import (
     SA_VARDCENTRAL,
 )
 from workflows.policy import add_local
+from workflows.visibility import quoted
 
 # Every way the synthetic identity could be written.
 IDENTITY_FORMS = ("190912319803", "19091231-9803", "0912319803", "091231-9803")
@@ -177,7 +178,10 @@ async def test_an_episode_sent_again_after_its_pathway_closed_opens_nothing(
         await pw.send(event("hospital.patient_deceased", t0 - hours(4)))
         first = await asyncio.wait_for(pw.handle().result(), 10)
         assert first.outcome == "deceased"
-        query = f"WorkflowId = '{pw.handle().id}' AND EpisodeId = 'ep-1' AND ExecutionStatus = 'Completed'"
+        query = (
+            f"WorkflowId = {quoted(pw.handle().id)} AND EpisodeId = {quoted('ep-1')}"
+            f" AND ExecutionStatus = {quoted('Completed')}"
+        )
         assert await listed(temporal_env.client, query) == [pw.handle().id]
 
         await pw.send(admitted(t0 - hours(5)))  # the same admission again, under a new event id

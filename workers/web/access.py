@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from discharge.principal import Principal
 from workflows.api import PathwayView
+from workflows.visibility import one_of, quoted
 
 #: The phases in which a patient is LMV's (handover: LMV keeps the patient until the VC accepts).
 LMV_PHASES: tuple[str, ...] = ("lmv_support", "extension_review", "handover")
@@ -22,11 +23,10 @@ LMV_PHASES: tuple[str, ...] = ("lmv_support", "extension_review", "handover")
 def scope_clause(principal: Principal) -> str | None:
     """The visibility clause that limits a listing to the principal's patients (None: every pathway)."""
     if principal.role == "lmv":
-        phases = ", ".join(f"'{phase}'" for phase in LMV_PHASES)
-        return f"DischargePhase IN ({phases})"
+        return f"DischargePhase IN {one_of(LMV_PHASES)}"
     if principal.role == "vc":
-        # The unit was checked to be an HSA-id at sign-in (workers.web.claims): no quote can be in it.
-        return f"ListedVardcentral = '{principal.unit}'"
+        # The unit was checked to be an HSA-id at sign-in (workers.web.claims); quoted refuses anything else.
+        return f"ListedVardcentral = {quoted(principal.unit or '')}"
     return None
 
 

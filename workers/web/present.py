@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from discharge.cli.render import STOCKHOLM, span
+from discharge.cli.render import span
 from events.identity import InvalidIdentity, parse_identity
+from workflows.policy import STOCKHOLM
 
 PHASES = {
     "inpatient": "Inpatient (slutenvård)",

@@ -1,0 +1,75 @@
+"""Parsing raw bytes into an inbound event, with a reason a person can act on when it fails."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from events.inbound.envelopes import EVENT_CLASSES, INBOUND_ADAPTER, INBOUND_TYPES, InboundEvent
+
+
+class InvalidEvent(ValueError):
+    """An inbound event that cannot be accepted; ``reason`` is what a person can act on."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(f"{kind}: {reason}")
+        self.kind = kind  # not_json | unknown_type | schema_violation | clock_error
+        self.reason = reason
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Name every failing field (``data.patient.id: not a valid personnummer: ...``).
+
+    Pydantic's own message would echo the input value, which can be a personnummer: we never
+    repeat input values in a reason, because reasons go to logs and dead-letter headers.
+    """
+    problems = []
+    for problem in error.errors(include_url=False, include_input=False):
+        # The discriminator puts the type name in the location: drop it, it is not a field.
+        loc = [str(part) for part in problem["loc"] if str(part) not in EVENT_CLASSES]
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        problems.append(f"{'.'.join(loc) or '(event)'}: {message}")
+    return "; ".join(problems)
+
+
+def parse_inbound(
+    raw: bytes | str,
+    *,
+    now: datetime | None = None,
+    future_tolerance: timedelta = timedelta(minutes=5),
+) -> InboundEvent:
+    """Parse and validate one inbound CloudEvent, or raise ``InvalidEvent`` with a specific reason."""
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidEvent("not_json", f"the message is not JSON ({error.__class__.__name__})") from None
+    if not isinstance(document, dict):
+        raise InvalidEvent("not_json", "the message is JSON but not an object")
+    event_type = document.get("type")
+    if event_type not in EVENT_CLASSES:
+        raise InvalidEvent(
+            "unknown_type",
+            f"unknown event type {str(event_type)[:80]!r}; expected one of: {', '.join(INBOUND_TYPES)}",
+        )
+    try:
+        event = INBOUND_ADAPTER.validate_python(document)
+    except ValidationError as error:
+        raise InvalidEvent("schema_violation", describe_validation_error(error)) from None
+    if now is not None and event.time - now > future_tolerance:
+        raise InvalidEvent(
+            "clock_error",
+            f"time is {event.time.isoformat()}, more than {future_tolerance} ahead of now "
+            f"({now.isoformat()}): the sender's clock is wrong",
+        )
+    return event
+
+
+def patient_of(event: InboundEvent) -> str:
+    """The canonical patient identity of an inbound event (already validated)."""
+    return event.data.patient.id
+
+
+def episode_of(event: InboundEvent) -> str | None:
+    return getattr(event.data, "episode_id", None)

@@ -1,0 +1,43 @@
+"""The pathway's rules as a plain state machine: ``(state, event, now, policy) -> commands``.
+
+No Temporal here: the workflow feeds events and passing time in, and carries out the commands
+(publish outbound events, continue as a new pathway). Deadlines live in ``state.timers`` as absolute
+times computed from clinical time, so a late event is never given a fresh period.
+
+| module | job |
+|---|---|
+| ``state`` | ``PathwayState``: everything the rules know |
+| ``step`` | the commands (``Publish``, ``StartNewPathway``) in a ``RuleOutcome``; ``Step`` collects them |
+| ``timers`` | ``Timer``: every deadline's name and what it means |
+| ``dispatch`` | ``apply_event``: which rule an inbound event goes to; ``decline_opening`` |
+| ``hospital`` | admission, risk assessment and discharge |
+| ``care`` | LMV support, handover to the VC, physician contacts |
+| ``closing`` | closing a pathway and its indicators |
+| ``decisions`` | coordinators' decisions: ``validate_decision``, ``apply_decision`` |
+| ``deadlines`` | passing time: ``next_deadline``, ``apply_time`` and what each deadline does |
+"""
+
+from workflows.rules.closing import indicators
+from workflows.rules.deadlines import apply_time, next_deadline
+from workflows.rules.decisions import apply_decision, validate_decision
+from workflows.rules.dispatch import apply_event, decline_opening
+from workflows.rules.state import SUPPORT_PHASES, PathwayState
+from workflows.rules.step import Publish, RuleOutcome, StartNewPathway, Step
+from workflows.rules.timers import Timer
+
+__all__ = [
+    "SUPPORT_PHASES",
+    "PathwayState",
+    "Publish",
+    "RuleOutcome",
+    "StartNewPathway",
+    "Step",
+    "Timer",
+    "apply_decision",
+    "apply_event",
+    "apply_time",
+    "decline_opening",
+    "indicators",
+    "next_deadline",
+    "validate_decision",
+]

@@ -1,0 +1,82 @@
+"""Passing time: when the rules next have something to do, and what each deadline does when it passes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from workflows.policy import Policy
+from workflows.rules.closing import close
+from workflows.rules.state import PathwayState
+from workflows.rules.step import RuleOutcome, Step
+from workflows.rules.timers import Timer
+
+
+def next_deadline(state: PathwayState) -> datetime | None:
+    """When `apply_time` will next have something to do: the earliest deadline, held for the grace."""
+    due = min(state.timers.values(), default=None)
+    if due is None or state.settle_until is None:
+        return due
+    return max(due, state.settle_until)
+
+
+def apply_time(state: PathwayState, now: datetime, policy: Policy) -> RuleOutcome:
+    """Act on every deadline that has passed by ``now``, once no event has arrived for the grace period.
+
+    Deadlines are clinical times. A backlog of late events (after an outage) meets deadlines that are
+    already past: while events still arrive, the one that would meet the deadline may be next in line,
+    so an overdue deadline waits until the events have stopped for ``policy.late_event_grace``.
+    """
+    step = Step(state, now)
+    if state.settle_until is not None and now < state.settle_until:
+        return step.out
+    for timer, due in sorted(state.timers.items(), key=lambda item: item[1]):
+        if due <= now and state.timers.get(timer) == due:
+            del state.timers[timer]
+            step.log("timer", f"deadline {timer} passed ({due.isoformat()})")
+            ON_DEADLINE[Timer(timer)](step, due, policy)
+    return step.out
+
+
+def _planning(step: Step, due: datetime, policy: Policy) -> None:
+    missing = sorted({"lmv", "vardcentral"} - set(step.s.planning_confirmed))
+    step.escalate("planning_not_confirmed", "coordinator", missing=missing)
+
+
+def _first_contact(step: Step, due: datetime, policy: Policy) -> None:
+    step.escalate("first_contact_overdue", "lmv")
+
+
+def _review(step: Step, due: datetime, policy: Policy) -> None:
+    s = step.s
+    assert s.support_ends_at is not None
+    s.phase = "extension_review"
+    step.open_task("extension_review", s.support_ends_at)
+    s.timers[Timer.SUPPORT_END] = s.support_ends_at
+    step.publish("extension_review_requested", due_at=s.support_ends_at)
+
+
+def _support_end(step: Step, due: datetime, policy: Policy) -> None:
+    # Support never stops without a decision: escalate, and again every day until decided.
+    step.escalate("extension_decision_overdue", "coordinator", due_at=step.s.task_due_at)
+    step.s.timers[Timer.SUPPORT_END] = due + policy.reminder_interval
+
+
+def _handover_accept(step: Step, due: datetime, policy: Policy) -> None:
+    step.escalate("handover_not_accepted", "vardcentral", due_at=step.s.task_due_at)
+    step.s.timers[Timer.HANDOVER_ACCEPT] = due + policy.reminder_interval
+
+
+def _window_end(step: Step, due: datetime, policy: Policy) -> None:
+    close(step, "completed", due)
+
+
+#: What each deadline does when it passes (a unit test checks every `Timer` has an entry).
+ON_DEADLINE: dict[Timer, Callable[[Step, datetime, Policy], None]] = {
+    Timer.PLANNING: _planning,
+    Timer.FIRST_CONTACT: _first_contact,
+    Timer.REVIEW: _review,
+    Timer.SUPPORT_END: _support_end,
+    Timer.HANDOVER_ACCEPT: _handover_accept,
+    Timer.WINDOW_END: _window_end,
+}

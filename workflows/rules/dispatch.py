@@ -1,0 +1,146 @@
+"""Inbound events: opening a run, and which rule each event type goes to in each phase."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from events.inbound import (
+    ConcernRaised,
+    DischargePlanned,
+    ExtensionDecided,
+    HandoverAccepted,
+    HandoverProposed,
+    HomecareEnded,
+    HomecareEnrolled,
+    InboundEvent,
+    LmvEnrollmentDecided,
+    PatientAdmitted,
+    PatientDeceased,
+    PatientDischarged,
+    PhysicianContact,
+    PlanningConfirmed,
+    RiskAssessed,
+    SupportDeclined,
+    dedup_key,
+)
+from workflows.api import Decision
+from workflows.policy import Policy
+from workflows.rules.care import handover_completed, physician_contact, start_handover, start_support
+from workflows.rules.closing import close
+from workflows.rules.decisions import decide
+from workflows.rules.hospital import admitted, discharged, risk_assessed
+from workflows.rules.state import SUPPORT_PHASES, PathwayState
+from workflows.rules.step import RuleOutcome, Step
+from workflows.rules.timers import Timer
+
+
+def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy: Policy) -> RuleOutcome:
+    """Apply one inbound event. ``now`` is the workflow's clock; deadlines use the event's ``time``."""
+    step = Step(state, now)
+    actor = event.source
+    state.settle_until = now + policy.late_event_grace
+    if state.phase == "closed":
+        step.ignore(event, "after the pathway closed")
+        return step.out
+    if state.patient_id is None:
+        state.patient_id = event.data.patient.id
+    opening = state.opened_by is None
+    if opening:
+        state.opened_by = dedup_key(event.source, event.id)
+    handled = _dispatch(step, event, policy)
+    if opening and handled:
+        # Announced after the first event is applied, so it carries the episode when the event has one.
+        step.publish("pathway_started", opened_by=event.type, phase=state.phase)
+    elif opening:
+        # A stray event (e.g. a late contact after the pathway closed) opens no pathway: the run ends
+        # at once instead of waiting forever, with the event recorded as ignored in its state.
+        state.phase = "closed"
+        state.outcome = "not_opened"
+    if handled:
+        step.log("event", handled, actor, event.type, occurred_at=event.time)  # clinical time
+    else:
+        step.ignore(event, f"makes no sense in phase {state.phase}")
+    return step.out
+
+
+def decline_opening(state: PathwayState, event: InboundEvent, now: datetime) -> RuleOutcome:
+    """The first event of a run belongs to an episode whose pathway has already closed: open nothing.
+
+    After JetStream's duplicate window an old event sent again (a hospital system re-sending a day's
+    events) would otherwise start a second pathway for a finished episode, with fresh tasks and
+    escalations for a patient who is already home, followed up or dead. The run ends at once, with the
+    event recorded as ignored, like a stray event.
+    """
+    step = Step(state, now)
+    state.phase = "closed"
+    state.outcome = "not_opened"
+    step.ignore(event, "for an episode whose pathway has already closed")
+    return step.out
+
+
+def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
+    """Return a log summary when the event did something, None when it is ignored."""
+    s = step.s
+    match event:
+        case PatientAdmitted():
+            return admitted(step, event, policy)
+        case RiskAssessed():
+            return risk_assessed(step, event, policy)
+        case DischargePlanned():
+            return "discharge planned" if s.discharged_at is None else None
+        case PatientDischarged():
+            return discharged(step, event, policy)
+        case PatientDeceased():
+            close(step, "deceased", event.time)
+            return "the patient died: pathway closed, open tasks cancelled"
+        case PlanningConfirmed():
+            if s.phase != "joint_planning" or event.data.party in s.planning_confirmed:
+                return None
+            s.planning_confirmed.append(event.data.party)
+            if len(s.planning_confirmed) == 2:
+                s.timers.pop(Timer.PLANNING, None)
+            return f"planning confirmed by {event.data.party}"
+        case PhysicianContact():
+            return physician_contact(step, event)
+        case HandoverProposed():
+            if s.phase not in SUPPORT_PHASES:
+                return None
+            start_handover(step, event.time, policy, "lmv proposed handover")
+            return "LMV proposed early handover"
+        case SupportDeclined():
+            if s.phase not in SUPPORT_PHASES:
+                return None
+            start_handover(step, event.time, policy, "patient declined LMV support")
+            return "the patient declined LMV support"
+        case HandoverAccepted():
+            if s.phase != "handover":
+                return None
+            handover_completed(step, event.time, event.data.accepted_by, policy)
+            return "the VC accepted the handover"
+        case HomecareEnrolled():
+            s.homecare_active = True
+            return "enrolled in municipal care"
+        case HomecareEnded():
+            s.homecare_active = False
+            return "municipal care ended"
+        case ConcernRaised():
+            to = "lmv" if s.phase in SUPPORT_PHASES else "vardcentral"
+            step.escalate("municipal_concern", to, urgency=event.data.urgency)
+            return f"municipal concern escalated to {to}"
+        case ExtensionDecided():
+            if s.pending_task != "extension_review":
+                return None
+            d = event.data
+            decision = Decision(
+                decision=d.decision, extend_days=d.extend_days, reason=d.reason, decided_by=d.decided_by
+            )
+            decide(step, decision, event.time, policy)
+            return f"extension decision: {d.decision}"
+        case LmvEnrollmentDecided():
+            if s.lmv_decided or s.lmv_enrolled or s.phase == "follow_up":
+                return None
+            s.lmv_decided = True
+            if s.phase == "handover" and s.discharged_at is not None:
+                start_support(step, s.discharged_at, policy)
+            return "coordinator gave LMV support"
+    return None  # pragma: no cover - the union is exhaustive

@@ -1,0 +1,43 @@
+"""``PathwayState``: everything the rules know about one pathway run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from workflows.api import PathwayFields, PathwayView
+
+SUPPORT_PHASES = ("lmv_support", "extension_review")
+
+
+class PathwayState(PathwayFields):
+    """What the view shows, and what only the rules need. ``patient_id`` is payload only: never in IDs,
+    attributes or logs."""
+
+    patient_id: str | None = None
+    # The de-duplication key of the event that opened this run: with a counter it makes every outbound
+    # step key unique across runs of the same workflow ID, yet the same when an activity is retried.
+    opened_by: str | None = None
+    risk_assessed_at: datetime | None = None
+    lmv_decided: bool = False
+    # True while the listed VC is the registry's answer: any hospital event naming one overrides it.
+    listed_from_registry: bool = False
+    original_support_ends_at: datetime | None = None
+    planning_confirmed: list[str] = Field(default_factory=list)
+    handover_completed_at: datetime | None = None
+    closed_at: datetime | None = None
+    homecare_active: bool = False
+    vc_physician_visits: int = 0
+    readmitted: bool = False
+    # Deadline name (a `Timer`) → when, in clinical time. Keyed by the plain name: a `Timer` is one.
+    timers: dict[str, datetime] = Field(default_factory=dict)
+    # No deadline is acted on before this (workflow) time: the latest event + the policy's grace.
+    settle_until: datetime | None = None
+    outbound_seq: int = 0
+
+    def view(self) -> PathwayView:
+        # Only the shared fields, copied: the state also holds the patient's identity, which the query
+        # must never return, and a caller's view must not change with the state.
+        shared = self.model_dump(include=set(PathwayFields.model_fields))
+        return PathwayView(**shared, escalated=bool(self.escalations))

@@ -1,0 +1,94 @@
+"""The commands the rules give the workflow, and ``Step``, which collects them while a rule runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from events.inbound import InboundEvent
+from events.outbound import EscalationReason, OutboundType
+from workflows.api import LogEntry, PendingTask
+from workflows.rules.state import PathwayState
+
+
+@dataclass(frozen=True)
+class Publish:
+    """Publish one outbound event. ``step`` makes its id deterministic (see the workflow)."""
+
+    type: OutboundType
+    step: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StartNewPathway:
+    """Close this run and continue as a new pathway opened by ``opening_event`` (a readmission)."""
+
+    opening_event: InboundEvent
+
+
+@dataclass
+class RuleOutcome:
+    """What applying an event, a decision or passing time asks the workflow to do."""
+
+    commands: list[Publish | StartNewPathway] = field(default_factory=list)
+    # Why an event was not acted on (recorded in the log as "ignored"), for the worker's own log.
+    ignored: str | None = None
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class Step:
+    """Collects the commands of one rule application; helpers keep the rules short."""
+
+    def __init__(self, state: PathwayState, now: datetime) -> None:
+        self.s = state
+        self.now = now
+        self.out = RuleOutcome()
+
+    def log(
+        self,
+        kind: str,
+        summary: str,
+        actor: str | None = None,
+        event_type: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        entry = LogEntry(
+            at=self.now,
+            kind=kind,
+            summary=summary,
+            actor=actor,
+            event_type=event_type,
+            occurred_at=occurred_at,
+        )
+        self.s.log.append(entry)
+
+    def ignore(self, event: InboundEvent, why: str) -> None:
+        """Record an event that is not acted on: in the log as "ignored", and for the worker's own log."""
+        self.out.ignored = f"{event.type} {why}"
+        self.log("ignored", self.out.ignored, event.source, event.type)
+
+    def publish(self, type_: OutboundType, *, identity: bool = False, **fields: Any) -> None:
+        self.s.outbound_seq += 1
+        data: dict[str, Any] = {"patient_key": self.s.patient_key, "episode_id": self.s.episode_id}
+        if identity and self.s.patient_id is not None:
+            data["patient"] = {"id": self.s.patient_id}
+        data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()})
+        self.out.commands.append(Publish(type_, f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}", data))
+        self.log("outbound", f"published {type_}", event_type=type_)
+
+    def escalate(self, reason: EscalationReason, to: str, **fields: Any) -> None:
+        self.s.escalations.append(reason)
+        self.publish("escalation_raised", reason=reason, to=to, **fields)
+
+    def open_task(self, task: PendingTask, due: datetime) -> None:
+        self.s.pending_task = task
+        self.s.task_due_at = due
+
+    def close_task(self) -> None:
+        self.s.pending_task = None
+        self.s.task_due_at = None
