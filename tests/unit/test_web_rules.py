@@ -95,6 +95,7 @@ def test_the_search_box_understands_numbers_keys_episodes_and_vcs() -> None:
     assert "19091231" not in found.query  # the query carries the pseudonym, never the number
     assert build_search(found.patient_key, COORDINATOR, SECRET).kind == "patient_key"
     assert build_search("HS-2026-1", COORDINATOR, SECRET).query.endswith("EpisodeId = 'HS-2026-1'")
+    assert build_search("HS-20261123-123456", OPS, SECRET).kind == "episode"  # digits, yet no identity
     assert build_search(UNIT, VC, SECRET).kind == "vardcentral"
     assert build_search("", VC, SECRET).query.endswith(f"ListedVardcentral = '{UNIT}'")
     with pytest.raises(SearchRefused, match="your role"):

@@ -13,6 +13,9 @@ from workers.web.access import may_see_identity, scoped
 from workflows.api import WORKFLOW_TYPE
 from workflows.visibility import quoted
 
+#: What a personnummer, samordningsnummer or reservnummer looks like (validated after): YYYYMMDD-NNNN, ...
+_IDENTITY_SHAPE = re.compile(r"\d{8}-?[0-9A-Z]\d{3}")
+
 
 class SearchRefused(Exception):
     pass
@@ -33,8 +36,7 @@ def build_search(text: str, principal: Principal, secret: str) -> Search:
         return Search(scoped(patient_query(text), principal), "patient_key")
     if re.match(HSA_ID_PATTERN, text):
         return Search(scoped(pathways_query(vardcentral=text), principal), "vardcentral")
-    looks_like_number = sum(ch.isdigit() for ch in text) >= 10
-    if looks_like_number:
+    if _IDENTITY_SHAPE.fullmatch(text.upper()):
         if not may_see_identity(principal):
             raise SearchRefused("your role does not search by personnummer: use a patient_key or an episode")
         try:
