@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     # authlib's notes about its own future (jose, httpx) are for its maintainers, not for the stack's log.
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.simplefilter("ignore")
     print(f"development OpenID provider on http://{args.host}:{args.port}", flush=True)
     uvicorn.run(
         build_provider(),  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import access, csrf, data
 from workers.web.context import Web, principal_of, web_of
+from workers.web.present import local
 from workers.web.search import SearchRefused, build_search
 
 PAGE_SIZE = 25
@@ -138,7 +139,7 @@ async def decide(request: Request) -> Response:
     detail = f"extend {decision.get('extend_days')} days" if choice == "extend" else "handover"
     web.record(principal, "decide", key, detail)
     request.session["flash"] = result.message + (
-        f"; support now ends {result.support_ends_at.isoformat()}" if result.support_ends_at else ""
+        f"; support now ends {local(result.support_ends_at)}" if result.support_ends_at else ""
     )
     return RedirectResponse(f"/patients/{key}", status_code=303)
 
