@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from nats.js import JetStreamContext
 
 from events.inbound import InboundEvent, InvalidEvent, parse_inbound
-from events.publisher import CLOUDEVENTS_CONTENT_TYPE, INBOUND_STREAM, inbound_msg_id
+from events.streams import CLOUDEVENTS_CONTENT_TYPE, INBOUND_STREAM, inbound_msg_id
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from datetime import timedelta
 
 import structlog
@@ -12,11 +11,13 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.pathway import PathwayActivities
+from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
+from discharge.signals import on_stop_signals
 from discharge.temporal_client import connect_temporal
 from events.outbound import OutboundPublisher
-from events.publisher import JetStreamPublisher, ensure_streams
+from events.streams import ensure_streams
 from workflows.pathway import PatientPathway
 
 # pydantic and our own models are deterministic: passing them through the sandbox avoids
@@ -47,18 +48,14 @@ async def run_worker(settings: Settings) -> None:
     client = await connect_temporal(settings)
     nats = await connect_nats(settings, name="discharge-worker")
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        js = nats.jetstream()
-        await ensure_streams(js)
-        async with build_worker(client, settings, JetStreamPublisher(js)):
-            log.info("worker started", task_queue=settings.temporal_task_queue)
-            await stop.wait()
-            log.info("worker stopping: finishing in-flight tasks")
+        with on_stop_signals(stop.set):
+            js = nats.jetstream()
+            await ensure_streams(js)
+            async with build_worker(client, settings, JetStreamPublisher(js)):
+                log.info("worker started", task_queue=settings.temporal_task_queue)
+                await stop.wait()
+                log.info("worker stopping: finishing in-flight tasks")
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
         await nats.drain()
         log.info("worker stopped")

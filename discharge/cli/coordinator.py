@@ -1,4 +1,4 @@
-"""Coordinators' and ops staff's commands: `pathways`, `show`, `tasks`, `decide` (and `demo`).
+"""Coordinators' and ops staff's commands: `pathways`, `show`, `tasks`, `decide`.
 
 Listings come from Temporal visibility (search attributes), one pathway's story from its `state`
 query, and a decision is the workflow's `decide` update, whose validator refuses what does not fit
@@ -41,8 +41,6 @@ from workflows.api import (
 
 #: How long to wait for a worker to answer a query or an update before telling the user.
 ANSWER_TIMEOUT = timedelta(seconds=20)
-
-DEMO_HELP = "load the demo patients into a running stack (safe to run twice)"
 
 
 def _json(value: Any) -> str:
@@ -189,12 +187,6 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _demo_handler(args: argparse.Namespace) -> int:
-    from discharge.demo import demo_command  # NATS only: the other commands never load it
-
-    return demo_command()
-
-
 # ---- argparse -------------------------------------------------------------------------------------
 
 
@@ -280,16 +272,6 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     decide.add_argument("--by", required=True, metavar="HSA-ID", help="the deciding coordinator's HSA-id")
     _add_json(decide)
     decide.set_defaults(handler=sync_handler(decide_action, _check_decide), action=decide_action)
-
-    demo = commands.add_parser(
-        "demo",
-        help=DEMO_HELP,
-        description=(
-            "Publish the demo patients' events on NATS (events.<type>), as the hospital, LMV, the VCs, "
-            "the municipality and a coordinator would. Safe to run twice: every event has a fixed id."
-        ),
-    )
-    demo.set_defaults(handler=_demo_handler)
 
 
 __all__ = [

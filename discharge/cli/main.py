@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from discharge.cli import coordinator, publishing, stack, web
+from discharge.cli import coordinator, demo, publishing, stack, web
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.register(commands)
     publishing.register(commands)
     coordinator.register(commands)
+    demo.register(commands)
     web.register(commands)
     return parser
 

@@ -14,14 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from discharge.cli.plumbing import EXIT_FAILED, EXIT_OK, UsageError, command_handler, command_settings
 from discharge.nats_connection import connect_nats
-from discharge.settings import Settings, SettingsError, load_settings
+from discharge.settings import Settings
 from events.batch import ReadyEvent, publish_batch, read_batch
-from events.publisher import ensure_streams
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+from events.streams import ensure_streams
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -44,17 +41,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     parser.set_defaults(handler=run_publish)
 
 
+@command_handler()
 def run_publish(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(f"discharge: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    settings = command_settings()
     try:
         text = read_input(args.file)
     except (OSError, UnicodeDecodeError) as error:
-        print(f"discharge: cannot read {args.file}: {error.__class__.__name__}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"cannot read {args.file}: {error.__class__.__name__}: {error}") from None
     return asyncio.run(publish_text(settings, text, replay=args.replay))
 
 

@@ -18,14 +18,21 @@ from typing import TextIO
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from discharge.settings import Settings, SettingsError, load_settings
+from discharge.cli.plumbing import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    UsageError,
+    command_handler,
+    command_settings,
+)
+from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 
-CONNECT_TIMEOUT_SECONDS = 10.0
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "Session", "UsageError", "run_action", "sync_handler"]
 
-EXIT_OK = 0
-EXIT_FAILED = 1  # refused, not found, unreachable
-EXIT_USAGE = 2  # the command line itself is wrong
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass
@@ -51,10 +58,6 @@ Action = Callable[[Session, argparse.Namespace], Awaitable[int]]
 Check = Callable[[Settings, argparse.Namespace], object]
 
 
-class UsageError(Exception):
-    """The command line cannot be right whatever the pathway says: refused before connecting."""
-
-
 def connect_reason(error: BaseException) -> str:
     """The gist of a connection failure, without the transport library's nested debug text."""
     if isinstance(error, TimeoutError):
@@ -75,27 +78,19 @@ async def connect(settings: Settings) -> Client:
     return await asyncio.wait_for(connect_temporal(settings), CONNECT_TIMEOUT_SECONDS)
 
 
-async def run_action(
-    action: Action, args: argparse.Namespace, check: Check | None = None, err: TextIO | None = None
-) -> int:
-    err = err or sys.stderr
-    try:
-        settings = load_settings()
-        if check is not None:
-            check(settings, args)
-    except (SettingsError, UsageError) as error:
-        print(f"discharge: {error}", file=err)
-        return EXIT_USAGE
+async def run_action(action: Action, args: argparse.Namespace, check: Check | None = None) -> int:
+    """Settings, the local ``check``, a bounded connection, then ``action``; raises `CommandError`."""
+    settings = command_settings()
+    if check is not None:
+        check(settings, args)
     try:
         client = await connect(settings)
     except (TimeoutError, RuntimeError, RPCError, OSError) as error:
-        print(
-            f"discharge: cannot reach Temporal at {settings.temporal_address} "
-            f"(namespace {settings.temporal_namespace}): {connect_reason(error)}",
-            file=err,
-        )
-        return EXIT_FAILED
-    session = Session(client, settings, err=err)
+        raise CommandError(
+            f"cannot reach Temporal at {settings.temporal_address} "
+            f"(namespace {settings.temporal_namespace}): {connect_reason(error)}"
+        ) from None
+    session = Session(client, settings)
     try:
         return await action(session, args)
     except UsageError as error:
@@ -107,6 +102,7 @@ async def run_action(
 def sync_handler(action: Action, check: Check | None = None) -> Callable[[argparse.Namespace], int]:
     """The synchronous ``handler`` ``cli.main`` calls; ``action`` stays callable in tests with a client."""
 
+    @command_handler()
     def handler(args: argparse.Namespace) -> int:
         return asyncio.run(run_action(action, args, check))
 

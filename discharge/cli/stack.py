@@ -1,24 +1,23 @@
 """`discharge dev`, `discharge worker`, `discharge gateway`: the processes that run the system.
 
 `dev` supervises everything on one machine; `worker` and `gateway` run one part alone against an
-external Temporal cluster and NATS (production). The parts' code is imported lazily, inside the
-handlers, so `discharge --help` and the other commands stay fast and independent of them.
+external Temporal cluster and NATS (production). The parts' code is imported lazily (but typed), inside
+the handlers, so `discharge --help` and the other commands stay fast and independent of them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import signal
-import sys
 from collections.abc import Callable, Coroutine
-from typing import Any, cast
+from typing import Any
 
 import structlog
 
+from discharge.cli.plumbing import command_handler, command_settings
 from discharge.logging import configure_logging
-from discharge.settings import Settings, SettingsError, load_settings, require_production_secret
+from discharge.settings import Settings, require_production_secret
+from discharge.signals import on_stop_signals
 
 _EXTERNAL = (
     "Connects to an external Temporal cluster (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, "
@@ -46,29 +45,20 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="run the Temporal worker alone (production)",
         description="The PatientPathway workflow and its activities on TEMPORAL_TASK_QUEUE. " + _EXTERNAL,
     )
-    worker.set_defaults(handler=lambda args: run_part("worker", _import_worker))
+    worker.set_defaults(handler=run_worker_command)
     gateway = commands.add_parser(
         "gateway",
         help="run the event gateway alone (production)",
         description="Inbound CloudEvents from NATS JetStream to the patients' pathways. " + _EXTERNAL,
     )
-    gateway.set_defaults(handler=lambda args: run_part("gateway", _import_gateway))
+    gateway.set_defaults(handler=run_gateway_command)
 
 
-def _load(command: str) -> Settings | None:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        print(f"discharge {command}: {error}", file=sys.stderr)
-        return None
-
-
+@command_handler("discharge dev")
 def run_dev(args: argparse.Namespace) -> int:
     from workers.stack.supervisor import run_stack
 
-    settings = _load("dev")
-    if settings is None:
-        return 2
+    settings = command_settings()
     configure_logging("supervisor", settings.discharge_log_format, settings.discharge_log_level)
     if settings.uses_dev_secret:
         structlog.get_logger().warning(
@@ -77,32 +67,30 @@ def run_dev(args: argparse.Namespace) -> int:
     return asyncio.run(run_stack(settings, demo=not args.no_demo))
 
 
-def _import_worker() -> Runner:
-    return _import_runner("workers.worker", "run_worker")
+@command_handler("discharge worker")
+def run_worker_command(args: argparse.Namespace) -> int:
+    from workers.worker import run_worker
+
+    return run_part("worker", run_worker)
 
 
-def _import_gateway() -> Runner:
-    return _import_runner("workers.gateway.service", "run_gateway")
+@command_handler("discharge gateway")
+def run_gateway_command(args: argparse.Namespace) -> int:
+    from workers.gateway.service import run_gateway
+
+    return run_part("gateway", run_gateway)
 
 
-def _import_runner(module: str, name: str) -> Runner:
-    # By name: the parts are owned (and type-checked) by their own modules; this command only
-    # needs `async (settings) -> None`.
-    return cast(Runner, getattr(importlib.import_module(module), name))
+def run_part(command: str, runner: Runner) -> int:
+    """Settings, logging, the production-secret rule, then the part until SIGTERM / SIGINT."""
 
-
-def run_part(command: str, load_runner: Callable[[], Runner]) -> int:
-    """Settings, the production-secret rule, logging, then the part until SIGTERM / SIGINT."""
-    settings = _load(command)
-    if settings is None:
-        return 2
-    configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
-    try:
+    def prepare(settings: Settings) -> None:
+        # Logging first: the production-secret rule may warn (development) instead of refusing.
+        configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
         require_production_secret(settings, command)
-    except SettingsError as error:
-        print(f"discharge {command}: {error}", file=sys.stderr)
-        return 2
-    return asyncio.run(serve(command, load_runner(), settings))
+
+    settings = command_settings(check=prepare)
+    return asyncio.run(serve(command, runner, settings))
 
 
 async def serve(command: str, runner: Runner, settings: Settings) -> int:
@@ -113,18 +101,13 @@ async def serve(command: str, runner: Runner, settings: Settings) -> int:
     """
     log = structlog.get_logger()
     task = asyncio.create_task(runner(settings), name=command)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
     try:
-        await task
+        with on_stop_signals(task.cancel):
+            await task
     except asyncio.CancelledError:
         log.info(f"{command} stopped")
         return 0
     except Exception as error:
         log.error(f"{command} failed", error_type=type(error).__name__, error=str(error))
         return 1
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
     return 0

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, cast
+import asyncio
+from typing import Any
 
-from discharge.cli.stack import Runner, run_part
+from discharge.cli.plumbing import command_handler, command_settings
+from discharge.cli.stack import serve
+from discharge.logging import configure_logging
+from discharge.settings import Settings, require_production_secret
 
 
-def _import_web() -> Runner:
-    from workers.web.server import run_web
+@command_handler("discharge web")
+def run_web_command(args: argparse.Namespace) -> int:
+    from workers.web.server import check_web_settings, run_web
 
-    return cast(Runner, run_web)
+    def prepare(settings: Settings) -> None:
+        configure_logging("web", settings.discharge_log_format, settings.discharge_log_level)
+        require_production_secret(settings, "web")
+        check_web_settings(settings)  # the IdP, the session secret, the address: refused before serving
+
+    settings = command_settings(check=prepare)
+    return asyncio.run(serve("web", run_web, settings))
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -22,7 +33,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
             "The coordinators' web page at DISCHARGE_WEB_ADDRESS (default localhost:8080): inbox, patients, "
             "decisions, pathways, audit log. Sign-in with OpenID Connect (DISCHARGE_OIDC_ISSUER, "
             "DISCHARGE_OIDC_CLIENT_ID, DISCHARGE_OIDC_CLIENT_SECRET); sessions last DISCHARGE_SESSION_TTL "
-            "and are signed with DISCHARGE_SESSION_SECRET. Stops cleanly on SIGTERM."
+            "and are signed with DISCHARGE_SESSION_SECRET. Refuses the dev-only secrets unless "
+            "DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
         ),
     )
-    web.set_defaults(handler=lambda args: run_part("web", _import_web))
+    web.set_defaults(handler=run_web_command)

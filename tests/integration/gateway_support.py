@@ -17,8 +17,9 @@ from temporalio.client import Client
 
 from discharge.settings import Settings
 from events.identity import parse_identity, patient_key, workflow_id_for
-from events.publisher import DEADLETTER_STREAM, inbound_msg_id
-from workers.gateway.service import Deliver, build_gateway
+from events.streams import DEADLETTER_STREAM, inbound_msg_id
+from workers.gateway.consumer import build_gateway
+from workers.gateway.ingest import Deliver
 
 
 def gateway_settings(nats_url: str, **overrides: Any) -> Settings:

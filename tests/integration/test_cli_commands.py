@@ -2,173 +2,40 @@
 
 The CLI runs in-process exactly as a user runs it (`main([...])`, settings from the environment);
 the pathways are driven by real inbound events through signal-with-start, as the gateway does, and
-a worker runs the real PatientPathway with a recording outbound publisher.
+a worker runs the real PatientPathway with a recording outbound publisher (`cli_support.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
-from discharge.cli import coordinator, render
-from discharge.cli.main import main
-from discharge.settings import Settings
-from discharge.temporal_client import signal_with_start
-from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
-from events.inbound import parse_inbound
-from events.outbound import OutboundEvent
-from workers.stack.servers import free_port
-from workers.worker import build_worker
-from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+from discharge.cli import render
+from tests.integration import cli_support
+from tests.integration.cli_support import (
+    COORDINATOR,
+    HANDOVER,
+    OVERDUE,
+    REVIEW,
+    UNKNOWN,
+    VC,
+    Cli,
+    _eventually,
+    _key,
+    _line_of,
+    _state,
+)
+from workflows.api import PathwayView
 
 pytestmark = pytest.mark.integration
 
-RUN = uuid.uuid4().hex[:8]
-# A secret of this module's own: its patients' workflow IDs cannot meet another test's.
-SECRET = f"cli-test-secret-{RUN}"
-TASK_QUEUE = f"cli-test-{RUN}"
-NOW = datetime.now(UTC).replace(microsecond=0)
-HOSPITAL = "urn:hsa:SE2321000131-E000000000001"
-PAL = "SE2321000131-E000000000011"
-COORDINATOR = "SE2321000131-E000000000300"
-VC = "SE2321000131-E000000000101"
-
-
-def _personnummer(birth: str, serial: str) -> str:
-    return f"{birth}-{serial}{luhn_check_digit((birth + serial)[2:])}"
-
-
-REVIEW = _personnummer("19041103", "482")  # high risk, discharged 12 days ago: review open
-HANDOVER = _personnummer("19061212", "395")  # standard risk, discharged yesterday: VC to accept
-OVERDUE = _personnummer("19020707", "614")  # standard risk, discharged 3 days ago: acceptance overdue
-UNKNOWN = _personnummer("19030303", "227")  # never had a pathway
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[OutboundEvent] = []
-
-    async def publish(self, event: OutboundEvent) -> None:
-        self.events.append(event)
-
-
-def _key(identity: str) -> str:
-    return resolve_patient(identity, SECRET)
-
-
-def _event(identity: str, number: int, type_: str, ago: timedelta, **data: Any) -> PathwayEvent:
-    document = {
-        "specversion": "1.0",
-        "id": f"cli-{RUN}-{identity[-4:]}-{number}",
-        "source": HOSPITAL,
-        "type": type_,
-        "time": (NOW - ago).isoformat(),
-        "data": {"patient": {"id": identity}, **data},
-    }
-    return PathwayEvent(patient_key=_key(identity), event=parse_inbound(json.dumps(document)))
-
-
-def _stay(identity: str, level: str, discharged_days_ago: int) -> list[PathwayEvent]:
-    episode = {"episode_id": f"HS-{identity[-4:]}"}
-    days = timedelta(days=discharged_days_ago)
-    return [
-        _event(identity, 1, "hospital.patient_admitted", days + timedelta(days=5), **episode,
-               unit="SE2321000131-E000000000010", admission="unplanned", listed_vardcentral=VC),
-        _event(identity, 2, "hospital.risk_assessed", days + timedelta(days=4), **episode,
-               level=level, assessed_by=PAL),
-        _event(identity, 3, "hospital.patient_discharged", days, **episode, home_type="own_home"),
-    ]  # fmt: skip
-
-
-async def _state(client: Client, identity: str) -> PathwayView:
-    handle = client.get_workflow_handle(workflow_id_for(_key(identity)))
-    view: PathwayView = await handle.query(QUERY_STATE, result_type=PathwayView)
-    return view
-
-
-async def _eventually(probe: Callable[[], Any], check: Callable[[Any], bool]) -> Any:
-    """Poll (bounded) until ``check`` holds: workflows and visibility catch up asynchronously."""
-    value = None
-    for _ in range(100):
-        value = await probe()
-        if check(value):
-            return value
-        await asyncio.sleep(0.1)
-    return value
-
-
-def _in_phase(phase: str, view: PathwayView) -> bool:
-    return view.phase == phase
-
-
-@dataclass
-class Cli:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture(scope="module")
-async def pathways(temporal_env: WorkflowEnvironment) -> AsyncIterator[Client]:
-    """Three pathways in a running worker: a review due, a handover waiting, a handover overdue."""
-    client = temporal_env.client
-    # The stays are dated in the past: their deadlines are acted on once the events are in (a short grace).
-    settings = Settings(
-        temporal_task_queue=TASK_QUEUE,
-        discharge_patient_key_secret=SECRET,
-        discharge_late_event_grace=timedelta(seconds=1),
-    )
-    async with build_worker(client, settings, Recorder()):
-        for identity, level, days in (
-            (REVIEW, "high", 12),
-            (HANDOVER, "standard", 1),
-            (OVERDUE, "standard", 3),
-        ):
-            for event in _stay(identity, level, days):
-                await signal_with_start(client, TASK_QUEUE, event)
-        expected = {REVIEW: "extension_review", HANDOVER: "handover", OVERDUE: "handover"}
-        for identity, phase in expected.items():
-            view = await _eventually(partial(_state, client, identity), partial(_in_phase, phase))
-            assert view.phase == phase
-        yield client
-        for identity in (REVIEW, HANDOVER, OVERDUE):
-            await client.get_workflow_handle(workflow_id_for(_key(identity))).terminate("test finished")
-
-
-@pytest.fixture
-def cli(
-    temporal_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Any]:
-    """Run `discharge ...` in-process with this test's Temporal server and secret in the environment."""
-    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_env.client.service_client.config.target_host)
-    monkeypatch.setenv("TEMPORAL_TASK_QUEUE", TASK_QUEUE)
-    monkeypatch.setenv("DISCHARGE_PATIENT_KEY_SECRET", SECRET)
-
-    async def run(*argv: str) -> Cli:
-        capsys.readouterr()
-        try:
-            await asyncio.to_thread(main, list(argv))
-            code = 0
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        captured = capsys.readouterr()
-        return Cli(code, captured.out, captured.err)
-
-    return run
-
-
-def _line_of(text: str, identity: str) -> str:
-    return next((line for line in text.splitlines() if _key(identity) in line), "")
+# The fixtures: three pathways in a running worker (once for this module), and `discharge` in-process.
+pathways = cli_support.pathways
+cli = cli_support.cli
 
 
 async def test_tasks_lists_open_tasks_soonest_due_first_with_the_overdue_marked(
@@ -274,42 +141,3 @@ async def test_an_extension_is_decided_then_shown_and_a_second_one_refused(
     assert "risk assessed: high" in shown.out and REVIEW not in shown.out
     as_json = await cli("show", _key(REVIEW), "--json")
     assert PathwayView.model_validate_json(as_json.out) == after
-
-
-async def test_show_of_a_patient_without_a_pathway_says_so(cli: Callable[..., Any]) -> None:
-    result = await cli("show", UNKNOWN)
-    assert (result.code, result.out) == (1, "")
-    assert result.err.strip() == f"discharge: no pathway for patient {_key(UNKNOWN)}"
-
-
-async def test_an_unreachable_temporal_is_one_clear_line(
-    cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    port = free_port()
-    monkeypatch.setenv("TEMPORAL_ADDRESS", f"127.0.0.1:{port}")
-    result = await cli("tasks")
-    assert result.code == 1
-    assert result.err.startswith(
-        f"discharge: cannot reach Temporal at 127.0.0.1:{port} (namespace default): "
-    )
-    assert len(result.err.strip().splitlines()) == 1
-
-
-async def test_a_pathway_whose_worker_is_down_is_one_clear_line_not_a_hang(
-    temporal_env: WorkflowEnvironment, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    client = temporal_env.client
-    stranded = _personnummer("19080808", "531")
-    event = _stay(stranded, "high", 1)[0]
-    await signal_with_start(client, f"nobody-polls-{RUN}", event)  # no worker on this queue
-    monkeypatch.setattr(coordinator, "ANSWER_TIMEOUT", timedelta(seconds=1))
-    try:
-        decided = await cli("decide", stranded, "handover", "--reason", "stable", "--by", COORDINATOR)
-        assert decided.code == 1
-        assert decided.err.strip() == (
-            f"discharge: no answer from the pathway of {_key(stranded)} within 1 s: is a worker running?"
-        )
-        shown = await cli("show", stranded)
-        assert (shown.code, shown.err) == (1, decided.err)
-    finally:
-        await client.get_workflow_handle(workflow_id_for(_key(stranded))).terminate("test finished")

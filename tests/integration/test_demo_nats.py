@@ -15,7 +15,7 @@ import pytest
 from discharge.demo import PATIENTS, load_demo
 from discharge.settings import Settings
 from events.inbound import parse_inbound
-from events.publisher import INBOUND_STREAM
+from events.streams import INBOUND_STREAM
 from tests.servers import start_nats
 from workers.stack.servers import free_port
 

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from discharge.demo import PATIENTS, load_demo
 from discharge.settings import Settings
 from events.inbound import parse_inbound
-from events.publisher import INBOUND_STREAM, ensure_streams
+from events.streams import INBOUND_STREAM, ensure_streams
 from tests.servers import start_nats
 
 pytestmark = pytest.mark.integration

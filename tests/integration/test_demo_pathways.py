@@ -30,7 +30,7 @@ from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.identity import resolve_patient, workflow_id_for
 from events.inbound import parse_inbound
-from events.outbound import OutboundEvent
+from tests.workflow.pathway_helpers import RecordingPublisher
 from workers.stack.servers import free_port
 from workers.worker import build_worker
 from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
@@ -41,14 +41,6 @@ RUN = uuid.uuid4().hex[:8]
 SECRET = f"demo-test-secret-{RUN}"  # this module's own workflow IDs, whoever else loads the demo
 TASK_QUEUE = f"demo-test-{RUN}"
 BY_SLUG = {patient.slug: patient for patient in PATIENTS}
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[OutboundEvent] = []
-
-    async def publish(self, event: OutboundEvent) -> None:
-        self.events.append(event)
 
 
 def _key(patient: DemoPatient) -> str:
@@ -84,9 +76,9 @@ async def _deliver(client: Client, event: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-async def loaded(temporal_env: WorkflowEnvironment) -> AsyncIterator[tuple[Client, Recorder]]:
+async def loaded(temporal_env: WorkflowEnvironment) -> AsyncIterator[tuple[Client, RecordingPublisher]]:
     client = temporal_env.client
-    recorder = Recorder()
+    recorder = RecordingPublisher()
     settings = Settings(
         temporal_address=client.service_client.config.target_host,
         temporal_task_queue=TASK_QUEUE,
@@ -115,14 +107,16 @@ async def loaded(temporal_env: WorkflowEnvironment) -> AsyncIterator[tuple[Clien
                 pass  # already closed (the death)
 
 
-async def test_every_demo_patient_is_in_the_phase_it_promises(loaded: tuple[Client, Recorder]) -> None:
+async def test_every_demo_patient_is_in_the_phase_it_promises(
+    loaded: tuple[Client, RecordingPublisher],
+) -> None:
     client, _ = loaded
     for patient in PATIENTS:
         view = await _until_phase(client, patient, patient.phase)
         assert view is not None and view.phase == patient.phase, (patient.slug, view and view.phase)
 
 
-async def test_the_demo_stories_hold(loaded: tuple[Client, Recorder]) -> None:
+async def test_the_demo_stories_hold(loaded: tuple[Client, RecordingPublisher]) -> None:
     client, recorder = loaded
     views = {}
     for patient in PATIENTS:
@@ -159,7 +153,9 @@ async def test_the_demo_stories_hold(loaded: tuple[Client, Recorder]) -> None:
     assert {"home_visit_requested", "reimbursable_visit_recorded"} <= published
 
 
-async def test_a_demo_already_in_temporal_is_not_sent_again(loaded: tuple[Client, Recorder]) -> None:
+async def test_a_demo_already_in_temporal_is_not_sent_again(
+    loaded: tuple[Client, RecordingPublisher],
+) -> None:
     client, _ = loaded
     address = client.service_client.config.target_host
     dead_nats = f"nats://127.0.0.1:{free_port()}"  # sending anything would fail loudly

@@ -25,7 +25,7 @@ from events.examples import (
     example_event,
 )
 from events.inbound import INBOUND_TYPES
-from events.publisher import DEADLETTER_STREAM, ensure_streams
+from events.streams import DEADLETTER_STREAM, ensure_streams
 from tests.integration.gateway_support import (
     dead_letters,
     gateway_settings,

@@ -22,7 +22,7 @@ from discharge.nats_connection import connect_nats
 from discharge.settings import Settings, settings_env
 from events.examples import PERSONNUMMER, example_event
 from events.identity import luhn_check_digit
-from events.publisher import DEADLETTER_STREAM, ensure_streams
+from events.streams import DEADLETTER_STREAM, ensure_streams
 from tests.integration.gateway_support import (
     gateway_settings,
     publish,

@@ -15,7 +15,7 @@ from discharge.cli.publishing import publish_text, read_input, run_publish
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from events.examples import PERSONNUMMER, example_event
-from events.publisher import INBOUND_STREAM, ensure_streams
+from events.streams import INBOUND_STREAM, ensure_streams
 from tests.servers import NatsProcess, start_nats
 from workers.stack.servers import free_port
 

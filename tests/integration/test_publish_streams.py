@@ -10,15 +10,15 @@ import pytest
 from nats.js.api import StorageType
 from nats.js.errors import BadRequestError
 
+from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from events.outbound import OutboundEvent
-from events.publisher import (
+from events.streams import (
     DEADLETTER_STREAM,
     DUPLICATE_WINDOW,
     INBOUND_STREAM,
     OUTBOUND_STREAM,
-    JetStreamPublisher,
     ensure_streams,
 )
 from tests.servers import NatsProcess, start_nats

@@ -21,8 +21,8 @@ from discharge.cli.stack import serve
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import connect_temporal
 from events.identity import parse_identity, patient_key, workflow_id_for
+from tests.integration.stack_support import process_gone, stack_ports
 from tests.integration.test_stack_readme import readme_first_event
-from tests.integration.test_supervisor import process_gone, stack_ports
 from workers.stack.servers import free_port, port_is_free
 from workflows.api import QUERY_STATE, PathwayView
 

@@ -7,8 +7,6 @@ data dir, exactly as `discharge dev` does.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,60 +18,16 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
-from discharge.settings import Settings, load_settings
 from discharge.temporal_client import signal_with_start
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound import INBOUND_ADAPTER, InboundEvent
-from workers.stack import supervisor as supervisor_module
-from workers.stack.relay import relay_console, relay_structured
-from workers.stack.servers import MissingBinary, free_port, port_is_free
-from workers.stack.supervisor import EXTERNAL_ONLY, StackError, Supervisor, app_child_spec, run_stack
+from tests.integration.stack_support import process_gone, stack_ports_free, stack_settings
+from workers.stack.supervisor import Supervisor
 from workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT, PathwayEvent
 
 pytestmark = pytest.mark.integration
 
 PATIENT = "19091231-9803"  # synthetic: born 1909, valid check digit
-
-
-def stack_ports() -> tuple[int, int]:
-    """A Temporal port whose UI port (+1000) is free too, and a NATS port."""
-    while True:
-        temporal = free_port()
-        if temporal + 1000 < 65536 and port_is_free("127.0.0.1", temporal + 1000):
-            return temporal, free_port()
-
-
-def stack_settings(data_dir: Path, **overrides: object) -> Settings:
-    temporal, nats = stack_ports()
-    # A developer's shell may hold production connection options: the embedded servers take none.
-    defaults: dict[str, object] = dict.fromkeys(EXTERNAL_ONLY)
-    return load_settings(
-        temporal_address=f"127.0.0.1:{temporal}",
-        nats_url=f"nats://127.0.0.1:{nats}",
-        discharge_data_dir=str(data_dir),
-        temporal_task_queue="supervisor-test",
-        **(defaults | overrides),
-    )
-
-
-def stack_ports_free(settings: Settings) -> bool:
-    return all(
-        port_is_free("127.0.0.1", port)
-        for port in (settings.temporal_port, settings.temporal_ui_port, settings.nats_port)
-    )
-
-
-def process_gone(pid: int) -> bool:
-    """No such process, or only its exit status left for its (new) parent to collect."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state == "Z"
 
 
 @pytest.fixture
@@ -178,30 +132,6 @@ async def test_a_restart_on_the_same_data_dir_finds_the_pathway_as_it_was(tmp_pa
         await second.stop()
 
 
-async def test_a_taken_port_is_one_clear_error_before_anything_starts(tmp_path: Path) -> None:
-    settings = stack_settings(tmp_path / "data")
-    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", settings.nats_port)
-    try:
-        stack = Supervisor(settings, parts=())
-        with pytest.raises(StackError, match=f"port {settings.nats_port} .* already in use .* NATS_URL"):
-            await stack.start()
-        assert stack.children == {}
-    finally:
-        blocker.close()
-        await blocker.wait_closed()
-
-
-async def test_a_missing_binary_is_one_line_and_a_non_zero_exit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    def missing(name: str) -> Path:
-        raise MissingBinary(f"`{name}` not found")
-
-    monkeypatch.setattr(supervisor_module, "binary", missing)
-    assert await run_stack(stack_settings(tmp_path / "data"), demo=False) == 1
-    assert capsys.readouterr().err == "discharge dev: `temporal` not found\n"
-
-
 def admitted_event(event_id: str, at: datetime) -> InboundEvent:
     return INBOUND_ADAPTER.validate_python(
         {
@@ -279,57 +209,3 @@ async def test_a_timer_started_before_a_restart_fires_after_it(tmp_path: Path) -
         await wait_for_history(handle, EventType.EVENT_TYPE_TIMER_FIRED)
     finally:
         await second.stop()
-
-
-async def test_external_server_credentials_are_refused_in_one_line(tmp_path: Path) -> None:
-    settings = stack_settings(tmp_path / "data", temporal_api_key="secret", nats_creds="/etc/nats.creds")
-    stack = Supervisor(settings, parts=())
-    with pytest.raises(StackError, match=r"unset TEMPORAL_API_KEY, NATS_CREDS \(they are for"):
-        await stack.start()
-    assert stack.children == {}
-
-
-async def test_an_unusable_data_dir_is_one_clear_error(tmp_path: Path) -> None:
-    blocked = tmp_path / "a-file"
-    blocked.write_text("not a directory")
-    stack = Supervisor(stack_settings(blocked / "data"), parts=())
-    with pytest.raises(StackError, match=r"cannot use the data dir .*a-file/data \(DISCHARGE_DATA_DIR\)"):
-        await stack.start()
-    assert stack.children == {}
-
-
-async def test_one_stack_per_data_dir(tmp_path: Path) -> None:
-    first = Supervisor(stack_settings(tmp_path / "data"), parts=(), grace=5)
-    await first.start()
-    try:
-        second = Supervisor(stack_settings(tmp_path / "data"), parts=())  # other ports, same data
-        with pytest.raises(StackError, match=rf"in use by another `discharge dev` \(pid {os.getpid()}\)"):
-            await second.start()
-        assert second.children == {}
-    finally:
-        await first.stop()
-    third = Supervisor(stack_settings(tmp_path / "data"), parts=(), grace=5)
-    await third.start()  # the lock went with the first stack
-    await third.stop()
-
-
-def test_a_part_runs_in_development_mode_with_the_supervisors_settings(tmp_path: Path) -> None:
-    settings = stack_settings(tmp_path, discharge_support_period="PT90S", discharge_log_format="json")
-    spec = app_child_spec("gateway", settings)
-    assert list(spec.command) == [sys.executable, "-m", "discharge.cli.main", "gateway"]
-    assert spec.env is not None
-    assert spec.env["DISCHARGE_DEVELOPMENT"] == "true"
-    assert spec.env["DISCHARGE_LOG_FORMAT"] == "json"
-    assert spec.env["DISCHARGE_SUPPORT_PERIOD"] == "PT90S"
-    assert spec.env["TEMPORAL_ADDRESS"] == settings.temporal_address
-    assert spec.relay is relay_structured
-    for_a_human = settings.model_copy(update={"discharge_log_format": "console"})
-    assert app_child_spec("worker", for_a_human).relay is relay_console
-
-
-def test_the_embedded_stack_has_a_short_late_event_grace_unless_one_is_set(tmp_path: Path) -> None:
-    # The demo's backlog is dated in the past: its deadlines are due once it is in, not a minute later.
-    worker = app_child_spec("worker", stack_settings(tmp_path))
-    assert worker.env is not None and worker.env["DISCHARGE_LATE_EVENT_GRACE"] == "PT10S"
-    chosen = app_child_spec("worker", stack_settings(tmp_path, discharge_late_event_grace="PT2M"))
-    assert chosen.env is not None and chosen.env["DISCHARGE_LATE_EVENT_GRACE"] == "PT120S"

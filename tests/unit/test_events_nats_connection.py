@@ -17,7 +17,7 @@ from discharge.nats_connection import (
     server_urls,
 )
 from discharge.settings import Settings
-from workers.gateway.service import broker_security
+from workers.gateway.consumer import broker_security
 
 
 def test_a_cluster_is_a_comma_separated_nats_url() -> None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from events.deadletter import DeadLetter
 from events.examples import PERSONNUMMER, SAMORDNINGSNUMMER, example_event
 from events.identity import parse_identity, patient_key
-from workers.gateway.service import Delivery, Ingest, retry_delay
+from workers.gateway.ingest import Delivery, Ingest, retry_delay
 from workflows.api import PathwayEvent
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

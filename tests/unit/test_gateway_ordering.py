@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from events.deadletter import DeadLetter
 from events.examples import PERSONNUMMER, PERSONNUMMER_NO_HYPHEN, example_event
+from workers.gateway.ingest import Delivery, Ingest
 from workers.gateway.ordering import PatientTurns, TurnNotReached
-from workers.gateway.service import Delivery, Ingest
 from workflows.api import PathwayEvent
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

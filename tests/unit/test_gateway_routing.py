@@ -13,8 +13,8 @@ from faststream.nats import JStream, NatsMessage, TestNatsBroker
 
 from discharge.settings import Settings
 from events.examples import example_event
-from events.publisher import DEADLETTER_STREAM, INBOUND_STREAM
-from workers.gateway.service import build_gateway, whole_message
+from events.streams import DEADLETTER_STREAM, INBOUND_STREAM
+from workers.gateway.consumer import build_gateway, whole_message
 from workflows.api import PathwayEvent
 
 

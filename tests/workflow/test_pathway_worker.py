@@ -11,7 +11,7 @@ import nats
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from events.publisher import OUTBOUND_STREAM, ensure_streams
+from events.streams import OUTBOUND_STREAM, ensure_streams
 from tests.servers import NatsProcess
 from tests.workflow.pathway_helpers import PATIENT, Pathways, RecordingPublisher, admitted, risk, settings_for
 from workers.worker import run_worker

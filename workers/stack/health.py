@@ -21,7 +21,7 @@ from temporalio.client import Client
 
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
-from events.publisher import INBOUND_STREAM
+from events.streams import INBOUND_STREAM
 
 #: Longest wait for one readiness check; a slower answer counts as "not yet".
 CHECK_TIMEOUT = 5.0

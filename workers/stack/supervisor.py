@@ -13,34 +13,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
 import structlog
 from temporalio.client import Client
 
-from discharge.logging import resolve_format, use_colors
-from discharge.settings import Settings, format_iso_duration, settings_env
+from discharge import signals
+from discharge.settings import Settings
+from discharge.signals import on_stop_signals
 from workers.stack import health
 from workers.stack import web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
-from workers.stack.relay import relay_console, relay_nats, relay_structured, relay_temporal
+from workers.stack.parts import APP_PARTS, app_child_spec, ready_check
+from workers.stack.preflight import EXTERNAL_ONLY, preflight
+from workers.stack.relay import relay_nats, relay_temporal
 from workers.stack.servers import (
-    MissingBinary,
-    binary,
     nats_command,
     nats_config,
-    port_is_free,
     temporal_dev_command,
     wait_for_tcp,
 )
 
-__all__ = ["APP_PARTS", "EXTERNAL_ONLY", "DataDir", "StackError", "Supervisor", "run_stack"]
+# The parts' and the preflight's names are kept importable from here, where tests have always found them.
+__all__ = ["APP_PARTS", "EXTERNAL_ONLY", "DataDir", "StackError", "Supervisor", "app_child_spec", "run_stack"]
 
 T = TypeVar("T")
 # Not bound at import: `configure_logging` runs later and binds the component for the process.
@@ -48,23 +47,7 @@ log = structlog.get_logger()
 
 #: Ctrl-C, a service manager's stop, and a closed terminal (the children, in their own sessions, do
 #: not get the terminal's SIGHUP: without handling it they would outlive the supervisor).
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-#: Connection options for external servers only: with one of them set, the stack's own clients and
-#: children would try TLS or credentials against servers that have neither, and fail obscurely.
-EXTERNAL_ONLY = (
-    "temporal_tls_cert",
-    "temporal_tls_key",
-    "temporal_tls_ca",
-    "temporal_api_key",
-    "nats_creds",
-    "nats_tls_ca",
-    "nats_tls_cert",
-    "nats_tls_key",
-)
-#: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
-DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
-#: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway", "web")
+STOP_SIGNALS = (*signals.STOP_SIGNALS, signal.SIGHUP)
 
 
 class ChildExited(Exception):
@@ -75,27 +58,6 @@ class ChildExited(Exception):
 
 class StopRequested(Exception):
     pass
-
-
-def app_child_spec(part: str, settings: Settings) -> ChildSpec:
-    """A worker or gateway child: settings through the environment, in the supervisor's log format."""
-    env = {**os.environ, **settings_env(settings)}
-    env["DISCHARGE_DEVELOPMENT"] = "true"
-    if "discharge_late_event_grace" not in settings.model_fields_set:
-        # The demo's backlog (dated in the past, so its deadlines are too) is in within seconds: a newcomer
-        # sees its reviews and escalations at once rather than after production's minute of grace.
-        env["DISCHARGE_LATE_EVENT_GRACE"] = format_iso_duration(DEV_LATE_EVENT_GRACE)
-    log_format = resolve_format(settings.discharge_log_format)
-    env["DISCHARGE_LOG_FORMAT"] = log_format
-    if use_colors():
-        env["FORCE_COLOR"] = "1"
-    env["PYTHONUNBUFFERED"] = "1"
-    return ChildSpec(
-        name=part,
-        command=[sys.executable, "-m", "discharge.cli.main", part],
-        env=env,
-        relay=relay_structured if log_format == "json" else relay_console,
-    )
 
 
 class Supervisor:
@@ -148,7 +110,7 @@ class Supervisor:
 
     async def start(self) -> None:
         """Every part started and healthy, or StackError / ChildExited / StopRequested."""
-        self._preflight()
+        preflight(self.settings, self.parts)
         try:
             self.data.prepare()
             self.data.lock()
@@ -193,52 +155,14 @@ class Supervisor:
             await self._guard(health.poll_until(lambda: web_part.idp_ready(s), "idp", self.startup_timeout))
         for part in self.parts:
             child = await self._spawn(app_child_spec(part, s))
-            await self._guard(health.poll_until(self._ready_check(child), part, self.startup_timeout))
+            ready = ready_check(child, s, self.client)
+            await self._guard(health.poll_until(ready, part, self.startup_timeout))
             log.info(f"{part} ready", part=part, pid=child.pid)
         log.info("stack ready", ui=self.ui_url, data_dir=str(self.data.root))
         self.ready.set()
         self._announce()
         if self.demo:
             await self._guard(self._load_demo())
-
-    def _preflight(self) -> None:
-        external = [name.upper() for name in EXTERNAL_ONLY if getattr(self.settings, name) is not None]
-        if external:
-            raise StackError(
-                f"the embedded servers use neither TLS nor credentials; unset {', '.join(external)} "
-                "(they are for `discharge worker` / `gateway` against external servers)"
-            )
-        for name in ("temporal", "nats-server"):
-            try:
-                binary(name)
-            except MissingBinary as missing:
-                raise StackError(str(missing)) from None
-        s = self.settings
-        for host, port, variable, what in (
-            (s.temporal_host, s.temporal_port, "TEMPORAL_ADDRESS", "Temporal"),
-            (s.temporal_host, s.temporal_ui_port, "TEMPORAL_ADDRESS", "the Web UI (Temporal port + 1000)"),
-            (s.nats_host, s.nats_port, "NATS_URL", "NATS"),
-            *web_part.ports_needed(s, self.parts),
-        ):
-            if not port_is_free(host, port):
-                raise StackError(
-                    f"port {port} on {host} is already in use (needed for {what}); stop whatever uses it "
-                    f"(another `discharge dev`?) or choose other ports with {variable}"
-                )
-
-    def _ready_check(self, child: Child) -> Callable[[], Awaitable[bool]]:
-        s = self.settings
-        client = self.client
-        assert client is not None
-        if child.name == "worker":
-            assert child.started_at is not None
-            started = child.started_at
-            return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
-        if child.name == "gateway":
-            return lambda: health.inbound_consumer_active(s.nats_url)
-        if child.name == "web":
-            return lambda: web_part.web_ready(s)
-        raise ValueError(f"no readiness check for {child.name!r}")
 
     async def _spawn(self, spec: ChildSpec) -> Child:
         child = Child(spec)
@@ -328,17 +252,9 @@ def _say(event: str, **fields: object) -> None:
 async def run_stack(settings: Settings, *, demo: bool) -> int:
     """The `discharge dev` command: run until Ctrl-C / SIGTERM or a child's death."""
     supervisor = Supervisor(settings, demo=demo)
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, supervisor.request_stop)
     try:
-        return await supervisor.run()
-    except StackError as error:
+        with on_stop_signals(supervisor.request_stop, STOP_SIGNALS):
+            return await supervisor.run()
+    except (StackError, TimeoutError) as error:
         print(f"discharge dev: {error}", file=sys.stderr, flush=True)
         return 1
-    except TimeoutError as error:
-        print(f"discharge dev: {error}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        for sig in STOP_SIGNALS:
-            loop.remove_signal_handler(sig)

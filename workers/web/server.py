@@ -42,7 +42,6 @@ def check_web_settings(settings: Settings) -> None:
 async def run_web(settings: Settings) -> None:
     from workers.web.app import build_app
 
-    check_web_settings(settings)
     host, port = host_port(settings.discharge_web_address)
     app = build_app(settings, show_dev_users=settings.discharge_development)
     # proxy_headers: behind the region's TLS proxy, X-Forwarded-Proto makes the cookie Secure.

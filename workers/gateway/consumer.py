@@ -1,0 +1,165 @@
+"""The gateway's JetStream consumer: FastStream's broker and subscriber wired to `Ingest`, and settlement.
+
+Acks are manual on purpose: FastStream's default for JetStream (``REJECT_ON_ERROR``) would *terminate* a
+message whose handler failed, which loses events during a Temporal outage. The consumer itself never gives
+up (``max_deliver`` unlimited): the decision to park a message is `Ingest`'s, made with its last error, so
+no message can disappear silently, even if the gateway dies on its last try.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from faststream import FastStream
+from faststream.message import StreamMessage
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage
+from faststream.nats.security import NatsCredentials, NatsSecurity
+from nats.js.api import AckPolicy as ConsumerAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from discharge.nats_connection import connection_options
+from discharge.settings import Settings
+from events.deadletter import DeadLetter, deadletter_subject
+from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, INBOUND_SUBJECTS, ensure_streams
+from workers.gateway.ingest import RETRY_DELAY_MAX, Deliver, Delivery, Ingest, log, safe
+
+#: The durable consumer (and its queue group: several gateways share the work).
+DURABLE = "discharge-gateway"
+#: Events handled at the same time. Measured in docs/benchmarks.md.
+DEFAULT_CONCURRENCY = 64
+#: Unacked this long → JetStream redelivers. Above the Temporal timeout so a slow success is not redone.
+DEFAULT_ACK_WAIT = timedelta(seconds=30)
+
+
+def delivery_of(message: NatsMessage) -> Delivery:
+    """What a FastStream NATS message tells us; FastStream's TestBroker has no JetStream metadata."""
+    raw = message.raw_message
+    headers = message.headers or {}
+    try:
+        metadata = raw.metadata
+    except Exception:
+        return Delivery(body=message.body, subject=raw.subject, msg_id=headers.get("Nats-Msg-Id"))
+    return Delivery(
+        body=message.body,
+        subject=raw.subject,
+        deliveries=metadata.num_delivered,
+        stream_sequence=metadata.sequence.stream,
+        stored_at=metadata.timestamp,
+        msg_id=headers.get("Nats-Msg-Id"),
+    )
+
+
+async def whole_message(message: StreamMessage[Any]) -> StreamMessage[Any]:
+    """A FastStream decoder that hands the handler the message (raw bytes, headers, JetStream metadata)."""
+    return message
+
+
+def consumer_config(ack_wait: timedelta, concurrency: int) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=DURABLE,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=ConsumerAckPolicy.EXPLICIT,
+        ack_wait=ack_wait.total_seconds(),
+        max_deliver=-1,  # never dropped by the server: see the module docstring
+        # Bounded in-flight work: the server stops pushing until some are acked.
+        max_ack_pending=concurrency * 4,
+    )
+
+
+def broker_security(options: dict[str, Any]) -> NatsSecurity | None:
+    """FastStream takes TLS and credentials as a security object rather than nats-py arguments."""
+    tls = options.pop("tls", None)
+    creds = options.pop("user_credentials", None)
+    if creds is not None:
+        return NatsCredentials(creds, ssl_context=tls)
+    if tls is not None:
+        return NatsSecurity(ssl_context=tls)
+    return None
+
+
+def build_gateway(
+    settings: Settings,
+    deliver: Deliver,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    ack_wait: timedelta = DEFAULT_ACK_WAIT,
+) -> tuple[NatsBroker, FastStream]:
+    """The broker with the gateway's subscriber, and the FastStream app that starts and stops it.
+
+    ``deliver`` is `temporal_delivery` in production; tests and the benchmark wrap or replace it.
+    """
+    stopping = False
+    options = connection_options(settings, name="gateway", closing=lambda: stopping)
+    security = broker_security(options)
+    broker = NatsBroker(
+        **options,
+        security=security,
+        graceful_timeout=ack_wait.total_seconds() / 2,
+        # FastStream's per-message access log ("Received", "Processed") only at debug: ours says more.
+        log_level=logging.DEBUG,
+        # Through the standard logging that `configure_logging` routes into our format; FastStream's own
+        # default logger would print plain text lines to stdout.
+        logger=logging.getLogger("discharge.faststream"),
+        # No dependency injection: resolving even the message from FastStream's context runs a sync
+        # function in a worker thread, twice per message (found profiling the benchmark, see
+        # docs/benchmarks.md). The handler gets the message itself through `whole_message` instead.
+        apply_types=False,
+    )
+
+    async def publish_dead_letter(body: bytes, letter: DeadLetter) -> object:
+        return await broker.publish(
+            body, deadletter_subject(letter.subject), headers=letter.headers(), stream=DEADLETTER_STREAM
+        )
+
+    ingest = Ingest(
+        deliver=deliver,
+        dead_letter=publish_dead_letter,
+        secret=settings.discharge_patient_key_secret.get_secret_value(),
+        max_deliveries=settings.discharge_max_deliveries,
+        future_tolerance=settings.discharge_future_tolerance,
+    )
+
+    @broker.subscriber(
+        INBOUND_SUBJECTS,
+        # The queue group is also the durable name (nats-py): gateways started side by side share the work.
+        queue=DURABLE,
+        stream=JStream(INBOUND_STREAM, declare=False),
+        config=consumer_config(ack_wait, concurrency),
+        ack_policy=AckPolicy.MANUAL,
+        decoder=whole_message,
+        max_workers=concurrency,
+        title="events",
+        description=(
+            "Inbound CloudEvents (JSON structured mode) on events.<type>: one message per event; see "
+            "docs/gateway.md. Refused messages go to deadletter.<subject>."
+        ),
+    )
+    async def on_event(message: NatsMessage) -> None:
+        try:
+            outcome = await ingest.process(delivery_of(message))
+        except Exception as error:
+            # Only our own plumbing can fail here (the dead-letter stream unreachable): try again later.
+            log.error("gateway could not settle a message", error=type(error).__name__, detail=safe(error))
+            await message.nack(delay=RETRY_DELAY_MAX / 4)
+            return
+        if outcome.ack:
+            await message.ack()
+        else:
+            await message.nack(delay=outcome.retry_in)
+
+    app = FastStream(broker)
+
+    @app.on_startup
+    async def _streams() -> None:
+        await broker.connect()
+        await ensure_streams(broker.config.connection_state.stream)
+
+    @app.on_shutdown
+    async def _mark_stopping() -> None:
+        nonlocal stopping
+        stopping = True
+
+    return broker, app

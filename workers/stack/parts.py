@@ -1,0 +1,63 @@
+"""The system's own parts as children of `discharge dev`: how each is started and when it counts as ready.
+
+The worker, the gateway and the web page run as `python -m discharge.cli.main worker|gateway|web` with
+the same interpreter and venv, their settings through the environment and in the supervisor's log format;
+each is ready once it really serves (the worker polls its task queue, the gateway's consumer is active,
+the web page answers /healthz), not once it has started.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from temporalio.client import Client
+
+from discharge.logging import resolve_format, use_colors
+from discharge.settings import Settings, format_iso_duration, settings_env
+from workers.stack import health
+from workers.stack import web as web_part
+from workers.stack.children import Child, ChildSpec
+from workers.stack.relay import relay_console, relay_structured
+
+#: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
+DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
+#: The parts of the system that run as Python child processes, in start order.
+APP_PARTS: tuple[str, ...] = ("worker", "gateway", "web")
+
+
+def app_child_spec(part: str, settings: Settings) -> ChildSpec:
+    """A worker or gateway child: settings through the environment, in the supervisor's log format."""
+    env = {**os.environ, **settings_env(settings)}
+    env["DISCHARGE_DEVELOPMENT"] = "true"
+    if "discharge_late_event_grace" not in settings.model_fields_set:
+        # The demo's backlog (dated in the past, so its deadlines are too) is in within seconds: a newcomer
+        # sees its reviews and escalations at once rather than after production's minute of grace.
+        env["DISCHARGE_LATE_EVENT_GRACE"] = format_iso_duration(DEV_LATE_EVENT_GRACE)
+    log_format = resolve_format(settings.discharge_log_format)
+    env["DISCHARGE_LOG_FORMAT"] = log_format
+    if use_colors():
+        env["FORCE_COLOR"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return ChildSpec(
+        name=part,
+        command=[sys.executable, "-m", "discharge.cli.main", part],
+        env=env,
+        relay=relay_structured if log_format == "json" else relay_console,
+    )
+
+
+def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[], Awaitable[bool]]:
+    """A poll that is true once ``child`` (a part of `APP_PARTS`) serves."""
+    s = settings
+    if child.name == "worker":
+        assert child.started_at is not None
+        started = child.started_at
+        return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
+    if child.name == "gateway":
+        return lambda: health.inbound_consumer_active(s.nats_url)
+    if child.name == "web":
+        return lambda: web_part.web_ready(s)
+    raise ValueError(f"no readiness check for {child.name!r}")
