@@ -94,6 +94,9 @@ class Decision(BaseModel):
     extend_days: ExtensionDays | None = None
     reason: str = Field(min_length=1, max_length=2000)
     decided_by: HsaId
+    # Set when the decision was typed into an ops tool (`discharge decide`): that tool's Temporal client
+    # identity, so the history shows who recorded a decision on whose behalf (``decided_by`` is then typed).
+    recorded_by: str | None = Field(None, max_length=200)
 
 
 def parse_decision(raw: dict[str, Any]) -> Decision:
@@ -150,6 +153,7 @@ class ExtensionRecord(BaseModel):
     decided_by: str
     decided_at: datetime
     new_support_ends_at: datetime
+    recorded_by: str | None = None  # an ops tool's Temporal client identity (see Decision.recorded_by)
 
 
 class PathwayFields(BaseModel):
