@@ -113,3 +113,19 @@ def test_after_sign_in_only_a_path_on_this_site_is_followed() -> None:
         "/"
     ] * 5
     assert identity_text("190912319803") == "19091231-9803"
+
+
+def test_the_web_page_refuses_to_serve_without_an_idp_or_with_the_dev_session_secret() -> None:
+    from discharge.settings import Settings, SettingsError
+    from workers.web.server import check_web_settings, dev_idp_address
+
+    idp = {"discharge_oidc_issuer": "https://idp.example", "discharge_oidc_client_id": "web"}
+    with pytest.raises(SettingsError, match="DISCHARGE_OIDC_ISSUER"):
+        check_web_settings(Settings(discharge_development=True))
+    with pytest.raises(SettingsError, match="DISCHARGE_SESSION_SECRET is the dev-only value"):
+        check_web_settings(Settings(**idp))  # type: ignore[arg-type]
+    check_web_settings(Settings(**idp, discharge_session_secret="a-real-secret"))  # type: ignore[arg-type]
+    check_web_settings(Settings(**idp, discharge_development=True))  # type: ignore[arg-type]
+    with pytest.raises(SettingsError, match="DISCHARGE_WEB_ADDRESS"):
+        check_web_settings(Settings(**idp, discharge_development=True, discharge_web_address="8080"))  # type: ignore[arg-type]
+    assert dev_idp_address(Settings(discharge_web_address="localhost:8080")) == "localhost:8081"

@@ -40,10 +40,13 @@ def check_web_settings(settings: Settings) -> None:
 
 
 async def run_web(settings: Settings) -> None:
+    from discharge.temporal_client import connect_temporal
     from workers.web.app import build_app
 
     host, port = host_port(settings.discharge_web_address)
-    app = build_app(settings, show_dev_users=settings.discharge_development)
+    # Connected before serving: an unreachable Temporal is one error line and exit 1, like the worker's.
+    client = await connect_temporal(settings)
+    app = build_app(settings, client, show_dev_users=settings.discharge_development)
     # proxy_headers: behind the region's TLS proxy, X-Forwarded-Proto makes the cookie Secure.
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
     await uvicorn.Server(config).serve()
