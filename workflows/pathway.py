@@ -54,6 +54,14 @@ with workflow.unsafe.imports_passed_through():
         next_deadline,
         validate_decision,
     )
+    from workflows.rules.intake import (
+        Intake,
+        can_open,
+        close_unopened,
+        no_pathway_reason,
+        retry_waiting,
+        try_event,
+    )
 
 #: uuid5 namespace of outbound CloudEvent ids: id = uuid5(namespace, workflow id + ":" + step key).
 OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
@@ -61,6 +69,23 @@ OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
 #: Runs started before this patch open for any first event; later ones first check the episode.
 PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
+#: Runs started before this patch close at once (`not_opened`) when their first event cannot open a
+#: pathway; later ones hold it for the opening event (workflows/rules/intake.py).
+PATCH_HOLD_EARLY_EVENTS = "hold-early-events"
+#: Runs from this patch on cost about one server round trip per event (docs/benchmarks.md, "Pathways"):
+#: publishing and the listing look-up run as local activities, inside the workflow task that needs them,
+#: rather than as activities that take two more trips each (scheduled, polled, completed, and a new workflow
+#: task); the closed-episode check asks visibility only for an opening event old enough to be a re-send;
+#: and a search attribute that was never set is not "unset".
+PATCH_ONE_ROUND_TRIP = "one-round-trip-per-event"
+#: A re-sent event reaches a new run only after JetStream's duplicate window (24 h, events/publisher.py)
+#: has passed since the original was published, which is after the event's clinical time: so an opening
+#: event younger than half that window cannot be a re-send of a closed episode's event, and is not checked.
+#: (Half: margin for senders' clocks. A shorter duplicate window configured by ops must not go below it.)
+CLOSED_CHECK_AGE = timedelta(hours=12)
+#: A local activity's retry of a publish survives a worker restart without help: the workflow task times
+#: out, another worker replays to the same point and publishes again with the same event id (de-duplicated).
+LOCAL_TIMEOUT = timedelta(seconds=30)
 #: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
 PATCH_ACKNOWLEDGEMENTS = "escalation-acknowledgements"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
@@ -84,11 +109,14 @@ class PatientPathway:
         self._restart: StartNewPathway | None = None
         self._upserted: dict[str, Any] = {}
         self._memo: dict[str, Any] = {}
+        self._intake = Intake()
+        self._hold = False
         # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
         self._acknowledgements: list[AcknowledgementRecord] = []
 
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
+        self._hold = workflow.patched(PATCH_HOLD_EARLY_EVENTS)
         # The policy is read from Settings once per run by a local activity: its result is in the
         # history, so a replay sees the same durations even if the worker's settings changed since.
         self._policy = await workflow.execute_local_activity_method(
@@ -101,12 +129,16 @@ class PatientPathway:
             if not self._queue:
                 await self._wait_for_event_or_deadline()
             async with self._lock:
-                while self._queue and self._restart is None:
+                if self._hold:
+                    await self._take_arrivals()
+                while self._queue and self._restart is None and not self._hold:
                     await self._handle_event(self._queue.pop(0))
                 if self._restart is None:
                     await self._execute(apply_time(self._state, workflow.now(), self._policy))
             self._sync_visibility()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        # Still held (a reorder window not over, or arrived while closing): to the next run, or ignored.
+        self._queue.extend(self._as_pathway_events(self._intake.drain()))
         if self._restart is not None:
             workflow.logger.info("readmission: continuing as a new pathway")
             workflow.continue_as_new(
@@ -126,21 +158,80 @@ class PatientPathway:
     async def _wait_for_event_or_deadline(self) -> None:
         self._wake = False
         deadline = next_deadline(self._state)
+        what = ""
+        if deadline is not None:
+            what = Timer(min(self._state.timers, key=self._state.timers.__getitem__)).summary
+        if self._hold:
+            assert self._policy is not None
+            release = self._intake.wake_at(self._policy, opened=self._opened)
+            if release is not None and (deadline is None or release < deadline):
+                deadline, what = release, "held events: apply them, or dead-letter them (no pathway)"
         if deadline is None:
             await workflow.wait_condition(lambda: bool(self._queue) or self._wake)
             return
         timeout = deadline - workflow.now()
         if timeout <= timedelta(0):
             return
-        timer = Timer(min(self._state.timers, key=self._state.timers.__getitem__))
         try:
             await workflow.wait_condition(
                 lambda: bool(self._queue) or self._wake,
                 timeout=timeout,
-                timeout_summary=f"{timer.summary} ({deadline.isoformat()})",
+                timeout_summary=f"{what} ({deadline.isoformat()})",
             )
         except TimeoutError:
             pass
+
+    @property
+    def _opened(self) -> bool:
+        return self._state.opened_by is not None or self._state.phase == "closed"
+
+    async def _take_arrivals(self) -> None:
+        """Arrivals into the intake; what it releases into the rules; what expired to dead letters."""
+        assert self._policy is not None
+        now = workflow.now()
+        for arrived in self._queue:
+            self._intake.receive(arrived.event, now)
+        self._queue.clear()
+        was_open = self._opened
+        released = self._as_pathway_events(self._intake.release(now, self._policy, opened=was_open))
+        for index, pathway_event in enumerate(released):
+            if self._restart is not None:  # a readmission: the rest go to the new run, in the order decided
+                self._queue.extend(released[index:])
+                break
+            if not was_open and index > 0 and not can_open(pathway_event.event):
+                # Held before the pathway opened: applied if it makes sense now, else it waits on.
+                tried = try_event(self._state, pathway_event.event, now, self._policy)
+                if tried is None:
+                    self._intake.wait(pathway_event.event, now)
+                    continue
+                self._state, outcome = tried
+                self._note(outcome, pathway_event)
+                await self._execute(outcome)
+            else:
+                await self._handle_event(pathway_event)
+            self._state, outcomes = retry_waiting(self._state, self._intake, now, self._policy)
+            for outcome in outcomes:
+                await self._execute(outcome)
+        expired = self._intake.expire(now, self._policy, opened=self._opened)
+        for event in expired:
+            await workflow.execute_activity_method(
+                PathwayActivities.dead_letter_event,
+                args=[
+                    PathwayEvent(patient_key=self._state.patient_key, event=event),
+                    no_pathway_reason(self._policy),
+                ],
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=PUBLISH_RETRY,
+                summary=f"dead-letter events.{event.type} (no pathway opened)",
+            )
+        if expired:
+            close_unopened(self._state, expired, now, self._policy)
+            workflow.logger.warning(
+                "no pathway opened within the hold: %d event(s) dead-lettered", len(expired)
+            )
+
+    def _as_pathway_events(self, events: list[InboundEvent]) -> list[PathwayEvent]:
+        return [PathwayEvent(patient_key=self._state.patient_key, event=e) for e in events]
 
     async def _handle_event(self, pathway_event: PathwayEvent) -> None:
         assert self._policy is not None
@@ -153,12 +244,20 @@ class PatientPathway:
             and event.type in LISTING_TYPES
             and getattr(event.data, "listed_vardcentral", None) is None
         ):
-            self._state.listed_vardcentral = await workflow.execute_activity_method(
-                PathwayActivities.lookup_listing,
-                event.data.patient.id,
-                start_to_close_timeout=timedelta(seconds=30),
-                summary="look up the listed vardcentral in the listing registry",
-            )
+            if workflow.patched(PATCH_ONE_ROUND_TRIP):
+                self._state.listed_vardcentral = await workflow.execute_local_activity_method(
+                    PathwayActivities.lookup_listing,
+                    event.data.patient.id,
+                    start_to_close_timeout=LOCAL_TIMEOUT,
+                    summary="look up the listed vardcentral in the listing registry",
+                )
+            else:
+                self._state.listed_vardcentral = await workflow.execute_activity_method(
+                    PathwayActivities.lookup_listing,
+                    event.data.patient.id,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    summary="look up the listed vardcentral in the listing registry",
+                )
             self._state.listed_from_registry = True
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
@@ -175,6 +274,16 @@ class PatientPathway:
             or not workflow.patched(PATCH_CLOSED_EPISODE)
         ):
             return False
+        if workflow.patched(PATCH_ONE_ROUND_TRIP):
+            if workflow.now() - event.time < CLOSED_CHECK_AGE:
+                return False  # too recent to be a re-send (see CLOSED_CHECK_AGE)
+            closed_now: bool = await workflow.execute_local_activity_method(
+                PathwayActivities.episode_closed,
+                args=[workflow.info().workflow_id, episode],
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                summary="check whether this episode's pathway has already closed",
+            )
+            return closed_now
         closed: bool = await workflow.execute_activity_method(
             PathwayActivities.episode_closed,
             args=[workflow.info().workflow_id, episode],
@@ -202,11 +311,21 @@ class PatientPathway:
         for command in outcome.commands:
             if isinstance(command, Publish):
                 event_id = uuid.uuid5(OUTBOUND_ID_NAMESPACE, f"{workflow.info().workflow_id}:{command.step}")
+                outbound = OutboundEvent(
+                    id=str(event_id), type=command.type, time=workflow.now(), data=command.data
+                )
+                if workflow.patched(PATCH_ONE_ROUND_TRIP):
+                    await workflow.execute_local_activity_method(
+                        PathwayActivities.publish_outbound,
+                        outbound,
+                        start_to_close_timeout=LOCAL_TIMEOUT,
+                        retry_policy=PUBLISH_RETRY,
+                        summary=f"publish discharge.{command.type}",
+                    )
+                    continue
                 await workflow.execute_activity_method(
                     PathwayActivities.publish_outbound,
-                    OutboundEvent(
-                        id=str(event_id), type=command.type, time=workflow.now(), data=command.data
-                    ),
+                    outbound,
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=PUBLISH_RETRY,
                     summary=f"publish discharge.{command.type}",
@@ -219,8 +338,9 @@ class PatientPathway:
         s = self._state
         wanted = search_attributes(s)
         updates: list[SearchAttributeUpdate[Any]] = []
+        never_set = None if workflow.patched(PATCH_ONE_ROUND_TRIP) else "unset"
         for key, value in wanted:
-            if self._upserted.get(key.name, "unset") == value:
+            if self._upserted.get(key.name, never_set) == value:
                 continue
             self._upserted[key.name] = value
             updates.append(key.value_unset() if value is None else key.value_set(value))

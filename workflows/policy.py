@@ -30,6 +30,11 @@ class Policy(BaseModel):
     # the event that set it, and must not be preceded by a false escalation. 0 here because runs started
     # before this existed recorded a policy without it, and must replay as they ran.
     late_event_grace: timedelta = timedelta(0)
+    # Events that arrive before their pathway opens are held this long (`DISCHARGE_EARLY_EVENT_HOLD`), and
+    # every event waits until none has arrived for `reorder_window` (`DISCHARGE_REORDER_WINDOW`), so a
+    # burst is applied in clinical-time order (workflows/rules/intake.py). Runs before this replay without it.
+    early_event_hold: timedelta = timedelta(days=2)
+    reorder_window: timedelta = timedelta(0)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -44,6 +49,8 @@ class Policy(BaseModel):
             # its reminders at the pace of its support period instead, so they can be watched.
             reminder_interval=min(timedelta(days=1), settings.discharge_support_period),
             late_event_grace=settings.discharge_late_event_grace,
+            early_event_hold=settings.discharge_early_event_hold,
+            reorder_window=settings.discharge_reorder_window,
         )
 
 

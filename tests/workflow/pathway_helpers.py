@@ -29,6 +29,7 @@ from temporalio.worker import Worker
 
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
+from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound import INBOUND_ADAPTER, InboundEvent
 from events.outbound import OutboundEvent
@@ -121,9 +122,13 @@ class RecordingPublisher:
     """A fake ``OutboundPublisher`` that keeps what it was asked to publish (NATS is tested elsewhere)."""
 
     events: list[OutboundEvent] = field(default_factory=list)
+    dead_letters: list[tuple[bytes, DeadLetter]] = field(default_factory=list)
 
     async def publish(self, event: OutboundEvent) -> None:
         self.events.append(event)
+
+    async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None:
+        self.dead_letters.append((body, letter))
 
     def types(self) -> list[str]:
         return [e.type for e in self.events]

@@ -15,6 +15,7 @@ times computed from clinical time, so a late event is never given a fresh period
 | ``closing`` | closing a pathway and its indicators |
 | ``decisions`` | coordinators' decisions: ``validate_decision``, ``apply_decision`` |
 | ``deadlines`` | passing time: ``next_deadline``, ``apply_time`` and what each deadline does |
+| ``intake`` | events before their pathway: held, applied in clinical order, or dead-lettered (``Intake``) |
 """
 
 from workflows.rules.closing import indicators
