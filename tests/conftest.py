@@ -44,6 +44,10 @@ def encrypted_converter() -> DataConverter:
     return encrypted_data_converter(read_ring(Path(os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"])))
 
 
+#: The web page's session-wide servers (dev OIDC provider, web server, worker): tests/web_support.py.
+pytest_plugins = ["tests.web_support"]
+
+
 @pytest.fixture(scope="session")
 async def nats_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[NatsProcess]:
     """A real nats-server with JetStream on file storage, for the whole session."""

@@ -22,16 +22,21 @@ with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
     from events.inbound import InboundEvent, dedup_key, episode_of
     from events.outbound import OutboundEvent
+    from workflows.acknowledgement import acknowledge, validate_acknowledgement
     from workflows.api import (
+        QUERY_IDENTITY,
         QUERY_STATE,
         SIGNAL_INBOUND_EVENT,
+        UPDATE_ACKNOWLEDGE,
         UPDATE_DECIDE,
         WORKFLOW_TYPE,
+        AcknowledgementRecord,
         DecisionResult,
         LogEntry,
         PathwayEvent,
         PathwayStart,
         PathwayView,
+        parse_acknowledgement,
         parse_decision,
     )
     from workflows.details import current_details, memo_of, search_attributes
@@ -85,6 +90,8 @@ LOCAL_TIMEOUT = timedelta(seconds=30)
 PATCH_ONCALL_ROTA = "consult-oncall-rota"
 #: Runs started before this patch publish no `physician_contact_recorded` and take no patient experience.
 PATCH_INDICATOR_EVENTS = "indicator-events"
+#: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
+PATCH_ACKNOWLEDGEMENTS = "escalation-acknowledgements"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -108,6 +115,8 @@ class PatientPathway:
         self._memo: dict[str, Any] = {}
         self._intake = Intake()
         self._hold = False
+        # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
+        self._acknowledgements: list[AcknowledgementRecord] = []
 
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
@@ -381,7 +390,36 @@ class PatientPathway:
 
     @workflow.query(name=QUERY_STATE)
     def query_state(self) -> PathwayView:
-        return self._state.view()
+        return self._state.view().model_copy(update={"acknowledgements": list(self._acknowledgements)})
+
+    @workflow.query(name=QUERY_IDENTITY)
+    def query_identity(self) -> str | None:
+        """The patient's identity, for those allowed to see it (the web page asks, and audits the view)."""
+        return self._state.patient_id
+
+    @workflow.update(name=UPDATE_ACKNOWLEDGE)
+    def acknowledge_escalation(self, raw: dict[str, Any]) -> AcknowledgementRecord:
+        workflow.patched(PATCH_ACKNOWLEDGEMENTS)
+        try:
+            record = acknowledge(
+                self._state.escalations, self._acknowledgements, parse_acknowledgement(raw), workflow.now()
+            )
+        except ValueError as error:
+            raise ApplicationError(str(error), type="InvalidAcknowledgement", non_retryable=True) from None
+        self._state.log.append(
+            LogEntry(
+                at=workflow.now(),
+                kind="acknowledged",
+                summary=f"escalation {record.reason} acknowledged",
+                actor=record.acknowledged_by,
+            )
+        )
+        workflow.logger.info("escalation %s acknowledged by %s", record.reason, record.acknowledged_by)
+        return record
+
+    @acknowledge_escalation.validator
+    def _validate_acknowledge(self, raw: dict[str, Any]) -> None:
+        validate_acknowledgement(self._state.escalations, self._acknowledgements, parse_acknowledgement(raw))
 
     @workflow.update(name=UPDATE_DECIDE)
     async def decide(self, raw: dict[str, Any]) -> DecisionResult:

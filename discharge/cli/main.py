@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from discharge.cli import coordinator, demo, indicators, keys, publishing, stack
+from discharge.cli import coordinator, demo, indicators, keys, publishing, stack, web
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(commands)
     keys.register(commands)
     indicators.register(commands)
+    web.register(commands)
     return parser
 
 

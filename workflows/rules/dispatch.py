@@ -76,7 +76,7 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
         state.phase = "closed"
         state.outcome = "not_opened"
     if handled:
-        step.log("event", handled, actor, event.type)
+        step.log("event", handled, actor, event.type, occurred_at=event.time)  # clinical time
     elif step.out.ignored is None:  # a rule may have said why already
         step.ignore(event, f"makes no sense in phase {state.phase}")
     return step.out

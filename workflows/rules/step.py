@@ -49,8 +49,22 @@ class Step:
         self.now = now
         self.out = RuleOutcome()
 
-    def log(self, kind: str, summary: str, actor: str | None = None, event_type: str | None = None) -> None:
-        entry = LogEntry(at=self.now, kind=kind, summary=summary, actor=actor, event_type=event_type)
+    def log(
+        self,
+        kind: str,
+        summary: str,
+        actor: str | None = None,
+        event_type: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        entry = LogEntry(
+            at=self.now,
+            kind=kind,
+            summary=summary,
+            actor=actor,
+            event_type=event_type,
+            occurred_at=occurred_at,
+        )
         self.s.log.append(entry)
 
     def ignore(self, event: InboundEvent, why: str) -> None:
