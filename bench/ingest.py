@@ -2,6 +2,10 @@
 
     python bench/ingest.py [--events 2000] [--concurrency 64]
 
+**It measures the gateway against Temporal's in-memory dev server**, which is 6-8 times faster than the
+file-backed one `discharge dev` runs: its rates say what the gateway adds to a signal-with-start, not what
+the product takes end to end. For the product as it runs, use `bench/pathways.py`.
+
 Starts its own nats-server (JetStream on file storage, sync_interval always) and Temporal dev server (in
 memory) on free ports in a temporary directory, and a gateway in this process; no worker is needed because
 signal-with-start is accepted by the server without one. It then
@@ -87,6 +91,8 @@ class Result:
     def lines(self) -> list[str]:
         return [
             f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+            "server: Temporal dev server IN MEMORY (not the file-backed one `discharge dev` runs: "
+            "bench/pathways.py measures that)",
             f"events: {self.events}, concurrency: {self.concurrency}, "
             f"rounds: {self.rounds} (best of each path)",
             f"gateway: {self.gateway_rate:.0f} events/s draining a backlog; duplicate deliveries: "

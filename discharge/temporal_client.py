@@ -3,8 +3,11 @@ encrypted with the payload key ring (discharge/codec.py): every client the proje
 
 from __future__ import annotations
 
-from temporalio.client import Client, WorkflowHandle
+from collections.abc import Sequence
+
+from temporalio.client import Client, Interceptor, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from discharge.codec import encrypted_data_converter
@@ -31,8 +34,10 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_api_key is not None
 
 
-async def connect_temporal(settings: Settings) -> Client:
-    """A client whose payloads, failures are encrypted; KeyRingError without a ring."""
+async def connect_temporal(
+    settings: Settings, *, runtime: Runtime | None = None, interceptors: Sequence[Interceptor] = ()
+) -> Client:
+    """``runtime`` exports the SDK's metrics (discharge/ops/sdk.py); ``interceptors`` add tracing."""
     converter = encrypted_data_converter(load_ring(settings))
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
@@ -41,6 +46,8 @@ async def connect_temporal(settings: Settings) -> Client:
         tls=tls_config(settings),
         api_key=api_key,
         data_converter=converter,
+        runtime=runtime,
+        interceptors=interceptors,
     )
 
 

@@ -22,16 +22,21 @@ with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
     from events.inbound import InboundEvent, dedup_key, episode_of
     from events.outbound import OutboundEvent
+    from workflows.acknowledgement import acknowledge, validate_acknowledgement
     from workflows.api import (
+        QUERY_IDENTITY,
         QUERY_STATE,
         SIGNAL_INBOUND_EVENT,
+        UPDATE_ACKNOWLEDGE,
         UPDATE_DECIDE,
         WORKFLOW_TYPE,
+        AcknowledgementRecord,
         DecisionResult,
         LogEntry,
         PathwayEvent,
         PathwayStart,
         PathwayView,
+        parse_acknowledgement,
         parse_decision,
     )
     from workflows.details import current_details, memo_of, search_attributes
@@ -41,10 +46,10 @@ with workflow.unsafe.imports_passed_through():
         Publish,
         RuleOutcome,
         StartNewPathway,
-        Timer,
         apply_decision,
         apply_event,
         apply_time,
+        deadline_summary,
         decline_opening,
         next_deadline,
         validate_decision,
@@ -67,6 +72,26 @@ PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
 #: Runs started before this patch close at once (`not_opened`) when their first event cannot open a
 #: pathway; later ones hold it for the opening event (workflows/rules/intake.py).
 PATCH_HOLD_EARLY_EVENTS = "hold-early-events"
+#: Runs from this patch on cost about one server round trip per event (docs/benchmarks.md, "Pathways"):
+#: publishing and the listing look-up run as local activities, inside the workflow task that needs them,
+#: rather than as activities that take two more trips each (scheduled, polled, completed, and a new workflow
+#: task); the closed-episode check asks visibility only for an opening event old enough to be a re-send;
+#: and a search attribute that was never set is not "unset".
+PATCH_ONE_ROUND_TRIP = "one-round-trip-per-event"
+#: A re-sent event reaches a new run only after JetStream's duplicate window (24 h, events/publisher.py)
+#: has passed since the original was published, which is after the event's clinical time: so an opening
+#: event younger than half that window cannot be a re-send of a closed episode's event, and is not checked.
+#: (Half: margin for senders' clocks. A shorter duplicate window configured by ops must not go below it.)
+CLOSED_CHECK_AGE = timedelta(hours=12)
+#: A local activity's retry of a publish survives a worker restart without help: the workflow task times
+#: out, another worker replays to the same point and publishes again with the same event id (de-duplicated).
+LOCAL_TIMEOUT = timedelta(seconds=30)
+#: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
+PATCH_ONCALL_ROTA = "consult-oncall-rota"
+#: Runs started before this patch publish no `physician_contact_recorded` and take no patient experience.
+PATCH_INDICATOR_EVENTS = "indicator-events"
+#: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
+PATCH_ACKNOWLEDGEMENTS = "escalation-acknowledgements"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -90,6 +115,8 @@ class PatientPathway:
         self._memo: dict[str, Any] = {}
         self._intake = Intake()
         self._hold = False
+        # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
+        self._acknowledgements: list[AcknowledgementRecord] = []
 
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
@@ -101,6 +128,8 @@ class PatientPathway:
             start_to_close_timeout=timedelta(seconds=10),
             summary="load the pathway policy (durations from settings)",
         )
+        # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
+        self._state.indicator_events = workflow.patched(PATCH_INDICATOR_EVENTS)
         self._sync_visibility()
         while self._state.phase != "closed" and self._restart is None:
             if not self._queue:
@@ -137,7 +166,7 @@ class PatientPathway:
         deadline = next_deadline(self._state)
         what = ""
         if deadline is not None:
-            what = Timer(min(self._state.timers, key=self._state.timers.__getitem__)).summary
+            what = deadline_summary(self._state)
         if self._hold:
             assert self._policy is not None
             release = self._intake.wake_at(self._policy, opened=self._opened)
@@ -221,13 +250,32 @@ class PatientPathway:
             and event.type in LISTING_TYPES
             and getattr(event.data, "listed_vardcentral", None) is None
         ):
-            self._state.listed_vardcentral = await workflow.execute_activity_method(
-                PathwayActivities.lookup_listing,
-                event.data.patient.id,
-                start_to_close_timeout=timedelta(seconds=30),
-                summary="look up the listed vardcentral in the listing registry",
-            )
+            if workflow.patched(PATCH_ONE_ROUND_TRIP):
+                self._state.listed_vardcentral = await workflow.execute_local_activity_method(
+                    PathwayActivities.lookup_listing,
+                    event.data.patient.id,
+                    start_to_close_timeout=LOCAL_TIMEOUT,
+                    summary="look up the listed vardcentral in the listing registry",
+                )
+            else:
+                self._state.listed_vardcentral = await workflow.execute_activity_method(
+                    PathwayActivities.lookup_listing,
+                    event.data.patient.id,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    summary="look up the listed vardcentral in the listing registry",
+                )
             self._state.listed_from_registry = True
+        if (
+            event.type == "primarycare.consult_requested"
+            and self._state.oncall_rota is None
+            and workflow.patched(PATCH_ONCALL_ROTA)
+        ):
+            self._state.oncall_rota = await workflow.execute_activity_method(
+                PathwayActivities.lookup_oncall_rota,
+                self._state.admitting_unit,
+                start_to_close_timeout=timedelta(seconds=30),
+                summary="look up the discharging unit's on-call rota",
+            )
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
         await self._execute(outcome)
@@ -243,6 +291,16 @@ class PatientPathway:
             or not workflow.patched(PATCH_CLOSED_EPISODE)
         ):
             return False
+        if workflow.patched(PATCH_ONE_ROUND_TRIP):
+            if workflow.now() - event.time < CLOSED_CHECK_AGE:
+                return False  # too recent to be a re-send (see CLOSED_CHECK_AGE)
+            closed_now: bool = await workflow.execute_local_activity_method(
+                PathwayActivities.episode_closed,
+                args=[workflow.info().workflow_id, episode],
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                summary="check whether this episode's pathway has already closed",
+            )
+            return closed_now
         closed: bool = await workflow.execute_activity_method(
             PathwayActivities.episode_closed,
             args=[workflow.info().workflow_id, episode],
@@ -270,11 +328,21 @@ class PatientPathway:
         for command in outcome.commands:
             if isinstance(command, Publish):
                 event_id = uuid.uuid5(OUTBOUND_ID_NAMESPACE, f"{workflow.info().workflow_id}:{command.step}")
+                outbound = OutboundEvent(
+                    id=str(event_id), type=command.type, time=workflow.now(), data=command.data
+                )
+                if workflow.patched(PATCH_ONE_ROUND_TRIP):
+                    await workflow.execute_local_activity_method(
+                        PathwayActivities.publish_outbound,
+                        outbound,
+                        start_to_close_timeout=LOCAL_TIMEOUT,
+                        retry_policy=PUBLISH_RETRY,
+                        summary=f"publish discharge.{command.type}",
+                    )
+                    continue
                 await workflow.execute_activity_method(
                     PathwayActivities.publish_outbound,
-                    OutboundEvent(
-                        id=str(event_id), type=command.type, time=workflow.now(), data=command.data
-                    ),
+                    outbound,
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=PUBLISH_RETRY,
                     summary=f"publish discharge.{command.type}",
@@ -287,8 +355,9 @@ class PatientPathway:
         s = self._state
         wanted = search_attributes(s)
         updates: list[SearchAttributeUpdate[Any]] = []
+        never_set = None if workflow.patched(PATCH_ONE_ROUND_TRIP) else "unset"
         for key, value in wanted:
-            if self._upserted.get(key.name, "unset") == value:
+            if self._upserted.get(key.name, never_set) == value:
                 continue
             self._upserted[key.name] = value
             updates.append(key.value_unset() if value is None else key.value_set(value))
@@ -321,7 +390,36 @@ class PatientPathway:
 
     @workflow.query(name=QUERY_STATE)
     def query_state(self) -> PathwayView:
-        return self._state.view()
+        return self._state.view().model_copy(update={"acknowledgements": list(self._acknowledgements)})
+
+    @workflow.query(name=QUERY_IDENTITY)
+    def query_identity(self) -> str | None:
+        """The patient's identity, for those allowed to see it (the web page asks, and audits the view)."""
+        return self._state.patient_id
+
+    @workflow.update(name=UPDATE_ACKNOWLEDGE)
+    def acknowledge_escalation(self, raw: dict[str, Any]) -> AcknowledgementRecord:
+        workflow.patched(PATCH_ACKNOWLEDGEMENTS)
+        try:
+            record = acknowledge(
+                self._state.escalations, self._acknowledgements, parse_acknowledgement(raw), workflow.now()
+            )
+        except ValueError as error:
+            raise ApplicationError(str(error), type="InvalidAcknowledgement", non_retryable=True) from None
+        self._state.log.append(
+            LogEntry(
+                at=workflow.now(),
+                kind="acknowledged",
+                summary=f"escalation {record.reason} acknowledged",
+                actor=record.acknowledged_by,
+            )
+        )
+        workflow.logger.info("escalation %s acknowledged by %s", record.reason, record.acknowledged_by)
+        return record
+
+    @acknowledge_escalation.validator
+    def _validate_acknowledge(self, raw: dict[str, Any]) -> None:
+        validate_acknowledgement(self._state.escalations, self._acknowledgements, parse_acknowledgement(raw))
 
     @workflow.update(name=UPDATE_DECIDE)
     async def decide(self, raw: dict[str, Any]) -> DecisionResult:

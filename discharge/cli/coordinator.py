@@ -18,13 +18,11 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from discharge.audit import AuditEntry, AuditLog
 from discharge.cli import render
+from discharge.cli.listings import add_paging, pathways_action, tasks_action
 from discharge.cli.session import EXIT_OK, Session, UsageError, one_line, sync_handler
 from discharge.cli.visibility import (
-    list_pathways,
-    overdue_query,
-    pathways_query,
-    tasks_query,
     ui_queries,
 )
 from discharge.settings import Settings
@@ -72,28 +70,7 @@ def _not_found(error: RPCError) -> bool:
 # ---- pathways / tasks -----------------------------------------------------------------------------
 
 
-async def pathways_action(session: Session, args: argparse.Namespace) -> int:
-    query = pathways_query(phase=args.phase, escalated=args.escalated, vardcentral=args.vardcentral)
-    rows = await list_pathways(session.client, query)
-    if args.json:
-        session.say(_json([row.as_json() for row in rows]))
-    else:
-        session.say(render.pathways_table(rows, session.now))
-    return EXIT_OK
-
-
-async def tasks_action(session: Session, args: argparse.Namespace) -> int:
-    query = overdue_query(session.now) if args.overdue else tasks_query()
-    rows = render.soonest_first(await list_pathways(session.client, query))
-    if args.json:
-        items = [
-            row.as_json() | {"overdue": bool(row.task_due_at and row.task_due_at < session.now)}
-            for row in rows
-        ]
-        session.say(_json(items))
-    else:
-        session.say(render.tasks_table(rows, session.now))
-    return EXIT_OK
+# `pathways` and `tasks` page their listings: discharge/cli/listings.py.
 
 
 # ---- show -----------------------------------------------------------------------------------------
@@ -166,7 +143,10 @@ def _refusal(error: WorkflowUpdateFailedError) -> str:
 
 async def decide_action(session: Session, args: argparse.Namespace) -> int:
     key = patient_key_of(args.patient, session.settings)
-    decision = decision_of(args)
+    # `--by` is typed, not signed in: the decision also carries who recorded it (this Temporal client's
+    # identity, as the update's history entry does), and goes in the audit log as an ops action.
+    identity = session.client.identity
+    decision = decision_of(args).model_copy(update={"recorded_by": identity})
     handle = session.client.get_workflow_handle(workflow_id_for(key))
     try:
         result = await handle.execute_update(
@@ -180,10 +160,29 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
         if _not_found(error):
             return session.fail(f"no running pathway for patient {key}: nothing to decide on")
         return session.fail(f"decision not delivered, nothing changed: {one_line(error)}")
+    detail = f"--by {decision.decided_by}: " + (
+        f"extend {decision.extend_days} days" if decision.decision == "extend" else "handover"
+    )
+    AuditLog(session.settings.audit_log_path).append(
+        AuditEntry(
+            actor=identity,
+            role="ops",
+            action="ops_decide",
+            patient_key=key,
+            workflow_id=workflow_id_for(key),
+            detail=detail,
+        )
+    )
     if args.json:
-        session.say(result.model_dump_json(indent=2))
+        session.say(
+            _json(json.loads(result.model_dump_json()) | {"recorded_by": identity, "ops_action": True})
+        )
     else:
         session.say(render.decision_result(result))
+        session.say(
+            f"Recorded as an ops action by {identity} (Temporal client) for {decision.decided_by}; "
+            "in the audit log too. Coordinators decide on the web page, signed in."
+        )
     return EXIT_OK
 
 
@@ -222,6 +221,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     pathways.add_argument("--escalated", action="store_true", help="only escalated pathways")
     pathways.add_argument("--vardcentral", type=_hsa_id, metavar="HSA-ID", help="only this VC's patients")
     _add_json(pathways)
+    add_paging(pathways, "pathways")
     pathways.set_defaults(handler=sync_handler(pathways_action), action=pathways_action)
 
     tasks = commands.add_parser(
@@ -231,6 +231,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     tasks.add_argument("--overdue", action="store_true", help="only tasks already past their due time")
     _add_json(tasks)
+    add_paging(tasks, "tasks")
     tasks.set_defaults(handler=sync_handler(tasks_action), action=tasks_action)
 
     show = commands.add_parser(

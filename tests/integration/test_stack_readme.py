@@ -27,7 +27,7 @@ def test_the_first_event_in_the_readme_is_valid() -> None:
 
 
 def test_every_setting_is_documented_and_every_documented_variable_exists() -> None:
-    documented = set(re.findall(r"\b((?:TEMPORAL|NATS|DISCHARGE)_[A-Z_]+)\b", README))
+    documented = set(re.findall(r"\b((?:TEMPORAL|NATS|DISCHARGE|OTEL)_[A-Z_]+)\b", README))
     real = {name.upper() for name in Settings.model_fields}
     assert documented == real
 

@@ -6,8 +6,9 @@ Each problem is a `StackError` with the setting or the command that fixes it.
 from __future__ import annotations
 
 from discharge.settings import Settings
+from workers.stack import web as web_part
 from workers.stack.datadir import StackError
-from workers.stack.servers import MissingBinary, binary, port_is_free
+from workers.stack.servers import MissingBinary, binary, nats_monitoring_port, port_is_free
 
 #: Connection options for external servers only: with one of them set, the stack's own clients and
 #: children would try TLS or credentials against servers that have neither, and fail obscurely.
@@ -25,7 +26,7 @@ EXTERNAL_ONLY = (
 )
 
 
-def preflight(settings: Settings, *, codec_server: bool = True) -> None:
+def preflight(settings: Settings, *, codec_server: bool = True, parts: tuple[str, ...] = ()) -> None:
     """Refuse external-only connection options, missing server binaries and ports already in use."""
     external = [name.upper() for name in EXTERNAL_ONLY if getattr(settings, name) is not None]
     if external:
@@ -56,9 +57,26 @@ def preflight(settings: Settings, *, codec_server: bool = True) -> None:
             if codec_server
             else []
         ),
+        (s.nats_host, nats_monitoring_port(s.nats_port), "NATS_URL", "NATS monitoring (NATS port + 4000)"),
+        (
+            *_host_port(s.discharge_worker_http_address),
+            "DISCHARGE_WORKER_HTTP_ADDRESS",
+            "the worker's metrics",
+        ),
+        (
+            *_host_port(s.discharge_gateway_http_address),
+            "DISCHARGE_GATEWAY_HTTP_ADDRESS",
+            "the gateway's metrics",
+        ),
+        *web_part.ports_needed(s, parts),
     ):
-        if not port_is_free(host, port):
+        if port and not port_is_free(host, port):  # port 0: any free port
             raise StackError(
                 f"port {port} on {host} is already in use (needed for {what}); stop whatever uses it "
                 f"(another `discharge dev`?) or choose other ports with {variable}"
             )
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host or "localhost", int(port)

@@ -22,7 +22,7 @@ from workers.stack.nats_auth import (
     ensure_logins,
     ensure_store_key,
 )
-from workers.stack.servers import nats_config
+from workers.stack.servers import nats_config, nats_monitoring_port
 
 #: The synthetic ops person of `discharge dev`'s printed token (a syntactically valid HSA-id, no one's).
 DEV_OPS_HSA_ID = "SE2321000131-S000000000900"
@@ -57,6 +57,7 @@ def prepare_protection(settings: Settings, root: Path, jetstream: Path) -> Prote
         settings.nats_host,
         settings.nats_port,
         jetstream,
+        http_port=nats_monitoring_port(settings.nats_port),
         authorization=authorization_block(logins),
         store_key_env=STORE_KEY_ENV,
     )
