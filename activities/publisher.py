@@ -15,8 +15,9 @@ from opentelemetry.trace import SpanKind
 
 from discharge.ops.metrics import record_outbound
 from discharge.ops.tracing import INSTRUMENTATION, inject
+from events.deadletter import DeadLetter, deadletter_subject
 from events.outbound import OutboundEvent
-from events.streams import CLOUDEVENTS_CONTENT_TYPE, OUTBOUND_STREAM
+from events.streams import CLOUDEVENTS_CONTENT_TYPE, DEADLETTER_STREAM, OUTBOUND_STREAM
 
 _tracer = trace.get_tracer(INSTRUMENTATION)
 
@@ -32,6 +33,17 @@ class JetStreamPublisher:
         ack = await self.publish_raw(event)
         if not ack.duplicate:  # a retry JetStream recognised is not a second event
             record_outbound(event.type, event.data)
+
+    async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None:
+        """A dead letter from the worker (events held for a pathway that never opened), once per id."""
+        headers = {**letter.headers(), "Nats-Msg-Id": msg_id}
+        await self._js.publish(
+            deadletter_subject(letter.subject),
+            body,
+            timeout=self._timeout,
+            stream=DEADLETTER_STREAM,
+            headers=headers,
+        )
 
     async def publish_raw(self, event: OutboundEvent) -> PubAck:
         """Publish and return the ack (``duplicate`` is true when JetStream already had this id)."""

@@ -15,6 +15,8 @@ from typing import Literal
 
 import structlog
 
+from discharge.core_logs import route_core_logs
+
 LogFormat = Literal["console", "json"]
 
 
@@ -36,8 +38,17 @@ def configure_logging(component: str, fmt: LogFormat | None = None, level: str =
         renderer = structlog.processors.JSONRenderer()
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=use_colors())
+
+    def name_component(
+        _: object, __: str, event_dict: structlog.typing.EventDict
+    ) -> structlog.typing.EventDict:
+        # Context variables do not reach other threads (the Temporal core forwards its lines from one).
+        event_dict.setdefault("component", component)
+        return event_dict
+
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        name_component,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
@@ -65,3 +76,5 @@ def configure_logging(component: str, fmt: LogFormat | None = None, level: str =
     root.setLevel(max(numeric, logging.INFO))
     # Python's warnings (deprecations, a library's RuntimeWarning) too, instead of bare stderr text.
     logging.captureWarnings(True)
+    # The Temporal SDK's Rust core would otherwise write plain, coloured lines of its own.
+    route_core_logs()

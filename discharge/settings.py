@@ -50,6 +50,16 @@ def parse_iso_duration(value: object) -> timedelta:
 IsoDuration = Annotated[timedelta, BeforeValidator(parse_iso_duration)]
 
 
+def parse_iso_duration_or_zero(value: object) -> timedelta:
+    """As `parse_iso_duration`, and ``PT0S`` for "off"."""
+    if isinstance(value, str) and value.strip().upper() in ("PT0S", "P0D"):
+        return timedelta(0)
+    return parse_iso_duration(value)
+
+
+IsoDurationOrZero = Annotated[timedelta, BeforeValidator(parse_iso_duration_or_zero)]
+
+
 class Settings(BaseSettings):
     """The whole configuration. Defaults are the contract's; durations are ISO 8601."""
 
@@ -67,6 +77,12 @@ class Settings(BaseSettings):
     # NATS
     nats_url: str = "nats://localhost:4222"
     nats_creds: Path | None = Field(None, description="NATS credentials file (JWT + nkey)")
+    nats_nkey_seed: Path | None = Field(
+        None, description="NATS nkey seed file (a user of the server's config); `discharge dev` sets it"
+    )
+    nats_inbox_prefix: str | None = Field(
+        None, description="this user's reply subjects (default _INBOX); `discharge dev`: _INBOX_<user>"
+    )
     nats_tls_ca: Path | None = Field(None, description="CA bundle for NATS TLS")
     nats_tls_cert: Path | None = Field(None, description="client certificate for NATS mutual TLS")
     nats_tls_key: Path | None = Field(None, description="client key for NATS mutual TLS")
@@ -108,6 +124,13 @@ class Settings(BaseSettings):
         timedelta(days=2),
         description="events that arrive before their pathway opens are held this long, then dead-lettered",
     )
+    discharge_reorder_window: IsoDurationOrZero = Field(
+        timedelta(0),
+        description=(
+            "every event waits until none of the patient's events has arrived for this long, so a burst "
+            "is applied in clinical-time order (0: applied on arrival)"
+        ),
+    )
     discharge_consult_answer_timeout_acute: IsoDuration = timedelta(minutes=30)
     discharge_consult_answer_timeout_non_acute: IsoDuration = timedelta(hours=4)
 
@@ -117,6 +140,11 @@ class Settings(BaseSettings):
     )
     discharge_codec_address: str | None = Field(
         None, description="the Temporal UI's codec server; default the Temporal port + 1001"
+    )
+    discharge_codec_ui_origins: str | None = Field(
+        None,
+        description="the Temporal UI's origins the codec server answers (CORS, comma-separated); "
+        "default the embedded UI's",
     )
     discharge_audit_log: Path | None = Field(
         None, description="append-only access log (JSON lines); default audit.jsonl in the data dir"

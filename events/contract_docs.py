@@ -55,7 +55,7 @@ class OutboundData(BaseModel):
 
 class EscalationData(OutboundData):
     reason: EscalationReason
-    to: str = Field(description="who must act: lmv, vardcentral or coordinator")
+    to: str = Field(description="who must act: lmv, vardcentral, coordinator or an on-call rota")
 
 
 #: Fields a type adds to ``data``, as the pathway publishes them today (the schema allows more).
@@ -69,8 +69,16 @@ OUTBOUND_FIELDS: dict[str, str] = {
     "handover_completed": "`accepted_by` (HSA-id)",
     "home_visit_requested": "`to` (the listed vårdcentral); carries `patient`",
     "reimbursable_visit_recorded": "`performed_by` (HSA-id), `visited_at` (RFC 3339)",
-    "escalation_raised": "`reason` (code), `to`, sometimes `due_at`, `urgency` or `missing`",
-    "pathway_closed": "`outcome` and `indicators` (the follow-up figures)",
+    "escalation_raised": "`reason` (code), `to`, sometimes `due_at`, `urgency`, `missing` or `consult_id`",
+    "pathway_closed": "`outcome` (`entered_in_error` for an admission entered in error) and `indicators` "
+    "(the follow-up figures; `counted` false when the indicators must leave the pathway out)",
+    "discharge_cancelled": "`to` (`lmv` or the listed vårdcentral), each party told of the discharge; "
+    "carries `patient`",
+    "support_rescheduled": "`to` LMV: the new `support_ends_at` and `discharged_at` after a correction",
+    "pathway_withdrawn": "`to` (`lmv` or the listed vårdcentral), each party told of the pathway: "
+    "the admission was entered in error; carries `patient`",
+    "consult_requested": "`to` (the on-call rota), `consult_id`, `urgency`, `party`, `requested_by`, "
+    "`risk_level`, `discharged_at`, `support_ends_at`; carries `patient`",
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 DEADLETTER_PREFIX = "deadletter."
 
@@ -23,14 +23,18 @@ HEADER_DELIVERIES = "Discharge-Deliveries"
 HEADER_STREAM_SEQUENCE = "Discharge-Original-Sequence"
 HEADER_MSG_ID = "Discharge-Original-Msg-Id"
 
-#: Why a message was refused. The first four come from `parse_inbound`; the gateway adds the others.
+#: Why a message was refused. ``too_large`` (size or nesting beyond `events.bounds`) and the next four come
+#: from the gateway's checks; ``delivery_failed`` after retries; ``no_pathway`` from the worker, for events
+#: held for a pathway that never opened (docs/pathway.md).
 ErrorKind = Literal[
+    "too_large",
     "not_json",
     "unknown_type",
     "schema_violation",
     "clock_error",
     "wrong_subject",
     "delivery_failed",
+    "no_pathway",
 ]
 ERROR_KINDS: tuple[str, ...] = ErrorKind.__args__  # type: ignore[attr-defined]
 
@@ -90,3 +94,10 @@ class DeadLetter:
             stream_sequence=int(sequence) if sequence else None,
             msg_id=headers.get(HEADER_MSG_ID),
         )
+
+
+@runtime_checkable
+class DeadLetterPublisher(Protocol):
+    """Publishes a dead letter (body and `DeadLetter.headers`) on ``deadletter.<its subject>``."""
+
+    async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None: ...

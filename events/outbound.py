@@ -27,6 +27,10 @@ OutboundType = Literal[
     "reimbursable_visit_recorded",
     "escalation_raised",
     "pathway_closed",
+    "discharge_cancelled",
+    "support_rescheduled",
+    "pathway_withdrawn",
+    "consult_requested",
 ]
 
 OUTBOUND_TYPES: tuple[str, ...] = OutboundType.__args__  # type: ignore[attr-defined]
@@ -39,6 +43,7 @@ EscalationReason = Literal[
     "extension_decision_overdue",
     "handover_not_accepted",
     "municipal_concern",
+    "consult_not_answered",
 ]
 
 

@@ -41,13 +41,21 @@ with workflow.unsafe.imports_passed_through():
         Publish,
         RuleOutcome,
         StartNewPathway,
-        Timer,
         apply_decision,
         apply_event,
         apply_time,
+        deadline_summary,
         decline_opening,
         next_deadline,
         validate_decision,
+    )
+    from workflows.rules.intake import (
+        Intake,
+        can_open,
+        close_unopened,
+        no_pathway_reason,
+        retry_waiting,
+        try_event,
     )
 
 #: uuid5 namespace of outbound CloudEvent ids: id = uuid5(namespace, workflow id + ":" + step key).
@@ -56,6 +64,9 @@ OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
 #: Runs started before this patch open for any first event; later ones first check the episode.
 PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
+#: Runs started before this patch close at once (`not_opened`) when their first event cannot open a
+#: pathway; later ones hold it for the opening event (workflows/rules/intake.py).
+PATCH_HOLD_EARLY_EVENTS = "hold-early-events"
 #: Runs from this patch on cost about one server round trip per event (docs/benchmarks.md, "Pathways"):
 #: publishing and the listing look-up run as local activities, inside the workflow task that needs them,
 #: rather than as activities that take two more trips each (scheduled, polled, completed, and a new workflow
@@ -70,6 +81,8 @@ CLOSED_CHECK_AGE = timedelta(hours=12)
 #: A local activity's retry of a publish survives a worker restart without help: the workflow task times
 #: out, another worker replays to the same point and publishes again with the same event id (de-duplicated).
 LOCAL_TIMEOUT = timedelta(seconds=30)
+#: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
+PATCH_ONCALL_ROTA = "consult-oncall-rota"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -91,9 +104,12 @@ class PatientPathway:
         self._restart: StartNewPathway | None = None
         self._upserted: dict[str, Any] = {}
         self._memo: dict[str, Any] = {}
+        self._intake = Intake()
+        self._hold = False
 
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
+        self._hold = workflow.patched(PATCH_HOLD_EARLY_EVENTS)
         # The policy is read from Settings once per run by a local activity: its result is in the
         # history, so a replay sees the same durations even if the worker's settings changed since.
         self._policy = await workflow.execute_local_activity_method(
@@ -106,12 +122,16 @@ class PatientPathway:
             if not self._queue:
                 await self._wait_for_event_or_deadline()
             async with self._lock:
-                while self._queue and self._restart is None:
+                if self._hold:
+                    await self._take_arrivals()
+                while self._queue and self._restart is None and not self._hold:
                     await self._handle_event(self._queue.pop(0))
                 if self._restart is None:
                     await self._execute(apply_time(self._state, workflow.now(), self._policy))
             self._sync_visibility()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        # Still held (a reorder window not over, or arrived while closing): to the next run, or ignored.
+        self._queue.extend(self._as_pathway_events(self._intake.drain()))
         if self._restart is not None:
             workflow.logger.info("readmission: continuing as a new pathway")
             workflow.continue_as_new(
@@ -131,21 +151,80 @@ class PatientPathway:
     async def _wait_for_event_or_deadline(self) -> None:
         self._wake = False
         deadline = next_deadline(self._state)
+        what = ""
+        if deadline is not None:
+            what = deadline_summary(self._state)
+        if self._hold:
+            assert self._policy is not None
+            release = self._intake.wake_at(self._policy, opened=self._opened)
+            if release is not None and (deadline is None or release < deadline):
+                deadline, what = release, "held events: apply them, or dead-letter them (no pathway)"
         if deadline is None:
             await workflow.wait_condition(lambda: bool(self._queue) or self._wake)
             return
         timeout = deadline - workflow.now()
         if timeout <= timedelta(0):
             return
-        timer = Timer(min(self._state.timers, key=self._state.timers.__getitem__))
         try:
             await workflow.wait_condition(
                 lambda: bool(self._queue) or self._wake,
                 timeout=timeout,
-                timeout_summary=f"{timer.summary} ({deadline.isoformat()})",
+                timeout_summary=f"{what} ({deadline.isoformat()})",
             )
         except TimeoutError:
             pass
+
+    @property
+    def _opened(self) -> bool:
+        return self._state.opened_by is not None or self._state.phase == "closed"
+
+    async def _take_arrivals(self) -> None:
+        """Arrivals into the intake; what it releases into the rules; what expired to dead letters."""
+        assert self._policy is not None
+        now = workflow.now()
+        for arrived in self._queue:
+            self._intake.receive(arrived.event, now)
+        self._queue.clear()
+        was_open = self._opened
+        released = self._as_pathway_events(self._intake.release(now, self._policy, opened=was_open))
+        for index, pathway_event in enumerate(released):
+            if self._restart is not None:  # a readmission: the rest go to the new run, in the order decided
+                self._queue.extend(released[index:])
+                break
+            if not was_open and index > 0 and not can_open(pathway_event.event):
+                # Held before the pathway opened: applied if it makes sense now, else it waits on.
+                tried = try_event(self._state, pathway_event.event, now, self._policy)
+                if tried is None:
+                    self._intake.wait(pathway_event.event, now)
+                    continue
+                self._state, outcome = tried
+                self._note(outcome, pathway_event)
+                await self._execute(outcome)
+            else:
+                await self._handle_event(pathway_event)
+            self._state, outcomes = retry_waiting(self._state, self._intake, now, self._policy)
+            for outcome in outcomes:
+                await self._execute(outcome)
+        expired = self._intake.expire(now, self._policy, opened=self._opened)
+        for event in expired:
+            await workflow.execute_activity_method(
+                PathwayActivities.dead_letter_event,
+                args=[
+                    PathwayEvent(patient_key=self._state.patient_key, event=event),
+                    no_pathway_reason(self._policy),
+                ],
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=PUBLISH_RETRY,
+                summary=f"dead-letter events.{event.type} (no pathway opened)",
+            )
+        if expired:
+            close_unopened(self._state, expired, now, self._policy)
+            workflow.logger.warning(
+                "no pathway opened within the hold: %d event(s) dead-lettered", len(expired)
+            )
+
+    def _as_pathway_events(self, events: list[InboundEvent]) -> list[PathwayEvent]:
+        return [PathwayEvent(patient_key=self._state.patient_key, event=e) for e in events]
 
     async def _handle_event(self, pathway_event: PathwayEvent) -> None:
         assert self._policy is not None
@@ -173,6 +252,17 @@ class PatientPathway:
                     summary="look up the listed vardcentral in the listing registry",
                 )
             self._state.listed_from_registry = True
+        if (
+            event.type == "primarycare.consult_requested"
+            and self._state.oncall_rota is None
+            and workflow.patched(PATCH_ONCALL_ROTA)
+        ):
+            self._state.oncall_rota = await workflow.execute_activity_method(
+                PathwayActivities.lookup_oncall_rota,
+                self._state.admitting_unit,
+                start_to_close_timeout=timedelta(seconds=30),
+                summary="look up the discharging unit's on-call rota",
+            )
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
         await self._execute(outcome)

@@ -30,6 +30,15 @@ class Policy(BaseModel):
     # the event that set it, and must not be preceded by a false escalation. 0 here because runs started
     # before this existed recorded a policy without it, and must replay as they ran.
     late_event_grace: timedelta = timedelta(0)
+    # Events that arrive before their pathway opens are held this long (`DISCHARGE_EARLY_EVENT_HOLD`), and
+    # every event waits until none has arrived for `reorder_window` (`DISCHARGE_REORDER_WINDOW`), so a
+    # burst is applied in clinical-time order (workflows/rules/intake.py). Runs before this replay without it.
+    early_event_hold: timedelta = timedelta(days=2)
+    reorder_window: timedelta = timedelta(0)
+    # How long the discharging clinic's on-call specialist has to answer a consult before it is escalated
+    # (and again at this pace until answered). Runs recorded before consults existed replay with these.
+    consult_answer_timeout_acute: timedelta = timedelta(minutes=30)
+    consult_answer_timeout_non_acute: timedelta = timedelta(hours=4)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -44,6 +53,10 @@ class Policy(BaseModel):
             # its reminders at the pace of its support period instead, so they can be watched.
             reminder_interval=min(timedelta(days=1), settings.discharge_support_period),
             late_event_grace=settings.discharge_late_event_grace,
+            early_event_hold=settings.discharge_early_event_hold,
+            reorder_window=settings.discharge_reorder_window,
+            consult_answer_timeout_acute=settings.discharge_consult_answer_timeout_acute,
+            consult_answer_timeout_non_acute=settings.discharge_consult_answer_timeout_non_acute,
         )
 
 

@@ -68,10 +68,18 @@ class DemoPatient:
                 "type": step.type,
                 "time": (anchor - step.ago).isoformat(),
                 "datacontenttype": "application/json",
-                "data": {"patient": {"id": self.identity}, **step.data},
+                # A timedelta in the data is a time "ago", like the step's own (a corrected discharge).
+                "data": {
+                    "patient": {"id": self.identity},
+                    **{k: _ago(anchor, v) for k, v in step.data.items()},
+                },
             }
             result.append((step, event))
         return result
+
+
+def _ago(anchor: datetime, value: Any) -> Any:
+    return (anchor - value).isoformat() if isinstance(value, timedelta) else value
 
 
 def _d(days: float, hours: float = 0) -> timedelta:

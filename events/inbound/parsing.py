@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -19,6 +20,10 @@ class InvalidEvent(ValueError):
         self.reason = reason
 
 
+#: An unknown field named like a field (letters and underscores) is named back; anything else is not.
+_FIELD_NAME = re.compile(r"[A-Za-z_]{1,40}")
+
+
 def describe_validation_error(error: ValidationError) -> str:
     """Name every failing field (``data.patient.id: not a valid personnummer: ...``).
 
@@ -29,6 +34,9 @@ def describe_validation_error(error: ValidationError) -> str:
     for problem in error.errors(include_url=False, include_input=False):
         # The discriminator puts the type name in the location: drop it, it is not a field.
         loc = [str(part) for part in problem["loc"] if str(part) not in EVENT_CLASSES]
+        if problem["type"] == "extra_forbidden" and loc and not _FIELD_NAME.fullmatch(loc[-1]):
+            # The name is the sender's text: repeated only when it looks like a (misspelt) field name.
+            loc[-1] = "(a field not in the contract)"
         message = str(problem["msg"]).removeprefix("Value error, ")
         problems.append(f"{'.'.join(loc) or '(event)'}: {message}")
     return "; ".join(problems)
@@ -43,15 +51,16 @@ def parse_inbound(
     """Parse and validate one inbound CloudEvent, or raise ``InvalidEvent`` with a specific reason."""
     try:
         document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise InvalidEvent("not_json", f"the message is not JSON ({error.__class__.__name__})") from None
     if not isinstance(document, dict):
         raise InvalidEvent("not_json", "the message is JSON but not an object")
     event_type = document.get("type")
-    if event_type not in EVENT_CLASSES:
+    # Checked as a string first: a list or an object is unhashable. Never quoted: it can be anything.
+    if not isinstance(event_type, str) or event_type not in EVENT_CLASSES:
         raise InvalidEvent(
             "unknown_type",
-            f"unknown event type {str(event_type)[:80]!r}; expected one of: {', '.join(INBOUND_TYPES)}",
+            f"type: not an event type of the contract; expected one of: {', '.join(INBOUND_TYPES)}",
         )
     try:
         event = INBOUND_ADAPTER.validate_python(document)
@@ -60,8 +69,7 @@ def parse_inbound(
     if now is not None and event.time - now > future_tolerance:
         raise InvalidEvent(
             "clock_error",
-            f"time is {event.time.isoformat()}, more than {future_tolerance} ahead of now "
-            f"({now.isoformat()}): the sender's clock is wrong",
+            f"time: more than {future_tolerance} ahead of the gateway's clock: the sender's clock is wrong",
         )
     return event
 

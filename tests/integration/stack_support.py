@@ -18,12 +18,13 @@ OPS_ADDRESSES = {
 
 
 def stack_ports() -> tuple[int, int]:
-    """A Temporal port whose UI port (+1000) is free too, and a NATS port whose monitoring port is."""
+    """A Temporal port whose UI (+1000) and codec server (+1001) ports are free too, and a NATS port whose
+    monitoring port is free."""
     while True:
         temporal, nats = free_port(), free_port()
         if (
-            temporal + 1000 < 65536
-            and port_is_free("127.0.0.1", temporal + 1000)
+            temporal + 1001 < 65536
+            and all(port_is_free("127.0.0.1", temporal + n) for n in (1000, 1001))
             and port_is_free("127.0.0.1", nats_monitoring_port(nats))
         ):
             return temporal, nats

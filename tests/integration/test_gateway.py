@@ -112,7 +112,7 @@ async def test_bad_input_is_dead_lettered_with_a_reason_and_the_next_event_still
     bad: list[tuple[bytes, str, str, str]] = [
         (b"{not json", "events.hospital.patient_admitted", "not_json", "not JSON"),
         (json.dumps(unknown).encode(), "events.hospital.risk_reassessed", "unknown_type",
-         "unknown event type"),
+         "type: not an event type of the contract"),
         (json.dumps(bad_check_digit).encode(), "events.hospital.patient_admitted", "schema_violation",
          "data.patient.id: not a valid personnummer: the check digit is wrong"),
         (json.dumps(too_long).encode(), "events.coordination.extension_decided", "schema_violation",

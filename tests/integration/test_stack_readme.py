@@ -37,8 +37,8 @@ def test_the_production_search_attribute_command_is_the_generated_one() -> None:
 
 
 def test_every_command_the_readme_names_exists() -> None:
-    named = set(re.findall(r"^discharge ([a-z]+)", README, flags=re.MULTILINE))
-    named |= set(re.findall(r"`discharge ([a-z]+)", README))
+    named = set(re.findall(r"^discharge ([a-z][a-z-]*)", README, flags=re.MULTILINE))
+    named |= set(re.findall(r"`discharge ([a-z][a-z-]*)", README))
     subcommands = next(
         action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
     )

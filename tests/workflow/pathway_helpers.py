@@ -29,6 +29,7 @@ from temporalio.worker import Worker
 
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
+from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound import INBOUND_ADAPTER, InboundEvent
 from events.outbound import OutboundEvent
@@ -116,14 +117,45 @@ def extension_decided(at: datetime, decision: str = "extend", days: int | None =
     )
 
 
+def discharge_cancelled(at: datetime, episode: str = "ep-1", **extra: Any) -> InboundEvent:
+    return event("hospital.discharge_cancelled", at, episode_id=episode, **extra)
+
+
+def discharge_corrected(at: datetime, discharged_at: datetime, episode: str = "ep-1") -> InboundEvent:
+    return event(
+        "hospital.discharge_corrected", at, episode_id=episode, discharged_at=discharged_at.isoformat()
+    )
+
+
+def admission_cancelled(at: datetime, episode: str = "ep-1") -> InboundEvent:
+    return event("hospital.admission_cancelled", at, episode_id=episode)
+
+
+def consult_requested(
+    at: datetime, urgency: str = "acute", party: str = "lmv", id_: str | None = None
+) -> InboundEvent:
+    return event(
+        "primarycare.consult_requested", at, id_=id_, party=party, requested_by=STAFF, urgency=urgency
+    )
+
+
+def consult_answered(at: datetime, request_id: str | None = None) -> InboundEvent:
+    extra = {} if request_id is None else {"request_id": request_id}
+    return event("hospital.consult_answered", at, answered_by=STAFF, **extra)
+
+
 @dataclass
 class RecordingPublisher:
     """A fake ``OutboundPublisher`` that keeps what it was asked to publish (NATS is tested elsewhere)."""
 
     events: list[OutboundEvent] = field(default_factory=list)
+    dead_letters: list[tuple[bytes, DeadLetter]] = field(default_factory=list)
 
     async def publish(self, event: OutboundEvent) -> None:
         self.events.append(event)
+
+    async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None:
+        self.dead_letters.append((body, letter))
 
     def types(self) -> list[str]:
         return [e.type for e in self.events]

@@ -7,11 +7,14 @@ import logging
 from typing import Any
 
 import pytest
+from temporalio.api.common.v1 import Payload
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 from temporalio.testing import WorkflowEnvironment
 
 from events.identity import workflow_id_for
+from tests.payloads import map_payloads
 from tests.workflow.pathway_helpers import (
     EVENT_VC,
     PATIENT,
@@ -61,9 +64,17 @@ async def listed(client: Client, query: str) -> list[str]:
     return ids
 
 
-def readable_history_parts(history: Any) -> str:
-    """What the UI shows as text besides payloads: attributes, memo, summaries, failures, ids."""
+async def readable_history_parts(history: Any, codec: PayloadCodec | None = None) -> str:
+    """What the UI shows as text besides payloads: attributes, memo, summaries, failures, ids; decoded with
+    ``codec`` as the UI does through the codec server (they are payloads, encrypted like the rest)."""
     parts: list[str] = []
+    if codec is not None:
+
+        async def decode(payload: Payload) -> Payload:
+            return (await codec.decode([payload]))[0]
+
+        for e in history.events:
+            await map_payloads(e, decode)
     for e in history.events:
         parts.append(str(e.user_metadata))
         for name in (
@@ -137,7 +148,10 @@ async def test_search_attributes_memo_and_details_follow_the_pathway_on_a_real_s
 
         # No identity anywhere people without a care relationship look.
         history = await handle.fetch_history()
-        shown = readable_history_parts(history)
+        # Summaries and memo are payloads: encrypted for anyone without the codec server ...
+        assert "publish discharge.escalation_raised" not in await readable_history_parts(history)
+        # ... and readable through it (the UI's codec), still without an identity.
+        shown = await readable_history_parts(history, temporal_env.client.data_converter.payload_codec)
         assert "publish discharge.escalation_raised" in shown  # the summaries are really there
         assert "first LMV physician contact due" in shown or "extension review opens" in shown
         assert_no_identity(shown, "search attributes, memo, summaries or ids")

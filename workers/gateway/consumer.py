@@ -17,7 +17,7 @@ from faststream import FastStream
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage
-from faststream.nats.security import NatsCredentials, NatsSecurity
+from faststream.nats.security import NatsCredentials, NatsNKey, NatsSecurity
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
@@ -75,8 +75,11 @@ def broker_security(options: dict[str, Any]) -> NatsSecurity | None:
     """FastStream takes TLS and credentials as a security object rather than nats-py arguments."""
     tls = options.pop("tls", None)
     creds = options.pop("user_credentials", None)
+    seed = options.pop("nkeys_seed", None)
     if creds is not None:
         return NatsCredentials(creds, ssl_context=tls)
+    if seed is not None:
+        return NatsNKey(seed, ssl_context=tls)
     if tls is not None:
         return NatsSecurity(ssl_context=tls)
     return None

@@ -15,10 +15,12 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from pydantic import ValidationError
 
+from events.bounds import OutOfBounds, check_bounds
 from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key
 from events.inbound import InboundEvent, InvalidEvent, describe_validation_error, parse_inbound, patient_of
 from workers.gateway.ordering import PatientTurns, TurnNotReached
+from workers.gateway.settlement import transient, unreadable
 from workflows.api import PathwayEvent
 
 # Lazy: bound at first use, so it follows `configure_logging` even though this module is imported first.
@@ -102,12 +104,9 @@ class Ingest:
     async def process(self, delivery: Delivery) -> Outcome:
         now = self._clock()
         try:
-            event = parse_inbound(delivery.body, now=now, future_tolerance=self._future_tolerance)
-            check_subject(delivery.subject, event)
+            event, key = self._read(delivery, now)
         except InvalidEvent as invalid:
             return await self._refuse(delivery, invalid.kind, invalid.reason, now)
-
-        key = patient_key(parse_identity(patient_of(event)), self._secret)
         bound = log.bind(patient_key=key, event_id=event.id, event_type=event.type)
         try:
             # One patient's events in the order they were taken from the stream (workers/gateway/ordering.py).
@@ -121,6 +120,9 @@ class Ingest:
                 reason = f"not delivered yet: {error}"
             else:
                 reason = f"Temporal did not accept the event: {type(error).__name__}: {safe(error)}"
+            if not transient(error):
+                bound.error("event refused by Temporal; not retried", error=type(error).__name__)
+                return await self._refuse(delivery, "delivery_failed", f"{reason} (not retried)", now)
             if delivery.deliveries >= self._max_deliveries:
                 bound.error("giving up on event", deliveries=delivery.deliveries, error=type(error).__name__)
                 return await self._refuse(delivery, "delivery_failed", reason, now)
@@ -134,6 +136,21 @@ class Ingest:
             return Outcome(ack=False, retry_in=delay)
         bound.debug("event delivered", deliveries=delivery.deliveries)
         return ACK
+
+    def _read(self, delivery: Delivery, now: datetime) -> tuple[InboundEvent, str]:
+        """The event and its patient key, or `InvalidEvent`: whatever goes wrong reading a message is bad
+        input (a dead letter), never a reason to redeliver it (workers/gateway/settlement.py)."""
+        try:
+            check_bounds(delivery.body)
+            event = parse_inbound(delivery.body, now=now, future_tolerance=self._future_tolerance)
+            check_subject(delivery.subject, event)
+            return event, patient_key(parse_identity(patient_of(event)), self._secret)
+        except OutOfBounds as error:
+            raise InvalidEvent("too_large", error.reason) from None
+        except InvalidEvent:
+            raise
+        except Exception as error:  # RecursionError, TypeError, …: the input is at fault, not us
+            raise InvalidEvent("schema_violation", unreadable(error)) from None
 
     async def _refuse(self, delivery: Delivery, kind: str, reason: str, now: datetime) -> Outcome:
         letter = DeadLetter(

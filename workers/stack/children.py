@@ -129,6 +129,11 @@ class Child:
         self._signal_group(signal.SIGKILL)
         return code
 
+    async def kill(self) -> int:
+        """SIGKILL the whole group at once, no goodbye (the soak bench's crash); wait until it is gone."""
+        self._signal_group(signal.SIGKILL)
+        return await self.wait()
+
     def _signal_group(self, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, sig)

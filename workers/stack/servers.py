@@ -83,16 +83,27 @@ def search_attribute_args() -> list[str]:
     return args
 
 
-def nats_config(host: str, port: int, store_dir: Path, http_port: int | None = None) -> str:
+def nats_config(
+    host: str,
+    port: int,
+    store_dir: Path,
+    http_port: int | None = None,
+    *,
+    authorization: str = "",
+    store_key_env: str | None = None,
+) -> str:
     """JetStream on file storage, synced on every write: an ack means the disk has the message.
 
     ``http_port``: NATS's monitoring endpoints (``/healthz``, ``/varz``, ``/jsz``), for ops and for the
-    Prometheus NATS exporter."""
+    Prometheus NATS exporter. ``store_key_env`` names the environment variable holding the store's key:
+    the store is then encrypted at rest (ChaCha20-Poly1305) and the config file holds no secret.
+    ``authorization`` is `nats_auth.authorization_block` (users and their rights); without it anyone may
+    connect (tests).
+    """
     monitoring = f'http: "{host}:{http_port}"\n' if http_port else ""
-    return (
-        f'listen: "{host}:{port}"\n{monitoring}'
-        f'jetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n}}\n'
-    )
+    cipher = f"  cipher: chachapoly\n  key: ${store_key_env}\n" if store_key_env else ""
+    jetstream = f'jetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n{cipher}}}\n'
+    return f'listen: "{host}:{port}"\n{monitoring}{jetstream}{authorization}'
 
 
 def nats_monitoring_port(nats_port: int) -> int:
@@ -128,9 +139,15 @@ def nats_command(config_file: Path) -> list[str]:
 
 
 def temporal_dev_command(
-    host: str, port: int, ui_port: int | None, db_file: Path | None, namespace: str = "default"
+    host: str,
+    port: int,
+    ui_port: int | None,
+    db_file: Path | None,
+    namespace: str = "default",
+    codec_endpoint: str | None = None,
 ) -> list[str]:
-    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory."""
+    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory; ``codec_endpoint``
+    is the codec server its Web UI decodes payloads with (the UI calls it from the browser)."""
     command = [
         str(binary("temporal")),
         "server",
@@ -147,6 +164,8 @@ def temporal_dev_command(
         "warn",
     ]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if ui_port and codec_endpoint:
+        command += ["--ui-codec-endpoint", codec_endpoint]
     if db_file is not None:
         command += ["--db-filename", str(db_file)]
     return command + search_attribute_args()

@@ -16,6 +16,7 @@ def close(step: Step, outcome: str, at: datetime) -> None:
     s.closed_at = at
     step.close_task()
     s.timers.clear()
+    s.consults.clear()
     step.publish("pathway_closed", outcome=outcome, indicators=indicators(s))
 
 
@@ -43,4 +44,6 @@ def indicators(s: PathwayState) -> dict[str, Any]:
         "vc_physician_visits": s.vc_physician_visits,
         "readmitted_within_window": s.readmitted,
         "outcome": s.outcome,
+        # An admission entered in error is no pathway: the indicators leave it out.
+        "counted": s.outcome != "entered_in_error",
     }

@@ -1,0 +1,399 @@
+"""Soak under faults: the parts as separate processes, each SIGKILLed and restarted during a load.
+
+    python -m bench.soak [--patients 300] [--kills 2]
+
+Starts NATS (JetStream on file storage), the Temporal dev server (SQLite file: a killed server must come
+back with its workflows), the worker and the gateway as child processes (the same `ChildSpec`s
+`discharge dev` uses), all in JSON log mode. It publishes a full high-risk pathway for every patient
+(admission, risk, two planning confirmations, discharge, first contact, handover proposed and accepted)
+with a compressed readmission window, and meanwhile SIGKILLs and restarts each part ``--kills`` times.
+Then it checks:
+
+- every event JetStream acked to the publisher is in its patient's pathway (signalled in the history);
+- exactly one of each outbound step per episode, and nothing else (no escalation: the pathway ran right);
+- every pathway at its expected end (closed, outcome ``completed``); no workflow still running;
+- every line every part wrote is JSON.
+
+The last line is one line of figures (recorded in docs/benchmarks.md). ``tests/integration/test_soak.py``
+runs a short version (one kill of each part) in ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.js import JetStreamContext
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from discharge.settings import Settings
+from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
+from events.publisher import OUTBOUND_STREAM, ensure_streams, inbound_msg_id
+from workers.stack.children import Child, ChildSpec
+from workers.stack.servers import free_port, nats_command, nats_config, temporal_dev_command, wait_for_tcp
+from workers.stack.supervisor import app_child_spec
+
+PARTS = ("worker", "gateway", "nats", "temporal")
+#: One of each per episode of a high-risk pathway handed over within its period, and nothing else.
+EXPECTED_STEPS = (
+    "pathway_started",
+    "joint_planning_requested",
+    "support_started",
+    "handover_requested",
+    "handover_completed",
+    "pathway_closed",
+)
+UNIT = "SE2321000131-E000000000020"
+STAFF = "SE2321000131-E000000000010"
+HOSPITAL = "urn:hsa:SE2321000131-E000000000001"
+LMV = "urn:hsa:SE2321000131-E000000000002"
+VC = "urn:hsa:SE2321000131-E000000000003"
+
+
+def patient(number: int) -> str:
+    """A valid personnummer born 1900-1909 (never a living person), serial never 000."""
+    year, serial = 1900 + number // 999 % 10, number % 999 + 1
+    nine = f"{year % 100:02d}0101{serial:03d}"
+    return f"{year}0101-{serial:03d}{luhn_check_digit(nine)}"
+
+
+def pathway_events(run: str, number: int, start: datetime) -> list[dict[str, Any]]:
+    """A full high-risk pathway in clinical order, one second apart from ``start``."""
+    who = {"id": patient(number)}
+    episode = f"soak-{run}-{number}"
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        (
+            "hospital.patient_admitted",
+            HOSPITAL,
+            {"episode_id": episode, "unit": UNIT, "admission": "unplanned"},
+        ),
+        ("hospital.risk_assessed", HOSPITAL, {"episode_id": episode, "level": "high", "assessed_by": STAFF}),
+        ("primarycare.planning_confirmed", LMV, {"party": "lmv", "unit": UNIT, "confirmed_by": STAFF}),
+        ("primarycare.planning_confirmed", VC, {"party": "vardcentral", "unit": UNIT, "confirmed_by": STAFF}),
+        ("hospital.patient_discharged", HOSPITAL, {"episode_id": episode, "home_type": "own_home"}),
+        ("primarycare.physician_contact", LMV, {"party": "lmv", "kind": "phone", "performed_by": STAFF}),
+        ("primarycare.handover_proposed", LMV, {"proposed_by": STAFF}),
+        ("primarycare.handover_accepted", VC, {"unit": UNIT, "accepted_by": STAFF}),
+    ]
+    return [
+        {
+            "specversion": "1.0",
+            "id": f"{run}-{number}-{index}",
+            "source": source,
+            "type": type_,
+            "time": (start + timedelta(seconds=index)).isoformat(),
+            "data": {"patient": who, **data},
+        }
+        for index, (type_, source, data) in enumerate(steps)
+    ]
+
+
+@dataclass
+class Parts:
+    """NATS, Temporal, the worker and the gateway as child processes that can be killed and restarted."""
+
+    directory: Path
+    settings: Settings
+    children: dict[str, Child] = field(default_factory=dict)
+    lines: dict[str, list[str]] = field(default_factory=dict)
+    kills: Counter[str] = field(default_factory=Counter)
+
+    def _relay(self, name: str, line: str) -> None:
+        self.lines.setdefault(name, []).append(line)
+
+    def _spec(self, name: str) -> ChildSpec:
+        s = self.settings
+        if name == "nats":
+            config = self.directory / "nats.conf"
+            port = int(s.nats_url.rsplit(":", 1)[1])
+            config.write_text(nats_config("127.0.0.1", port, self.directory / "jetstream"))
+            return ChildSpec(name, nats_command(config), relay=self._relay)
+        if name == "temporal":
+            port = int(s.temporal_address.rsplit(":", 1)[1])
+            db = self.directory / "temporal.sqlite"
+            return ChildSpec(name, temporal_dev_command("127.0.0.1", port, None, db), relay=self._relay)
+        spec = app_child_spec(name, s)
+        return ChildSpec(name, spec.command, env=spec.env, relay=self._relay)
+
+    async def start(self, name: str) -> None:
+        child = self.children.setdefault(name, Child(self._spec(name)))
+        await child.start()
+        if name in ("nats", "temporal"):
+            address = self.settings.nats_url if name == "nats" else self.settings.temporal_address
+            host, port = address.removeprefix("nats://").rsplit(":", 1)
+            await wait_for_tcp(host, int(port), timeout=60)
+
+    async def kill(self, name: str) -> None:
+        """SIGKILL (no goodbye), wait for the process to be gone."""
+        await self.children[name].kill()
+        self.kills[name] += 1
+
+    async def stop_all(self) -> None:
+        for name in ("gateway", "worker", "temporal", "nats"):
+            if name in self.children:
+                await self.children[name].stop(grace=10)
+
+    def non_json_lines(self, parts: tuple[str, ...] = ("worker", "gateway")) -> list[str]:
+        bad = []
+        for name in parts:
+            for line in self.lines.get(name, []):
+                try:
+                    json.loads(line)
+                except ValueError:
+                    bad.append(f"{name}: {line[:200]}")
+        return bad
+
+
+def soak_settings(directory: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "nats_url": f"nats://127.0.0.1:{free_port()}",
+        "temporal_address": f"127.0.0.1:{free_port()}",
+        "temporal_task_queue": f"soak-{uuid.uuid4().hex[:8]}",
+        "discharge_patient_key_secret": f"soak-{uuid.uuid4()}",
+        "discharge_data_dir": directory / "data",
+        "discharge_log_format": "json",
+        "discharge_worker_http_address": f"127.0.0.1:{free_port()}",
+        "discharge_gateway_http_address": f"127.0.0.1:{free_port()}",
+        # Compressed: a pathway closes this long after its discharge.
+        "discharge_readmission_window": timedelta(seconds=60),
+        "discharge_late_event_grace": timedelta(seconds=2),
+        # A killed gateway's unacked events come back after JetStream's ack wait (30 s), behind later
+        # ones: the window sorts them back into clinical order (workflows/rules/intake.py).
+        "discharge_reorder_window": timedelta(seconds=40),
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def running_parts(directory: Path, settings: Settings) -> AsyncIterator[Parts]:
+    parts = Parts(directory, settings)
+    try:
+        for name in ("nats", "temporal", "worker", "gateway"):
+            await parts.start(name)
+        yield parts
+    finally:
+        await parts.stop_all()
+
+
+async def publish_all(js_factory: Callable[[], JetStreamContext], events: list[dict[str, Any]]) -> list[str]:
+    """Publish each event until JetStream acks it (NATS may be down meanwhile); the acked event ids."""
+    acked: list[str] = []
+    for event in events:
+        body = json.dumps(event).encode()
+        headers = {"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])}
+        while True:
+            try:
+                await js_factory().publish(f"events.{event['type']}", body, headers=headers, timeout=2)
+                acked.append(event["id"])
+                break
+            except Exception:
+                await asyncio.sleep(0.5)
+    return acked
+
+
+@dataclass
+class Figures:
+    patients: int
+    events: int
+    acked: int
+    kills: Counter[str]
+    seconds: float
+    missing: int = 0
+    extra_steps: int = 0
+    not_completed: int = 0
+    running: int = 0
+    non_json: int = 0
+    ends: list[dict[str, Any] | None] = field(default_factory=list)  # per patient, comparable
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra_steps or self.not_completed or self.running or self.non_json)
+
+    def line(self) -> str:
+        kills = " ".join(f"{name} {self.kills[name]}" for name in PARTS)
+        return (
+            f"soak: {self.patients} patients, {self.events} events ({self.acked} acked), kills: {kills}; "
+            f"{self.seconds:.0f} s to every pathway's end; missing events {self.missing}, outbound steps "
+            f"not exactly once {self.extra_steps}, pathways not completed {self.not_completed}, still "
+            f"running {self.running}, non-JSON log lines {self.non_json}"
+        )
+
+
+async def soak(
+    directory: Path,
+    patients: int,
+    kills: int,
+    settings: Settings | None = None,
+    *,
+    shuffle_from: int | None = None,
+) -> Figures:
+    """Run the load with ``kills`` SIGKILLs of each part. With ``shuffle_from``, the events of every
+    patient from that number on are sent in a random order of their own (seeded), the others in order."""
+    settings = settings or soak_settings(directory)
+    run = uuid.uuid4().hex[:6]
+    now = datetime.now(UTC)
+    per_patient = [pathway_events(run, n, now + timedelta(seconds=n % 30)) for n in range(patients)]
+    arrival = [events[:] for events in per_patient]
+    if shuffle_from is not None:
+        for number in range(shuffle_from, patients):
+            random.Random(number).shuffle(arrival[number])
+    # The senders publish each patient's events in order, patients interleaved.
+    events = [e for step in zip(*arrival, strict=True) for e in step]
+    started = time.perf_counter()
+    async with running_parts(directory, settings) as parts:
+        nc = await nats.connect(
+            settings.nats_url,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            error_cb=quietly,  # NATS being killed is the point: nats-py would print each failed reconnect
+        )
+        await ensure_streams(nc.jetstream())
+        publishing = asyncio.create_task(publish_all(nc.jetstream, events))
+        schedule = [name for _ in range(kills) for name in PARTS]
+        random.Random(len(events)).shuffle(schedule)
+        pause = 2.0
+        for name in schedule:
+            await asyncio.sleep(pause)
+            await parts.kill(name)
+            await asyncio.sleep(1.0)
+            await parts.start(name)
+        acked = await publishing
+        client = await connect(settings)
+        figures = Figures(patients, len(events), len(acked), parts.kills, 0.0)
+        await wait_until_closed(client, settings, per_patient, timeout=300 + patients)
+        figures.seconds = time.perf_counter() - started
+        await check(client, nc.jetstream(), settings, per_patient, set(acked), figures)
+        figures.non_json = len(parts.non_json_lines())
+        await nc.close()
+    return figures
+
+
+async def quietly(_: Exception) -> None:
+    return None
+
+
+async def connect(settings: Settings) -> Client:
+    for _ in range(300):
+        try:
+            return await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
+        except RuntimeError:
+            await asyncio.sleep(0.2)
+    raise TimeoutError("Temporal did not come back")
+
+
+def key_of(settings: Settings, number: int) -> str:
+    return patient_key(
+        parse_identity(patient(number)), settings.discharge_patient_key_secret.get_secret_value()
+    )
+
+
+async def wait_until_closed(
+    client: Client, settings: Settings, per_patient: list[list[dict[str, Any]]], timeout: float
+) -> None:
+    """Until no pathway of this run is running (one visibility count every few seconds: describing every
+    workflow in a loop would itself load the server it measures)."""
+    query = f"TaskQueue = '{settings.temporal_task_queue}' AND ExecutionStatus = 'Running'"
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(3)
+        try:
+            total = (await client.count_workflows(query)).count
+            started = (await client.count_workflows(f"TaskQueue = '{settings.temporal_task_queue}'")).count
+        except Exception:
+            continue  # Temporal restarting
+        if started >= len(per_patient) and total == 0:
+            return
+
+
+async def check(
+    client: Client,
+    js: JetStreamContext,
+    settings: Settings,
+    per_patient: list[list[dict[str, Any]]],
+    acked: set[str],
+    figures: Figures,
+) -> None:
+    steps = await outbound_steps(js)
+    for number, events in enumerate(per_patient):
+        key = key_of(settings, number)
+        handle = client.get_workflow_handle(workflow_id_for(key))
+        signalled: set[str] = set()
+        try:
+            async for event in handle.fetch_history_events():
+                if event.HasField("workflow_execution_signaled_event_attributes"):
+                    payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
+                    signalled.add(json.loads(payload.data)["event"]["id"])
+            description = await handle.describe()
+            result = (
+                await handle.result() if description.status == WorkflowExecutionStatus.COMPLETED else None
+            )
+        except Exception:
+            result, description = None, None
+        figures.ends.append(end_state(result))
+        figures.missing += len({e["id"] for e in events} & acked - signalled)
+        if description is None or description.status == WorkflowExecutionStatus.RUNNING:
+            figures.running += 1
+        if result is None or result.get("outcome") != "completed":
+            figures.not_completed += 1
+        mine = steps.get(key, Counter())
+        figures.extra_steps += sum(1 for t in EXPECTED_STEPS if mine[t] != 1) + sum(
+            n for t, n in mine.items() if t not in EXPECTED_STEPS
+        )
+
+
+def end_state(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A pathway's end without what differs between patients by construction (key, episode, times, log)."""
+    if result is None:
+        return None
+    times = ("admitted_at", "discharged_at", "support_ends_at", "first_lmv_contact_at", "task_due_at")
+    return {k: v for k, v in result.items() if k not in ("patient_key", "episode_id", "log", *times)}
+
+
+async def outbound_steps(js: JetStreamContext) -> dict[str, Counter[str]]:
+    """Outbound events per patient key and type, read from the outbound stream."""
+    found: dict[str, Counter[str]] = {}
+    subscription = await js.pull_subscribe("discharge.>", stream=OUTBOUND_STREAM)
+    while True:
+        try:
+            batch = await subscription.fetch(500, timeout=2)
+        except TimeoutError:
+            break
+        for message in batch:
+            event = json.loads(message.data)
+            found.setdefault(event["data"]["patient_key"], Counter())[
+                event["type"].removeprefix("discharge.")
+            ] += 1
+            await message.ack()
+    await subscription.unsubscribe()
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=300)
+    parser.add_argument("--kills", type=int, default=2, help="kills of each part")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="discharge-soak-") as directory:
+        figures = asyncio.run(soak(Path(directory), args.patients, args.kills))
+    print(figures.line())
+    return 0 if figures.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
