@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,8 @@ from nats.js import JetStreamContext
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from discharge.cli.paging import count, pathways_page, tasks_page
+from discharge.cli.visibility import pathways_query, tasks_query
 from discharge.logging import configure_logging
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings, settings_env
@@ -260,6 +262,22 @@ def _timed(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - started
 
 
+async def listing_times(client: Client) -> dict[str, float]:
+    """The listings' own cost, in this process (no Python start-up): what a page costs the server."""
+    now, query = datetime.now(UTC), pathways_query()
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "count": lambda: count(client, query),
+        "pathways page": lambda: pathways_page(client, query, 1),
+        "tasks page": lambda: tasks_page(client, tasks_query(), now, 1),
+    }
+    times: dict[str, float] = {}
+    for name, call in calls.items():
+        started = time.perf_counter()
+        await call()
+        times[f"{name} (in-process)"] = time.perf_counter() - started
+    return times
+
+
 async def cli_latencies(settings: Settings) -> dict[str, float]:
     latencies = {}
     for name, args in cli_commands().items():
@@ -333,7 +351,8 @@ async def run_benchmark(
                 figures.load.append(load_average())
                 rss = {name: rss_mb(child.pid) for name, child in stack.children.items()}
                 open_now = (await stack.client.count_workflows(RUNNING)).count
-                figures.sizes.append((open_now, rss, await cli_latencies(settings), rate))
+                timed = await listing_times(stack.client) | await cli_latencies(settings)
+                figures.sizes.append((open_now, rss, timed, rate))
                 progress(f"at {open_now} open pathways: {figures.sizes[-1]} (load {figures.load[-1]})")
             if listing_size:
                 # Visibility rows only: idle pathway runs no worker polls, so the listing's cost at a
@@ -341,7 +360,10 @@ async def run_benchmark(
                 figures.load.append(load_average())
                 await fill_listing(stack.client, listing_size)
                 open_now = (await stack.client.count_workflows(RUNNING)).count
-                figures.listing = (open_now, await cli_latencies(settings))
+                figures.listing = (
+                    open_now,
+                    await listing_times(stack.client) | await cli_latencies(settings),
+                )
                 progress(f"listing: {figures.listing} (load {load_average()})")
             figures.dead_letters = await stream_messages(js, DEADLETTER_STREAM)
         finally:

@@ -144,8 +144,10 @@ def example_event(
 
 
 def synthetic_patient(number: int) -> str:
-    """A valid personnummer born 1900-1909 (never a living person), distinct per number < 120 000."""
-    year, month, serial = 1900 + number // 1000 % 10, 1 + number // 10_000 % 12, number % 1000
+    """A valid personnummer born 1900-1909 (never a living person), distinct per number < 119 880.
+
+    The serial runs 001-999: 000 is never issued, and refused."""
+    year, month, serial = 1900 + number // 999 % 10, 1 + number // 9_990 % 12, 1 + number % 999
     nine = f"{year % 100:02d}{month:02d}01{serial:03d}"
     return f"{year}{month:02d}01-{serial:03d}{luhn_check_digit(nine)}"
 

@@ -126,7 +126,7 @@ async def test_intake_survives_losing_the_inbound_stream_leader(
             async def all_out() -> bool:
                 return (await js.stream_info(OUTBOUND_STREAM)).state.messages >= expected
 
-            await wait_for(all_out, timeout=60)
+            await wait_for(all_out, timeout=150)  # publishes retried with backoff while a node is down
 
             # The restarted node caught up: all three replicas current again.
             async def replicas_current() -> bool:

@@ -55,6 +55,8 @@ async def parts(own_nats: NatsProcess, temporal_env: WorkflowEnvironment) -> Asy
         "DISCHARGE_GATEWAY_HTTP_ADDRESS": addresses["gateway"],
         "DISCHARGE_LOG_FORMAT": "json",
         "DISCHARGE_LOG_LEVEL": "warning",
+        # The session's payload key ring (tests/conftest.py): the parts encrypt as the tests' clients do.
+        "DISCHARGE_PAYLOAD_KEYS_FILE": os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"],
     }
     processes = [
         await asyncio.create_subprocess_exec(
