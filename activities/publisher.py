@@ -10,10 +10,16 @@ import json
 
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
 from events.deadletter import DeadLetter, deadletter_subject
+from discharge.ops.metrics import record_outbound
+from discharge.ops.tracing import INSTRUMENTATION, inject
 from events.outbound import OutboundEvent
 from events.streams import CLOUDEVENTS_CONTENT_TYPE, DEADLETTER_STREAM, OUTBOUND_STREAM
+
+_tracer = trace.get_tracer(INSTRUMENTATION)
 
 
 class JetStreamPublisher:
@@ -24,7 +30,9 @@ class JetStreamPublisher:
         self._timeout = timeout
 
     async def publish(self, event: OutboundEvent) -> None:
-        await self.publish_raw(event)
+        ack = await self.publish_raw(event)
+        if not ack.duplicate:  # a retry JetStream recognised is not a second event
+            record_outbound(event.type, event.data)
 
     async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None:
         """A dead letter from the worker (events held for a pathway that never opened), once per id."""
@@ -40,10 +48,14 @@ class JetStreamPublisher:
     async def publish_raw(self, event: OutboundEvent) -> PubAck:
         """Publish and return the ack (``duplicate`` is true when JetStream already had this id)."""
         payload = json.dumps(event.cloudevent(), ensure_ascii=False, separators=(",", ":")).encode()
-        return await self._js.publish(
-            event.subject,
-            payload,
-            timeout=self._timeout,
-            stream=OUTBOUND_STREAM,
-            headers={"Nats-Msg-Id": event.id, "Content-Type": CLOUDEVENTS_CONTENT_TYPE},
-        )
+        headers = {"Nats-Msg-Id": event.id, "Content-Type": CLOUDEVENTS_CONTENT_TYPE}
+        with _tracer.start_as_current_span(
+            f"publish {event.subject}",
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": event.subject},
+        ):
+            # The receiver continues the trace from the `traceparent` header (a no-op when tracing is off).
+            inject(headers)
+            return await self._js.publish(
+                event.subject, payload, timeout=self._timeout, stream=OUTBOUND_STREAM, headers=headers
+            )

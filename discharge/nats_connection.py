@@ -11,11 +11,13 @@ from __future__ import annotations
 import random
 import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import structlog
 from nats.aio.client import Client, Server
 
+from discharge.keyring import keys_dir
 from discharge.settings import Settings
 
 #: The first retry comes quickly (a NATS restart takes well under a second), later ones back off.
@@ -48,6 +50,35 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
             str(settings.nats_tls_cert), str(settings.nats_tls_key) if settings.nats_tls_key else None
         )
     return context
+
+
+def dev_seed_file(data_dir: Path, user: str) -> Path:
+    """Where `discharge dev` keeps an embedded NATS user's nkey seed (workers/stack/nats_auth.py)."""
+    return keys_dir(data_dir) / "nats" / f"{user}.nk"
+
+
+def _login(settings: Settings) -> tuple[Path | None, str | None]:
+    """The nkey seed file and inbox prefix to use: the settings', or else, when this data dir belongs to a
+    `discharge dev`, its CLI user's (so `discharge publish` / `demo` work against it without setup)."""
+    if settings.nats_nkey_seed is not None or settings.nats_creds is not None:
+        return settings.nats_nkey_seed, settings.nats_inbox_prefix
+    seed = dev_seed_file(settings.discharge_data_dir, "cli")
+    if seed.exists():
+        return seed, settings.nats_inbox_prefix or "_INBOX_cli"
+    return None, settings.nats_inbox_prefix
+
+
+def login_options(settings: Settings) -> dict[str, Any]:
+    """nats-py ``connect`` arguments that say who we are: creds file, or nkey seed and inbox prefix."""
+    options: dict[str, Any] = {}
+    if settings.nats_creds:
+        options["user_credentials"] = str(settings.nats_creds)
+    seed, inbox = _login(settings)
+    if seed is not None:
+        options["nkeys_seed"] = str(seed)
+    if inbox is not None:
+        options["inbox_prefix"] = inbox
+    return options
 
 
 def _pick_server(servers: list[Server], _info: dict[str, Any]) -> tuple[Server | None, float]:
@@ -94,8 +125,7 @@ def connection_options(
         "disconnected_cb": on_disconnected,
         "reconnected_cb": on_reconnected,
     }
-    if settings.nats_creds:
-        options["user_credentials"] = str(settings.nats_creds)
+    options.update(login_options(settings))
     context = tls_context(settings)
     if context is not None:
         options["tls"] = context

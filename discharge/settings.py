@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     # NATS
     nats_url: str = "nats://localhost:4222"
     nats_creds: Path | None = Field(None, description="NATS credentials file (JWT + nkey)")
+    nats_nkey_seed: Path | None = Field(
+        None, description="NATS nkey seed file (a user of the server's config); `discharge dev` sets it"
+    )
+    nats_inbox_prefix: str | None = Field(
+        None, description="this user's reply subjects (default _INBOX); `discharge dev`: _INBOX_<user>"
+    )
     nats_tls_ca: Path | None = Field(None, description="CA bundle for NATS TLS")
     nats_tls_cert: Path | None = Field(None, description="client certificate for NATS mutual TLS")
     nats_tls_key: Path | None = Field(None, description="client key for NATS mutual TLS")
@@ -135,6 +141,11 @@ class Settings(BaseSettings):
     discharge_codec_address: str | None = Field(
         None, description="the Temporal UI's codec server; default the Temporal port + 1001"
     )
+    discharge_codec_ui_origins: str | None = Field(
+        None,
+        description="the Temporal UI's origins the codec server answers (CORS, comma-separated); "
+        "default the embedded UI's",
+    )
     discharge_audit_log: Path | None = Field(
         None, description="append-only access log (JSON lines); default audit.jsonl in the data dir"
     )
@@ -160,6 +171,10 @@ class Settings(BaseSettings):
     discharge_worker_http_address: str = "localhost:9101"
     discharge_gateway_http_address: str = "localhost:9102"
     discharge_stream_replicas: int = Field(1, ge=1, le=5)
+    # OpenTelemetry's own variable: traces are exported over OTLP/HTTP to it when set, off otherwise.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP collector base URL (e.g. http://localhost:4318); unset: no tracing"
+    )
 
     @field_validator("temporal_address")
     @classmethod

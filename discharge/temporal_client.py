@@ -1,12 +1,18 @@
-"""Connecting to Temporal the same way everywhere: namespace, TLS / mTLS or API key, pydantic payloads."""
+"""Connecting to Temporal the same way everywhere: namespace, TLS / mTLS or API key, pydantic payloads
+encrypted with the payload key ring (discharge/codec.py): every client the project makes comes from here."""
 
 from __future__ import annotations
 
-from temporalio.client import Client, WorkflowHandle
+from collections.abc import Sequence
+
+from temporalio.client import Client, Interceptor, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
+from discharge.codec import encrypted_data_converter
+from discharge.keyring import load_ring
 from discharge.settings import Settings
 from events.identity import workflow_id_for
 from workflows.api import (
@@ -29,14 +35,20 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_api_key is not None
 
 
-async def connect_temporal(settings: Settings) -> Client:
+async def connect_temporal(
+    settings: Settings, *, runtime: Runtime | None = None, interceptors: Sequence[Interceptor] = ()
+) -> Client:
+    """``runtime`` exports the SDK's metrics (discharge/ops/sdk.py); ``interceptors`` add tracing."""
+    converter = encrypted_data_converter(load_ring(settings))
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         tls=tls_config(settings),
         api_key=api_key,
-        data_converter=pydantic_data_converter,
+        data_converter=converter,
+        runtime=runtime,
+        interceptors=interceptors,
     )
 
 

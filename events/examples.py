@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from events.identity import luhn_check_digit
+
 #: Synthetic identities (born 1905-1909) of each kind the contract accepts.
 PERSONNUMMER = "19091231-9803"
 PERSONNUMMER_NO_HYPHEN = "190812241230"
@@ -115,3 +117,74 @@ def example_event(
         "datacontenttype": "application/json",
         "data": _data(event_type, patient, episode),
     }
+
+
+def synthetic_patient(number: int) -> str:
+    """A valid personnummer born 1900-1909 (never a living person), distinct per number < 120 000."""
+    year, month, serial = 1900 + number // 1000 % 10, 1 + number // 10_000 % 12, number % 1000
+    nine = f"{year % 100:02d}{month:02d}01{serial:03d}"
+    return f"{year}{month:02d}01-{serial:03d}{luhn_check_digit(nine)}"
+
+
+def pathway_events(number: int, run: str, now: datetime) -> list[dict[str, Any]]:
+    """One patient's pathway from admission to discharge, as a same-day discharge sends it.
+
+    Dated in the last six hours, so that every deadline (planning, first contact) lies ahead and the
+    pathway's outbound events do not depend on how fast the machine is: ``pathway_started``,
+    ``joint_planning_requested`` and, last, ``support_started``."""
+    patient, episode = synthetic_patient(number), f"VE-{run}-{number}"
+    ref = {"patient": {"id": patient}}
+    steps: list[tuple[timedelta, str, str, dict[str, Any]]] = [
+        # No listed VC from the hospital: the pathway looks it up in the listing registry.
+        (
+            timedelta(hours=6),
+            "hospital.patient_admitted",
+            HOSPITAL,
+            {"episode_id": episode, "unit": _UNIT, "admission": "unplanned", "home_type": "own_home"},
+        ),
+        (
+            timedelta(hours=5),
+            "hospital.risk_assessed",
+            HOSPITAL,
+            {"episode_id": episode, "level": "high", "assessed_by": _DOCTOR},
+        ),
+        (
+            timedelta(hours=4),
+            "hospital.discharge_planned",
+            HOSPITAL,
+            {"episode_id": episode, "planned_for": (now - timedelta(hours=1)).isoformat()},
+        ),
+        (
+            timedelta(hours=3),
+            "primarycare.planning_confirmed",
+            PRIMARY_CARE,
+            {"party": "lmv", "unit": _VARDCENTRAL, "confirmed_by": _DOCTOR},
+        ),
+        (
+            timedelta(hours=2),
+            "primarycare.planning_confirmed",
+            PRIMARY_CARE,
+            {"party": "vardcentral", "unit": _VARDCENTRAL, "confirmed_by": _DOCTOR},
+        ),
+        (
+            timedelta(hours=1),
+            "hospital.patient_discharged",
+            HOSPITAL,
+            {"episode_id": episode, "home_type": "own_home"},
+        ),
+    ]
+    return [
+        {
+            "specversion": "1.0",
+            "id": f"bench-{run}-{number}-{step}",
+            "source": source,
+            "type": event_type,
+            "time": (now - ago).isoformat(),
+            "datacontenttype": "application/json",
+            "data": {**ref, **data},
+        }
+        for step, (ago, event_type, source, data) in enumerate(steps)
+    ]
+
+
+EVENTS_PER_PATHWAY = len(pathway_events(0, "x", EXAMPLE_TIME))

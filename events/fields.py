@@ -14,9 +14,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
-from events.identity import InvalidIdentity, parse_identity
+from events.identity import SYSTEMS, InvalidIdentity, parse_identity
 
 # An HSA-id: "SE", the organisation number (10 digits), a hyphen, then up to 31 letters/digits.
 HSA_ID_PATTERN = r"^SE\d{10}-[A-Za-z0-9]{1,31}$"
@@ -86,12 +87,13 @@ PatientId = Annotated[
     AfterValidator(_patient_id),
     Field(
         description=(
-            "personnummer or samordningsnummer (YYYYMMDDNNNN or YYYYMMDD-NNNN, check digit verified) "
-            "or regional reservnummer (YYYYMMDD-X999)"
+            "personnummer or samordningsnummer (YYYYMMDDNNNN or YYYYMMDD-NNNN, check digit verified, "
+            "serial 000 refused), national reservnummer (XXYYMMDDNNGC), Region Halland's reservnummer "
+            "(YYYYMMDDNNNN, day 32-59, check digit verified) or regional reservnummer (YYYYMMDD-X999)"
         ),
-        examples=["19091231-9803"],
-        # The shape only; the date and check digit are verified by the gateway (docs/gateway.md).
-        json_schema_extra={"pattern": r"^\d{8}-?(\d{4}|[A-Za-z]\d{3})$"},
+        examples=["19091231-9803", "98240301AA06", "198108320014"],
+        # The shape only; the date and check digit are verified by the gateway (docs/identity.md).
+        json_schema_extra={"pattern": r"^\d{8}-?(\d{4}|[A-Za-z]\d{3}|[A-Za-z]{2}[0-9A-Za-z]\d)$"},
     ),
 ]
 
@@ -102,8 +104,32 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+PatientSystem = Annotated[
+    str,
+    Field(
+        description=(
+            "optional: the identifier's kind as an OID (personnummer 1.2.752.129.2.1.3.1, samordningsnummer "
+            "1.2.752.129.2.1.3.3, national reservnummer 1.2.752.74.9.1, Region Halland's reservnummer "
+            "1.2.752.129.2.1.3.2); when given, the number must be of that kind"
+        ),
+        examples=["1.2.752.129.2.1.3.1"],
+        json_schema_extra={"enum": list(SYSTEMS)},
+    ),
+]
+
+
 class PatientRef(StrictModel):
     id: PatientId
+    system: PatientSystem | None = None
+
+    @model_validator(mode="after")
+    def _number_of_its_system(self) -> PatientRef:
+        if self.system is not None:
+            try:
+                parse_identity(self.id, self.system)
+            except InvalidIdentity as error:
+                raise ValueError(str(error)) from None
+        return self
 
 
 # A coordinator extends LMV support by whole days, within these bounds (the contract's rule): the

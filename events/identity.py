@@ -1,20 +1,23 @@
 """Swedish patient identities and their keyed pseudonym, ``patient_key``.
 
-A patient reaches us as a personnummer, samordningsnummer or regional reservnummer. The identity
-is validated here and then replaced, everywhere people without a care relationship can look
-(workflow IDs, search attributes, memo, logs, metrics), by ``patient_key``: an HMAC of the
-canonical identity with a configured secret. The same secret gives the same key in the gateway,
-the worker and the CLI, so every source of events reaches the same pathway.
+A patient reaches us as a personnummer, samordningsnummer or reservnummer. The identity is validated
+here and then replaced, everywhere people without a care relationship can look (workflow IDs, search
+attributes, memo, logs, metrics), by ``patient_key``: an HMAC of the canonical identity with a
+configured secret. The same secret gives the same key in the gateway, the worker and the CLI, so every
+source of events reaches the same pathway. Each kind has its own rule (docs/identity.md):
 
-Rules accepted (see docs/identity.md):
-
-* personnummer: ``YYYYMMDDNNNN`` or ``YYYYMMDD-NNNN``; a real calendar date; Luhn check digit
-  over the ten digits ``YYMMDDNNN`` + check.
+* personnummer (Skatteverket, SKV 704): ``YYYYMMDDNNNN`` or ``YYYYMMDD-NNNN``; a real calendar date;
+  serial ``NNN`` not ``000`` (never issued); Luhn check digit over ``YYMMDDNNN``.
 * samordningsnummer: the same, with 60 added to the day of birth (day 61-91).
-* reservnummer: ``YYYYMMDD`` + a letter + three digits, with or without a hyphen
-  (``19450101-R123``). The date is a real date, the letter marks it as a reserve number so it can
-  never be mistaken for a personnummer; it has no check digit. Regions issue these for patients
-  whose identity is not (yet) known.
+* national reservnummer (Inera's NRID): ``XXYYMMDDNNGC``: ``XX`` is the century plus 3, 6 … 78 for a
+  known date of birth (``00`` when unknown: then month 20-99, day 40-59), ``NN`` two letters A-Z without
+  I, O, Q, V, W, ``G`` a digit (or such a letter for an unknown sex), ``C`` a digit. Inera's
+  specification of ``C`` is not public, so it is checked as a digit only.
+* Region Halland's local reservnummer: ``YYYYMMDDNNNN`` with the day 32-59 (never a date) and a Luhn
+  check digit like a personnummer's (HL7 Sweden basprofiler's Halland invariant; Inera's local formats).
+* a regional reservnummer in the older letter form ``YYYYMMDD-X999`` (a real date, a letter, three digits).
+
+Kinds never overlap, so the kind is recognised from the number; ``system`` (an OID) pins it when given.
 """
 
 from __future__ import annotations
@@ -26,15 +29,37 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-IdentityKind = Literal["personnummer", "samordningsnummer", "reservnummer"]
+IdentityKind = Literal[
+    "personnummer", "samordningsnummer", "national_reservnummer", "halland_reservnummer", "reservnummer"
+]
 
-_NUMBER = re.compile(r"^(\d{4})(\d{2})(\d{2})-?(\d{4})$")
-_RESERVE = re.compile(r"^(\d{4})(\d{2})(\d{2})-?([A-Z])(\d{3})$")
+OID_PERSONNUMMER = "1.2.752.129.2.1.3.1"
+OID_SAMORDNINGSNUMMER = "1.2.752.129.2.1.3.3"
+OID_NATIONAL_RESERVNUMMER = "1.2.752.74.9.1"
+#: Region Halland's local reservnummer has the format Inera registers as 1.2.752.129.2.1.3.2 (local
+#: reserve identities ``yyyymmxxNNNC``, day 32-59, Luhn); no separate Halland OID is published, so this
+#: is the one we accept for it (docs/identity.md; configure here if the region registers its own).
+OID_HALLAND_RESERVNUMMER = "1.2.752.129.2.1.3.2"
+SYSTEMS: dict[str, IdentityKind] = {
+    OID_PERSONNUMMER: "personnummer",
+    OID_SAMORDNINGSNUMMER: "samordningsnummer",
+    OID_NATIONAL_RESERVNUMMER: "national_reservnummer",
+    OID_HALLAND_RESERVNUMMER: "halland_reservnummer",
+}
+
+_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})-?(\d{4})$")
+_NRID_LETTER = "[A-HJ-NPR-UX-Z]"  # A-Z without I, O, Q, V, W
+_NATIONAL = re.compile(
+    rf"^(\d{{2}})(\d{{2}})(\d{{2}})(\d{{2}})-?({_NRID_LETTER}{{2}})([0-9]|{_NRID_LETTER})(\d)$"
+)
+_LETTER_RESERVE = re.compile(r"^(\d{4})(\d{2})(\d{2})-?([A-Z])(\d{3})$")
 _PATIENT_KEY = re.compile(r"^pk_[0-9a-f]{32}$")
+#: An NRID's ``XX`` for a known date: the century plus 3, 6, ... 78 (26 series).
+_NRID_CONSTANTS = range(3, 79, 3)
 
 
 class InvalidIdentity(ValueError):
-    """The text is not a valid personnummer, samordningsnummer or reservnummer."""
+    """The text is not a valid identity of any accepted kind (the message never repeats the number)."""
 
 
 @dataclass(frozen=True)
@@ -56,41 +81,92 @@ def luhn_check_digit(nine_digits: str) -> int:
     return (10 - total % 10) % 10
 
 
-def _real_date(year: str, month: str, day: int) -> bool:
+def _real_date(year: int, month: int, day: int) -> bool:
     try:
-        date(int(year), int(month), day)
+        date(year, month, day)
     except ValueError:
         return False
     return True
 
 
-def parse_identity(text: str) -> PatientIdentity:
-    """Validate a patient identity and return its canonical form, or raise ``InvalidIdentity``.
+def _digits_kind(day: int) -> IdentityKind | None:
+    """A day past 60 is a samordningsnummer's (its date is checked next), 32-59 Halland's reservnummer."""
+    if day > 60:
+        return "samordningsnummer"
+    if 32 <= day <= 59:
+        return "halland_reservnummer"
+    return None if day == 60 else "personnummer"
 
-    The error messages never repeat the number itself: they end up in logs and dead letters.
-    """
-    value = text.strip().upper()
-    if match := _NUMBER.match(value):
-        year, month, day, tail = match.groups()
-        day_number = int(day)
-        kind: IdentityKind = "personnummer"
-        if day_number > 60:
-            kind, day_number = "samordningsnummer", day_number - 60
-        if not _real_date(year, month, day_number):
+
+def _twelve_digits(year: str, month: str, day: str, tail: str) -> PatientIdentity:
+    canonical = year + month + day + tail
+    kind = _digits_kind(int(day))
+    if kind is None:
+        raise InvalidIdentity(
+            "not a valid identity: the day is neither a date (personnummer), a date + 60 "
+            "(samordningsnummer) nor 32-59 (Region Halland's reservnummer)"
+        )
+    if kind == "halland_reservnummer":
+        if not (1700 <= int(year) <= 2099 and 1 <= int(month) <= 12):
+            raise InvalidIdentity("not a valid halland_reservnummer: the year or month is out of range")
+    else:
+        birth_day = int(day) - (60 if kind == "samordningsnummer" else 0)
+        if not _real_date(int(year), int(month), birth_day):
             raise InvalidIdentity(f"not a valid {kind}: the date of birth is not a real date")
-        digits = (year + month + day + tail)[2:]
-        if luhn_check_digit(digits[:9]) != int(digits[9]):
-            raise InvalidIdentity(f"not a valid {kind}: the check digit is wrong")
-        return PatientIdentity(kind, year + month + day + tail)
-    if match := _RESERVE.match(value):
+        if tail[:3] == "000":
+            raise InvalidIdentity(f"not a valid {kind}: serial number 000 is never issued")
+    digits = canonical[2:]
+    if luhn_check_digit(digits[:9]) != int(digits[9]):
+        raise InvalidIdentity(f"not a valid {kind}: the check digit is wrong")
+    return PatientIdentity(kind, canonical)
+
+
+def _national(match: re.Match[str]) -> PatientIdentity:
+    series, yy, month, day = (int(part) for part in match.groups()[:4])
+    if series == 0:  # date of birth unknown: a running number in its place
+        if not (20 <= month <= 99 and 40 <= day <= 59):
+            raise InvalidIdentity(
+                "not a valid national_reservnummer: an unknown date needs month 20-99, day 40-59"
+            )
+    elif not any(
+        series - century in _NRID_CONSTANTS and _real_date(century * 100 + yy, month, day)
+        for century in (18, 19, 20)
+    ):
+        raise InvalidIdentity("not a valid national_reservnummer: the series or the date of birth is invalid")
+    return PatientIdentity("national_reservnummer", "".join(match.groups()))
+
+
+def _recognise(value: str) -> PatientIdentity:
+    if match := _DIGITS.match(value):
+        return _twelve_digits(*match.groups())
+    if match := _NATIONAL.match(value):
+        return _national(match)
+    if match := _LETTER_RESERVE.match(value):
         year, month, day, letter, serial = match.groups()
-        if not _real_date(year, month, int(day)):
+        if not _real_date(int(year), int(month), int(day)):
             raise InvalidIdentity("not a valid reservnummer: the date is not a real date")
         return PatientIdentity("reservnummer", year + month + day + letter + serial)
     raise InvalidIdentity(
-        "not a personnummer/samordningsnummer (YYYYMMDDNNNN or YYYYMMDD-NNNN) "
-        "nor a reservnummer (YYYYMMDD-X999)"
+        "not a personnummer/samordningsnummer/Halland reservnummer (YYYYMMDDNNNN or YYYYMMDD-NNNN), "
+        "a national reservnummer (XXYYMMDDNNGC) nor a regional reservnummer (YYYYMMDD-X999)"
     )
+
+
+def parse_identity(text: str, system: str | None = None) -> PatientIdentity:
+    """Validate a patient identity and return its canonical form, or raise ``InvalidIdentity``.
+
+    ``system`` (an OID, optionally ``urn:oid:``-prefixed) names the kind; the number must then be of it.
+    The error messages never repeat the number itself: they end up in logs and dead letters.
+    """
+    identity = _recognise(text.strip().upper())
+    if system is not None:
+        oid = system.strip().removeprefix("urn:oid:")
+        expected = SYSTEMS.get(oid)
+        if expected is None:
+            raise InvalidIdentity(f"unknown patient.system {oid!r}: expected one of {', '.join(SYSTEMS)}")
+        if identity.kind != expected:
+            raise InvalidIdentity(f"the number is a {identity.kind}, not a {expected} as patient.system says")
+    return identity
 
 
 def patient_key(identity: PatientIdentity, secret: str) -> str:

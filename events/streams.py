@@ -54,7 +54,7 @@ class StreamSpec:
     duplicate_window: timedelta
     description: str
 
-    def config(self) -> StreamConfig:
+    def config(self, replicas: int = 1) -> StreamConfig:
         return StreamConfig(
             name=self.name,
             description=self.description,
@@ -64,6 +64,9 @@ class StreamSpec:
             discard=DiscardPolicy.OLD,
             max_age=self.max_age.total_seconds(),
             duplicate_window=self.duplicate_window.total_seconds(),
+            # 3 in a production cluster (DISCHARGE_STREAM_REPLICAS): each message on three servers before
+            # the ack, so losing one server loses nothing and intake goes on (docs/operations.md).
+            num_replicas=replicas,
         )
 
 
@@ -94,8 +97,9 @@ STREAMS: tuple[StreamSpec, ...] = (
 )
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
-    """Create each stream that does not exist yet; an existing one is left as ops configured it."""
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create each stream that does not exist yet, on ``replicas`` servers (``DISCHARGE_STREAM_REPLICAS``);
+    an existing one is left as ops configured it."""
     log = structlog.get_logger()
     for spec in STREAMS:
         try:
@@ -104,8 +108,8 @@ async def ensure_streams(js: JetStreamContext) -> None:
         except NotFoundError:
             pass
         try:
-            await js.add_stream(spec.config())
-            log.info("jetstream stream created", stream=spec.name, subjects=spec.subject)
+            await js.add_stream(spec.config(replicas))
+            log.info("jetstream stream created", stream=spec.name, subjects=spec.subject, replicas=replicas)
         except Exception as error:
             # Another process may have created it in the meantime: only that is acceptable. Anything
             # else (e.g. another stream already owns the subjects) is raised as the server said it.

@@ -7,15 +7,41 @@ the helpers in ``tests/servers.py``.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
+from discharge.codec import encrypted_data_converter
+from discharge.keyring import new_ring, read_ring, write_ring
 from tests.servers import NatsProcess, start_nats
 from workers.stack.servers import binary
 from workflows.api import SEARCH_ATTRIBUTES
+
+_KEYS_DIR = Path(tempfile.mkdtemp(prefix="discharge-test-keys-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One payload key ring for the session, as production has one: every `Settings()` of a test reads
+    it from the environment, so the CLI, the gateway and the tests' own clients encrypt alike."""
+    ring = _KEYS_DIR / "payload-keys.json"
+    write_ring(ring, new_ring())
+    os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"] = str(ring)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_KEYS_DIR, ignore_errors=True)
+
+
+def encrypted_converter() -> DataConverter:
+    """The session ring's converter: what `connect_temporal` gives every client of the product."""
+    return encrypted_data_converter(read_ring(Path(os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"])))
 
 
 @pytest.fixture(scope="session")
@@ -28,10 +54,11 @@ async def nats_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
 
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A real Temporal dev server (in memory) with the contract's search attributes registered."""
+    """A real Temporal dev server (in memory) with the contract's search attributes registered; its client
+    encrypts payloads with the session's key ring like every client of the product."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(binary("temporal")),
-        data_converter=pydantic_data_converter,
+        data_converter=encrypted_converter(),
         search_attributes=SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
     )
@@ -48,3 +75,12 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ops_endpoints_on_free_ports() -> None:
+    """Workers and gateways the tests run serve /metrics on any free port, not on the shared defaults
+    (9101/9102), which another engineer's stack on the same machine may hold. A test that scrapes sets
+    its own addresses."""
+    for name in ("DISCHARGE_WORKER_HTTP_ADDRESS", "DISCHARGE_GATEWAY_HTTP_ADDRESS"):
+        os.environ.setdefault(name, "127.0.0.1:0")

@@ -13,6 +13,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.pathway import PathwayActivities
 from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
+from discharge.ops.phases import start_phase_gauge, stop_phase_gauge
+from discharge.ops.process import ProcessTelemetry
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from discharge.temporal_client import connect_temporal
@@ -22,7 +24,7 @@ from workflows.pathway import PatientPathway
 
 # pydantic and our own models are deterministic: passing them through the sandbox avoids
 # re-importing them for every workflow task and keeps model classes identical inside and out.
-PASSTHROUGH_MODULES = ("pydantic", "discharge", "workflows", "activities", "events")
+PASSTHROUGH_MODULES = ("pydantic", "discharge", "workflows", "activities", "events", "opentelemetry")
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
 )
@@ -45,17 +47,34 @@ def build_worker(client: Client, settings: Settings, publisher: OutboundPublishe
 async def run_worker(settings: Settings) -> None:
     """Connect Temporal and NATS, run until cancelled or SIGTERM/SIGINT, then close both."""
     log = structlog.get_logger().bind(component="worker")
-    client = await connect_temporal(settings)
+    telemetry = ProcessTelemetry.create("worker", settings)
+    client = await connect_temporal(settings, runtime=telemetry.runtime, interceptors=telemetry.interceptors)
     nats = await connect_nats(settings, name="discharge-worker")
     stop = asyncio.Event()
     try:
         with on_stop_signals(stop.set):
             js = nats.jetstream()
-            await ensure_streams(js)
-            async with build_worker(client, settings, JetStreamPublisher(js)):
-                log.info("worker started", task_queue=settings.temporal_task_queue)
+            await ensure_streams(js, settings.discharge_stream_replicas)
+            worker = build_worker(client, settings, JetStreamPublisher(js))
+            checks = {
+                "temporal": client.service_client.check_health,
+                "nats": lambda: _true(nats.is_connected),
+                "polling": lambda: _true(worker.is_running),
+            }
+            async with worker, telemetry.serving(settings.discharge_worker_http_address, checks):
+                phases = start_phase_gauge(client)
+                log.info(
+                    "worker started",
+                    task_queue=settings.temporal_task_queue,
+                    ops=f"http://{settings.discharge_worker_http_address}",
+                )
                 await stop.wait()
                 log.info("worker stopping: finishing in-flight tasks")
+                await stop_phase_gauge(phases)
     finally:
         await nats.drain()
         log.info("worker stopped")
+
+
+async def _true(value: bool) -> bool:
+    return value

@@ -67,6 +67,20 @@ PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
 #: Runs started before this patch close at once (`not_opened`) when their first event cannot open a
 #: pathway; later ones hold it for the opening event (workflows/rules/intake.py).
 PATCH_HOLD_EARLY_EVENTS = "hold-early-events"
+#: Runs from this patch on cost about one server round trip per event (docs/benchmarks.md, "Pathways"):
+#: publishing and the listing look-up run as local activities, inside the workflow task that needs them,
+#: rather than as activities that take two more trips each (scheduled, polled, completed, and a new workflow
+#: task); the closed-episode check asks visibility only for an opening event old enough to be a re-send;
+#: and a search attribute that was never set is not "unset".
+PATCH_ONE_ROUND_TRIP = "one-round-trip-per-event"
+#: A re-sent event reaches a new run only after JetStream's duplicate window (24 h, events/publisher.py)
+#: has passed since the original was published, which is after the event's clinical time: so an opening
+#: event younger than half that window cannot be a re-send of a closed episode's event, and is not checked.
+#: (Half: margin for senders' clocks. A shorter duplicate window configured by ops must not go below it.)
+CLOSED_CHECK_AGE = timedelta(hours=12)
+#: A local activity's retry of a publish survives a worker restart without help: the workflow task times
+#: out, another worker replays to the same point and publishes again with the same event id (de-duplicated).
+LOCAL_TIMEOUT = timedelta(seconds=30)
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -221,12 +235,20 @@ class PatientPathway:
             and event.type in LISTING_TYPES
             and getattr(event.data, "listed_vardcentral", None) is None
         ):
-            self._state.listed_vardcentral = await workflow.execute_activity_method(
-                PathwayActivities.lookup_listing,
-                event.data.patient.id,
-                start_to_close_timeout=timedelta(seconds=30),
-                summary="look up the listed vardcentral in the listing registry",
-            )
+            if workflow.patched(PATCH_ONE_ROUND_TRIP):
+                self._state.listed_vardcentral = await workflow.execute_local_activity_method(
+                    PathwayActivities.lookup_listing,
+                    event.data.patient.id,
+                    start_to_close_timeout=LOCAL_TIMEOUT,
+                    summary="look up the listed vardcentral in the listing registry",
+                )
+            else:
+                self._state.listed_vardcentral = await workflow.execute_activity_method(
+                    PathwayActivities.lookup_listing,
+                    event.data.patient.id,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    summary="look up the listed vardcentral in the listing registry",
+                )
             self._state.listed_from_registry = True
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
@@ -243,6 +265,16 @@ class PatientPathway:
             or not workflow.patched(PATCH_CLOSED_EPISODE)
         ):
             return False
+        if workflow.patched(PATCH_ONE_ROUND_TRIP):
+            if workflow.now() - event.time < CLOSED_CHECK_AGE:
+                return False  # too recent to be a re-send (see CLOSED_CHECK_AGE)
+            closed_now: bool = await workflow.execute_local_activity_method(
+                PathwayActivities.episode_closed,
+                args=[workflow.info().workflow_id, episode],
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                summary="check whether this episode's pathway has already closed",
+            )
+            return closed_now
         closed: bool = await workflow.execute_activity_method(
             PathwayActivities.episode_closed,
             args=[workflow.info().workflow_id, episode],
@@ -270,11 +302,21 @@ class PatientPathway:
         for command in outcome.commands:
             if isinstance(command, Publish):
                 event_id = uuid.uuid5(OUTBOUND_ID_NAMESPACE, f"{workflow.info().workflow_id}:{command.step}")
+                outbound = OutboundEvent(
+                    id=str(event_id), type=command.type, time=workflow.now(), data=command.data
+                )
+                if workflow.patched(PATCH_ONE_ROUND_TRIP):
+                    await workflow.execute_local_activity_method(
+                        PathwayActivities.publish_outbound,
+                        outbound,
+                        start_to_close_timeout=LOCAL_TIMEOUT,
+                        retry_policy=PUBLISH_RETRY,
+                        summary=f"publish discharge.{command.type}",
+                    )
+                    continue
                 await workflow.execute_activity_method(
                     PathwayActivities.publish_outbound,
-                    OutboundEvent(
-                        id=str(event_id), type=command.type, time=workflow.now(), data=command.data
-                    ),
+                    outbound,
                     start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=PUBLISH_RETRY,
                     summary=f"publish discharge.{command.type}",
@@ -287,8 +329,9 @@ class PatientPathway:
         s = self._state
         wanted = search_attributes(s)
         updates: list[SearchAttributeUpdate[Any]] = []
+        never_set = None if workflow.patched(PATCH_ONE_ROUND_TRIP) else "unset"
         for key, value in wanted:
-            if self._upserted.get(key.name, "unset") == value:
+            if self._upserted.get(key.name, never_set) == value:
                 continue
             self._upserted[key.name] = value
             updates.append(key.value_unset() if value is None else key.value_set(value))

@@ -19,12 +19,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.cli import render
+from discharge.cli.listings import add_paging, pathways_action, tasks_action
 from discharge.cli.session import EXIT_OK, Session, UsageError, one_line, sync_handler
 from discharge.cli.visibility import (
-    list_pathways,
-    overdue_query,
-    pathways_query,
-    tasks_query,
     ui_queries,
 )
 from discharge.settings import Settings
@@ -72,28 +69,7 @@ def _not_found(error: RPCError) -> bool:
 # ---- pathways / tasks -----------------------------------------------------------------------------
 
 
-async def pathways_action(session: Session, args: argparse.Namespace) -> int:
-    query = pathways_query(phase=args.phase, escalated=args.escalated, vardcentral=args.vardcentral)
-    rows = await list_pathways(session.client, query)
-    if args.json:
-        session.say(_json([row.as_json() for row in rows]))
-    else:
-        session.say(render.pathways_table(rows, session.now))
-    return EXIT_OK
-
-
-async def tasks_action(session: Session, args: argparse.Namespace) -> int:
-    query = overdue_query(session.now) if args.overdue else tasks_query()
-    rows = render.soonest_first(await list_pathways(session.client, query))
-    if args.json:
-        items = [
-            row.as_json() | {"overdue": bool(row.task_due_at and row.task_due_at < session.now)}
-            for row in rows
-        ]
-        session.say(_json(items))
-    else:
-        session.say(render.tasks_table(rows, session.now))
-    return EXIT_OK
+# `pathways` and `tasks` page their listings: discharge/cli/listings.py.
 
 
 # ---- show -----------------------------------------------------------------------------------------
@@ -222,6 +198,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     pathways.add_argument("--escalated", action="store_true", help="only escalated pathways")
     pathways.add_argument("--vardcentral", type=_hsa_id, metavar="HSA-ID", help="only this VC's patients")
     _add_json(pathways)
+    add_paging(pathways, "pathways")
     pathways.set_defaults(handler=sync_handler(pathways_action), action=pathways_action)
 
     tasks = commands.add_parser(
@@ -231,6 +208,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     tasks.add_argument("--overdue", action="store_true", help="only tasks already past their due time")
     _add_json(tasks)
+    add_paging(tasks, "tasks")
     tasks.set_defaults(handler=sync_handler(tasks_action), action=tasks_action)
 
     show = commands.add_parser(

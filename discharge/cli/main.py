@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from discharge.cli import coordinator, demo, publishing, stack
+from discharge.cli import coordinator, demo, keys, publishing, stack
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     publishing.register(commands)
     coordinator.register(commands)
     demo.register(commands)
+    keys.register(commands)
     return parser
 
 

@@ -14,16 +14,18 @@ from typing import Any
 
 import structlog
 
-from discharge.cli.plumbing import command_handler, command_settings
+from discharge.cli.plumbing import UsageError, command_handler, command_settings
+from discharge.keyring import require_production_keys
 from discharge.logging import configure_logging
-from discharge.settings import Settings, require_production_secret
+from discharge.settings import Settings, SettingsError, require_production_secret
 from discharge.signals import on_stop_signals
 
 _EXTERNAL = (
     "Connects to an external Temporal cluster (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, "
     "TEMPORAL_TLS_CERT/KEY/CA or TEMPORAL_API_KEY) and NATS (NATS_URL, NATS_CREDS, "
-    "NATS_TLS_CA/CERT/KEY). Refuses the dev-only "
-    "DISCHARGE_PATIENT_KEY_SECRET unless DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
+    "NATS_TLS_CA/CERT/KEY, or NATS_NKEY_SEED/NATS_INBOX_PREFIX). Refuses the dev-only "
+    "DISCHARGE_PATIENT_KEY_SECRET, and runs only with a payload key ring (DISCHARGE_PAYLOAD_KEYS_FILE), "
+    "unless DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
 )
 Runner = Callable[[Settings], Coroutine[Any, Any, None]]
 
@@ -52,6 +54,19 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         description="Inbound CloudEvents from NATS JetStream to the patients' pathways. " + _EXTERNAL,
     )
     gateway.set_defaults(handler=run_gateway_command)
+    codec = commands.add_parser(
+        "codec-server",
+        help="run the Temporal UI's codec server alone (production; `discharge dev` starts one)",
+        description=(
+            "Temporal's remote codec protocol (POST /encode, /decode) on DISCHARGE_CODEC_ADDRESS: decrypts "
+            "history payloads with DISCHARGE_PAYLOAD_KEYS_FILE for a signed-in coordinator or ops person "
+            "(the web page's cookie, our access token or an OIDC access token as bearer), appends every "
+            "decode to the audit log (DISCHARGE_AUDIT_LOG), answers 401 to anyone else. CORS for "
+            "DISCHARGE_CODEC_UI_ORIGINS. Refuses the dev-only DISCHARGE_SESSION_SECRET unless "
+            "DISCHARGE_DEVELOPMENT=true."
+        ),
+    )
+    codec.set_defaults(handler=run_codec_server_command)
 
 
 @command_handler("discharge dev")
@@ -81,15 +96,31 @@ def run_gateway_command(args: argparse.Namespace) -> int:
     return run_part("gateway", run_gateway)
 
 
+@command_handler("discharge codec-server")
+def run_codec_server_command(args: argparse.Namespace) -> int:
+    from workers.codec_server.service import run_codec_server
+
+    return run_part("codec-server", run_codec_server)
+
+
 def run_part(command: str, runner: Runner) -> int:
-    """Settings, logging, the production-secret rule, then the part until SIGTERM / SIGINT."""
+    """Settings, logging, the production-secret rules and the key ring, then the part until a stop signal."""
 
     def prepare(settings: Settings) -> None:
         # Logging first: the production-secret rule may warn (development) instead of refusing.
         configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
-        require_production_secret(settings, command)
+        if command == "codec-server":
+            from workers.codec_server.service import require_production_session
+
+            require_production_session(settings)  # it never sees the patient-key secret
+        else:
+            require_production_secret(settings, command)
 
     settings = command_settings(check=prepare)
+    try:
+        settings = require_production_keys(settings, command)  # the data dir's dev ring in development
+    except SettingsError as error:
+        raise UsageError(str(error)) from None
     return asyncio.run(serve(command, runner, settings))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from nats.aio.client import Client as Nats
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 
 from discharge.settings import Settings
@@ -69,6 +70,12 @@ async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) 
             await asyncio.sleep(0.1)
 
 
+async def plain_payload(client: Client, payload: Payload) -> Payload:
+    """A history's payload as the pydantic converter wrote it: decrypted when the client has the codec."""
+    codec = client.data_converter.payload_codec
+    return (await codec.decode([payload]))[0] if codec is not None else payload
+
+
 async def signalled_events(client: Client, workflow: str) -> list[dict[str, Any]]:
     """The CloudEvents signalled to a workflow, in history order (the pydantic converter writes JSON)."""
     try:
@@ -79,7 +86,7 @@ async def signalled_events(client: Client, workflow: str) -> list[dict[str, Any]
     for event in history.events:
         if event.HasField("workflow_execution_signaled_event_attributes"):
             payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
-            events.append(json.loads(payload.data)["event"])
+            events.append(json.loads((await plain_payload(client, payload)).data)["event"])
     return events
 
 

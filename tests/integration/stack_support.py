@@ -6,16 +6,28 @@ import os
 from pathlib import Path
 
 from discharge.settings import Settings, load_settings
-from workers.stack.servers import free_port, port_is_free
+from workers.stack.servers import free_port, nats_monitoring_port, port_is_free
 from workers.stack.supervisor import EXTERNAL_ONLY
+
+#: The worker's and gateway's ops endpoints on any free port (the defaults 9101/9102 are shared by everyone
+#: on the machine).
+OPS_ADDRESSES = {
+    "discharge_worker_http_address": "127.0.0.1:0",
+    "discharge_gateway_http_address": "127.0.0.1:0",
+}
 
 
 def stack_ports() -> tuple[int, int]:
-    """A Temporal port whose UI port (+1000) is free too, and a NATS port."""
+    """A Temporal port whose UI (+1000) and codec server (+1001) ports are free too, and a NATS port whose
+    monitoring port is free."""
     while True:
-        temporal = free_port()
-        if temporal + 1000 < 65536 and port_is_free("127.0.0.1", temporal + 1000):
-            return temporal, free_port()
+        temporal, nats = free_port(), free_port()
+        if (
+            temporal + 1001 < 65536
+            and all(port_is_free("127.0.0.1", temporal + n) for n in (1000, 1001))
+            and port_is_free("127.0.0.1", nats_monitoring_port(nats))
+        ):
+            return temporal, nats
 
 
 def stack_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -27,7 +39,7 @@ def stack_settings(data_dir: Path, **overrides: object) -> Settings:
         nats_url=f"nats://127.0.0.1:{nats}",
         discharge_data_dir=str(data_dir),
         temporal_task_queue="supervisor-test",
-        **(defaults | overrides),
+        **(defaults | OPS_ADDRESSES | overrides),
     )
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from nats.aio.client import Client as Nats
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from discharge.nats_connection import connect_nats
@@ -23,8 +22,10 @@ from discharge.settings import Settings, settings_env
 from events.examples import PERSONNUMMER, example_event
 from events.identity import luhn_check_digit
 from events.streams import DEADLETTER_STREAM, ensure_streams
+from tests.conftest import encrypted_converter
 from tests.integration.gateway_support import (
     gateway_settings,
+    plain_payload,
     publish,
     running_gateway,
     signalled_events,
@@ -82,7 +83,7 @@ async def all_signals(client: Client, settings: Settings, patients: list[str]) -
         for event in history.events:
             if event.HasField("workflow_execution_signaled_event_attributes"):
                 payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
-                signals.append(json.loads(payload.data))
+                signals.append(json.loads((await plain_payload(client, payload)).data))
     return signals
 
 
@@ -117,7 +118,7 @@ async def test_temporal_stopped_mid_stream_and_started_again_every_event_arrives
     temporal = TemporalProcess(tmp_path)
     await temporal.start()
     try:
-        client = await Client.connect(f"127.0.0.1:{temporal.port}", data_converter=pydantic_data_converter)
+        client = await Client.connect(f"127.0.0.1:{temporal.port}", data_converter=encrypted_converter())
         settings = gateway_settings(own_nats.url, discharge_max_deliveries=50)
         patients = synthetic_patients(3)
         js = nats.jetstream()
@@ -276,7 +277,7 @@ async def test_gateway_started_while_temporal_is_down_waits_for_it(
         await asyncio.sleep(1.0)
         assert not gateway.done()  # no crash: it keeps trying
         await temporal.start()
-        client = await Client.connect(f"127.0.0.1:{temporal.port}", data_converter=pydantic_data_converter)
+        client = await Client.connect(f"127.0.0.1:{temporal.port}", data_converter=encrypted_converter())
 
         async def arrived() -> bool:
             return await all_ids(client, settings, [PERSONNUMMER]) == ["early-1"]

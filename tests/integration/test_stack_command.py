@@ -18,10 +18,11 @@ from structlog.testing import capture_logs
 from temporalio.service import RPCError
 
 from discharge.cli.stack import serve
+from discharge.keyring import dev_ring_path
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import connect_temporal
 from events.identity import parse_identity, patient_key, workflow_id_for
-from tests.integration.stack_support import process_gone, stack_ports
+from tests.integration.stack_support import OPS_ADDRESSES, process_gone, stack_ports
 from tests.integration.test_stack_readme import readme_first_event
 from workers.stack.servers import port_is_free
 from workflows.api import QUERY_STATE, PathwayView
@@ -41,6 +42,7 @@ def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
         NATS_URL=f"nats://127.0.0.1:{nats}",
         DISCHARGE_DATA_DIR=str(data_dir),
         DISCHARGE_LOG_FORMAT="json",
+        **{name.upper(): value for name, value in OPS_ADDRESSES.items()},
         **extra,
     )
     return env
@@ -135,16 +137,20 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     env = command_env(tmp_path / "data")
     dev = await start_dev(env)
     pids = dev.pids()
-    assert set(pids) == {"temporal", "nats", "worker", "gateway"}
+    assert set(pids) == {"temporal", "nats", "worker", "gateway", "codec-server"}
     ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
-    assert ready == {"worker", "gateway", None}  # None: the whole "stack ready"
+    assert ready == {"worker", "gateway", "codec-server", None}  # None: the whole "stack ready"
     assert dev.process.stdout is not None
     banner = (await dev.process.stdout.readuntil(b"Ctrl-C stops everything.")).decode()
     assert f"http://127.0.0.1:{ports_of(env)[1]}" in banner
     # The README's first event, published as the README says, reaches its pathway through every part.
     code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
     assert code == 0, stderr
-    settings = load_settings(temporal_address=env["TEMPORAL_ADDRESS"], nats_url=env["NATS_URL"])
+    settings = load_settings(
+        temporal_address=env["TEMPORAL_ADDRESS"],
+        nats_url=env["NATS_URL"],
+        discharge_payload_keys_file=dev_ring_path(Path(env["DISCHARGE_DATA_DIR"])),  # the stack's own ring
+    )
     assert await pathway_phase(settings, "19091231-9803") == "inpatient"
     dev.process.send_signal(signal.SIGTERM)
     assert await dev.finish() == 0
@@ -178,7 +184,8 @@ async def run_command(*args: str, env: dict[str, str], stdin: bytes | None = Non
         stdout=asyncio.subprocess.DEVNULL,
         stderr=PIPE,
     )
-    _, stderr = await asyncio.wait_for(process.communicate(stdin), 30)
+    # Generous: eight of these start side by side, each importing Temporal's SDK, on a shared 2-core machine.
+    _, stderr = await asyncio.wait_for(process.communicate(stdin), 90)
     assert process.returncode is not None
     return process.returncode, stderr.decode()
 
@@ -200,7 +207,7 @@ async def test_dev_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
 
 
 # Each command is its own Python process; they run side by side to keep the suite fast.
-PROCESS_COMMANDS = [["dev"], ["worker"], ["gateway"]]
+PROCESS_COMMANDS = [["dev"], ["worker"], ["gateway"], ["codec-server"]]
 OTHER_COMMANDS = [["publish", "/dev/null"], ["pathways"], ["tasks"], ["demo"]]
 
 
@@ -223,6 +230,16 @@ async def test_production_parts_refuse_the_dev_only_secret(tmp_path: Path) -> No
         assert code == 2
         assert "refuses the dev-only DISCHARGE_PATIENT_KEY_SECRET" in stderr
         assert "Traceback" not in stderr
+
+
+async def test_production_parts_refuse_to_run_without_a_payload_key_ring(tmp_path: Path) -> None:
+    env = command_env(tmp_path / "data", DISCHARGE_PATIENT_KEY_SECRET="a-real-secret-for-this-test")
+    results = await asyncio.gather(*(run_command(command, env=env) for command in ("worker", "gateway")))
+    for code, stderr in results:
+        assert code == 2
+        assert "needs DISCHARGE_PAYLOAD_KEYS_FILE" in stderr and "Traceback" not in stderr
+    code, stderr = await run_command("codec-server", env=env)
+    assert code == 2 and "refuses the dev-only DISCHARGE_SESSION_SECRET" in stderr
 
 
 async def test_a_part_stops_cleanly_on_sigterm() -> None:

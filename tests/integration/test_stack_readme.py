@@ -27,7 +27,7 @@ def test_the_first_event_in_the_readme_is_valid() -> None:
 
 
 def test_every_setting_is_documented_and_every_documented_variable_exists() -> None:
-    documented = set(re.findall(r"\b((?:TEMPORAL|NATS|DISCHARGE)_[A-Z_]+)\b", README))
+    documented = set(re.findall(r"\b((?:TEMPORAL|NATS|DISCHARGE|OTEL)_[A-Z_]+)\b", README))
     real = {name.upper() for name in Settings.model_fields}
     assert documented == real
 
@@ -37,8 +37,8 @@ def test_the_production_search_attribute_command_is_the_generated_one() -> None:
 
 
 def test_every_command_the_readme_names_exists() -> None:
-    named = set(re.findall(r"^discharge ([a-z]+)", README, flags=re.MULTILINE))
-    named |= set(re.findall(r"`discharge ([a-z]+)", README))
+    named = set(re.findall(r"^discharge ([a-z][a-z-]*)", README, flags=re.MULTILINE))
+    named |= set(re.findall(r"`discharge ([a-z][a-z-]*)", README))
     subcommands = next(
         action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
     )

@@ -7,11 +7,14 @@ import logging
 from typing import Any
 
 import pytest
+from temporalio.api.common.v1 import Payload
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 from temporalio.testing import WorkflowEnvironment
 
 from events.identity import workflow_id_for
+from tests.payloads import map_payloads
 from tests.workflow.pathway_helpers import (
     EVENT_VC,
     PATIENT,
@@ -37,6 +40,7 @@ from workflows.api import (
     SA_TASK_DUE_AT,
     SA_VARDCENTRAL,
 )
+from workflows.pathway import CLOSED_CHECK_AGE
 from workflows.policy import add_local
 from workflows.visibility import quoted
 
@@ -60,9 +64,17 @@ async def listed(client: Client, query: str) -> list[str]:
     return ids
 
 
-def readable_history_parts(history: Any) -> str:
-    """What the UI shows as text besides payloads: attributes, memo, summaries, failures, ids."""
+async def readable_history_parts(history: Any, codec: PayloadCodec | None = None) -> str:
+    """What the UI shows as text besides payloads: attributes, memo, summaries, failures, ids; decoded with
+    ``codec`` as the UI does through the codec server (they are payloads, encrypted like the rest)."""
     parts: list[str] = []
+    if codec is not None:
+
+        async def decode(payload: Payload) -> Payload:
+            return (await codec.decode([payload]))[0]
+
+        for e in history.events:
+            await map_payloads(e, decode)
     for e in history.events:
         parts.append(str(e.user_metadata))
         for name in (
@@ -136,7 +148,10 @@ async def test_search_attributes_memo_and_details_follow_the_pathway_on_a_real_s
 
         # No identity anywhere people without a care relationship look.
         history = await handle.fetch_history()
-        shown = readable_history_parts(history)
+        # Summaries and memo are payloads: encrypted for anyone without the codec server ...
+        assert "publish discharge.escalation_raised" not in await readable_history_parts(history)
+        # ... and readable through it (the UI's codec), still without an identity.
+        shown = await readable_history_parts(history, temporal_env.client.data_converter.payload_codec)
         assert "publish discharge.escalation_raised" in shown  # the summaries are really there
         assert "first LMV physician contact due" in shown or "extension review opens" in shown
         assert_no_identity(shown, "search attributes, memo, summaries or ids")
@@ -174,8 +189,9 @@ async def test_an_episode_sent_again_after_its_pathway_closed_opens_nothing(
     # only the real server's visibility can tell, so this runs on the dev server.
     async with running_worker(temporal_env.client) as pw:
         t0 = await temporal_env.get_current_time()
-        await pw.send(admitted(t0 - hours(5)))
-        await pw.send(event("hospital.patient_deceased", t0 - hours(4)))
+        # Sent again past the duplicate window means at least a day after the clinical time.
+        await pw.send(admitted(t0 - hours(30)))
+        await pw.send(event("hospital.patient_deceased", t0 - hours(29)))
         first = await asyncio.wait_for(pw.handle().result(), 10)
         assert first.outcome == "deceased"
         query = (
@@ -184,7 +200,7 @@ async def test_an_episode_sent_again_after_its_pathway_closed_opens_nothing(
         )
         assert await listed(temporal_env.client, query) == [pw.handle().id]
 
-        await pw.send(admitted(t0 - hours(5)))  # the same admission again, under a new event id
+        await pw.send(admitted(t0 - hours(30)))  # the same admission again, under a new event id
         again = await asyncio.wait_for(pw.handle().result(), 10)  # a reopened pathway would wait
         assert again.phase == "closed" and again.outcome == "not_opened"
         assert again.log[-1].kind == "ignored" and "already closed" in again.log[-1].summary
@@ -195,3 +211,28 @@ async def test_an_episode_sent_again_after_its_pathway_closed_opens_nothing(
         opened = await until(pw, lambda v: v.phase == "inpatient")
         assert opened.episode_id == "ep-2"
         assert (await published(pw, "pathway_started", 2))[1].data["episode_id"] == "ep-2"
+
+
+async def test_a_fresh_opening_event_costs_no_visibility_query(temporal_env: WorkflowEnvironment) -> None:
+    # An opening event younger than CLOSED_CHECK_AGE cannot be a re-send past JetStream's duplicate
+    # window, so the new run does not ask visibility (the check's cost was one query per new pathway).
+    async with running_worker(temporal_env.client) as pw:
+        t0 = await temporal_env.get_current_time()
+        await pw.send(admitted(t0 - CLOSED_CHECK_AGE + hours(1)))
+        await until(pw, lambda v: v.phase == "inpatient")
+        history = await pw.handle().fetch_history()
+    markers = [
+        e.marker_recorded_event_attributes.details["data"].payloads[0].data
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and "data" in e.marker_recorded_event_attributes.details
+    ]
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert any(b"load_policy" in marker for marker in markers)  # local activities are markers ...
+    assert any(b"publish_outbound" in marker for marker in markers)
+    assert not any(b"episode_closed" in marker for marker in markers)  # ... and this one never ran
+    assert scheduled == []  # publishing and look-ups run as local activities: no activity round trips

@@ -9,6 +9,7 @@ no message can disappear silently, even if the gateway dies on its last try.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from faststream import FastStream
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage
-from faststream.nats.security import NatsCredentials, NatsSecurity
+from faststream.nats.security import NatsCredentials, NatsNKey, NatsSecurity
 from nats.js.api import AckPolicy as ConsumerAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
@@ -25,6 +26,7 @@ from discharge.settings import Settings
 from events.deadletter import DeadLetter, deadletter_subject
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, INBOUND_SUBJECTS, ensure_streams
 from workers.gateway.ingest import RETRY_DELAY_MAX, Deliver, Delivery, Ingest, log, safe
+from workers.gateway.observed import ReceivedMiddleware, counted_dead_letters, counted_delivery
 
 #: The durable consumer (and its queue group: several gateways share the work).
 DURABLE = "discharge-gateway"
@@ -73,8 +75,11 @@ def broker_security(options: dict[str, Any]) -> NatsSecurity | None:
     """FastStream takes TLS and credentials as a security object rather than nats-py arguments."""
     tls = options.pop("tls", None)
     creds = options.pop("user_credentials", None)
+    seed = options.pop("nkeys_seed", None)
     if creds is not None:
         return NatsCredentials(creds, ssl_context=tls)
+    if seed is not None:
+        return NatsNKey(seed, ssl_context=tls)
     if tls is not None:
         return NatsSecurity(ssl_context=tls)
     return None
@@ -86,10 +91,13 @@ def build_gateway(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     ack_wait: timedelta = DEFAULT_ACK_WAIT,
+    middlewares: Sequence[Any] = (),
 ) -> tuple[NatsBroker, FastStream]:
     """The broker with the gateway's subscriber, and the FastStream app that starts and stops it.
 
     ``deliver`` is `temporal_delivery` in production; tests and the benchmark wrap or replace it.
+    ``middlewares`` run before ours (tracing: `discharge.ops.tracing.broker_middlewares`); the gateway's
+    metrics (workers/gateway/observed.py) are always counted.
     """
     stopping = False
     options = connection_options(settings, name="gateway", closing=lambda: stopping)
@@ -107,6 +115,7 @@ def build_gateway(
         # function in a worker thread, twice per message (found profiling the benchmark, see
         # docs/benchmarks.md). The handler gets the message itself through `whole_message` instead.
         apply_types=False,
+        middlewares=(*middlewares, ReceivedMiddleware),
     )
 
     async def publish_dead_letter(body: bytes, letter: DeadLetter) -> object:
@@ -115,8 +124,8 @@ def build_gateway(
         )
 
     ingest = Ingest(
-        deliver=deliver,
-        dead_letter=publish_dead_letter,
+        deliver=counted_delivery(deliver),
+        dead_letter=counted_dead_letters(publish_dead_letter),
         secret=settings.discharge_patient_key_secret.get_secret_value(),
         max_deliveries=settings.discharge_max_deliveries,
         future_tolerance=settings.discharge_future_tolerance,
@@ -155,7 +164,7 @@ def build_gateway(
     @app.on_startup
     async def _streams() -> None:
         await broker.connect()
-        await ensure_streams(broker.config.connection_state.stream)
+        await ensure_streams(broker.config.connection_state.stream, settings.discharge_stream_replicas)
 
     @app.on_shutdown
     async def _mark_stopping() -> None:

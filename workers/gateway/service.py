@@ -20,6 +20,8 @@ from datetime import timedelta
 
 from temporalio.client import Client
 
+from discharge.ops.http import CHECK_TIMEOUT
+from discharge.ops.process import ProcessTelemetry
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from discharge.temporal_client import connect_temporal, signal_with_start
@@ -55,12 +57,16 @@ def temporal_delivery(
     return deliver
 
 
-async def connect_temporal_patiently(settings: Settings) -> Client:
+async def connect_temporal_patiently(settings: Settings, telemetry: ProcessTelemetry | None = None) -> Client:
     """Temporal may be down when the gateway starts: keep trying (with backoff) instead of exiting."""
     attempt = 0
     while True:
         try:
-            return await connect_temporal(settings)
+            if telemetry is None:
+                return await connect_temporal(settings)
+            return await connect_temporal(
+                settings, runtime=telemetry.runtime, interceptors=telemetry.interceptors
+            )
         except Exception as error:
             delay = retry_delay(attempt + 1)
             log.warning(
@@ -78,8 +84,13 @@ async def run_gateway(settings: Settings) -> None:
 
     Neither Temporal nor NATS being down at start is fatal: both connections are retried until they work.
     """
-    client = await connect_temporal_patiently(settings)
-    _, app = build_gateway(settings, temporal_delivery(client, settings.temporal_task_queue))
+    telemetry = ProcessTelemetry.create("gateway", settings)
+    client = await connect_temporal_patiently(settings, telemetry)
+    broker, app = build_gateway(
+        settings,
+        temporal_delivery(client, settings.temporal_task_queue),
+        middlewares=telemetry.broker_middlewares(),
+    )
     stop = asyncio.Event()
     runner = asyncio.current_task()
     started = False
@@ -89,12 +100,26 @@ async def run_gateway(settings: Settings) -> None:
         if not started and runner is not None:
             runner.cancel()  # still waiting for NATS: nothing in flight, stop at once
 
+    async def consuming() -> bool:
+        return started and not stop.is_set()
+
+    checks = {
+        "temporal": client.service_client.check_health,
+        "nats": lambda: broker.ping(timeout=CHECK_TIMEOUT),
+        "consuming": consuming,
+    }
     try:
         with on_stop_signals(on_signal):
-            await app.start()
-            started = True
-            log.info("gateway started", subjects=INBOUND_SUBJECTS, types=len(INBOUND_TYPES))
-            await stop.wait()
+            async with telemetry.serving(settings.discharge_gateway_http_address, checks):
+                await app.start()
+                started = True
+                log.info(
+                    "gateway started",
+                    subjects=INBOUND_SUBJECTS,
+                    types=len(INBOUND_TYPES),
+                    ops=f"http://{settings.discharge_gateway_http_address}",
+                )
+                await stop.wait()
     finally:
         with contextlib.suppress(Exception):
             await asyncio.shield(app.stop())

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+import httpx
 import nats
 from nats.js.errors import NotFoundError
 from temporalio.api.enums.v1 import TaskQueueType
@@ -19,6 +20,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
 from temporalio.client import Client
 
+from discharge.nats_connection import login_options
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 from events.streams import INBOUND_STREAM
@@ -74,15 +76,25 @@ async def _quiet(_: Exception) -> None:
     """A refused connection while the server is still starting is the expected answer, not news."""
 
 
-async def jetstream_ready(url: str) -> bool:
+async def jetstream_ready(settings: Settings) -> bool:
     connection = await nats.connect(
-        url, connect_timeout=1, max_reconnect_attempts=0, allow_reconnect=False, error_cb=_quiet
+        settings.nats_url,
+        connect_timeout=1,
+        max_reconnect_attempts=0,
+        allow_reconnect=False,
+        error_cb=_quiet,
+        **login_options(settings),
     )
     try:
         await connection.jetstream().account_info()
         return True
     finally:
         await connection.close()
+
+
+async def http_ok(url: str) -> bool:
+    async with httpx.AsyncClient(timeout=CHECK_TIMEOUT) as client:
+        return (await client.get(url)).status_code == 200
 
 
 async def worker_polling(client: Client, task_queue: str, pid: int, since: datetime) -> bool:
@@ -102,11 +114,17 @@ async def worker_polling(client: Client, task_queue: str, pid: int, since: datet
     )
 
 
-async def inbound_consumer_active(url: str, stream: str = INBOUND_STREAM) -> bool:
+async def inbound_consumer_active(settings: Settings, stream: str = INBOUND_STREAM) -> bool:
     """True once something consumes the inbound stream right now: a push consumer bound to a
     subscriber, or a pull consumer with a pending fetch. A durable consumer alone is not enough: it
     outlives the gateway on disk."""
-    connection = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0, allow_reconnect=False)
+    connection = await nats.connect(
+        settings.nats_url,
+        connect_timeout=1,
+        max_reconnect_attempts=0,
+        allow_reconnect=False,
+        **login_options(settings),
+    )
     try:
         with contextlib.suppress(NotFoundError):
             for consumer in await connection.jetstream().consumers_info(stream):

@@ -1,8 +1,9 @@
 """The system's own parts as children of `discharge dev`: how each is started and when it counts as ready.
 
-The worker and the gateway run as `python -m discharge.cli.main worker|gateway` with the same interpreter
-and venv, their settings through the environment and in the supervisor's log format; each is ready once it
-really serves (the worker polls its task queue, the gateway's consumer is active), not once it has started.
+The worker, the gateway and the codec server run as `python -m discharge.cli.main <part>` with the same
+interpreter and venv, their settings through the environment and in the supervisor's log format; each is
+ready once it really serves (the worker polls its task queue, the gateway's consumer is active, the codec
+server answers `/healthz`), not once it has started.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from workers.stack.relay import relay_console, relay_structured
 #: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
 DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
 #: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway")
+APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server")
 
 
-def app_child_spec(part: str, settings: Settings) -> ChildSpec:
-    """A worker or gateway child: settings through the environment, in the supervisor's log format."""
-    env = {**os.environ, **settings_env(settings)}
+def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
+    """A part's child: settings through the environment, in the supervisor's log format; ``own`` is what
+    only this part gets (its NATS user)."""
+    env = {**os.environ, **settings_env(settings), **(own or {})}
     env["DISCHARGE_DEVELOPMENT"] = "true"
     if "discharge_late_event_grace" not in settings.model_fields_set:
         # The demo's backlog (dated in the past, so its deadlines are too) is in within seconds: a newcomer
@@ -55,5 +57,7 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
         started = child.started_at
         return lambda: health.worker_polling(client, s.temporal_task_queue, child.pid, started)
     if child.name == "gateway":
-        return lambda: health.inbound_consumer_active(s.nats_url)
+        return lambda: health.inbound_consumer_active(s)
+    if child.name == "codec-server":
+        return lambda: health.http_ok(f"http://{s.codec_address}/healthz")
     raise ValueError(f"no readiness check for {child.name!r}")

@@ -83,9 +83,55 @@ def search_attribute_args() -> list[str]:
     return args
 
 
-def nats_config(host: str, port: int, store_dir: Path) -> str:
-    """JetStream on file storage, synced on every write: an ack means the disk has the message."""
-    return f'listen: "{host}:{port}"\njetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n}}\n'
+def nats_config(
+    host: str,
+    port: int,
+    store_dir: Path,
+    http_port: int | None = None,
+    *,
+    authorization: str = "",
+    store_key_env: str | None = None,
+) -> str:
+    """JetStream on file storage, synced on every write: an ack means the disk has the message.
+
+    ``http_port``: NATS's monitoring endpoints (``/healthz``, ``/varz``, ``/jsz``), for ops and for the
+    Prometheus NATS exporter. ``store_key_env`` names the environment variable holding the store's key:
+    the store is then encrypted at rest (ChaCha20-Poly1305) and the config file holds no secret.
+    ``authorization`` is `nats_auth.authorization_block` (users and their rights); without it anyone may
+    connect (tests).
+    """
+    monitoring = f'http: "{host}:{http_port}"\n' if http_port else ""
+    cipher = f"  cipher: chachapoly\n  key: ${store_key_env}\n" if store_key_env else ""
+    jetstream = f'jetstream {{\n  store_dir: "{store_dir}"\n  sync_interval: always\n{cipher}}}\n'
+    return f'listen: "{host}:{port}"\n{monitoring}{jetstream}{authorization}'
+
+
+def nats_monitoring_port(nats_port: int) -> int:
+    """The embedded NATS's monitoring port: the NATS port + 4000 (4222 -> 8222, NATS's own default)."""
+    return nats_port + 4000 if nats_port + 4000 < 65536 else nats_port - 4000
+
+
+def nats_cluster_config(
+    name: str,
+    host: str,
+    port: int,
+    cluster_port: int,
+    routes: list[str],
+    store_dir: Path,
+    http_port: int | None = None,
+    cluster_name: str = "discharge",
+) -> str:
+    """One node of a JetStream cluster: as `nats_config`, plus a unique ``server_name`` and the routes
+    to the other nodes (``host:cluster_port`` each). Three such nodes hold streams at 3 replicas; the
+    production configuration in docs/operations.md is this one (a test runs it, see test_nats_cluster).
+    """
+    route_urls = ", ".join(f'"nats-route://{route}"' for route in routes)
+    return (
+        f'server_name: "{name}"\n'
+        + nats_config(host, port, store_dir, http_port)
+        + f'cluster {{\n  name: "{cluster_name}"\n  listen: "{host}:{cluster_port}"\n'
+        f"  routes: [{route_urls}]\n}}\n"
+    )
 
 
 def nats_command(config_file: Path) -> list[str]:
@@ -93,9 +139,15 @@ def nats_command(config_file: Path) -> list[str]:
 
 
 def temporal_dev_command(
-    host: str, port: int, ui_port: int | None, db_file: Path | None, namespace: str = "default"
+    host: str,
+    port: int,
+    ui_port: int | None,
+    db_file: Path | None,
+    namespace: str = "default",
+    codec_endpoint: str | None = None,
 ) -> list[str]:
-    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory."""
+    """The dev server; no ``ui_port`` means headless, no ``db_file`` means in memory; ``codec_endpoint``
+    is the codec server its Web UI decodes payloads with (the UI calls it from the browser)."""
     command = [
         str(binary("temporal")),
         "server",
@@ -112,6 +164,8 @@ def temporal_dev_command(
         "warn",
     ]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if ui_port and codec_endpoint:
+        command += ["--ui-codec-endpoint", codec_endpoint]
     if db_file is not None:
         command += ["--db-filename", str(db_file)]
     return command + search_attribute_args()

@@ -1,8 +1,9 @@
 """`discharge dev`: the whole system on one machine, started in order, healthy, and stopped for sure.
 
-Order: the Temporal dev server (SQLite file, Web UI, the contract's search attributes) and NATS
-(JetStream on file storage) first; once both answer, the worker and the gateway as child processes
-(`python -m discharge.cli.main worker|gateway`, the same interpreter and venv); once each really
+Order: the data dir's secrets (workers/stack/protection.py), then the Temporal dev server (SQLite file, Web
+UI, the contract's search attributes) and NATS (JetStream on file storage, encrypted, with its users) first;
+once both answer, the worker, the gateway and the codec server as child processes
+(`python -m discharge.cli.main <part>`, the same interpreter and venv); once each really
 serves, the stack is ready. If any child exits while the stack runs, the supervisor says which and
 stops everything: a stack running half-alive in silence is worse than one that stops (a restart
 loop would hide a crash loop; production has its service manager for restarts). Stopping goes in
@@ -29,10 +30,11 @@ from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
 from workers.stack.parts import APP_PARTS, app_child_spec, ready_check
 from workers.stack.preflight import EXTERNAL_ONLY, preflight
+from workers.stack.protection import DEV_OPS_HSA_ID, Protection, dev_ops_token, prepare_protection
 from workers.stack.relay import relay_nats, relay_temporal
 from workers.stack.servers import (
     nats_command,
-    nats_config,
+    nats_monitoring_port,
     temporal_dev_command,
     wait_for_tcp,
 )
@@ -76,6 +78,7 @@ class Supervisor:
         self.startup_timeout = startup_timeout
         self.data = DataDir(settings.discharge_data_dir)
         self.children: dict[str, Child] = {}
+        self.protection: Protection | None = None  # the data dir's secrets, once `start` made them
         self.client: Client | None = None
         self._stop = asyncio.Event()
         self.ready = asyncio.Event()  # set once every part serves (tests and embedders wait on it)
@@ -109,13 +112,14 @@ class Supervisor:
 
     async def start(self) -> None:
         """Every part started and healthy, or StackError / ChildExited / StopRequested."""
-        preflight(self.settings)
+        preflight(self.settings, codec_server="codec-server" in self.parts)
         try:
             self.data.prepare()
             self.data.lock()
-            self.data.nats_conf.write_text(
-                nats_config(self.settings.nats_host, self.settings.nats_port, self.data.jetstream)
-            )
+            # The payload key ring, the JetStream store key and the NATS users (workers/stack/protection.py).
+            secured = prepare_protection(self.settings, self.data.root, self.data.jetstream)
+            self.protection, self.settings = secured, secured.settings
+            self.data.nats_conf.write_text(secured.nats_conf)
         except OSError as error:
             raise StackError(
                 f"cannot use the data dir {self.data.root} (DISCHARGE_DATA_DIR): {error.strerror}"
@@ -124,11 +128,13 @@ class Supervisor:
         # NATS first, listening before Temporal starts: the dev server binds its HTTP, metrics and
         # internal service ports to random free ports, and one could be NATS's port (free until NATS
         # binds it), which made the dev server exit at start now and then.
-        await self._spawn(ChildSpec("nats", nats_command(self.data.nats_conf), relay=relay_nats))
+        await self._spawn(
+            ChildSpec("nats", nats_command(self.data.nats_conf), env=secured.nats_env, relay=relay_nats)
+        )
         # Listening first (polled every 0.1 s): a NATS client refused at its first try retries only 2 s later.
         await self._guard(wait_for_tcp(s.nats_host, s.nats_port, self.startup_timeout))
         nats_ready = health.poll_until(
-            lambda: health.jetstream_ready(s.nats_url), f"NATS at {s.nats_url}", self.startup_timeout
+            lambda: health.jetstream_ready(s), f"NATS at {s.nats_url}", self.startup_timeout
         )
         await self._guard(nats_ready)
         await self._spawn(
@@ -140,6 +146,7 @@ class Supervisor:
                     s.temporal_ui_port,
                     self.data.temporal_db,
                     s.temporal_namespace,
+                    codec_endpoint=f"http://{s.codec_address}" if "codec-server" in self.parts else None,
                 ),
                 relay=relay_temporal,
                 quiet_when_stopping=True,
@@ -148,7 +155,7 @@ class Supervisor:
         self.client = await self._guard(health.connect_when_ready(s, self.startup_timeout))
         log.info("servers healthy", temporal=s.temporal_address, nats=s.nats_url, ui=self.ui_url)
         for part in self.parts:
-            child = await self._spawn(app_child_spec(part, s))
+            child = await self._spawn(app_child_spec(part, s, secured.child_env(part)))
             ready = ready_check(child, s, self.client)
             await self._guard(health.poll_until(ready, part, self.startup_timeout))
             log.info(f"{part} ready", part=part, pid=child.pid)
@@ -215,9 +222,23 @@ class Supervisor:
             f"  Temporal Web UI  {self.ui_url}\n"
             f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
             f"  NATS             {s.nats_url}\n"
+            f"{self._codec_lines()}"
+            f"  NATS monitoring  http://{s.nats_host}:{nats_monitoring_port(s.nats_port)}\n"
+            f"  worker metrics   http://{s.discharge_worker_http_address}/metrics (/healthz, /readyz)\n"
+            f"  gateway metrics  http://{s.discharge_gateway_http_address}/metrics (/healthz, /readyz)\n"
             f"  data             {self.data.root}\n"
             f"Ctrl-C stops everything.\n",
             flush=True,
+        )
+
+    def _codec_lines(self) -> str:
+        if "codec-server" not in self.parts:
+            return ""
+        token = dev_ops_token(self.settings)
+        return (
+            f"  Codec server     http://{self.settings.codec_address} (the Web UI decodes payloads with it)\n"
+            f"  Ops token        {token}\n"
+            f"                   (role ops, {DEV_OPS_HSA_ID}; README: reading a history in the UI)\n"
         )
 
     async def stop(self) -> None:

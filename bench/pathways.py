@@ -1,0 +1,385 @@
+"""Pathway benchmark: the product as `discharge dev` runs it, end to end, against a bare signal-with-start.
+
+    python bench/pathways.py [--patients 300] [--open 1000,10000] [--concurrency 64] [--data-dir DIR]
+
+Starts the real embedded stack (`workers/stack/`: the file-backed Temporal dev server, NATS with
+JetStream on file storage, the worker and the gateway as child processes) on free ports, then
+
+1. measures a **bare** signal-with-start rate against the same Temporal server: ``patients`` × 6 calls
+   from one client, 64 at a time, to a workflow type no worker runs (what the server itself takes);
+2. publishes ``patients`` full pathways (admitted → risk assessed high → discharge planned → planning
+   confirmed by LMV and by the VC → discharged: 6 inbound events, one listing look-up, the outbound
+   events each step publishes) to ``DISCHARGE_EVENTS`` and times them until the last outbound event of
+   the last pathway is in ``DISCHARGE_OUTBOUND``: the **end-to-end** rate (events/s);
+3. for each size in ``--open``, grows the number of open pathways to that size (more full pathways) and
+   records each process's resident memory (RSS) and the CLI's latencies (`discharge pathways`,
+   `discharge tasks`, as a user runs them: a new Python process each).
+
+The last line is ``pathway ratio: X.XX`` = end-to-end rate / bare rate (goal: ≥ 0.9). See
+docs/benchmarks.md. The big sizes take long on 2 cores (10,000 pathways are 60,000 events).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nats.js import JetStreamContext
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from discharge.logging import configure_logging
+from discharge.nats_connection import connect_nats
+from discharge.settings import Settings, settings_env
+from events.examples import EVENTS_PER_PATHWAY, pathway_events
+from events.identity import workflow_id_for
+from events.publisher import DEADLETTER_STREAM, OUTBOUND_STREAM, inbound_msg_id
+from workers.stack.servers import free_port
+from workers.stack.supervisor import Supervisor
+from workflows.api import SA_PATIENT_KEY, WORKFLOW_TYPE, PathwayStart
+
+#: A workflow type no worker runs: the bare signal-with-start measures the server, not our workflow.
+BARE_TYPE = "BenchBareSignalWithStart"
+BARE_QUEUE = "bench-bare"
+#: Each pathway of `pathway_events` ends by publishing this, once.
+LAST_SUBJECT = "discharge.support_started"
+#: No pathway finished for this long: the rest will not (their events were dead-lettered).
+STALL = 90.0
+#: Warm-up pathways (numbered apart from the measured ones).
+PILOT, PILOT_FIRST = 5, 110_000
+RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
+
+
+@dataclass
+class Figures:
+    patients: int = 0
+    bare_rate: float = 0.0
+    end_to_end_rate: float = 0.0
+    outbound_per_pathway: float = 0.0
+    dead_letters: int = 0
+    load: list[str] = field(default_factory=list)
+    sizes: list[tuple[int, dict[str, float], dict[str, float], float]] = field(default_factory=list)
+    listing: tuple[int, dict[str, float]] | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.end_to_end_rate / self.bare_rate if self.bare_rate else 0.0
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+            f"load average during the run: {', '.join(self.load)}",
+            f"pathways: {self.patients} x {EVENTS_PER_PATHWAY} events; outbound events per pathway: "
+            f"{self.outbound_per_pathway:.1f}; dead letters: {self.dead_letters}",
+        ]
+        for size, rss, cli, rate in self.sizes:
+            lines.append(
+                f"at {size} open pathways (grown at {rate:.1f} events/s): RSS MB "
+                + ", ".join(f"{name} {mb:.0f}" for name, mb in rss.items())
+                + "; CLI s "
+                + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cli.items())
+            )
+        if self.listing is not None:
+            size, cli = self.listing
+            lines.append(
+                f"listing at {size} running pathways (idle runs beyond the real ones): CLI s "
+                + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cli.items())
+            )
+        lines += [
+            f"end to end: {self.end_to_end_rate:.1f} events/s (publish -> last outbound event stored)",
+            f"bare signal-with-start: {self.bare_rate:.1f} events/s (same server, no worker)",
+            f"pathway ratio: {self.ratio:.2f}",
+        ]
+        return lines
+
+
+def progress(line: str) -> None:
+    """Each phase's figure as soon as it is known (a long run that is stopped still tells something)."""
+    print(f"# {time.strftime('%H:%M:%S')} {line}", file=sys.stderr, flush=True)
+
+
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def stack_settings(directory: Path) -> Settings:
+    temporal_port = free_port()
+    while not 1024 < temporal_port < 64000:
+        temporal_port = free_port()
+    return Settings(
+        temporal_address=f"127.0.0.1:{temporal_port}",
+        nats_url=f"nats://127.0.0.1:{free_port()}",
+        discharge_data_dir=directory / "data",
+        discharge_log_level="warning",
+        discharge_log_format="console",
+        discharge_worker_http_address=f"127.0.0.1:{free_port()}",
+        discharge_gateway_http_address=f"127.0.0.1:{free_port()}",
+    )
+
+
+@contextlib.asynccontextmanager
+async def embedded_stack(settings: Settings) -> AsyncIterator[Supervisor]:
+    supervisor = Supervisor(settings, demo=False, startup_timeout=120)
+    try:
+        await supervisor.start()
+        yield supervisor
+    finally:
+        await supervisor.stop()
+
+
+async def stream_messages(js: JetStreamContext, stream: str) -> int:
+    info = await js.stream_info(stream)
+    return int(info.state.messages)
+
+
+async def pathways_done(js: JetStreamContext) -> int:
+    """Pathways that published their last outbound event (``support_started``, one per pathway)."""
+    info = await js.stream_info(OUTBOUND_STREAM, subjects_filter=LAST_SUBJECT)
+    return int((info.state.subjects or {}).get(LAST_SUBJECT, 0))
+
+
+async def publish(js: JetStreamContext, events: Sequence[dict[str, Any]]) -> None:
+    """With acks, many in flight; the list's order is the stream's order (one patient's events in turn)."""
+    limit = asyncio.Semaphore(256)
+
+    async def one(event: dict[str, Any]) -> None:
+        async with limit:
+            await js.publish(
+                f"events.{event['type']}",
+                json.dumps(event).encode(),
+                headers={"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])},
+            )
+
+    await asyncio.gather(*(one(event) for event in events))
+
+
+def interleaved(first: int, count: int, run: str) -> list[dict[str, Any]]:
+    """``count`` patients' pathways, step by step across patients (as real traffic mixes them)."""
+    now = datetime.now(UTC)
+    per_patient = [pathway_events(first + n, run, now) for n in range(count)]
+    return [events[step] for step in range(EVENTS_PER_PATHWAY) for events in per_patient]
+
+
+async def run_pathways(js: JetStreamContext, first: int, count: int, run: str) -> float:
+    """Publish ``count`` full pathways and wait for their last outbound event; the events/s end to end.
+
+    A pathway whose event was dead-lettered (Temporal too slow to accept it within the gateway's tries,
+    which happens only on an overloaded machine) never finishes: the wait ends when nothing has moved
+    for ``STALL`` seconds, and the rate counts the pathways that finished (the dead letters are reported).
+    """
+    expected = await pathways_done(js) + count
+    started = time.perf_counter()
+    await publish(js, interleaved(first, count, run))
+    done, last_change, finished_at = -1, time.perf_counter(), time.perf_counter()
+    while True:  # polled: the stream's count is the end-to-end signal (no callback exists for it)
+        now_done = await pathways_done(js)
+        if now_done != done:
+            done, last_change, finished_at = now_done, time.perf_counter(), time.perf_counter()
+        if done >= expected or time.perf_counter() - last_change > STALL:
+            break
+        await asyncio.sleep(0.25)
+    finished = count - (expected - done)
+    return finished * EVENTS_PER_PATHWAY / (finished_at - started)
+
+
+async def pilot(js: JetStreamContext, run: str) -> float:
+    """A few pathways first: warms the stack up and counts the outbound events one pathway publishes."""
+    before = await stream_messages(js, OUTBOUND_STREAM)
+    await run_pathways(js, PILOT_FIRST, PILOT, run)
+    return (await stream_messages(js, OUTBOUND_STREAM) - before) / PILOT
+
+
+async def bare_rate(client: Client, calls: int, concurrency: int) -> float:
+    """Signal-with-start straight from one client to a type no worker runs: what the server takes."""
+    run = uuid.uuid4().hex[:8]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(calls):
+        queue.put_nowait(n)
+
+    async def caller() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            await client.start_workflow(
+                BARE_TYPE,
+                {"n": n},
+                id=f"bench-bare-{run}-{n // EVENTS_PER_PATHWAY}",
+                task_queue=BARE_QUEUE,
+                start_signal="event",
+                start_signal_args=[{"id": n}],
+            )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return calls / (time.perf_counter() - started)
+
+
+def cli_latency(settings: Settings, *args: str) -> float:
+    """Seconds for one `discharge ...` command as a user runs it (a new process)."""
+    env = {**os.environ, **settings_env(settings)}
+    for _ in range(2):  # once more after a crash at interpreter exit (SIGABRT, seen with both versions)
+        try:
+            return _timed(env, *args)
+        except subprocess.CalledProcessError as failed:
+            if failed.returncode not in (134, -6):
+                raise
+    return _timed(env, *args)
+
+
+def _timed(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "discharge.cli.main", *args],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=600,
+    )
+    return time.perf_counter() - started
+
+
+async def cli_latencies(settings: Settings) -> dict[str, float]:
+    latencies = {}
+    for name, args in cli_commands().items():
+        try:
+            latencies[name] = await asyncio.to_thread(cli_latency, settings, *args)
+        except subprocess.CalledProcessError as failed:
+            # A command this version does not have, or one that failed: say which, and why.
+            latencies[name] = float("nan")
+            reason = (failed.stderr or b"").decode(errors="replace").strip().splitlines()[-1:]
+            print(f"`discharge {' '.join(args)}` failed: {reason}", file=sys.stderr, flush=True)
+    return latencies
+
+
+async def fill_listing(client: Client, size: int, concurrency: int = 32) -> None:
+    """Running `PatientPathway` runs up to ``size``, the extra ones idle on a queue no worker polls."""
+    missing = size - (await client.count_workflows(RUNNING)).count
+    run = uuid.uuid4().hex[:8]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(max(missing, 0)):
+        queue.put_nowait(n)
+
+    async def starter() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            key = f"pk_{run}{n:024x}"
+            await client.start_workflow(
+                WORKFLOW_TYPE,
+                PathwayStart(patient_key=key),
+                id=workflow_id_for(key),
+                task_queue=BARE_QUEUE,
+                search_attributes=TypedSearchAttributes([SearchAttributePair(SA_PATIENT_KEY, key)]),
+            )
+
+    await asyncio.gather(*(starter() for _ in range(concurrency)))
+
+
+def cli_commands() -> dict[str, list[str]]:
+    """The listing commands a coordinator runs; `--all` where the CLI pages (it streams every row)."""
+    return {
+        "pathways --json": ["pathways", "--json"],
+        "tasks --json": ["tasks", "--json"],
+        "pathways --all --json": ["pathways", "--all", "--json"],
+    }
+
+
+async def run_benchmark(
+    patients: int, sizes: Sequence[int], concurrency: int, data_dir: Path, listing_size: int = 0
+) -> Figures:
+    figures = Figures(patients=patients)
+    settings = stack_settings(data_dir)
+    run = uuid.uuid4().hex[:6]
+    async with embedded_stack(settings) as stack:
+        assert stack.client is not None
+        nats = await connect_nats(settings, name="bench-publisher", retry_forever=False)
+        try:
+            js = nats.jetstream()
+            figures.outbound_per_pathway = await pilot(js, run)
+            figures.load.append(load_average())
+            figures.bare_rate = await bare_rate(stack.client, patients * EVENTS_PER_PATHWAY, concurrency)
+            figures.load.append(load_average())
+            progress(f"bare signal-with-start: {figures.bare_rate:.1f} events/s (load {figures.load[-1]})")
+            figures.end_to_end_rate = await run_pathways(js, 0, patients, run)
+            figures.load.append(load_average())
+            progress(f"end to end: {figures.end_to_end_rate:.1f} events/s (load {figures.load[-1]})")
+            opened = patients
+            for size in sorted(sizes):
+                rate = figures.end_to_end_rate
+                if size > opened:
+                    rate = await run_pathways(js, opened, size - opened, run)
+                    opened = size
+                figures.load.append(load_average())
+                rss = {name: rss_mb(child.pid) for name, child in stack.children.items()}
+                open_now = (await stack.client.count_workflows(RUNNING)).count
+                figures.sizes.append((open_now, rss, await cli_latencies(settings), rate))
+                progress(f"at {open_now} open pathways: {figures.sizes[-1]} (load {figures.load[-1]})")
+            if listing_size:
+                # Visibility rows only: idle pathway runs no worker polls, so the listing's cost at a
+                # size too big to reach with real pathways in the time at hand can still be measured.
+                figures.load.append(load_average())
+                await fill_listing(stack.client, listing_size)
+                open_now = (await stack.client.count_workflows(RUNNING)).count
+                figures.listing = (open_now, await cli_latencies(settings))
+                progress(f"listing: {figures.listing} (load {load_average()})")
+            figures.dead_letters = await stream_messages(js, DEADLETTER_STREAM)
+        finally:
+            await nats.drain()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=300, help="pathways timed end to end (default 300)")
+    parser.add_argument(
+        "--open",
+        default="1000",
+        help="comma-separated sizes (open pathways) at which RSS and CLI latencies are taken (default 1000)",
+    )
+    parser.add_argument("--concurrency", type=int, default=64, help="in-flight bare signal-with-start calls")
+    parser.add_argument("--data-dir", type=Path, help="the stack's data dir (default: a temporary one)")
+    parser.add_argument(
+        "--listing-size",
+        type=int,
+        default=0,
+        help="at the end, top the running pathways up to this many with idle runs (visibility rows only) "
+        "and time the CLI's listings again",
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.open.split(",") if size.strip()]
+    configure_logging("bench", "console", "warning")
+    with tempfile.TemporaryDirectory(prefix="discharge-pathways-") as scratch:
+        directory = args.data_dir or Path(scratch)
+        figures = asyncio.run(
+            run_benchmark(args.patients, sizes, args.concurrency, directory, args.listing_size)
+        )
+    for line in figures.lines():
+        print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""`discharge keys new`: a payload key ring, or a new active key in an existing one (rotation)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from discharge.keyring import KeyRingError, add_key
+from discharge.settings import SettingsError, load_settings
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    keys = commands.add_parser(
+        "keys",
+        help="manage the key ring that encrypts Temporal payloads",
+        description="The key ring of DISCHARGE_PAYLOAD_KEYS_FILE: key id -> AES-256 key, and the active id.",
+    )
+    actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    new = actions.add_parser(
+        "new",
+        help="create a key ring, or add a new active key to an existing one",
+        description=(
+            "Without a ring at the path: a new ring with one key. With one: a new key becomes the active "
+            "one; the old keys stay, so every payload written with them still decrypts. Restart the "
+            "worker, gateway, web page and codec server to encrypt with the new key. Never remove a key "
+            "while histories may hold payloads written with it."
+        ),
+    )
+    new.add_argument(
+        "--file", type=Path, help="the ring's path (default: DISCHARGE_PAYLOAD_KEYS_FILE)", default=None
+    )
+    new.set_defaults(handler=run_new)
+
+
+def run_new(args: argparse.Namespace) -> int:
+    path: Path | None = args.file
+    if path is None:
+        try:
+            path = load_settings().discharge_payload_keys_file
+        except SettingsError as error:
+            print(f"discharge keys new: {error}", file=sys.stderr)
+            return 2
+    if path is None:
+        print("discharge keys new: give --file PATH or set DISCHARGE_PAYLOAD_KEYS_FILE", file=sys.stderr)
+        return 2
+    existed = path.exists()
+    try:
+        ring = add_key(path)
+    except (KeyRingError, OSError) as error:
+        print(f"discharge keys new: {error}", file=sys.stderr)
+        return 1
+    what = "added a new active key to" if existed else "created the key ring"
+    print(f"{what} {path}: active key {ring.active} ({len(ring.keys)} key(s) in the ring)")
+    return 0

@@ -1,0 +1,1 @@
+"""The Temporal UI's codec server: decrypts history payloads for an authenticated, audited person."""
