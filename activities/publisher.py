@@ -13,9 +13,9 @@ from nats.js.api import PubAck
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
-from events.deadletter import DeadLetter, deadletter_subject
 from discharge.ops.metrics import record_outbound
 from discharge.ops.tracing import INSTRUMENTATION, inject
+from events.deadletter import DeadLetter, deadletter_subject
 from events.outbound import OutboundEvent
 from events.streams import CLOUDEVENTS_CONTENT_TYPE, DEADLETTER_STREAM, OUTBOUND_STREAM
 

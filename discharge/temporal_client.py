@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from temporalio.client import Client, Interceptor, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
