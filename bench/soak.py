@@ -39,9 +39,10 @@ from typing import Any
 import nats
 from nats.js import JetStreamContext
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from discharge.keyring import ensure_dev_ring
 from discharge.settings import Settings
+from discharge.temporal_client import connect_temporal
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
 from events.publisher import OUTBOUND_STREAM, ensure_streams, inbound_msg_id
 from workers.stack.children import Child, ChildSpec
@@ -183,6 +184,8 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
 @asynccontextmanager
 async def running_parts(directory: Path, settings: Settings) -> AsyncIterator[Parts]:
     parts = Parts(directory, settings)
+    # The parts run with DISCHARGE_DEVELOPMENT: they share the development payload key ring made here.
+    ensure_dev_ring(settings.discharge_data_dir)
     try:
         for name in ("nats", "temporal", "worker", "gateway"):
             await parts.start(name)
@@ -289,9 +292,10 @@ async def quietly(_: Exception) -> None:
 
 
 async def connect(settings: Settings) -> Client:
+    """A client like the parts' own (payloads encrypted with the run's development key ring)."""
     for _ in range(300):
         try:
-            return await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
+            return await connect_temporal(settings)
         except RuntimeError:
             await asyncio.sleep(0.2)
     raise TimeoutError("Temporal did not come back")
@@ -338,6 +342,8 @@ async def check(
             async for event in handle.fetch_history_events():
                 if event.HasField("workflow_execution_signaled_event_attributes"):
                     payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
+                    codec = client.data_converter.payload_codec
+                    payload = (await codec.decode([payload]))[0] if codec is not None else payload
                     signalled.add(json.loads(payload.data)["event"]["id"])
             description = await handle.describe()
             result = (
