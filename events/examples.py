@@ -26,6 +26,7 @@ _VARDCENTRAL = "SE2321000131-F000000000101"
 _DOCTOR = "SE2321000131-P000000000123"
 _NURSE = "SE2321000131-P000000000456"
 _COORDINATOR = "SE2321000131-P000000000789"
+_ONCALL = "SE2321000131-P000000000321"
 
 #: A fixed clinical time, so the committed documents are stable (Swedish winter time, +01:00).
 EXAMPLE_TIME = datetime(2026, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -75,6 +76,7 @@ def _data(event_type: str, patient: str, episode: str) -> dict[str, Any]:
         "primarycare.handover_proposed": {"patient": ref, "proposed_by": _DOCTOR},
         "primarycare.handover_accepted": {"patient": ref, "unit": _VARDCENTRAL, "accepted_by": _DOCTOR},
         "primarycare.support_declined": {"patient": ref, "recorded_by": _DOCTOR},
+        "primarycare.patient_experience_reported": {"patient": ref, "score": 4, "collected_by": _DOCTOR},
         "municipality.homecare_enrolled": {"patient": ref, "municipality": "1380"},
         "municipality.homecare_ended": {"patient": ref, "municipality": "1380"},
         "municipality.concern_raised": {
@@ -88,6 +90,28 @@ def _data(event_type: str, patient: str, episode: str) -> dict[str, Any]:
             "extend_days": 7,
             "reason": "fortsatt instabil vikt",
             "decided_by": _COORDINATOR,
+        },
+        "hospital.discharge_cancelled": {
+            "patient": ref,
+            "episode_id": episode,
+            "reason": "utskrivning registrerad på fel patient",
+        },
+        "hospital.discharge_corrected": {
+            "patient": ref,
+            "episode_id": episode,
+            "discharged_at": (EXAMPLE_TIME - timedelta(hours=3)).isoformat(),
+        },
+        "hospital.admission_cancelled": {"patient": ref, "episode_id": episode},
+        "primarycare.consult_requested": {
+            "patient": ref,
+            "party": "lmv",
+            "requested_by": _DOCTOR,
+            "urgency": "acute",
+        },
+        "hospital.consult_answered": {
+            "patient": ref,
+            "answered_by": _ONCALL,
+            "request_id": "consult_requested-0001",
         },
         "coordination.lmv_enrollment_decided": {
             "patient": ref,

@@ -27,6 +27,13 @@ OutboundType = Literal[
     "reimbursable_visit_recorded",
     "escalation_raised",
     "pathway_closed",
+    "discharge_cancelled",
+    "support_rescheduled",
+    "pathway_withdrawn",
+    "consult_requested",
+    # Additions for the follow-up indicators (issue 15): facts as they happen, for the read model.
+    "physician_contact_recorded",
+    "patient_experience_recorded",
 ]
 
 OUTBOUND_TYPES: tuple[str, ...] = OutboundType.__args__  # type: ignore[attr-defined]
@@ -39,6 +46,7 @@ EscalationReason = Literal[
     "extension_decision_overdue",
     "handover_not_accepted",
     "municipal_concern",
+    "consult_not_answered",
 ]
 
 

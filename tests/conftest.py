@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -42,6 +42,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def encrypted_converter() -> DataConverter:
     """The session ring's converter: what `connect_temporal` gives every client of the product."""
     return encrypted_data_converter(read_ring(Path(os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"])))
+
+
+#: The web page's session-wide servers (dev OIDC provider, web server, worker): tests/web_support.py.
+pytest_plugins = ["tests.web_support"]
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +88,31 @@ def ops_endpoints_on_free_ports() -> None:
     its own addresses."""
     for name in ("DISCHARGE_WORKER_HTTP_ADDRESS", "DISCHARGE_GATEWAY_HTTP_ADDRESS"):
         os.environ.setdefault(name, "127.0.0.1:0")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL 16 (the `pgserver` wheel's binaries) for the session, as a SQLAlchemy URL."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pgserver
+
+    # Not under pytest's tmp dir: run as root, pgserver runs PostgreSQL as its own user `pgserver`, which
+    # cannot enter pytest's root-only /tmp/pytest-of-root; a directory right under /tmp it can.
+    pgdata = Path(tempfile.mkdtemp(prefix="discharge-pg-")) / "data"
+    for attempt in range(3):
+        try:
+            server = pgserver.get_server(  # type: ignore[attr-defined]
+                pgdata, cleanup_mode="stop"
+            )
+            break
+        except subprocess.TimeoutExpired:
+            # pgserver gives `pg_ctl start` 10 s; on a loaded machine the server can be up just after:
+            # asking again finds the running server (or starts it) in the same data dir.
+            if attempt == 2:
+                raise
+    yield server.get_uri()
+    server.cleanup()
+    shutil.rmtree(pgdata.parent, ignore_errors=True)

@@ -20,6 +20,9 @@ WORKFLOW_TYPE = "PatientPathway"
 SIGNAL_INBOUND_EVENT = "inbound_event"
 QUERY_STATE = "state"
 UPDATE_DECIDE = "decide"
+UPDATE_ACKNOWLEDGE = "acknowledge_escalation"
+#: The patient's identity (personnummer etc.), asked for only by those who may see it (and audited).
+QUERY_IDENTITY = "identity"
 
 Phase = Literal[
     "inpatient", "joint_planning", "lmv_support", "extension_review", "handover", "follow_up", "closed"
@@ -91,6 +94,9 @@ class Decision(BaseModel):
     extend_days: ExtensionDays | None = None
     reason: str = Field(min_length=1, max_length=2000)
     decided_by: HsaId
+    # Set when the decision was typed into an ops tool (`discharge decide`): that tool's Temporal client
+    # identity, so the history shows who recorded a decision on whose behalf (``decided_by`` is then typed).
+    recorded_by: str | None = Field(None, max_length=200)
 
 
 def parse_decision(raw: dict[str, Any]) -> Decision:
@@ -115,6 +121,30 @@ class LogEntry(BaseModel):
     summary: str
     actor: str | None = None  # HSA-id or source, never a patient identity
     event_type: str | None = None
+    # Clinical time: when an inbound event says it happened (its ``time``); ``at`` is when it was applied.
+    occurred_at: datetime | None = None
+
+
+class Acknowledgement(BaseModel):
+    """Someone has taken an escalation on: ``escalation`` is its position in ``PathwayView.escalations``."""
+
+    escalation: int = Field(ge=0)
+    note: str = Field(min_length=1, max_length=2000)
+    acknowledged_by: HsaId
+    name: str | None = Field(None, max_length=200)  # the person's display name, from their sign-in
+
+
+def parse_acknowledgement(raw: dict[str, Any]) -> Acknowledgement:
+    """An ``Acknowledgement`` from its JSON form, or ``ValueError`` naming each failing field."""
+    try:
+        return Acknowledgement.model_validate(raw)
+    except ValidationError as error:
+        raise ValueError(f"invalid acknowledgement: {describe_validation_error(error)}") from None
+
+
+class AcknowledgementRecord(Acknowledgement):
+    reason: str
+    acknowledged_at: datetime
 
 
 class ExtensionRecord(BaseModel):
@@ -123,6 +153,7 @@ class ExtensionRecord(BaseModel):
     decided_by: str
     decided_at: datetime
     new_support_ends_at: datetime
+    recorded_by: str | None = None  # an ops tool's Temporal client identity (see Decision.recorded_by)
 
 
 class PathwayFields(BaseModel):
@@ -151,3 +182,5 @@ class PathwayView(PathwayFields):
     """What the `state` query returns: the pathway as a coordinator or ops person reads it."""
 
     escalated: bool
+    # Who took on which escalation (update `acknowledge_escalation`): the workflow keeps these.
+    acknowledgements: list[AcknowledgementRecord] = Field(default_factory=list)

@@ -22,16 +22,21 @@ with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
     from events.inbound import InboundEvent, dedup_key, episode_of
     from events.outbound import OutboundEvent
+    from workflows.acknowledgement import acknowledge, validate_acknowledgement
     from workflows.api import (
+        QUERY_IDENTITY,
         QUERY_STATE,
         SIGNAL_INBOUND_EVENT,
+        UPDATE_ACKNOWLEDGE,
         UPDATE_DECIDE,
         WORKFLOW_TYPE,
+        AcknowledgementRecord,
         DecisionResult,
         LogEntry,
         PathwayEvent,
         PathwayStart,
         PathwayView,
+        parse_acknowledgement,
         parse_decision,
     )
     from workflows.details import current_details, memo_of, search_attributes
@@ -41,10 +46,10 @@ with workflow.unsafe.imports_passed_through():
         Publish,
         RuleOutcome,
         StartNewPathway,
-        Timer,
         apply_decision,
         apply_event,
         apply_time,
+        deadline_summary,
         decline_opening,
         next_deadline,
         validate_decision,
@@ -81,6 +86,12 @@ CLOSED_CHECK_AGE = timedelta(hours=12)
 #: A local activity's retry of a publish survives a worker restart without help: the workflow task times
 #: out, another worker replays to the same point and publishes again with the same event id (de-duplicated).
 LOCAL_TIMEOUT = timedelta(seconds=30)
+#: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
+PATCH_ONCALL_ROTA = "consult-oncall-rota"
+#: Runs started before this patch publish no `physician_contact_recorded` and take no patient experience.
+PATCH_INDICATOR_EVENTS = "indicator-events"
+#: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
+PATCH_ACKNOWLEDGEMENTS = "escalation-acknowledgements"
 # Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
 PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
@@ -104,6 +115,8 @@ class PatientPathway:
         self._memo: dict[str, Any] = {}
         self._intake = Intake()
         self._hold = False
+        # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
+        self._acknowledgements: list[AcknowledgementRecord] = []
 
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
@@ -115,6 +128,8 @@ class PatientPathway:
             start_to_close_timeout=timedelta(seconds=10),
             summary="load the pathway policy (durations from settings)",
         )
+        # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
+        self._state.indicator_events = workflow.patched(PATCH_INDICATOR_EVENTS)
         self._sync_visibility()
         while self._state.phase != "closed" and self._restart is None:
             if not self._queue:
@@ -151,7 +166,7 @@ class PatientPathway:
         deadline = next_deadline(self._state)
         what = ""
         if deadline is not None:
-            what = Timer(min(self._state.timers, key=self._state.timers.__getitem__)).summary
+            what = deadline_summary(self._state)
         if self._hold:
             assert self._policy is not None
             release = self._intake.wake_at(self._policy, opened=self._opened)
@@ -250,6 +265,17 @@ class PatientPathway:
                     summary="look up the listed vardcentral in the listing registry",
                 )
             self._state.listed_from_registry = True
+        if (
+            event.type == "primarycare.consult_requested"
+            and self._state.oncall_rota is None
+            and workflow.patched(PATCH_ONCALL_ROTA)
+        ):
+            self._state.oncall_rota = await workflow.execute_activity_method(
+                PathwayActivities.lookup_oncall_rota,
+                self._state.admitting_unit,
+                start_to_close_timeout=timedelta(seconds=30),
+                summary="look up the discharging unit's on-call rota",
+            )
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
         await self._execute(outcome)
@@ -364,7 +390,36 @@ class PatientPathway:
 
     @workflow.query(name=QUERY_STATE)
     def query_state(self) -> PathwayView:
-        return self._state.view()
+        return self._state.view().model_copy(update={"acknowledgements": list(self._acknowledgements)})
+
+    @workflow.query(name=QUERY_IDENTITY)
+    def query_identity(self) -> str | None:
+        """The patient's identity, for those allowed to see it (the web page asks, and audits the view)."""
+        return self._state.patient_id
+
+    @workflow.update(name=UPDATE_ACKNOWLEDGE)
+    def acknowledge_escalation(self, raw: dict[str, Any]) -> AcknowledgementRecord:
+        workflow.patched(PATCH_ACKNOWLEDGEMENTS)
+        try:
+            record = acknowledge(
+                self._state.escalations, self._acknowledgements, parse_acknowledgement(raw), workflow.now()
+            )
+        except ValueError as error:
+            raise ApplicationError(str(error), type="InvalidAcknowledgement", non_retryable=True) from None
+        self._state.log.append(
+            LogEntry(
+                at=workflow.now(),
+                kind="acknowledged",
+                summary=f"escalation {record.reason} acknowledged",
+                actor=record.acknowledged_by,
+            )
+        )
+        workflow.logger.info("escalation %s acknowledged by %s", record.reason, record.acknowledged_by)
+        return record
+
+    @acknowledge_escalation.validator
+    def _validate_acknowledge(self, raw: dict[str, Any]) -> None:
+        validate_acknowledgement(self._state.escalations, self._acknowledgements, parse_acknowledgement(raw))
 
     @workflow.update(name=UPDATE_DECIDE)
     async def decide(self, raw: dict[str, Any]) -> DecisionResult:

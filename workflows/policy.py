@@ -35,6 +35,10 @@ class Policy(BaseModel):
     # burst is applied in clinical-time order (workflows/rules/intake.py). Runs before this replay without it.
     early_event_hold: timedelta = timedelta(days=2)
     reorder_window: timedelta = timedelta(0)
+    # How long the discharging clinic's on-call specialist has to answer a consult before it is escalated
+    # (and again at this pace until answered). Runs recorded before consults existed replay with these.
+    consult_answer_timeout_acute: timedelta = timedelta(minutes=30)
+    consult_answer_timeout_non_acute: timedelta = timedelta(hours=4)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -51,6 +55,8 @@ class Policy(BaseModel):
             late_event_grace=settings.discharge_late_event_grace,
             early_event_hold=settings.discharge_early_event_hold,
             reorder_window=settings.discharge_reorder_window,
+            consult_answer_timeout_acute=settings.discharge_consult_answer_timeout_acute,
+            consult_answer_timeout_non_acute=settings.discharge_consult_answer_timeout_non_acute,
         )
 
 
@@ -68,3 +74,11 @@ def add_local(at: datetime, duration: timedelta) -> datetime:
 
 def sub_local(at: datetime, duration: timedelta) -> datetime:
     return add_local(at, -duration)
+
+
+def calendar_days_between(start: datetime, end: datetime) -> int:
+    """Calendar days from ``start`` to ``end`` in Europe/Stockholm: the inpatient days (*vårddygn*) of a stay.
+
+    Admitted on the 3rd and discharged on the 5th is 2 days, whatever the hours; the same day is 0.
+    """
+    return (end.astimezone(STOCKHOLM).date() - start.astimezone(STOCKHOLM).date()).days

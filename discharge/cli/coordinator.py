@@ -18,6 +18,7 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from discharge.audit import AuditEntry, AuditLog
 from discharge.cli import render
 from discharge.cli.listings import add_paging, pathways_action, tasks_action
 from discharge.cli.session import EXIT_OK, Session, UsageError, one_line, sync_handler
@@ -142,7 +143,10 @@ def _refusal(error: WorkflowUpdateFailedError) -> str:
 
 async def decide_action(session: Session, args: argparse.Namespace) -> int:
     key = patient_key_of(args.patient, session.settings)
-    decision = decision_of(args)
+    # `--by` is typed, not signed in: the decision also carries who recorded it (this Temporal client's
+    # identity, as the update's history entry does), and goes in the audit log as an ops action.
+    identity = session.client.identity
+    decision = decision_of(args).model_copy(update={"recorded_by": identity})
     handle = session.client.get_workflow_handle(workflow_id_for(key))
     try:
         result = await handle.execute_update(
@@ -156,10 +160,29 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
         if _not_found(error):
             return session.fail(f"no running pathway for patient {key}: nothing to decide on")
         return session.fail(f"decision not delivered, nothing changed: {one_line(error)}")
+    detail = f"--by {decision.decided_by}: " + (
+        f"extend {decision.extend_days} days" if decision.decision == "extend" else "handover"
+    )
+    AuditLog(session.settings.audit_log_path).append(
+        AuditEntry(
+            actor=identity,
+            role="ops",
+            action="ops_decide",
+            patient_key=key,
+            workflow_id=workflow_id_for(key),
+            detail=detail,
+        )
+    )
     if args.json:
-        session.say(result.model_dump_json(indent=2))
+        session.say(
+            _json(json.loads(result.model_dump_json()) | {"recorded_by": identity, "ops_action": True})
+        )
     else:
         session.say(render.decision_result(result))
+        session.say(
+            f"Recorded as an ops action by {identity} (Temporal client) for {decision.decided_by}; "
+            "in the audit log too. Coordinators decide on the web page, signed in."
+        )
     return EXIT_OK
 
 

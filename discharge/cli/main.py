@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from discharge.cli import coordinator, demo, keys, publishing, stack
+from discharge.cli import coordinator, demo, indicators, keys, publishing, stack, web
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     coordinator.register(commands)
     demo.register(commands)
     keys.register(commands)
+    indicators.register(commands)
+    web.register(commands)
     return parser
 
 

@@ -57,6 +57,7 @@ def pathways_table(rows: Sequence[PathwayRow], now: datetime) -> str:
     body = [
         [
             row.patient_key or row.workflow_id,
+            row.episode_id or NONE,
             row.phase or NONE,
             row.risk_level or NONE,
             row.listed_vardcentral or NONE,
@@ -67,7 +68,8 @@ def pathways_table(rows: Sequence[PathwayRow], now: datetime) -> str:
         ]
         for row in ordered
     ]
-    headers = ["PATIENT KEY", "PHASE", "RISK", "LISTED VC", "SUPPORT ENDS", "TASK", "TASK DUE", "ESCALATED"]
+    headers = ["PATIENT KEY", "EPISODE", "PHASE", "RISK", "LISTED VC", "SUPPORT ENDS", "TASK", "TASK DUE"]
+    headers.append("ESCALATED")
     return f"{table(headers, body)}\n{len(rows)} running pathway(s); times in Europe/Stockholm."
 
 
@@ -84,6 +86,7 @@ def tasks_table(rows: Sequence[PathwayRow], now: datetime) -> str:
             due(row.task_due_at, now),
             row.pending_task or NONE,
             row.patient_key or row.workflow_id,
+            row.episode_id or NONE,
             row.phase or NONE,
             row.risk_level or NONE,
             row.listed_vardcentral or NONE,
@@ -92,7 +95,17 @@ def tasks_table(rows: Sequence[PathwayRow], now: datetime) -> str:
         ]
         for row in soonest_first(rows)
     ]
-    headers = ["DUE", "TASK", "PATIENT KEY", "PHASE", "RISK", "LISTED VC", "SUPPORT ENDS", "ESCALATED"]
+    headers = [
+        "DUE",
+        "TASK",
+        "PATIENT KEY",
+        "EPISODE",
+        "PHASE",
+        "RISK",
+        "LISTED VC",
+        "SUPPORT ENDS",
+        "ESCALATED",
+    ]
     overdue = sum(1 for row in rows if row.task_due_at is not None and row.task_due_at < now)
     return (
         f"{table(headers, body)}\n{len(rows)} open task(s), {overdue} overdue; soonest due first; "

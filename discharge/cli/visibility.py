@@ -14,6 +14,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecution
 
 from workflows.api import (
+    SA_EPISODE,
     SA_ESCALATED,
     SA_HOME_TYPE,
     SA_PATIENT_KEY,
@@ -90,6 +91,7 @@ class PathwayRow:
     pending_task: str | None
     task_due_at: datetime | None
     escalated: bool
+    episode_id: str | None = None  # the hospital's care episode (HS-...), what coordinators recognise
 
     @classmethod
     def from_execution(cls, execution: WorkflowExecution) -> PathwayRow:
@@ -97,6 +99,7 @@ class PathwayRow:
         return cls(
             workflow_id=execution.id,
             patient_key=attrs.get(SA_PATIENT_KEY),
+            episode_id=attrs.get(SA_EPISODE),
             phase=attrs.get(SA_PHASE),
             risk_level=attrs.get(SA_RISK),
             listed_vardcentral=attrs.get(SA_VARDCENTRAL),

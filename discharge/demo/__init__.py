@@ -8,6 +8,7 @@ durations: an extension review due, an extension recorded, an overdue handover, 
 `patients.py` holds the patients' scripts (data), `loader.py` publishes them and paces the rounds.
 """
 
+from discharge.demo.cast import PATIENTS
 from discharge.demo.loader import (
     BLIND_PAUSE,
     WAVE_WAIT_LIMIT,
@@ -22,7 +23,7 @@ from discharge.demo.loader import (
     publish_demo,
     wait_for_open_reviews,
 )
-from discharge.demo.patients import PATIENTS, DemoPatient, Step, personnummer
+from discharge.demo.patients import DemoPatient, Step, personnummer
 
 __all__ = [
     "BLIND_PAUSE",

@@ -18,7 +18,7 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from temporalio.service import RPCError
 
-from discharge.demo.patients import PATIENTS
+from discharge.demo.cast import PATIENTS
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal

@@ -68,10 +68,18 @@ class DemoPatient:
                 "type": step.type,
                 "time": (anchor - step.ago).isoformat(),
                 "datacontenttype": "application/json",
-                "data": {"patient": {"id": self.identity}, **step.data},
+                # A timedelta in the data is a time "ago", like the step's own (a corrected discharge).
+                "data": {
+                    "patient": {"id": self.identity},
+                    **{k: _ago(anchor, v) for k, v in step.data.items()},
+                },
             }
             result.append((step, event))
         return result
+
+
+def _ago(anchor: datetime, value: Any) -> Any:
+    return (anchor - value).isoformat() if isinstance(value, timedelta) else value
 
 
 def _d(days: float, hours: float = 0) -> timedelta:
@@ -108,6 +116,12 @@ def _contact(ago: timedelta, party: str, kind: str) -> Step:
 
 def _accepted(ago: timedelta, vc: str) -> Step:
     return Step(ago, "primarycare.handover_accepted", _src(vc), {"unit": vc, "accepted_by": VC_DOCTOR})
+
+
+def _experience(ago: timedelta, unit: str, by: str, score: int) -> Step:
+    # The comment is accepted and dropped by the gateway (indicator 7 keeps the score only).
+    data = {"score": score, "collected_by": by, "comment": "Tryggt att läkaren kom hem."}
+    return Step(ago, "primarycare.patient_experience_reported", _src(unit), data)
 
 
 def _planned_high_risk(episode: str, vc: str, admitted: float, discharged: float, home: str) -> list[Step]:
@@ -160,6 +174,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
             *_planned_high_risk("HS-DEMO-1003", VC_VARBERG, admitted=13, discharged=8, home="own_home"),
             Step(_d(3), "primarycare.handover_proposed", _src(LMV), {"proposed_by": LMV_DOCTOR}),
             _accepted(_d(2), VC_VARBERG),
+            _experience(_d(2, -1), LMV, LMV_DOCTOR, 5),
         ],
     ),
     DemoPatient(
@@ -182,6 +197,7 @@ PATIENTS: tuple[DemoPatient, ...] = (
             _risk(_d(5), "HS-DEMO-1005", "standard"),
             _discharged(_d(3), "HS-DEMO-1005", VC_ANDERSBERG),
             _accepted(_d(3, -4), VC_ANDERSBERG),
+            _experience(_d(1), VC_ANDERSBERG, VC_DOCTOR, 4),
         ],
     ),
     DemoPatient(

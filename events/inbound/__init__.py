@@ -8,6 +8,14 @@ The JSON Schema and AsyncAPI documents under ``docs/`` are generated from these 
 ``parsing`` turns raw bytes into an event (or a reason). Import from here: ``from events.inbound import``.
 """
 
+from events.inbound.corrections import (
+    AdmissionCancelledData,
+    ConsultAnsweredData,
+    ConsultRequestedData,
+    ConsultUrgency,
+    DischargeCancelledData,
+    DischargeCorrectedData,
+)
 from events.inbound.data import (
     ConcernRaisedData,
     DischargePlannedData,
@@ -31,8 +39,13 @@ from events.inbound.envelopes import (
     EVENT_CLASSES,
     INBOUND_ADAPTER,
     INBOUND_TYPES,
+    AdmissionCancelled,
     CloudEvent,
     ConcernRaised,
+    ConsultAnswered,
+    ConsultRequested,
+    DischargeCancelled,
+    DischargeCorrected,
     DischargePlanned,
     ExtensionDecided,
     HandoverAccepted,
@@ -44,12 +57,14 @@ from events.inbound.envelopes import (
     PatientAdmitted,
     PatientDeceased,
     PatientDischarged,
+    PatientExperienceReported,
     PhysicianContact,
     PlanningConfirmed,
     RiskAssessed,
     SupportDeclined,
     dedup_key,
 )
+from events.inbound.experience import PatientExperienceReportedData
 from events.inbound.parsing import (
     InvalidEvent,
     describe_validation_error,
@@ -62,9 +77,20 @@ __all__ = [
     "EVENT_CLASSES",
     "INBOUND_ADAPTER",
     "INBOUND_TYPES",
+    "AdmissionCancelled",
+    "AdmissionCancelledData",
     "CloudEvent",
     "ConcernRaised",
     "ConcernRaisedData",
+    "ConsultAnswered",
+    "ConsultAnsweredData",
+    "ConsultRequested",
+    "ConsultRequestedData",
+    "ConsultUrgency",
+    "DischargeCancelled",
+    "DischargeCancelledData",
+    "DischargeCorrected",
+    "DischargeCorrectedData",
     "DischargePlanned",
     "DischargePlannedData",
     "ExtensionDecided",
@@ -89,6 +115,8 @@ __all__ = [
     "PatientDeceasedData",
     "PatientDischarged",
     "PatientDischargedData",
+    "PatientExperienceReported",
+    "PatientExperienceReportedData",
     "PhysicianContact",
     "PhysicianContactData",
     "PlanningConfirmed",

@@ -9,6 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from events.fields import (
     Timestamp,
 )
+from events.inbound.corrections import (
+    AdmissionCancelledData,
+    ConsultAnsweredData,
+    ConsultRequestedData,
+    DischargeCancelledData,
+    DischargeCorrectedData,
+)
 from events.inbound.data import (
     ConcernRaisedData,
     DischargePlannedData,
@@ -25,6 +32,7 @@ from events.inbound.data import (
     RiskAssessedData,
     SupportDeclinedData,
 )
+from events.inbound.experience import PatientExperienceReportedData
 
 
 class CloudEvent(BaseModel):
@@ -150,6 +158,48 @@ class LmvEnrollmentDecided(CloudEvent):
     data: LmvEnrollmentDecidedData
 
 
+class DischargeCancelled(CloudEvent):
+    """The discharge did not happen (the patient is still admitted)."""
+
+    type: Literal["hospital.discharge_cancelled"]
+    data: DischargeCancelledData
+
+
+class DischargeCorrected(CloudEvent):
+    """The discharge happened at another time than first sent."""
+
+    type: Literal["hospital.discharge_corrected"]
+    data: DischargeCorrectedData
+
+
+class AdmissionCancelled(CloudEvent):
+    """The admission was entered in error."""
+
+    type: Literal["hospital.admission_cancelled"]
+    data: AdmissionCancelledData
+
+
+class ConsultRequested(CloudEvent):
+    """LMV or the VC calls the discharging clinic's on-call specialist."""
+
+    type: Literal["primarycare.consult_requested"]
+    data: ConsultRequestedData
+
+
+class ConsultAnswered(CloudEvent):
+    """The on-call specialist answered a consult."""
+
+    type: Literal["hospital.consult_answered"]
+    data: ConsultAnsweredData
+
+
+class PatientExperienceReported(CloudEvent):
+    """LMV or the VC reports the patient's own experience of the support (indicator 7)."""
+
+    type: Literal["primarycare.patient_experience_reported"]
+    data: PatientExperienceReportedData
+
+
 InboundEvent = Annotated[
     PatientAdmitted
     | RiskAssessed
@@ -165,7 +215,13 @@ InboundEvent = Annotated[
     | HomecareEnded
     | ConcernRaised
     | ExtensionDecided
-    | LmvEnrollmentDecided,
+    | LmvEnrollmentDecided
+    | DischargeCancelled
+    | DischargeCorrected
+    | AdmissionCancelled
+    | ConsultRequested
+    | ConsultAnswered
+    | PatientExperienceReported,
     Field(discriminator="type"),
 ]
 
@@ -186,6 +242,12 @@ EVENT_CLASSES: dict[str, type[CloudEvent]] = {
     "municipality.concern_raised": ConcernRaised,
     "coordination.extension_decided": ExtensionDecided,
     "coordination.lmv_enrollment_decided": LmvEnrollmentDecided,
+    "hospital.discharge_cancelled": DischargeCancelled,
+    "hospital.discharge_corrected": DischargeCorrected,
+    "hospital.admission_cancelled": AdmissionCancelled,
+    "primarycare.consult_requested": ConsultRequested,
+    "hospital.consult_answered": ConsultAnswered,
+    "primarycare.patient_experience_reported": PatientExperienceReported,
 }
 INBOUND_TYPES: tuple[str, ...] = tuple(EVENT_CLASSES)
 

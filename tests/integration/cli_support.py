@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,9 +136,13 @@ async def pathways(temporal_env: WorkflowEnvironment) -> AsyncIterator[Client]:
 
 @pytest.fixture
 def cli(
-    temporal_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    temporal_env: WorkflowEnvironment,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> Callable[..., Any]:
     """Run `discharge ...` in-process with this test's Temporal server and secret in the environment."""
+    monkeypatch.setenv("DISCHARGE_AUDIT_LOG", str(tmp_path / "audit.jsonl"))  # read by audit_of()
     monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_env.client.service_client.config.target_host)
     monkeypatch.setenv("TEMPORAL_TASK_QUEUE", TASK_QUEUE)
     monkeypatch.setenv("DISCHARGE_PATIENT_KEY_SECRET", SECRET)

@@ -8,12 +8,15 @@ a worker runs the real PatientPathway with a recording outbound publisher (`cli_
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio.client import Client
 
+from discharge.audit import AuditLog
 from discharge.cli import render
 from tests.integration import cli_support
 from tests.integration.cli_support import (
@@ -156,6 +159,25 @@ async def test_an_extension_is_decided_then_shown_and_a_second_one_refused(
     assert decided.out.strip().startswith(
         f"Extension granted: LMV support now ends {render.local(after.support_ends_at)}."
     )
+    # `--by` is typed, so the decision also names who recorded it: this Temporal client, as an ops action.
+    identity = after.extensions[0].recorded_by
+    assert (
+        identity
+        and f"Recorded as an ops action by {identity} (Temporal client) for {COORDINATOR}" in decided.out
+    )
+    audit = [
+        json.loads(entry.model_dump_json())
+        for entry in AuditLog(Path(os.environ["DISCHARGE_AUDIT_LOG"])).entries()
+    ]
+    assert audit[-1] | {"at": None} == {
+        "at": None,
+        "actor": identity,
+        "role": "ops",
+        "action": "ops_decide",
+        "patient_key": _key(REVIEW),
+        "workflow_id": f"pathway-{_key(REVIEW)}",
+        "detail": f"--by {COORDINATOR}: extend 7 days",
+    }
 
     again = await cli(
         "decide", _key(REVIEW), "extend", "--days", "2", "--reason", "more", "--by", COORDINATOR
@@ -167,7 +189,10 @@ async def test_an_extension_is_decided_then_shown_and_a_second_one_refused(
     assert shown.code == 0
     assert "Phase              lmv_support" in shown.out
     assert f"+7 d by {COORDINATOR}" in shown.out and reason in shown.out
-    assert f"extended by 7 days: {reason} [{COORDINATOR}]" in shown.out  # the history: who, why
+    # The history: who, why, and who recorded it.
+    assert (
+        f"extended by 7 days: {reason} (recorded as an ops action by {identity}) [{COORDINATOR}]" in shown.out
+    )
     assert "risk assessed: high" in shown.out and REVIEW not in shown.out
     as_json = await cli("show", _key(REVIEW), "--json")
     assert PathwayView.model_validate_json(as_json.out) == after

@@ -19,12 +19,13 @@ from temporalio.service import RPCError
 
 from discharge.cli.stack import serve
 from discharge.keyring import dev_ring_path
+from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import connect_temporal
 from events.identity import parse_identity, patient_key, workflow_id_for
 from tests.integration.stack_support import OPS_ADDRESSES, process_gone, stack_ports
 from tests.integration.test_stack_readme import readme_first_event
-from workers.stack.servers import port_is_free
+from workers.stack.servers import free_port, port_is_free
 from workflows.api import QUERY_STATE, PathwayView
 
 pytestmark = pytest.mark.integration
@@ -40,6 +41,7 @@ def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env.update(
         TEMPORAL_ADDRESS=f"127.0.0.1:{temporal}",
         NATS_URL=f"nats://127.0.0.1:{nats}",
+        DISCHARGE_WEB_ADDRESS=f"127.0.0.1:{web_port()}",
         DISCHARGE_DATA_DIR=str(data_dir),
         DISCHARGE_LOG_FORMAT="json",
         **{name.upper(): value for name, value in OPS_ADDRESSES.items()},
@@ -48,9 +50,18 @@ def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def web_port() -> int:
+    """A port for the web page whose next port (the dev sign-in's) is free too."""
+    while True:
+        port = free_port()
+        if port < 65535 and port_is_free("127.0.0.1", port + 1):
+            return port
+
+
 def ports_of(env: dict[str, str]) -> list[int]:
     temporal = int(env["TEMPORAL_ADDRESS"].rpartition(":")[2])
-    return [temporal, temporal + 1000, int(env["NATS_URL"].rpartition(":")[2])]
+    web = int(env["DISCHARGE_WEB_ADDRESS"].rpartition(":")[2])
+    return [temporal, temporal + 1000, int(env["NATS_URL"].rpartition(":")[2]), web, web + 1]
 
 
 @dataclass
@@ -131,18 +142,31 @@ async def pathway_phase(settings: Settings, patient: str) -> str | None:
     return None
 
 
+async def readmodel_pathways(data_dir: Path) -> int:
+    store = ReadModel.from_settings(Settings(discharge_data_dir=data_dir)).create()
+    try:
+        for _ in range(100):
+            if store.pathways():
+                break
+            await asyncio.sleep(0.1)
+        return len(store.pathways())
+    finally:
+        store.close()
+
+
 async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     tmp_path: Path, start_dev: Starter
 ) -> None:
     env = command_env(tmp_path / "data")
     dev = await start_dev(env)
     pids = dev.pids()
-    assert set(pids) == {"temporal", "nats", "worker", "gateway", "codec-server"}
+    assert set(pids) == {"temporal", "nats", "worker", "gateway", "codec-server", "readmodel", "idp", "web"}
     ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
-    assert ready == {"worker", "gateway", "codec-server", None}  # None: the whole "stack ready"
+    assert ready == {"worker", "gateway", "codec-server", "readmodel", "web", None}  # None: "stack ready"
     assert dev.process.stdout is not None
     banner = (await dev.process.stdout.readuntil(b"Ctrl-C stops everything.")).decode()
     assert f"http://127.0.0.1:{ports_of(env)[1]}" in banner
+    assert f"Coordinators     http://127.0.0.1:{ports_of(env)[3]}" in banner
     # The README's first event, published as the README says, reaches its pathway through every part.
     code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
     assert code == 0, stderr
@@ -152,6 +176,8 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
         discharge_payload_keys_file=dev_ring_path(Path(env["DISCHARGE_DATA_DIR"])),  # the stack's own ring
     )
     assert await pathway_phase(settings, "19091231-9803") == "inpatient"
+    # ... and its pathway_started reaches the read model's SQLite file in the data dir.
+    assert await readmodel_pathways(tmp_path / "data") == 1
     dev.process.send_signal(signal.SIGTERM)
     assert await dev.finish() == 0
     assert all(process_gone(pid) for pid in pids.values())
@@ -207,7 +233,7 @@ async def test_dev_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
 
 
 # Each command is its own Python process; they run side by side to keep the suite fast.
-PROCESS_COMMANDS = [["dev"], ["worker"], ["gateway"], ["codec-server"]]
+PROCESS_COMMANDS = [["dev"], ["worker"], ["gateway"], ["codec-server"], ["web"]]
 OTHER_COMMANDS = [["publish", "/dev/null"], ["pathways"], ["tasks"], ["demo"]]
 
 
@@ -225,7 +251,8 @@ async def test_a_malformed_setting_stops_every_command_with_one_message(tmp_path
 
 async def test_production_parts_refuse_the_dev_only_secret(tmp_path: Path) -> None:
     env = command_env(tmp_path / "data")
-    results = await asyncio.gather(*(run_command(command, env=env) for command in ("worker", "gateway")))
+    parts = ("worker", "gateway", "web")
+    results = await asyncio.gather(*(run_command(command, env=env) for command in parts))
     for code, stderr in results:
         assert code == 2
         assert "refuses the dev-only DISCHARGE_PATIENT_KEY_SECRET" in stderr

@@ -50,6 +50,7 @@ def test_tasks_are_listed_soonest_first_with_the_overdue_count() -> None:
     order = [next(key for key in ("pk_overdue", "pk_soon", "pk_later") if key in line) for line in lines[2:5]]
     assert order == ["pk_overdue", "pk_soon", "pk_later"]
     assert "OVERDUE" in lines[2] and "YES" in lines[2]
+    assert lines[0].split()[:5] == ["DUE", "TASK", "PATIENT", "KEY", "EPISODE"]
     assert "3 open task(s), 1 overdue" in text
 
 
@@ -59,9 +60,11 @@ def test_empty_listings_say_so() -> None:
 
 
 def test_pathways_table_has_a_column_per_fact() -> None:
-    text = render.pathways_table([_row("pk_a", "extension_review", NOW + timedelta(days=2))], NOW)
+    row = _row("pk_a", "extension_review", NOW + timedelta(days=2), episode_id="HS-2026-0042")
+    text = render.pathways_table([row], NOW)
     header = text.splitlines()[0].split()
-    assert header[:3] == ["PATIENT", "KEY", "PHASE"]
+    assert header[:4] == ["PATIENT", "KEY", "EPISODE", "PHASE"]
+    assert "HS-2026-0042" in text.splitlines()[2]  # the episode coordinators recognise
     assert "SE2321000131-E000000000101" in text and "extension_review" in text
 
 

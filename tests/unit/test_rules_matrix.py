@@ -12,10 +12,15 @@ from tests.workflow.pathway_helpers import (
     STAFF,
     UNIT,
     accepted,
+    admission_cancelled,
     admitted,
     confirmed,
+    consult_answered,
+    consult_requested,
     contact,
     days,
+    discharge_cancelled,
+    discharge_corrected,
     discharged,
     event,
     extension_decided,
@@ -32,7 +37,7 @@ T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 
 def state_in(phase: str) -> tuple[PathwayState, datetime]:
     """A pathway brought to ``phase`` through the rules themselves; returns it and its clock."""
-    s = PathwayState(patient_key="pk_test")
+    s = PathwayState(patient_key="pk_test", indicator_events=True)  # a run of today's workflow
     apply_event(s, admitted(T0, listed_vardcentral=UNIT), T0, POLICY)
     if phase == "inpatient":
         return s, T0
@@ -79,11 +84,20 @@ EVENTS: dict[str, Callable[[datetime], InboundEvent]] = {
     "coordination.lmv_enrollment_decided": lambda at: event(
         "coordination.lmv_enrollment_decided", at, reason="frail", decided_by=STAFF
     ),
+    "hospital.discharge_cancelled": lambda at: discharge_cancelled(at, reason="fel patient"),
+    "hospital.discharge_corrected": lambda at: discharge_corrected(at, at - hours(2)),
+    "hospital.admission_cancelled": admission_cancelled,
+    "primarycare.consult_requested": consult_requested,
+    "hospital.consult_answered": consult_answered,
+    "primarycare.patient_experience_reported": lambda at: event(
+        "primarycare.patient_experience_reported", at, score=4, collected_by=STAFF, comment="kind staff"
+    ),
 }
 
 BEFORE_DISCHARGE = {"inpatient", "joint_planning"}
 SUPPORT = {"lmv_support", "extension_review"}
 OPEN = set(PHASES) - {"closed"}
+AFTER_DISCHARGE = OPEN - BEFORE_DISCHARGE
 # Where each event type is acted on; everywhere else it is recorded as "ignored".
 ACTED_ON: dict[str, set[str]] = {
     # A new episode's admission after discharge ends this pathway (readmission / new pathway).
@@ -103,6 +117,13 @@ ACTED_ON: dict[str, set[str]] = {
     "coordination.extension_decided": {"extension_review"},
     # Not yet enrolled: before discharge, and a standard-risk patient waiting for the VC.
     "coordination.lmv_enrollment_decided": BEFORE_DISCHARGE | {"handover"},
+    "hospital.discharge_cancelled": AFTER_DISCHARGE,
+    "hospital.discharge_corrected": AFTER_DISCHARGE,
+    "hospital.admission_cancelled": OPEN,
+    "primarycare.consult_requested": AFTER_DISCHARGE,
+    "hospital.consult_answered": set(),  # no consult is open in any of these phases
+    # The patient's experience of the support at home: once discharged, until the pathway closes.
+    "primarycare.patient_experience_reported": OPEN - BEFORE_DISCHARGE,
 }
 
 

@@ -117,6 +117,33 @@ def extension_decided(at: datetime, decision: str = "extend", days: int | None =
     )
 
 
+def discharge_cancelled(at: datetime, episode: str = "ep-1", **extra: Any) -> InboundEvent:
+    return event("hospital.discharge_cancelled", at, episode_id=episode, **extra)
+
+
+def discharge_corrected(at: datetime, discharged_at: datetime, episode: str = "ep-1") -> InboundEvent:
+    return event(
+        "hospital.discharge_corrected", at, episode_id=episode, discharged_at=discharged_at.isoformat()
+    )
+
+
+def admission_cancelled(at: datetime, episode: str = "ep-1") -> InboundEvent:
+    return event("hospital.admission_cancelled", at, episode_id=episode)
+
+
+def consult_requested(
+    at: datetime, urgency: str = "acute", party: str = "lmv", id_: str | None = None
+) -> InboundEvent:
+    return event(
+        "primarycare.consult_requested", at, id_=id_, party=party, requested_by=STAFF, urgency=urgency
+    )
+
+
+def consult_answered(at: datetime, request_id: str | None = None) -> InboundEvent:
+    extra = {} if request_id is None else {"request_id": request_id}
+    return event("hospital.consult_answered", at, answered_by=STAFF, **extra)
+
+
 @dataclass
 class RecordingPublisher:
     """A fake ``OutboundPublisher`` that keeps what it was asked to publish (NATS is tested elsewhere)."""

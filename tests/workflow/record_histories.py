@@ -4,12 +4,13 @@ Replaying them with today's workflow code proves a change is safe for pathways a
 (a 14-day pathway outlives many deployments). Regenerate only for a change that is deliberately
 incompatible AND guarded by ``workflow.patched`` (then keep the old files too, renamed):
 
-    .venv/bin/python -m tests.workflow.record_histories
+    .venv/bin/python -m tests.workflow.record_histories [SCENARIO ...]   # default: every scenario
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -21,10 +22,15 @@ from tests.workflow.pathway_helpers import (
     STAFF,
     Pathways,
     accepted,
+    admission_cancelled,
     admitted,
     confirmed,
+    consult_answered,
+    consult_requested,
     contact,
     days,
+    discharge_cancelled,
+    discharge_corrected,
     discharged,
     event,
     extension_decided,
@@ -92,10 +98,31 @@ async def discharged_first_then_died(env: WorkflowEnvironment, pw: Pathways) -> 
     await published(pw, "pathway_closed")
 
 
+async def corrected_consulted_withdrawn(env: WorkflowEnvironment, pw: Pathways) -> None:
+    """An unanswered consult, a corrected then cancelled discharge, a new discharge, admission in error."""
+    t0 = await env.get_current_time()
+    for evt in (admitted(t0), risk(t0), discharged(t0 + hours(1))):
+        await pw.send(evt)
+    await pw.send(consult_requested(t0 + hours(1), "acute", id_="c-1"))
+    await env.sleep(hours(1.6))
+    await until(pw, lambda v: "consult_not_answered" in v.escalations)
+    await pw.send(consult_answered(await env.get_current_time()))
+    await pw.send(discharge_corrected(await env.get_current_time(), t0))
+    await published(pw, "support_rescheduled")
+    await pw.send(discharge_cancelled(await env.get_current_time()))
+    await until(pw, lambda v: v.phase == "joint_planning")
+    await env.sleep(days(1))  # the restored planning deadline passes: escalated
+    await pw.send(discharged(await env.get_current_time()))
+    await until(pw, lambda v: v.phase == "lmv_support")
+    await pw.send(admission_cancelled(await env.get_current_time()))
+    await published(pw, "pathway_closed")
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Pathways], Awaitable[None]]] = {
     "high_risk_two_extensions": high_risk_two_extensions,
     "standard_risk_readmitted": standard_risk_readmitted,
     "discharged_first_then_died": discharged_first_then_died,
+    "corrected_consulted_withdrawn": corrected_consulted_withdrawn,
 }
 
 
@@ -129,7 +156,7 @@ async def main() -> None:
     try:
         await register_search_attributes(env)
         HISTORY_DIR.mkdir(exist_ok=True)
-        for name in SCENARIOS:
+        for name in sys.argv[1:] or SCENARIOS:
             for number, history in enumerate(await record(env, name), start=1):
                 path = HISTORY_DIR / f"{name}.run{number}.json"
                 path.write_text(history.to_json())

@@ -91,6 +91,7 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
             "pathway_started",
             "joint_planning_requested",
             "support_started",
+            "physician_contact_recorded",  # the first LMV contact, for the follow-up indicators
             "extension_review_requested",
             "extension_granted",
             "extension_review_requested",
@@ -106,6 +107,11 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         assert figures["extensions"] == 2 and figures["hours_to_first_lmv_contact"] == 5.0
         assert figures["handover_within_original_period"] is False
         assert figures["readmitted_within_window"] is False
+        assert figures["inpatient_days"] is not None and figures["admitted_at"] is not None
+        [first_contact] = pw.publisher.of("physician_contact_recorded")
+        assert first_contact.data["first_lmv_contact"] is True
+        assert first_contact.data["hours_since_discharge"] == 5.0
+        assert pw.publisher.of("handover_completed")[0].data["within_support_period"] is False
         assert all(e.data["patient_key"] == pw.key() for e in pw.publisher.events)
         assert all(e.data["episode_id"] == "ep-1" for e in pw.publisher.events)
     # Measured ~0.4 s; the bound leaves room for a busy 2-core CI machine.

@@ -50,11 +50,13 @@ def publish_rights(user: str) -> list[str]:
         "gateway": [*_JS_STREAMS, *_JS_CONSUME, "deadletter.>"],
         "worker": [*_JS_STREAMS, "discharge.>"],
         "cli": [*_JS_STREAMS, "$JS.API.CONSUMER.LIST.>", "$JS.API.CONSUMER.INFO.>", "events.>"],
+        # The indicators' read model: its durable pull consumer on the outbound stream, and acks.
+        "readmodel": [*_JS_STREAMS, *_JS_CONSUME],
     }
     return rights[user]
 
 
-USERS: tuple[str, ...] = (*SENDERS, "gateway", "worker", "cli")
+USERS: tuple[str, ...] = (*SENDERS, "gateway", "worker", "cli", "readmodel")
 
 
 @dataclass(frozen=True)

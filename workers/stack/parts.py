@@ -1,9 +1,9 @@
 """The system's own parts as children of `discharge dev`: how each is started and when it counts as ready.
 
-The worker, the gateway and the codec server run as `python -m discharge.cli.main <part>` with the same
-interpreter and venv, their settings through the environment and in the supervisor's log format; each is
-ready once it really serves (the worker polls its task queue, the gateway's consumer is active, the codec
-server answers `/healthz`), not once it has started.
+The worker, the gateway, the codec server and the web page run as `python -m discharge.cli.main <part>` with
+the same interpreter and venv, their settings through the environment and in the supervisor's log format;
+each is ready once it really serves (the worker polls its task queue, the gateway's consumer is active, the
+codec server and the web page answer `/healthz`), not once it has started.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from temporalio.client import Client
 from discharge.logging import resolve_format, use_colors
 from discharge.settings import Settings, format_iso_duration, settings_env
 from workers.stack import health
+from workers.stack import web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.relay import relay_console, relay_structured
 
 #: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
 DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
 #: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server")
+APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server", "readmodel", "web")
 
 
 def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
@@ -60,4 +61,10 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
         return lambda: health.inbound_consumer_active(s)
     if child.name == "codec-server":
         return lambda: health.http_ok(f"http://{s.codec_address}/healthz")
+    if child.name == "readmodel":
+        from workers.readmodel import consumer_active  # the read model's own check, with its code
+
+        return lambda: consumer_active(s)
+    if child.name == "web":
+        return lambda: web_part.web_ready(s)
     raise ValueError(f"no readiness check for {child.name!r}")

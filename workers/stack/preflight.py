@@ -6,6 +6,7 @@ Each problem is a `StackError` with the setting or the command that fixes it.
 from __future__ import annotations
 
 from discharge.settings import Settings
+from workers.stack import web as web_part
 from workers.stack.datadir import StackError
 from workers.stack.servers import MissingBinary, binary, nats_monitoring_port, port_is_free
 
@@ -25,7 +26,7 @@ EXTERNAL_ONLY = (
 )
 
 
-def preflight(settings: Settings, *, codec_server: bool = True) -> None:
+def preflight(settings: Settings, *, codec_server: bool = True, parts: tuple[str, ...] = ()) -> None:
     """Refuse external-only connection options, missing server binaries and ports already in use."""
     external = [name.upper() for name in EXTERNAL_ONLY if getattr(settings, name) is not None]
     if external:
@@ -67,6 +68,7 @@ def preflight(settings: Settings, *, codec_server: bool = True) -> None:
             "DISCHARGE_GATEWAY_HTTP_ADDRESS",
             "the gateway's metrics",
         ),
+        *web_part.ports_needed(s, parts),
     ):
         if port and not port_is_free(host, port):  # port 0: any free port
             raise StackError(

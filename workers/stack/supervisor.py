@@ -26,6 +26,7 @@ from discharge import signals
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from workers.stack import health
+from workers.stack import web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
 from workers.stack.parts import APP_PARTS, app_child_spec, ready_check
@@ -112,7 +113,7 @@ class Supervisor:
 
     async def start(self) -> None:
         """Every part started and healthy, or StackError / ChildExited / StopRequested."""
-        preflight(self.settings, codec_server="codec-server" in self.parts)
+        preflight(self.settings, codec_server="codec-server" in self.parts, parts=self.parts)
         try:
             self.data.prepare()
             self.data.lock()
@@ -154,6 +155,11 @@ class Supervisor:
         )
         self.client = await self._guard(health.connect_when_ready(s, self.startup_timeout))
         log.info("servers healthy", temporal=s.temporal_address, nats=s.nats_url, ui=self.ui_url)
+        if "web" in self.parts and web_part.uses_dev_idp(s):
+            # The web page's sign-in: a development OpenID provider with synthetic users.
+            s = self.settings = web_part.with_dev_idp(s)
+            await self._spawn(web_part.dev_idp_spec(s))
+            await self._guard(health.poll_until(lambda: web_part.idp_ready(s), "idp", self.startup_timeout))
         for part in self.parts:
             child = await self._spawn(app_child_spec(part, s, secured.child_env(part)))
             ready = ready_check(child, s, self.client)
@@ -220,6 +226,7 @@ class Supervisor:
         print(
             f"\ndischarge dev is running\n"
             f"  Temporal Web UI  {self.ui_url}\n"
+            f"{web_part.banner_lines(s, self.parts)}"
             f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
             f"  NATS             {s.nats_url}\n"
             f"{self._codec_lines()}"

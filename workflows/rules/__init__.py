@@ -16,10 +16,12 @@ times computed from clinical time, so a late event is never given a fresh period
 | ``decisions`` | coordinators' decisions: ``validate_decision``, ``apply_decision`` |
 | ``deadlines`` | passing time: ``next_deadline``, ``apply_time`` and what each deadline does |
 | ``intake`` | events before their pathway: held, applied in clinical order, or dead-lettered (``Intake``) |
+| ``corrections`` | the hospital's corrections: discharge cancelled or re-timed, admission in error |
+| ``consult``, ``consults`` | the on-call specialist: ``OpenConsult``; consults requested, answered, overdue |
 """
 
 from workflows.rules.closing import indicators
-from workflows.rules.deadlines import apply_time, next_deadline
+from workflows.rules.deadlines import apply_time, deadline_summary, next_deadline
 from workflows.rules.decisions import apply_decision, validate_decision
 from workflows.rules.dispatch import apply_event, decline_opening
 from workflows.rules.state import SUPPORT_PHASES, PathwayState
@@ -37,6 +39,7 @@ __all__ = [
     "apply_decision",
     "apply_event",
     "apply_time",
+    "deadline_summary",
     "decline_opening",
     "indicators",
     "next_deadline",

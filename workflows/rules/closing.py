@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from workflows.policy import calendar_days_between
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Step, iso
 
@@ -16,6 +17,7 @@ def close(step: Step, outcome: str, at: datetime) -> None:
     s.closed_at = at
     step.close_task()
     s.timers.clear()
+    s.consults.clear()
     step.publish("pathway_closed", outcome=outcome, indicators=indicators(s))
 
 
@@ -43,4 +45,17 @@ def indicators(s: PathwayState) -> dict[str, Any]:
         "vc_physician_visits": s.vc_physician_visits,
         "readmitted_within_window": s.readmitted,
         "outcome": s.outcome,
+        # An admission entered in error is no pathway: the indicators leave it out.
+        "counted": s.outcome != "entered_in_error",
+        # Added for the read model (docs/indicators.md): add, don't rename.
+        "admitted_at": iso(s.admitted_at),
+        "inpatient_days": (
+            calendar_days_between(s.admitted_at, s.discharged_at)
+            if s.admitted_at and s.discharged_at
+            else None
+        ),
+        "listed_vardcentral": s.listed_vardcentral,
+        "first_lmv_contact_at": iso(s.first_lmv_contact_at),
+        "handed_over_at": iso(s.handover_completed_at),
+        "experience_scores": list(s.experience_scores),
     }

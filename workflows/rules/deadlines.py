@@ -7,6 +7,7 @@ from datetime import datetime
 
 from workflows.policy import Policy
 from workflows.rules.closing import close
+from workflows.rules.consults import consult_deadlines
 from workflows.rules.state import PathwayState
 from workflows.rules.step import RuleOutcome, Step
 from workflows.rules.timers import Timer
@@ -14,7 +15,7 @@ from workflows.rules.timers import Timer
 
 def next_deadline(state: PathwayState) -> datetime | None:
     """When `apply_time` will next have something to do: the earliest deadline, held for the grace."""
-    due = min(state.timers.values(), default=None)
+    due = min([*state.timers.values(), *(c.due_at for c in state.consults)], default=None)
     if due is None or state.settle_until is None:
         return due
     return max(due, state.settle_until)
@@ -35,7 +36,18 @@ def apply_time(state: PathwayState, now: datetime, policy: Policy) -> RuleOutcom
             del state.timers[timer]
             step.log("timer", f"deadline {timer} passed ({due.isoformat()})")
             ON_DEADLINE[Timer(timer)](step, due, policy)
+    if state.phase != "closed":
+        consult_deadlines(step, now, policy)
     return step.out
+
+
+def deadline_summary(state: PathwayState) -> str:
+    """What the next deadline is, for the workflow's timer in the UI."""
+    timer = min(state.timers, key=state.timers.__getitem__, default=None)
+    consult = min(state.consults, key=lambda c: c.due_at, default=None)
+    if consult is not None and (timer is None or consult.due_at < state.timers[timer]):
+        return f"the on-call specialist must answer consult {consult.id}"
+    return Timer(timer).summary if timer is not None else "nothing due"
 
 
 def _planning(step: Step, due: datetime, policy: Policy) -> None:

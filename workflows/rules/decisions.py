@@ -54,6 +54,7 @@ def decide(step: Step, decision: Decision, now: datetime, policy: Policy) -> Non
                 decided_by=decision.decided_by,
                 decided_at=now,
                 new_support_ends_at=new_end,
+                recorded_by=decision.recorded_by,
             )
         )
         s.support_ends_at = new_end
@@ -68,7 +69,12 @@ def decide(step: Step, decision: Decision, now: datetime, policy: Policy) -> Non
             decided_by=decision.decided_by,
         )
         summary = f"extended by {decision.extend_days} days: {decision.reason}"
-        step.log("decision", summary, decision.decided_by)
+        step.log("decision", summary + _recorded(decision), decision.decided_by)
     else:
-        step.log("decision", f"handover: {decision.reason}", decision.decided_by)
+        step.log("decision", f"handover: {decision.reason}{_recorded(decision)}", decision.decided_by)
         start_handover(step, now, policy, "coordinator decided handover")
+
+
+def _recorded(decision: Decision) -> str:
+    """A decision typed into an ops tool says so in the pathway's story."""
+    return f" (recorded as an ops action by {decision.recorded_by})" if decision.recorded_by else ""

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from events.inbound import (
+    AdmissionCancelled,
     ConcernRaised,
+    ConsultAnswered,
+    ConsultRequested,
+    DischargeCancelled,
+    DischargeCorrected,
     DischargePlanned,
     ExtensionDecided,
     HandoverAccepted,
@@ -17,6 +22,7 @@ from events.inbound import (
     PatientAdmitted,
     PatientDeceased,
     PatientDischarged,
+    PatientExperienceReported,
     PhysicianContact,
     PlanningConfirmed,
     RiskAssessed,
@@ -25,10 +31,23 @@ from events.inbound import (
 )
 from workflows.api import Decision
 from workflows.policy import Policy
-from workflows.rules.care import handover_completed, physician_contact, start_handover, start_support
+from workflows.rules.care import (
+    experience_reported,
+    handover_completed,
+    physician_contact,
+    start_handover,
+    start_support,
+)
 from workflows.rules.closing import close
+from workflows.rules.consults import consult_answered, consult_requested
+from workflows.rules.corrections import (
+    admission_cancelled,
+    discharge_cancelled,
+    discharge_corrected,
+    discharged_remembering,
+)
 from workflows.rules.decisions import decide
-from workflows.rules.hospital import admitted, discharged, risk_assessed
+from workflows.rules.hospital import admitted, risk_assessed
 from workflows.rules.state import SUPPORT_PHASES, PathwayState
 from workflows.rules.step import RuleOutcome, Step
 from workflows.rules.timers import Timer
@@ -57,8 +76,8 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
         state.phase = "closed"
         state.outcome = "not_opened"
     if handled:
-        step.log("event", handled, actor, event.type)
-    else:
+        step.log("event", handled, actor, event.type, occurred_at=event.time)  # clinical time
+    elif step.out.ignored is None:  # a rule may have said why already
         step.ignore(event, f"makes no sense in phase {state.phase}")
     return step.out
 
@@ -89,7 +108,7 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
         case DischargePlanned():
             return "discharge planned" if s.discharged_at is None else None
         case PatientDischarged():
-            return discharged(step, event, policy)
+            return discharged_remembering(step, event, policy)
         case PatientDeceased():
             close(step, "deceased", event.time)
             return "the patient died: pathway closed, open tasks cancelled"
@@ -102,6 +121,8 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
             return f"planning confirmed by {event.data.party}"
         case PhysicianContact():
             return physician_contact(step, event)
+        case PatientExperienceReported():
+            return experience_reported(step, event)
         case HandoverProposed():
             if s.phase not in SUPPORT_PHASES:
                 return None
@@ -143,4 +164,14 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
             if s.phase == "handover" and s.discharged_at is not None:
                 start_support(step, s.discharged_at, policy)
             return "coordinator gave LMV support"
+        case DischargeCancelled():
+            return discharge_cancelled(step, event)
+        case DischargeCorrected():
+            return discharge_corrected(step, event, policy)
+        case AdmissionCancelled():
+            return admission_cancelled(step, event)
+        case ConsultRequested():
+            return consult_requested(step, event, policy)
+        case ConsultAnswered():
+            return consult_answered(step, event)
     return None  # pragma: no cover - the union is exhaustive

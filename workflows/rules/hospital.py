@@ -18,6 +18,7 @@ def admitted(step: Step, event: PatientAdmitted, policy: Policy) -> str | None:
             return None
         s.admitted_at = s.admitted_at or event.time
         s.episode_id = event.data.episode_id
+        s.admitting_unit = event.data.unit  # its on-call rota answers consults after discharge
         take_listing(s, event.data.listed_vardcentral)
         s.home_type = event.data.home_type or s.home_type
         return "admitted: pathway opened"
@@ -26,6 +27,7 @@ def admitted(step: Step, event: PatientAdmitted, policy: Policy) -> str | None:
         if s.admitted_at is not None:
             return None
         s.admitted_at = event.time
+        s.admitting_unit = event.data.unit
         if s.listed_vardcentral is None or s.listed_from_registry:  # the discharge's own value is newer
             take_listing(s, event.data.listed_vardcentral)
         return "late admission of this episode recorded"

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from workflows.api import PathwayFields, PathwayView
+from workflows.api import PathwayFields, PathwayView, Phase
+from workflows.rules.consult import OpenConsult
 
 SUPPORT_PHASES = ("lmv_support", "extension_review")
 
@@ -35,6 +36,21 @@ class PathwayState(PathwayFields):
     # No deadline is acted on before this (workflow) time: the latest event + the policy's grace.
     settle_until: datetime | None = None
     outbound_seq: int = 0
+    # Corrections and consults (issue 16): the admitting unit (whose on-call rota answers consults), the
+    # parties given the patient's identity (all, and since the discharge), what a cancelled discharge
+    # returns to, and the consults the on-call specialist has not answered yet.
+    admitting_unit: str | None = None
+    oncall_rota: str | None = None
+    told: list[str] = Field(default_factory=list)
+    told_of_discharge: list[str] = Field(default_factory=list)
+    phase_before_discharge: Phase | None = None
+    planning_due_before_discharge: datetime | None = None
+    consults: list[OpenConsult] = Field(default_factory=list)
+    # The indicators' own events (`physician_contact_recorded`, `patient_experience_recorded`): only in
+    # runs started by a worker that knows them, so saved histories replay as they ran (the workflow sets
+    # it from `workflow.patched`; the simulator always).
+    indicator_events: bool = False
+    experience_scores: list[int] = Field(default_factory=list)
 
     def view(self) -> PathwayView:
         # Only the shared fields, copied: the state also holds the patient's identity, which the query

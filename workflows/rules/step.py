@@ -49,8 +49,22 @@ class Step:
         self.now = now
         self.out = RuleOutcome()
 
-    def log(self, kind: str, summary: str, actor: str | None = None, event_type: str | None = None) -> None:
-        entry = LogEntry(at=self.now, kind=kind, summary=summary, actor=actor, event_type=event_type)
+    def log(
+        self,
+        kind: str,
+        summary: str,
+        actor: str | None = None,
+        event_type: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        entry = LogEntry(
+            at=self.now,
+            kind=kind,
+            summary=summary,
+            actor=actor,
+            event_type=event_type,
+            occurred_at=occurred_at,
+        )
         self.s.log.append(entry)
 
     def ignore(self, event: InboundEvent, why: str) -> None:
@@ -60,12 +74,25 @@ class Step:
 
     def publish(self, type_: OutboundType, *, identity: bool = False, **fields: Any) -> None:
         self.s.outbound_seq += 1
+        if identity:
+            self._note_told(fields.get("to"))
         data: dict[str, Any] = {"patient_key": self.s.patient_key, "episode_id": self.s.episode_id}
         if identity and self.s.patient_id is not None:
             data["patient"] = {"id": self.s.patient_id}
         data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()})
         self.out.commands.append(Publish(type_, f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}", data))
         self.log("outbound", f"published {type_}", event_type=type_)
+
+    def _note_told(self, to: Any) -> None:
+        """Remember LMV or the VC being given the identity: a cancellation must reach each of them."""
+        vc = ("vardcentral", self.s.listed_vardcentral)
+        for receiver in to if isinstance(to, list) else [to]:
+            party = "lmv" if receiver == "lmv" else "vardcentral" if receiver and receiver in vc else None
+            if party is None:
+                continue
+            for told in [self.s.told, self.s.told_of_discharge] if self.s.discharged_at else [self.s.told]:
+                if party not in told:
+                    told.append(party)
 
     def escalate(self, reason: EscalationReason, to: str, **fields: Any) -> None:
         self.s.escalations.append(reason)

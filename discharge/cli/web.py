@@ -1,0 +1,40 @@
+"""`discharge web`: the coordinators' web page alone (production), against Temporal and the region's IdP."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from discharge.cli.plumbing import command_handler, command_settings
+from discharge.cli.stack import serve
+from discharge.logging import configure_logging
+from discharge.settings import Settings, require_production_secret
+
+
+@command_handler("discharge web")
+def run_web_command(args: argparse.Namespace) -> int:
+    from workers.web.server import check_web_settings, run_web
+
+    def prepare(settings: Settings) -> None:
+        configure_logging("web", settings.discharge_log_format, settings.discharge_log_level)
+        require_production_secret(settings, "web")
+        check_web_settings(settings)  # the IdP, the session secret, the address: refused before serving
+
+    settings = command_settings(check=prepare)
+    return asyncio.run(serve("web", run_web, settings))
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    web = commands.add_parser(
+        "web",
+        help="run the coordinators' web page (also started by `discharge dev`)",
+        description=(
+            "The coordinators' web page at DISCHARGE_WEB_ADDRESS (default localhost:8080): inbox, patients, "
+            "decisions, pathways, audit log. Sign-in with OpenID Connect (DISCHARGE_OIDC_ISSUER, "
+            "DISCHARGE_OIDC_CLIENT_ID, DISCHARGE_OIDC_CLIENT_SECRET); sessions last DISCHARGE_SESSION_TTL "
+            "and are signed with DISCHARGE_SESSION_SECRET. Refuses the dev-only secrets unless "
+            "DISCHARGE_DEVELOPMENT=true. Stops cleanly on SIGTERM."
+        ),
+    )
+    web.set_defaults(handler=run_web_command)

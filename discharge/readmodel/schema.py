@@ -1,0 +1,94 @@
+"""The read model's tables, in SQLAlchemy Core so that SQLite (embedded) and PostgreSQL run the same code.
+
+One row per pathway (a run of the pathway workflow: one patient, one hospital episode), the escalations
+and the patients' experience reports beside it, and the ids of the CloudEvents already applied, which is
+what makes a redelivered event change nothing. Times are UTC (``UtcDateTime``), since SQLite keeps no
+offset and a month boundary is then computed in Europe/Stockholm by the report.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime in, an aware UTC datetime out, on SQLite (no offsets kept) and PostgreSQL alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+#: CloudEvent ids already applied (the outbound ids are unique: uuid5 of workflow id and step).
+processed_events = sa.Table(
+    "processed_events",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("applied_at", UtcDateTime(), nullable=False),
+)
+
+pathways = sa.Table(
+    "pathways",
+    metadata,
+    # patient_key + "/" + episode_id: a readmission opens a new pathway with the new episode.
+    sa.Column("pathway_key", sa.String(200), primary_key=True),
+    sa.Column("patient_key", sa.String(64), nullable=False, index=True),
+    sa.Column("episode_id", sa.String(64)),
+    sa.Column("started_at", UtcDateTime()),
+    sa.Column("admitted_at", UtcDateTime()),
+    sa.Column("discharged_at", UtcDateTime(), index=True),
+    # Vårddygn: calendar days (Europe/Stockholm) from admission to discharge, `workflows.policy`.
+    sa.Column("inpatient_days", sa.Integer),
+    sa.Column("risk_level", sa.String(16)),
+    sa.Column("listed_vardcentral", sa.String(64)),
+    sa.Column("home_type", sa.String(32)),
+    sa.Column("lmv_enrolled", sa.Boolean, nullable=False, default=False),
+    sa.Column("support_ends_at", UtcDateTime()),
+    sa.Column("first_lmv_contact_at", UtcDateTime()),
+    sa.Column("hours_to_first_lmv_contact", sa.Float),
+    sa.Column("support_days", sa.Float),
+    sa.Column("extensions", sa.Integer, nullable=False, default=0),
+    sa.Column("extension_days", sa.Integer, nullable=False, default=0),
+    sa.Column("handed_over_at", UtcDateTime()),
+    sa.Column("handover_within_period", sa.Boolean),
+    sa.Column("vc_physician_visits", sa.Integer, nullable=False, default=0),
+    sa.Column("reimbursable_visits", sa.Integer, nullable=False, default=0),
+    sa.Column("readmitted", sa.Boolean),
+    sa.Column("outcome", sa.String(32)),
+    sa.Column("closed_at", UtcDateTime()),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+escalations = sa.Table(
+    "escalations",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("pathway_key", sa.String(200), nullable=False, index=True),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("raised_at", UtcDateTime(), nullable=False),
+)
+
+#: Indicator 7: the score and who collected it; a free-text comment never reaches us (see events/).
+experiences = sa.Table(
+    "experiences",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("pathway_key", sa.String(200), nullable=False, index=True),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("collected_by", sa.String(64), nullable=False),
+    sa.Column("reported_at", UtcDateTime(), nullable=False),
+)

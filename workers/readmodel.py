@@ -1,0 +1,131 @@
+"""The read model's consumer: the outbound stream ``DISCHARGE_OUTBOUND`` into the indicators' store.
+
+A durable JetStream pull consumer (``discharge-readmodel``): the stream remembers what it acked, so a
+restarted consumer resumes where it stopped, and what it had applied but not yet acked (a crash
+between the two) is redelivered and ignored by CloudEvent id (``discharge.readmodel.store``). Each
+fetched batch is one database transaction, acked after the commit; a database that is down gets the
+batch back later (nak with a delay), so nothing is lost while it is away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+from typing import Any
+
+import nats
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from discharge.nats_connection import connect_nats, login_options
+from discharge.readmodel.store import ReadModel
+from discharge.settings import Settings
+from events.publisher import OUTBOUND_STREAM, OUTBOUND_SUBJECTS, ensure_streams
+
+DURABLE = "discharge-readmodel"
+#: Events per fetch and per transaction: large enough for a backlog, small enough to ack in time.
+BATCH = 256
+#: How long JetStream waits for an ack before redelivering (a batch commit takes far less).
+ACK_WAIT = timedelta(seconds=60)
+#: A batch the database could not take comes back after this long.
+RETRY_DELAY = timedelta(seconds=5)
+
+
+def consumer_config() -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=DURABLE,
+        description="the follow-up indicators' read model (discharge readmodel)",
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=ACK_WAIT.total_seconds(),
+        max_ack_pending=BATCH * 4,
+        filter_subject=OUTBOUND_SUBJECTS,
+    )
+
+
+def decode(message: Msg) -> dict[str, Any] | None:
+    try:
+        document = json.loads(message.data)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+async def consume(settings: Settings, store: ReadModel, *, stop: asyncio.Event | None = None) -> None:
+    """Fetch, apply, ack until cancelled (or ``stop`` is set)."""
+    log = structlog.get_logger().bind(component="readmodel")
+    connection = await connect_nats(settings, name="discharge-readmodel")
+    try:
+        js = connection.jetstream()
+        await ensure_streams(js)
+        subscription = await js.pull_subscribe(
+            OUTBOUND_SUBJECTS, durable=DURABLE, stream=OUTBOUND_STREAM, config=consumer_config()
+        )
+        log.info("read model consuming", stream=OUTBOUND_STREAM, durable=DURABLE)
+        while stop is None or not stop.is_set():
+            try:
+                messages = await subscription.fetch(BATCH, timeout=1)
+            except (NatsTimeout, TimeoutError):  # no message within the second: ask again
+                continue
+            await _apply_batch(store, messages, log)
+    finally:
+        # Not drain(): it waits for the pending pull request to expire. Every ack was sent as its
+        # batch was applied; flush them and close (an ack lost here only means a redelivery, ignored).
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(connection.flush(), 2)
+        with contextlib.suppress(Exception):
+            await connection.close()
+
+
+async def _apply_batch(store: ReadModel, messages: list[Msg], log: Any) -> None:
+    documents = [decode(message) for message in messages]
+    try:
+        result = await asyncio.to_thread(store.apply, [d for d in documents if d is not None])
+    except Exception as error:  # the database is away or refused the batch: try again later
+        log.error("read model batch not applied; redelivered later", error_type=type(error).__name__)
+        for message in messages:
+            await message.nak(delay=RETRY_DELAY.total_seconds())
+        return
+    for message in messages:
+        await message.ack()
+    refused = result.refused + sum(1 for d in documents if d is None)
+    if refused:
+        # Not one of our CloudEvents: nothing to count, and blocking the stream on it would stop the
+        # indicators. The content is not logged (it may be anything).
+        log.warning("messages on the outbound stream that are not pathway events were skipped", count=refused)
+    log.debug("read model batch applied", applied=result.applied, duplicates=result.duplicates)
+
+
+async def run_readmodel(settings: Settings) -> None:
+    """``discharge readmodel``: the tables created if missing, then consume until cancelled."""
+    store = ReadModel.from_settings(settings).create()
+    log = structlog.get_logger().bind(component="readmodel")
+    log.info("read model store ready", dialect=store.engine.dialect.name)
+    try:
+        await consume(settings, store)
+    finally:
+        store.close()
+        log.info("read model stopped")
+
+
+async def consumer_active(settings: Settings) -> bool:
+    """True once the read model's consumer has a pending fetch (the dev stack's readiness check)."""
+    connection = await nats.connect(
+        settings.nats_url,
+        connect_timeout=1,
+        max_reconnect_attempts=0,
+        allow_reconnect=False,
+        **login_options(settings),
+    )
+    try:
+        info = await connection.jetstream().consumer_info(OUTBOUND_STREAM, DURABLE)
+        return (info.num_waiting or 0) > 0
+    except NotFoundError:
+        return False
+    finally:
+        await connection.close()

@@ -1,0 +1,59 @@
+"""Who may see and do what: one home for the roles' rules (the pages and the tests import them).
+
+- coordinator: every patient, sees identities, decides extension reviews, acknowledges escalations.
+- lmv: patients while LMV has them (support, extension review, and handover until the VC accepts).
+- vc: patients listed at the person's own vårdcentral (``Principal.unit``).
+- ops: every pathway, pseudonymous only: never an identity; neither decides nor acknowledges.
+
+Patientdatalagen: access on a need-to-know basis, so listings are filtered in the visibility query
+itself (a VC physician's page never fetches another unit's patients), and a patient page checks the
+pathway's own state before showing anything.
+"""
+
+from __future__ import annotations
+
+from discharge.principal import Principal
+from workflows.api import PathwayView
+from workflows.visibility import one_of, quoted
+
+#: The phases in which a patient is LMV's (handover: LMV keeps the patient until the VC accepts).
+LMV_PHASES: tuple[str, ...] = ("lmv_support", "extension_review", "handover")
+
+
+def scope_clause(principal: Principal) -> str | None:
+    """The visibility clause that limits a listing to the principal's patients (None: every pathway)."""
+    if principal.role == "lmv":
+        return f"DischargePhase IN {one_of(LMV_PHASES)}"
+    if principal.role == "vc":
+        # The unit was checked to be an HSA-id at sign-in (workers.web.claims); quoted refuses anything else.
+        return f"ListedVardcentral = {quoted(principal.unit or '')}"
+    return None
+
+
+def scoped(query: str, principal: Principal) -> str:
+    clause = scope_clause(principal)
+    return query if clause is None else f"{query} AND {clause}"
+
+
+def may_see_patient(principal: Principal, view: PathwayView) -> bool:
+    if principal.role == "lmv":
+        return view.phase in LMV_PHASES
+    if principal.role == "vc":
+        return principal.unit is not None and view.listed_vardcentral == principal.unit
+    return True
+
+
+def may_see_identity(principal: Principal) -> bool:
+    return principal.role in ("coordinator", "lmv", "vc")
+
+
+def may_decide(principal: Principal) -> bool:
+    return principal.role == "coordinator"
+
+
+def may_acknowledge(principal: Principal) -> bool:
+    return principal.role in ("coordinator", "lmv", "vc")
+
+
+def may_read_audit(principal: Principal) -> bool:
+    return principal.role in ("ops", "coordinator")

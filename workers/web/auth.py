@@ -1,0 +1,145 @@
+"""Sign-in with OpenID Connect (authlib's Starlette client), the access cookie, and sign-out.
+
+After the IdP's code flow, the ID token's claims (``workers.web.claims``) become a ``Principal`` and
+the page issues its own short-lived access token (``discharge.principal``), set as the cookie
+``ACCESS_COOKIE`` on this host: it is the session (expiring after ``DISCHARGE_SESSION_TTL``), and the
+codec server on the same host reads the same cookie. Every other request without a valid token is sent
+to the sign-in page and gets no patient data.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from authlib.integrations.starlette_client import OAuth, OAuthError
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from discharge.principal import ACCESS_COOKIE, issue_access_token, verify_access_token
+from discharge.settings import Settings
+from workers.web import csrf
+from workers.web.claims import SCOPES, SignInRefused, principal_from_claims
+from workers.web.context import web_of
+
+#: Paths anyone may reach: the sign-in flow, the assets, the health check.
+PUBLIC_PREFIXES = ("/signin", "/auth/", "/static/", "/healthz", "/signout")
+_NEXT = "next"
+
+
+def make_oauth(settings: Settings) -> OAuth:
+    if not settings.discharge_oidc_issuer or not settings.discharge_oidc_client_id:
+        raise ValueError("set DISCHARGE_OIDC_ISSUER and DISCHARGE_OIDC_CLIENT_ID (the region's IdP)")
+    oauth = OAuth()
+    secret = settings.discharge_oidc_client_secret
+    oauth.register(
+        name="idp",
+        client_id=settings.discharge_oidc_client_id,
+        client_secret=secret.get_secret_value() if secret else None,
+        server_metadata_url=settings.discharge_oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
+        client_kwargs={"scope": SCOPES},
+    )
+    return oauth
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+class RequireSignIn(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        if path == "/signin" or any(path.startswith(prefix) for prefix in PUBLIC_PREFIXES):
+            return await call_next(request)
+        web = web_of(request)
+        token = request.cookies.get(ACCESS_COOKIE)
+        principal = (
+            verify_access_token(token, web.settings.discharge_session_secret.get_secret_value())
+            if token
+            else None
+        )
+        if principal is None:
+            if request.headers.get("x-live") or request.method != "GET":
+                return JSONResponse({"signed_in": False}, status_code=401)
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+            expired = "&expired=1" if token else ""
+            return RedirectResponse(f"/signin?{_NEXT}={quote(target)}{expired}", status_code=303)
+        request.state.principal = principal
+        return await call_next(request)
+
+
+async def signin_page(request: Request) -> Response:
+    web = web_of(request)
+    from workers.web.dev_idp import DEV_USERS  # the list is shown only when the dev IdP is in use
+
+    return web.render(
+        request,
+        "signin.html",
+        next=safe_next(request.query_params.get(_NEXT)),
+        expired=bool(request.query_params.get("expired")),
+        signed_out=bool(request.query_params.get("signed_out")),
+        dev_users=DEV_USERS if web.show_dev_users else (),
+    )
+
+
+async def login(request: Request) -> Response:
+    web = web_of(request)
+    request.session[_NEXT] = safe_next(request.query_params.get(_NEXT))
+    redirect_uri = str(request.url_for("auth_callback"))
+    response: Response = await web.oauth.idp.authorize_redirect(request, redirect_uri)
+    return response
+
+
+async def callback(request: Request) -> Response:
+    web = web_of(request)
+    try:
+        token = await web.oauth.idp.authorize_access_token(request)
+        principal = principal_from_claims(token.get("userinfo") or {})
+    except (OAuthError, SignInRefused) as error:
+        message = error.description if isinstance(error, OAuthError) else str(error)
+        return web.render(request, "error.html", status_code=403, title="Sign-in refused", message=message)
+    settings = web.settings
+    ttl = int(settings.discharge_session_ttl.total_seconds())
+    access = issue_access_token(principal, settings.discharge_session_secret.get_secret_value(), ttl)
+    target = safe_next(request.session.pop(_NEXT, None))
+    csrf.rotate(request)
+    web.record(principal, "sign_in", None)
+    response = RedirectResponse(target, status_code=303)
+    # Host-only (no Domain): every port of this host gets it, so the codec server beside us does too.
+    response.set_cookie(
+        ACCESS_COOKIE,
+        access,
+        max_age=ttl,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+async def signout(request: Request) -> Response:
+    web = web_of(request)
+    if request.cookies.get(ACCESS_COOKIE):
+        try:
+            await csrf.checked_form(request)
+        except csrf.CsrfRefused as refused:
+            return web.render(
+                request, "error.html", status_code=403, title="Not signed out", message=str(refused)
+            )
+    request.session.clear()
+    response = RedirectResponse("/signin?signed_out=1", status_code=303)
+    response.delete_cookie(ACCESS_COOKIE, path="/")
+    return response
+
+
+ROUTES = [
+    Route("/signin", signin_page, methods=["GET"]),
+    Route("/auth/login", login, methods=["GET"]),
+    Route("/auth/callback", callback, methods=["GET"], name="auth_callback"),
+    Route("/signout", signout, methods=["POST"]),
+]

@@ -1,0 +1,80 @@
+"""What every request handler of the web page shares: settings, Temporal, the audit log, templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from authlib.integrations.starlette_client import OAuth
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+from temporalio.client import Client
+
+from discharge.audit import AuditEntry, AuditLog
+from discharge.principal import Principal
+from discharge.settings import Settings
+from workers.web import access, csrf
+from workers.web.present import FILTERS, relative
+
+HERE = Path(__file__).parent
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters.update(FILTERS)
+    templates.env.globals["access"] = access
+    templates.env.globals["relative"] = relative
+    return templates
+
+
+@dataclass
+class Web:
+    settings: Settings
+    oauth: OAuth
+    audit: AuditLog
+    templates: Jinja2Templates = field(default_factory=make_templates)
+    client: Client | None = None  # connected at start-up (lifespan)
+    show_dev_users: bool = False
+
+    @property
+    def temporal(self) -> Client:
+        if self.client is None:
+            raise RuntimeError("the web page is not connected to Temporal yet")
+        return self.client
+
+    def record(
+        self, principal: Principal, action: str, patient_key: str | None, detail: str | None = None
+    ) -> None:
+        self.audit.append(
+            AuditEntry(
+                actor=principal.hsa_id,
+                role=principal.role,
+                action=action,
+                patient_key=patient_key,
+                workflow_id=f"pathway-{patient_key}" if patient_key else None,
+                detail=detail,
+            )
+        )
+
+    def render(self, request: Request, name: str, status_code: int = 200, **values: Any) -> Response:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        values.setdefault("now", datetime.now(UTC))
+        return self.templates.TemplateResponse(
+            request,
+            name,
+            {"principal": principal, "csrf_token": csrf.csrf_token(request), **values},
+            status_code=status_code,
+        )
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+def principal_of(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal

@@ -1,0 +1,193 @@
+"""What the web page reads from and asks of Temporal, as the CLI does (same queries, same names).
+
+Listings come from visibility (the search attributes, one query per listing, scoped by role), one
+pathway from its ``state`` query, the identity from its ``identity`` query (only for roles that may see
+it), and decisions and acknowledgements are the workflow's updates, whose validators refuse what does
+not fit the pathway: their refusal text is what the page shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from discharge.cli.render import soonest_first
+from discharge.cli.visibility import PathwayRow, list_pathways, pathways_query, tasks_query
+from discharge.principal import Principal
+from events.identity import workflow_id_for
+from workers.web.access import scoped
+from workflows.api import (
+    QUERY_IDENTITY,
+    QUERY_STATE,
+    UPDATE_ACKNOWLEDGE,
+    UPDATE_DECIDE,
+    AcknowledgementRecord,
+    DecisionResult,
+    PathwayView,
+)
+
+#: How long a page waits for a worker to answer a query or an update.
+ANSWER_TIMEOUT = timedelta(seconds=15)
+#: At most this many escalated pathways are read one by one for the inbox (each is one query).
+ESCALATION_READ_LIMIT = 200
+
+
+class NoAnswer(Exception):
+    """The pathway could not be read or reached (not found, no worker): the message says which."""
+
+
+class Refused(Exception):
+    """The workflow's validator (or handler) refused: nothing changed. The message is the workflow's."""
+
+
+@dataclass(frozen=True)
+class Task:
+    row: PathwayRow
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Escalation:
+    row: PathwayRow
+    index: int  # position in the pathway's escalations (what an acknowledgement names)
+    reason: str
+    raised_at: datetime | None
+    acknowledgement: AcknowledgementRecord | None
+
+
+@dataclass(frozen=True)
+class Inbox:
+    tasks: list[Task]
+    escalations: list[Escalation]
+    vardcentrals: list[str]  # every VC among the principal's open items, for the filter
+
+
+def _escalations_of(row: PathwayRow, view: PathwayView) -> list[Escalation]:
+    # Each escalation is published as it is raised, so the n-th "escalation_raised" line of the story is
+    # the n-th escalation: its time is when it was raised.
+    raised = [entry.at for entry in view.log if entry.event_type == "escalation_raised"]
+    acks = {ack.escalation: ack for ack in view.acknowledgements}
+    return [
+        Escalation(row, index, reason, raised[index] if index < len(raised) else None, acks.get(index))
+        for index, reason in enumerate(view.escalations)
+    ]
+
+
+async def read_inbox(client: Client, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
+    task_rows = await list_pathways(client, scoped(tasks_query(), principal))
+    escalated_rows = await list_pathways(client, scoped(pathways_query(escalated=True), principal))
+    vardcentrals = sorted(
+        {row.listed_vardcentral for row in [*task_rows, *escalated_rows] if row.listed_vardcentral}
+    )
+    if vardcentral:
+        task_rows = [row for row in task_rows if row.listed_vardcentral == vardcentral]
+        escalated_rows = [row for row in escalated_rows if row.listed_vardcentral == vardcentral]
+    tasks = [Task(row, bool(row.task_due_at and row.task_due_at < now)) for row in soonest_first(task_rows)]
+    views = await asyncio.gather(
+        *(_state_or_none(client, row.workflow_id) for row in escalated_rows[:ESCALATION_READ_LIMIT])
+    )
+    escalations = [
+        item
+        for row, view in zip(escalated_rows, views, strict=False)
+        if view is not None
+        for item in _escalations_of(row, view)
+    ]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    # Unacknowledged first (nobody has it yet), then the longest-waiting first.
+    escalations.sort(key=lambda item: (item.acknowledgement is not None, item.raised_at or far))
+    return Inbox(tasks, escalations, vardcentrals)
+
+
+async def _state_or_none(client: Client, workflow_id: str) -> PathwayView | None:
+    try:
+        return await read_state(client, workflow_id)
+    except NoAnswer:
+        return None
+
+
+async def read_state(client: Client, workflow_id: str) -> PathwayView:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        view: PathwayView = await handle.query(
+            QUERY_STATE, result_type=PathwayView, rpc_timeout=ANSWER_TIMEOUT
+        )
+    except RPCError as error:
+        raise NoAnswer(_rpc_reason(error)) from None
+    return view
+
+
+async def read_identity(client: Client, workflow_id: str) -> str | None:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        identity: str | None = await handle.query(QUERY_IDENTITY, result_type=str, rpc_timeout=ANSWER_TIMEOUT)
+    except RPCError as error:
+        raise NoAnswer(_rpc_reason(error)) from None
+    return identity
+
+
+def _rpc_reason(error: RPCError) -> str:
+    if error.status == RPCStatusCode.NOT_FOUND:
+        return "no such pathway"
+    if error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+        return f"no answer from the pathway within {ANSWER_TIMEOUT.seconds} s: is a worker running?"
+    return "the pathway could not be read just now"
+
+
+async def _update(client: Client, patient_key: str, name: str, arg: dict[str, Any], result_type: type) -> Any:
+    handle = client.get_workflow_handle(workflow_id_for(patient_key))
+    try:
+        return await handle.execute_update(name, arg, result_type=result_type, rpc_timeout=ANSWER_TIMEOUT)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        raise Refused(cause.message if isinstance(cause, ApplicationError) else str(cause)) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise NoAnswer(f"no answer from the pathway within {ANSWER_TIMEOUT.seconds} s") from None
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise Refused("the pathway is no longer running: nothing to decide on") from None
+        raise NoAnswer(_rpc_reason(error)) from None
+
+
+async def decide(client: Client, patient_key: str, decision: dict[str, Any]) -> DecisionResult:
+    """The raw decision goes to the workflow as it is: its validator is the one home of the rules."""
+    result: DecisionResult = await _update(client, patient_key, UPDATE_DECIDE, decision, DecisionResult)
+    return result
+
+
+async def acknowledge(
+    client: Client, patient_key: str, acknowledgement: dict[str, Any]
+) -> AcknowledgementRecord:
+    record: AcknowledgementRecord = await _update(
+        client, patient_key, UPDATE_ACKNOWLEDGE, acknowledgement, AcknowledgementRecord
+    )
+    return record
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[PathwayRow]
+    next_token: str | None
+
+
+def _token(raw: bytes | None) -> str | None:
+    return base64.urlsafe_b64encode(raw).decode("ascii") if raw else None
+
+
+async def list_page(client: Client, query: str, page_size: int, token: str | None) -> Page:
+    """One page of a visibility listing; ``token`` is the opaque next-page token from the last page."""
+    try:
+        raw = base64.urlsafe_b64decode(token.encode("ascii")) if token else None
+    except (binascii.Error, ValueError):
+        raw = None
+    iterator = client.list_workflows(query, page_size=page_size, next_page_token=raw)
+    await iterator.fetch_next_page()
+    rows = [PathwayRow.from_execution(execution) for execution in iterator.current_page or []]
+    return Page(rows, _token(iterator.next_page_token))

@@ -1,0 +1,235 @@
+"""The pages: inbox (with its live part), patient, decide, acknowledge, pathways, audit."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from events.fields import HSA_ID_PATTERN
+from events.identity import is_patient_key, workflow_id_for
+from workers.web import access, csrf, data
+from workers.web.context import Web, principal_of, web_of
+from workers.web.present import local
+from workers.web.search import SearchRefused, build_search
+
+PAGE_SIZE = 25
+AUDIT_PAGE_SIZE = 50
+
+
+def _forbidden(web: Web, request: Request, message: str) -> Response:
+    return web.render(request, "error.html", status_code=403, title="Not allowed", message=message)
+
+
+def _not_found(web: Web, request: Request, message: str) -> Response:
+    return web.render(request, "error.html", status_code=404, title="Not found", message=message)
+
+
+# ---- inbox ----------------------------------------------------------------------------------------
+
+
+async def _inbox_values(request: Request) -> dict[str, Any]:
+    web, principal = web_of(request), principal_of(request)
+    vardcentral = request.query_params.get("vc") or None
+    if vardcentral and not re.match(HSA_ID_PATTERN, vardcentral):
+        vardcentral = None
+    now = datetime.now(UTC)
+    inbox = await data.read_inbox(web.temporal, principal, now, vardcentral)
+    return {"inbox": inbox, "vc": vardcentral, "now": now}
+
+
+async def inbox_page(request: Request) -> Response:
+    web = web_of(request)
+    if principal_of(request).role == "ops":
+        return RedirectResponse("/pathways", status_code=303)
+    return web.render(request, "inbox.html", **await _inbox_values(request))
+
+
+async def inbox_live(request: Request) -> Response:
+    """The inbox's changing part alone, fetched every few seconds by static/live.js."""
+    web = web_of(request)
+    if principal_of(request).role == "ops":
+        return _forbidden(web, request, "ops has no inbox")
+    return web.render(request, "_inbox_live.html", **await _inbox_values(request))
+
+
+# ---- patient --------------------------------------------------------------------------------------
+
+
+async def _patient(request: Request, **extra: Any) -> Response:
+    web, principal = web_of(request), principal_of(request)
+    key = request.path_params["key"]
+    if not is_patient_key(key):
+        return _not_found(web, request, "no such patient")
+    try:
+        view = await data.read_state(web.temporal, workflow_id_for(key))
+    except data.NoAnswer as problem:
+        return _not_found(web, request, str(problem))
+    if not access.may_see_patient(principal, view):
+        # The same answer as for an unknown patient: a page must not tell who is a patient elsewhere.
+        return _not_found(web, request, "no such patient among yours")
+    identity = None
+    if access.may_see_identity(principal):
+        try:
+            identity = await data.read_identity(web.temporal, workflow_id_for(key))
+        except data.NoAnswer:
+            identity = None
+        if identity is not None:
+            web.record(principal, "view_identity", key)
+    flash = request.session.pop("flash", None)
+    # The story in clinical time: an event at the time it happened, the rest when they were done.
+    timeline = sorted(
+        (entry for entry in view.log if entry.kind != "outbound"),
+        key=lambda entry: entry.occurred_at or entry.at,
+    )
+    acks = {ack.escalation: ack for ack in view.acknowledgements}
+    return web.render(
+        request,
+        "patient.html",
+        view=view,
+        key=key,
+        identity=identity,
+        flash=flash,
+        timeline=timeline,
+        acks=acks,
+        **extra,
+    )
+
+
+async def patient_page(request: Request) -> Response:
+    return await _patient(request)
+
+
+def _days(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text  # sent as typed: the workflow's validator says what is wrong with it
+
+
+async def decide(request: Request) -> Response:
+    web, principal = web_of(request), principal_of(request)
+    key = request.path_params["key"]
+    try:
+        form = await csrf.checked_form(request)
+    except csrf.CsrfRefused as refused:
+        return _forbidden(web, request, str(refused))
+    if not access.may_decide(principal):
+        return _forbidden(web, request, "only a coordinator decides extension reviews")
+    if not is_patient_key(key):
+        return _not_found(web, request, "no such patient")
+    choice = str(form.get("decision", ""))
+    decision: dict[str, Any] = {
+        "decision": choice,
+        "reason": str(form.get("reason", "")).strip(),
+        # Who decides is the signed-in person, never a typed HSA-id.
+        "decided_by": principal.hsa_id,
+    }
+    if choice == "extend":
+        decision["extend_days"] = _days(str(form.get("extend_days", "")).strip())
+    try:
+        result = await data.decide(web.temporal, key, decision)
+    except (data.Refused, data.NoAnswer) as problem:
+        web.record(principal, "decide_refused", key, f"{choice}: refused")
+        return await _patient(request, refusal=str(problem), form=dict(form))
+    detail = f"extend {decision.get('extend_days')} days" if choice == "extend" else "handover"
+    web.record(principal, "decide", key, detail)
+    request.session["flash"] = result.message + (
+        f"; support now ends {local(result.support_ends_at)}" if result.support_ends_at else ""
+    )
+    return RedirectResponse(f"/patients/{key}", status_code=303)
+
+
+async def acknowledge(request: Request) -> Response:
+    web, principal = web_of(request), principal_of(request)
+    key = request.path_params["key"]
+    try:
+        form = await csrf.checked_form(request)
+    except csrf.CsrfRefused as refused:
+        return _forbidden(web, request, str(refused))
+    if not access.may_acknowledge(principal):
+        return _forbidden(web, request, "your role does not acknowledge escalations")
+    if not is_patient_key(key):
+        return _not_found(web, request, "no such patient")
+    try:
+        view = await data.read_state(web.temporal, workflow_id_for(key))
+    except data.NoAnswer as problem:
+        return _not_found(web, request, str(problem))
+    if not access.may_see_patient(principal, view):
+        return _not_found(web, request, "no such patient among yours")
+    acknowledgement = {
+        "escalation": int(request.path_params["index"]),
+        "note": str(form.get("note", "")).strip(),
+        "acknowledged_by": principal.hsa_id,
+        "name": principal.name,
+    }
+    back = safe_back(str(form.get("back", "")), key)
+    try:
+        await data.acknowledge(web.temporal, key, acknowledgement)
+    except (data.Refused, data.NoAnswer) as problem:
+        return await _patient(request, ack_refusal=str(problem), ack_index=acknowledgement["escalation"])
+    web.record(principal, "acknowledge", key, f"escalation {acknowledgement['escalation']}")
+    request.session["flash"] = "Escalation acknowledged"
+    return RedirectResponse(back, status_code=303)
+
+
+def safe_back(target: str, key: str) -> str:
+    return "/" if target == "/" else f"/patients/{key}"
+
+
+# ---- pathways and audit ---------------------------------------------------------------------------
+
+
+async def pathways_page(request: Request) -> Response:
+    web, principal = web_of(request), principal_of(request)
+    text = request.query_params.get("q", "")
+    token = request.query_params.get("page") or None
+    try:
+        search = build_search(text, principal, web.settings.discharge_patient_key_secret.get_secret_value())
+    except SearchRefused as refused:
+        return web.render(request, "pathways.html", page=None, q="", problem=str(refused), status_code=400)
+    page = await data.list_page(web.temporal, search.query, PAGE_SIZE, token)
+    if search.patient_key is not None:
+        web.record(principal, "search_identity", search.patient_key)
+    # A personnummer is never put back into the page or its links: the box shows the patient_key instead.
+    shown = search.patient_key if search.kind == "identity" else text.strip()
+    return web.render(request, "pathways.html", page=page, q=shown, problem=None)
+
+
+async def audit_page(request: Request) -> Response:
+    web, principal = web_of(request), principal_of(request)
+    if not access.may_read_audit(principal):
+        return _forbidden(web, request, "the audit log is for ops and coordinators")
+    try:
+        offset = max(0, int(request.query_params.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    entries = web.audit.newest(AUDIT_PAGE_SIZE + 1, offset)
+    return web.render(
+        request,
+        "audit.html",
+        entries=entries[:AUDIT_PAGE_SIZE],
+        offset=offset,
+        more=len(entries) > AUDIT_PAGE_SIZE,
+        page_size=AUDIT_PAGE_SIZE,
+    )
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+ROUTES = [
+    Route("/", inbox_page, methods=["GET"]),
+    Route("/inbox/live", inbox_live, methods=["GET"]),
+    Route("/patients/{key}", patient_page, methods=["GET"]),
+    Route("/patients/{key}/decide", decide, methods=["POST"]),
+    Route("/patients/{key}/escalations/{index:int}/acknowledge", acknowledge, methods=["POST"]),
+    Route("/pathways", pathways_page, methods=["GET"]),
+    Route("/audit", audit_page, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+]

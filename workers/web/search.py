@@ -1,0 +1,56 @@
+"""The pathways page's search box: a personnummer (or other identity), a patient_key, an episode or a VC."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from discharge.cli.visibility import RUNNING, pathways_query, patient_query
+from discharge.principal import Principal
+from events.fields import HSA_ID_PATTERN
+from events.identity import InvalidIdentity, is_patient_key, parse_identity, patient_key
+from workers.web.access import may_see_identity, scoped
+from workflows.api import WORKFLOW_TYPE
+from workflows.visibility import quoted
+
+#: What a personnummer, samordningsnummer or reservnummer looks like (validated after): YYYYMMDD-NNNN, ...
+_IDENTITY_SHAPE = re.compile(r"\d{8}-?[0-9A-Z]\d{3}")
+
+
+class SearchRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Search:
+    query: str
+    kind: str  # "all", "identity", "patient_key", "vardcentral", "episode"
+    patient_key: str | None = None  # set when an identity was searched for (to audit it)
+
+
+def build_search(text: str, principal: Principal, secret: str) -> Search:
+    text = text.strip()
+    if not text:
+        return Search(scoped(RUNNING, principal), "all")
+    if is_patient_key(text):
+        return Search(scoped(patient_query(text), principal), "patient_key")
+    if re.match(HSA_ID_PATTERN, text):
+        return Search(scoped(pathways_query(vardcentral=text), principal), "vardcentral")
+    if _IDENTITY_SHAPE.fullmatch(text.upper()):
+        if not may_see_identity(principal):
+            raise SearchRefused("your role does not search by personnummer: use a patient_key or an episode")
+        try:
+            key = patient_key(parse_identity(text), secret)
+        except InvalidIdentity:
+            # Never echo the number back: it may be a real personnummer.
+            raise SearchRefused("not a valid personnummer, samordningsnummer or reservnummer") from None
+        return Search(scoped(patient_query(key), principal), "identity", key)
+    try:
+        episode = quoted(text)
+    except ValueError:
+        raise SearchRefused(
+            "search by personnummer, patient_key (pk_...), episode id or the VC's HSA-id"
+        ) from None
+    return Search(
+        scoped(f"WorkflowType = {quoted(WORKFLOW_TYPE)} AND EpisodeId = {episode}", principal), "episode"
+    )
