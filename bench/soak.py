@@ -40,9 +40,9 @@ import nats
 from nats.js import JetStreamContext
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from discharge.codec import encrypted_data_converter
-from discharge.keyring import load_ring, new_ring, write_ring
+from discharge.keyring import ensure_dev_ring
 from discharge.settings import Settings
+from discharge.temporal_client import connect_temporal
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
 from events.publisher import OUTBOUND_STREAM, ensure_streams, inbound_msg_id
 from workers.stack.children import Child, ChildSpec
@@ -161,13 +161,6 @@ class Parts:
         return bad
 
 
-def soak_key_ring(directory: Path) -> Path:
-    path = directory / "payload-keys.json"
-    if not path.exists():
-        write_ring(path, new_ring())
-    return path
-
-
 def soak_settings(directory: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "nats_url": f"nats://127.0.0.1:{free_port()}",
@@ -175,8 +168,6 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
         "temporal_task_queue": f"soak-{uuid.uuid4().hex[:8]}",
         "discharge_patient_key_secret": f"soak-{uuid.uuid4()}",
         "discharge_data_dir": directory / "data",
-        # Payloads encrypted as in production: a key ring of the run's own, shared by every part.
-        "discharge_payload_keys_file": soak_key_ring(directory),
         "discharge_log_format": "json",
         "discharge_worker_http_address": f"127.0.0.1:{free_port()}",
         "discharge_gateway_http_address": f"127.0.0.1:{free_port()}",
@@ -194,6 +185,8 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
 @asynccontextmanager
 async def running_parts(directory: Path, settings: Settings) -> AsyncIterator[Parts]:
     parts = Parts(directory, settings)
+    # The parts run with DISCHARGE_DEVELOPMENT: they share the development payload key ring made here.
+    ensure_dev_ring(settings.discharge_data_dir)
     try:
         for name in ("nats", "temporal", "worker", "gateway"):
             await parts.start(name)
@@ -300,10 +293,10 @@ async def quietly(_: Exception) -> None:
 
 
 async def connect(settings: Settings) -> Client:
-    converter = encrypted_data_converter(load_ring(settings))
+    """A client like the parts' own (payloads encrypted with the run's development key ring)."""
     for _ in range(300):
         try:
-            return await Client.connect(settings.temporal_address, data_converter=converter)
+            return await connect_temporal(settings)
         except RuntimeError:
             await asyncio.sleep(0.2)
     raise TimeoutError("Temporal did not come back")
@@ -342,8 +335,6 @@ async def check(
     figures: Figures,
 ) -> None:
     steps = await outbound_steps(js)
-    codec = client.data_converter.payload_codec
-    assert codec is not None  # `connect` gives the encrypting converter
     for number, events in enumerate(per_patient):
         key = key_of(settings, number)
         handle = client.get_workflow_handle(workflow_id_for(key))
@@ -351,9 +342,9 @@ async def check(
         try:
             async for event in handle.fetch_history_events():
                 if event.HasField("workflow_execution_signaled_event_attributes"):
-                    [payload] = await codec.decode(
-                        event.workflow_execution_signaled_event_attributes.input.payloads[:1]
-                    )
+                    payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
+                    codec = client.data_converter.payload_codec
+                    payload = (await codec.decode([payload]))[0] if codec is not None else payload
                     signalled.add(json.loads(payload.data)["event"]["id"])
             description = await handle.describe()
             result = (

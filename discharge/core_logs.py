@@ -25,18 +25,25 @@ CORE_LOGGER = "temporalio.core"
 _installed = False
 
 
+def core_logging() -> LoggingConfig:
+    """The core's logging for any runtime we create: forwarded to `CORE_LOGGER`, at the SDK's default
+    levels (the core's warnings such as retries and poll failures, other crates' errors)."""
+    return LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger(CORE_LOGGER)),
+    )
+
+
 def route_core_logs() -> None:
-    """Install (once per process) a default Temporal runtime whose core logs go to `CORE_LOGGER`."""
+    """Install (once per process) a default Temporal runtime whose core logs go to `CORE_LOGGER`.
+
+    A runtime made elsewhere (the worker's and the gateway's, which also export metrics:
+    discharge/ops/sdk.py) must use `core_logging()` itself."""
     global _installed
     if _installed:
         return
-    forwarding = LogForwardingConfig(logger=logging.getLogger(CORE_LOGGER))
-    telemetry = TelemetryConfig(
-        # The SDK's own default levels: the core's warnings (retries, poll failures), others' errors.
-        logging=LoggingConfig(
-            filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=forwarding
-        )
-    )
     # A client created before this (a test session's servers) keeps its runtime; later ones use ours.
-    Runtime.set_default(Runtime(telemetry=telemetry), error_if_already_set=False)
+    Runtime.set_default(
+        Runtime(telemetry=TelemetryConfig(logging=core_logging())), error_if_already_set=False
+    )
     _installed = True

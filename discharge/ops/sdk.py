@@ -11,6 +11,8 @@ import socket
 
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from discharge.core_logs import core_logging
+
 
 def metrics_runtime() -> tuple[Runtime, str]:
     """A runtime exporting the SDK metrics, and the loopback URL that serves them."""
@@ -19,7 +21,9 @@ def metrics_runtime() -> tuple[Runtime, str]:
         address = f"127.0.0.1:{probe.getsockname()[1]}"
     runtime = Runtime(
         telemetry=TelemetryConfig(
-            metrics=PrometheusConfig(bind_address=address, counters_total_suffix=True, unit_suffix=True)
+            # The core's own log lines through our logging (JSON stays JSON), as in every runtime we make.
+            logging=core_logging(),
+            metrics=PrometheusConfig(bind_address=address, counters_total_suffix=True, unit_suffix=True),
         )
     )
     return runtime, f"http://{address}/metrics"
