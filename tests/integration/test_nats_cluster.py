@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from nats.aio.client import Client as Nats
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from temporalio.testing import WorkflowEnvironment
 
@@ -124,13 +125,19 @@ async def test_intake_survives_losing_the_inbound_stream_leader(
             expected = PATIENTS * OUTBOUND_PER_PATHWAY
 
             async def all_out() -> bool:
-                return (await js.stream_info(OUTBOUND_STREAM)).state.messages >= expected
+                try:
+                    return (await js.stream_info(OUTBOUND_STREAM)).state.messages >= expected
+                except (NatsError, TimeoutError):  # the cluster is electing a leader: ask again
+                    return False
 
             await wait_for(all_out, timeout=150)  # publishes retried with backoff while a node is down
 
             # The restarted node caught up: all three replicas current again.
             async def replicas_current() -> bool:
-                info = (await js.stream_info(INBOUND_STREAM)).cluster
+                try:
+                    info = (await js.stream_info(INBOUND_STREAM)).cluster
+                except (NatsError, TimeoutError):
+                    return False
                 peers = (info.replicas or []) if info is not None else []
                 return len(peers) == 2 and all(peer.current and not peer.offline for peer in peers)
 
