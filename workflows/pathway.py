@@ -15,8 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
+
+from workflows import effects
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
@@ -67,33 +69,14 @@ with workflow.unsafe.imports_passed_through():
 OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
 #: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
-#: Runs started before this patch open for any first event; later ones first check the episode.
-PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
 #: Runs started before this patch close at once (`not_opened`) when their first event cannot open a
 #: pathway; later ones hold it for the opening event (workflows/rules/intake.py).
 PATCH_HOLD_EARLY_EVENTS = "hold-early-events"
-#: Runs from this patch on cost about one server round trip per event (docs/benchmarks.md, "Pathways"):
-#: publishing and the listing look-up run as local activities, inside the workflow task that needs them,
-#: rather than as activities that take two more trips each (scheduled, polled, completed, and a new workflow
-#: task); the closed-episode check asks visibility only for an opening event old enough to be a re-send;
-#: and a search attribute that was never set is not "unset".
-PATCH_ONE_ROUND_TRIP = "one-round-trip-per-event"
-#: A re-sent event reaches a new run only after JetStream's duplicate window (24 h, events/publisher.py)
-#: has passed since the original was published, which is after the event's clinical time: so an opening
-#: event younger than half that window cannot be a re-send of a closed episode's event, and is not checked.
-#: (Half: margin for senders' clocks. A shorter duplicate window configured by ops must not go below it.)
-CLOSED_CHECK_AGE = timedelta(hours=12)
-#: A local activity's retry of a publish survives a worker restart without help: the workflow task times
-#: out, another worker replays to the same point and publishes again with the same event id (de-duplicated).
-LOCAL_TIMEOUT = timedelta(seconds=30)
-#: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
-PATCH_ONCALL_ROTA = "consult-oncall-rota"
 #: Runs started before this patch publish no `physician_contact_recorded` and take no patient experience.
 PATCH_INDICATOR_EVENTS = "indicator-events"
 #: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
 PATCH_ACKNOWLEDGEMENTS = "escalation-acknowledgements"
-# Publishing is retried until NATS takes it (the event id is fixed, so retries never duplicate).
-PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# The activities' patches, timeouts and retries: workflows/effects.py.
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -220,16 +203,8 @@ class PatientPathway:
                 await self._execute(outcome)
         expired = self._intake.expire(now, self._policy, opened=self._opened)
         for event in expired:
-            await workflow.execute_activity_method(
-                PathwayActivities.dead_letter_event,
-                args=[
-                    PathwayEvent(patient_key=self._state.patient_key, event=event),
-                    no_pathway_reason(self._policy),
-                ],
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=PUBLISH_RETRY,
-                summary=f"dead-letter events.{event.type} (no pathway opened)",
-            )
+            held = PathwayEvent(patient_key=self._state.patient_key, event=event)
+            await effects.dead_letter(held, no_pathway_reason(self._policy))
         if expired:
             close_unopened(self._state, expired, now, self._policy)
             workflow.logger.warning(
@@ -250,32 +225,14 @@ class PatientPathway:
             and event.type in LISTING_TYPES
             and getattr(event.data, "listed_vardcentral", None) is None
         ):
-            if workflow.patched(PATCH_ONE_ROUND_TRIP):
-                self._state.listed_vardcentral = await workflow.execute_local_activity_method(
-                    PathwayActivities.lookup_listing,
-                    event.data.patient.id,
-                    start_to_close_timeout=LOCAL_TIMEOUT,
-                    summary="look up the listed vardcentral in the listing registry",
-                )
-            else:
-                self._state.listed_vardcentral = await workflow.execute_activity_method(
-                    PathwayActivities.lookup_listing,
-                    event.data.patient.id,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    summary="look up the listed vardcentral in the listing registry",
-                )
+            self._state.listed_vardcentral = await effects.lookup_listing(event.data.patient.id)
             self._state.listed_from_registry = True
         if (
             event.type == "primarycare.consult_requested"
             and self._state.oncall_rota is None
-            and workflow.patched(PATCH_ONCALL_ROTA)
+            and workflow.patched(effects.PATCH_ONCALL_ROTA)
         ):
-            self._state.oncall_rota = await workflow.execute_activity_method(
-                PathwayActivities.lookup_oncall_rota,
-                self._state.admitting_unit,
-                start_to_close_timeout=timedelta(seconds=30),
-                summary="look up the discharging unit's on-call rota",
-            )
+            self._state.oncall_rota = await effects.lookup_oncall_rota(self._state.admitting_unit)
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
         self._note(outcome, pathway_event)
         await self._execute(outcome)
@@ -288,26 +245,10 @@ class PatientPathway:
             or self._state.phase == "closed"  # declined already: events queued behind it are just ignored
             or episode is None
             or workflow.info().continued_run_id is not None  # a readmission's new episode
-            or not workflow.patched(PATCH_CLOSED_EPISODE)
+            or not workflow.patched(effects.PATCH_CLOSED_EPISODE)
         ):
             return False
-        if workflow.patched(PATCH_ONE_ROUND_TRIP):
-            if workflow.now() - event.time < CLOSED_CHECK_AGE:
-                return False  # too recent to be a re-send (see CLOSED_CHECK_AGE)
-            closed_now: bool = await workflow.execute_local_activity_method(
-                PathwayActivities.episode_closed,
-                args=[workflow.info().workflow_id, episode],
-                start_to_close_timeout=LOCAL_TIMEOUT,
-                summary="check whether this episode's pathway has already closed",
-            )
-            return closed_now
-        closed: bool = await workflow.execute_activity_method(
-            PathwayActivities.episode_closed,
-            args=[workflow.info().workflow_id, episode],
-            start_to_close_timeout=timedelta(seconds=30),
-            summary="check whether this episode's pathway has already closed",
-        )
-        return closed
+        return await effects.episode_closed(episode, event.time)
 
     def _note(self, outcome: RuleOutcome, pathway_event: PathwayEvent) -> None:
         event = pathway_event.event
@@ -331,22 +272,7 @@ class PatientPathway:
                 outbound = OutboundEvent(
                     id=str(event_id), type=command.type, time=workflow.now(), data=command.data
                 )
-                if workflow.patched(PATCH_ONE_ROUND_TRIP):
-                    await workflow.execute_local_activity_method(
-                        PathwayActivities.publish_outbound,
-                        outbound,
-                        start_to_close_timeout=LOCAL_TIMEOUT,
-                        retry_policy=PUBLISH_RETRY,
-                        summary=f"publish discharge.{command.type}",
-                    )
-                    continue
-                await workflow.execute_activity_method(
-                    PathwayActivities.publish_outbound,
-                    outbound,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=PUBLISH_RETRY,
-                    summary=f"publish discharge.{command.type}",
-                )
+                await effects.publish(outbound)
             else:
                 self._restart = command
 
@@ -355,7 +281,7 @@ class PatientPathway:
         s = self._state
         wanted = search_attributes(s)
         updates: list[SearchAttributeUpdate[Any]] = []
-        never_set = None if workflow.patched(PATCH_ONE_ROUND_TRIP) else "unset"
+        never_set = None if workflow.patched(effects.PATCH_ONE_ROUND_TRIP) else "unset"
         for key, value in wanted:
             if self._upserted.get(key.name, never_set) == value:
                 continue

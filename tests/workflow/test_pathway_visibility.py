@@ -40,7 +40,7 @@ from workflows.api import (
     SA_TASK_DUE_AT,
     SA_VARDCENTRAL,
 )
-from workflows.pathway import CLOSED_CHECK_AGE
+from workflows.effects import CLOSED_CHECK_AGE
 from workflows.policy import add_local
 from workflows.visibility import quoted
 
