@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.workflow.pathway_helpers import STAFF, Pathways, admitted, discharged, hours, running_worker, until
 from workflows.api import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE, AcknowledgementRecord
-from workflows.pathway import PATCH_ACKNOWLEDGEMENTS
+from workflows.shell import PATCH_ACKNOWLEDGEMENTS
 
 
 async def refusal_of(pw: Pathways, acknowledgement: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from tests.workflow.pathway_helpers import (
     settings_for,
 )
 from workers.worker import build_worker
-from workflows.pathway import OUTBOUND_ID_NAMESPACE
+from workflows.shell import OUTBOUND_ID_NAMESPACE
 
 
 @dataclass
