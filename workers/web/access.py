@@ -57,3 +57,8 @@ def may_acknowledge(principal: Principal) -> bool:
 
 def may_read_audit(principal: Principal) -> bool:
     return principal.role in ("ops", "coordinator")
+
+
+def may_read_report(principal: Principal) -> bool:
+    """The follow-up indicators hold no identity: coordinators and ops (planners read them as ops)."""
+    return principal.role in ("ops", "coordinator")

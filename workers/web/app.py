@@ -15,7 +15,7 @@ from temporalio.client import Client
 from discharge.audit import AuditLog
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
-from workers.web import auth, pages
+from workers.web import auth, pages, report
 from workers.web.context import HERE, Web
 
 #: The signed session cookie (the OIDC state and nonce during sign-in, the CSRF token, a flash message).
@@ -42,6 +42,7 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
         routes=[
             *auth.ROUTES,
             *pages.ROUTES,
+            *report.ROUTES,
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[
