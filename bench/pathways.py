@@ -27,43 +27,44 @@ import contextlib
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nats.js import JetStreamContext
-from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+if __package__ in (None, ""):  # run as `python bench/pathways.py`: the repository root, for `bench.*`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from discharge.cli.paging import count, pathways_page, tasks_page
-from discharge.cli.visibility import pathways_query, tasks_query
+from nats.js import JetStreamContext
+
+from bench.pathways_measures import (
+    RUNNING,
+    bare_rate,
+    cli_latencies,
+    fill_listing,
+    listing_times,
+    load_average,
+    rss_mb,
+)
 from discharge.logging import configure_logging
 from discharge.nats_connection import connect_nats
-from discharge.settings import Settings, settings_env
+from discharge.settings import Settings
 from events.examples import EVENTS_PER_PATHWAY, pathway_events
-from events.identity import workflow_id_for
 from events.publisher import DEADLETTER_STREAM, OUTBOUND_STREAM, inbound_msg_id
 from workers.stack.servers import free_port
 from workers.stack.supervisor import Supervisor
-from workflows.api import SA_PATIENT_KEY, WORKFLOW_TYPE, PathwayStart
 
-#: A workflow type no worker runs: the bare signal-with-start measures the server, not our workflow.
-BARE_TYPE = "BenchBareSignalWithStart"
-BARE_QUEUE = "bench-bare"
 #: Each pathway of `pathway_events` ends by publishing this, once.
 LAST_SUBJECT = "discharge.support_started"
 #: No pathway finished for this long: the rest will not (their events were dead-lettered).
 STALL = 90.0
 #: Warm-up pathways (numbered apart from the measured ones).
 PILOT, PILOT_FIRST = 5, 110_000
-RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
 
 
 @dataclass
@@ -112,18 +113,6 @@ class Figures:
 def progress(line: str) -> None:
     """Each phase's figure as soon as it is known (a long run that is stopped still tells something)."""
     print(f"# {time.strftime('%H:%M:%S')} {line}", file=sys.stderr, flush=True)
-
-
-def load_average() -> str:
-    return f"{os.getloadavg()[0]:.2f}"
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of one process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def stack_settings(directory: Path) -> Settings:
@@ -211,116 +200,6 @@ async def pilot(js: JetStreamContext, run: str) -> float:
     before = await stream_messages(js, OUTBOUND_STREAM)
     await run_pathways(js, PILOT_FIRST, PILOT, run)
     return (await stream_messages(js, OUTBOUND_STREAM) - before) / PILOT
-
-
-async def bare_rate(client: Client, calls: int, concurrency: int) -> float:
-    """Signal-with-start straight from one client to a type no worker runs: what the server takes."""
-    run = uuid.uuid4().hex[:8]
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(calls):
-        queue.put_nowait(n)
-
-    async def caller() -> None:
-        while not queue.empty():
-            n = queue.get_nowait()
-            await client.start_workflow(
-                BARE_TYPE,
-                {"n": n},
-                id=f"bench-bare-{run}-{n // EVENTS_PER_PATHWAY}",
-                task_queue=BARE_QUEUE,
-                start_signal="event",
-                start_signal_args=[{"id": n}],
-            )
-
-    started = time.perf_counter()
-    await asyncio.gather(*(caller() for _ in range(concurrency)))
-    return calls / (time.perf_counter() - started)
-
-
-def cli_latency(settings: Settings, *args: str) -> float:
-    """Seconds for one `discharge ...` command as a user runs it (a new process)."""
-    env = {**os.environ, **settings_env(settings)}
-    for _ in range(2):  # once more after a crash at interpreter exit (SIGABRT, seen with both versions)
-        try:
-            return _timed(env, *args)
-        except subprocess.CalledProcessError as failed:
-            if failed.returncode not in (134, -6):
-                raise
-    return _timed(env, *args)
-
-
-def _timed(env: dict[str, str], *args: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "discharge.cli.main", *args],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        timeout=600,
-    )
-    return time.perf_counter() - started
-
-
-async def listing_times(client: Client) -> dict[str, float]:
-    """The listings' own cost, in this process (no Python start-up): what a page costs the server."""
-    now, query = datetime.now(UTC), pathways_query()
-    calls: dict[str, Callable[[], Awaitable[object]]] = {
-        "count": lambda: count(client, query),
-        "pathways page": lambda: pathways_page(client, query, 1),
-        "tasks page": lambda: tasks_page(client, tasks_query(), now, 1),
-    }
-    times: dict[str, float] = {}
-    for name, call in calls.items():
-        started = time.perf_counter()
-        await call()
-        times[f"{name} (in-process)"] = time.perf_counter() - started
-    return times
-
-
-async def cli_latencies(settings: Settings) -> dict[str, float]:
-    latencies = {}
-    for name, args in cli_commands().items():
-        try:
-            latencies[name] = await asyncio.to_thread(cli_latency, settings, *args)
-        except subprocess.CalledProcessError as failed:
-            # A command this version does not have, or one that failed: say which, and why.
-            latencies[name] = float("nan")
-            reason = (failed.stderr or b"").decode(errors="replace").strip().splitlines()[-1:]
-            print(f"`discharge {' '.join(args)}` failed: {reason}", file=sys.stderr, flush=True)
-    return latencies
-
-
-async def fill_listing(client: Client, size: int, concurrency: int = 32) -> None:
-    """Running `PatientPathway` runs up to ``size``, the extra ones idle on a queue no worker polls."""
-    missing = size - (await client.count_workflows(RUNNING)).count
-    run = uuid.uuid4().hex[:8]
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(max(missing, 0)):
-        queue.put_nowait(n)
-
-    async def starter() -> None:
-        while not queue.empty():
-            n = queue.get_nowait()
-            key = f"pk_{run}{n:024x}"
-            await client.start_workflow(
-                WORKFLOW_TYPE,
-                PathwayStart(patient_key=key),
-                id=workflow_id_for(key),
-                task_queue=BARE_QUEUE,
-                search_attributes=TypedSearchAttributes([SearchAttributePair(SA_PATIENT_KEY, key)]),
-            )
-
-    await asyncio.gather(*(starter() for _ in range(concurrency)))
-
-
-def cli_commands() -> dict[str, list[str]]:
-    """The listing commands a coordinator runs; `--all` where the CLI pages (it streams every row)."""
-    return {
-        "pathways --json": ["pathways", "--json"],
-        "tasks --json": ["tasks", "--json"],
-        "pathways --all --json": ["pathways", "--all", "--json"],
-    }
 
 
 async def run_benchmark(

@@ -29,25 +29,36 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as `python bench/soak.py`: the repository root, for `bench.*`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import nats
 from nats.js import JetStreamContext
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from discharge.keyring import ensure_dev_ring
+from bench.soak_parts import Parts, connect, publish_all, quietly, running_parts, soak_settings
 from discharge.settings import Settings
-from discharge.temporal_client import connect_temporal
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
-from events.publisher import OUTBOUND_STREAM, ensure_streams, inbound_msg_id
-from workers.stack.children import Child, ChildSpec
-from workers.stack.servers import free_port, nats_command, nats_config, temporal_dev_command, wait_for_tcp
-from workers.stack.supervisor import app_child_spec
+from events.publisher import OUTBOUND_STREAM, ensure_streams
+
+# The plumbing lives in soak_parts.py; tests import it from here, with the soak itself.
+__all__ = [
+    "Figures",
+    "Parts",
+    "connect",
+    "pathway_events",
+    "patient",
+    "publish_all",
+    "quietly",
+    "running_parts",
+    "soak",
+    "soak_settings",
+]
 
 PARTS = ("worker", "gateway", "nats", "temporal")
 #: One of each per episode of a high-risk pathway handed over within its period, and nothing else.
@@ -103,112 +114,6 @@ def pathway_events(run: str, number: int, start: datetime) -> list[dict[str, Any
         }
         for index, (type_, source, data) in enumerate(steps)
     ]
-
-
-@dataclass
-class Parts:
-    """NATS, Temporal, the worker and the gateway as child processes that can be killed and restarted."""
-
-    directory: Path
-    settings: Settings
-    children: dict[str, Child] = field(default_factory=dict)
-    lines: dict[str, list[str]] = field(default_factory=dict)
-    kills: Counter[str] = field(default_factory=Counter)
-
-    def _relay(self, name: str, line: str) -> None:
-        self.lines.setdefault(name, []).append(line)
-
-    def _spec(self, name: str) -> ChildSpec:
-        s = self.settings
-        if name == "nats":
-            config = self.directory / "nats.conf"
-            port = int(s.nats_url.rsplit(":", 1)[1])
-            config.write_text(nats_config("127.0.0.1", port, self.directory / "jetstream"))
-            return ChildSpec(name, nats_command(config), relay=self._relay)
-        if name == "temporal":
-            port = int(s.temporal_address.rsplit(":", 1)[1])
-            db = self.directory / "temporal.sqlite"
-            return ChildSpec(name, temporal_dev_command("127.0.0.1", port, None, db), relay=self._relay)
-        spec = app_child_spec(name, s)
-        return ChildSpec(name, spec.command, env=spec.env, relay=self._relay)
-
-    async def start(self, name: str) -> None:
-        child = self.children.setdefault(name, Child(self._spec(name)))
-        await child.start()
-        if name in ("nats", "temporal"):
-            address = self.settings.nats_url if name == "nats" else self.settings.temporal_address
-            host, port = address.removeprefix("nats://").rsplit(":", 1)
-            await wait_for_tcp(host, int(port), timeout=60)
-
-    async def kill(self, name: str) -> None:
-        """SIGKILL (no goodbye), wait for the process to be gone."""
-        await self.children[name].kill()
-        self.kills[name] += 1
-
-    async def stop_all(self) -> None:
-        for name in ("gateway", "worker", "temporal", "nats"):
-            if name in self.children:
-                await self.children[name].stop(grace=10)
-
-    def non_json_lines(self, parts: tuple[str, ...] = ("worker", "gateway")) -> list[str]:
-        bad = []
-        for name in parts:
-            for line in self.lines.get(name, []):
-                try:
-                    json.loads(line)
-                except ValueError:
-                    bad.append(f"{name}: {line[:200]}")
-        return bad
-
-
-def soak_settings(directory: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "nats_url": f"nats://127.0.0.1:{free_port()}",
-        "temporal_address": f"127.0.0.1:{free_port()}",
-        "temporal_task_queue": f"soak-{uuid.uuid4().hex[:8]}",
-        "discharge_patient_key_secret": f"soak-{uuid.uuid4()}",
-        "discharge_data_dir": directory / "data",
-        "discharge_log_format": "json",
-        "discharge_worker_http_address": f"127.0.0.1:{free_port()}",
-        "discharge_gateway_http_address": f"127.0.0.1:{free_port()}",
-        # Compressed: a pathway closes this long after its discharge.
-        "discharge_readmission_window": timedelta(seconds=60),
-        "discharge_late_event_grace": timedelta(seconds=2),
-        # A killed gateway's unacked events come back after JetStream's ack wait (30 s), behind later
-        # ones: the window sorts them back into clinical order (workflows/rules/intake.py).
-        "discharge_reorder_window": timedelta(seconds=40),
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
-@asynccontextmanager
-async def running_parts(directory: Path, settings: Settings) -> AsyncIterator[Parts]:
-    parts = Parts(directory, settings)
-    # The parts run with DISCHARGE_DEVELOPMENT: they share the development payload key ring made here.
-    ensure_dev_ring(settings.discharge_data_dir)
-    try:
-        for name in ("nats", "temporal", "worker", "gateway"):
-            await parts.start(name)
-        yield parts
-    finally:
-        await parts.stop_all()
-
-
-async def publish_all(js_factory: Callable[[], JetStreamContext], events: list[dict[str, Any]]) -> list[str]:
-    """Publish each event until JetStream acks it (NATS may be down meanwhile); the acked event ids."""
-    acked: list[str] = []
-    for event in events:
-        body = json.dumps(event).encode()
-        headers = {"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])}
-        while True:
-            try:
-                await js_factory().publish(f"events.{event['type']}", body, headers=headers, timeout=2)
-                acked.append(event["id"])
-                break
-            except Exception:
-                await asyncio.sleep(0.5)
-    return acked
 
 
 @dataclass
@@ -286,20 +191,6 @@ async def soak(
         figures.non_json = len(parts.non_json_lines())
         await nc.close()
     return figures
-
-
-async def quietly(_: Exception) -> None:
-    return None
-
-
-async def connect(settings: Settings) -> Client:
-    """A client like the parts' own (payloads encrypted with the run's development key ring)."""
-    for _ in range(300):
-        try:
-            return await connect_temporal(settings)
-        except RuntimeError:
-            await asyncio.sleep(0.2)
-    raise TimeoutError("Temporal did not come back")
 
 
 def key_of(settings: Settings, number: int) -> str:

@@ -1,0 +1,152 @@
+"""What the pathway benchmark measures beside the pathways themselves: the bare signal-with-start rate,
+each process's memory and the machine's load, the listings' and the CLI's latencies, and idle runs that
+grow the listing without a worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from discharge.cli.paging import count, pathways_page, tasks_page
+from discharge.cli.visibility import pathways_query, tasks_query
+from discharge.settings import Settings, settings_env
+from events.examples import EVENTS_PER_PATHWAY
+from events.identity import workflow_id_for
+from workflows.api import SA_PATIENT_KEY, WORKFLOW_TYPE, PathwayStart
+
+#: A workflow type no worker runs: the bare signal-with-start measures the server, not our workflow.
+BARE_TYPE = "BenchBareSignalWithStart"
+BARE_QUEUE = "bench-bare"
+RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
+
+
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def bare_rate(client: Client, calls: int, concurrency: int) -> float:
+    """Signal-with-start straight from one client to a type no worker runs: what the server takes."""
+    run = uuid.uuid4().hex[:8]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(calls):
+        queue.put_nowait(n)
+
+    async def caller() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            await client.start_workflow(
+                BARE_TYPE,
+                {"n": n},
+                id=f"bench-bare-{run}-{n // EVENTS_PER_PATHWAY}",
+                task_queue=BARE_QUEUE,
+                start_signal="event",
+                start_signal_args=[{"id": n}],
+            )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return calls / (time.perf_counter() - started)
+
+
+def cli_latency(settings: Settings, *args: str) -> float:
+    """Seconds for one `discharge ...` command as a user runs it (a new process)."""
+    env = {**os.environ, **settings_env(settings)}
+    for _ in range(2):  # once more after a crash at interpreter exit (SIGABRT, seen with both versions)
+        try:
+            return _timed(env, *args)
+        except subprocess.CalledProcessError as failed:
+            if failed.returncode not in (134, -6):
+                raise
+    return _timed(env, *args)
+
+
+def _timed(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "discharge.cli.main", *args],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=600,
+    )
+    return time.perf_counter() - started
+
+
+async def listing_times(client: Client) -> dict[str, float]:
+    """The listings' own cost, in this process (no Python start-up): what a page costs the server."""
+    now, query = datetime.now(UTC), pathways_query()
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "count": lambda: count(client, query),
+        "pathways page": lambda: pathways_page(client, query, 1),
+        "tasks page": lambda: tasks_page(client, tasks_query(), now, 1),
+    }
+    times: dict[str, float] = {}
+    for name, call in calls.items():
+        started = time.perf_counter()
+        await call()
+        times[f"{name} (in-process)"] = time.perf_counter() - started
+    return times
+
+
+async def cli_latencies(settings: Settings) -> dict[str, float]:
+    latencies = {}
+    for name, args in cli_commands().items():
+        try:
+            latencies[name] = await asyncio.to_thread(cli_latency, settings, *args)
+        except subprocess.CalledProcessError as failed:
+            # A command this version does not have, or one that failed: say which, and why.
+            latencies[name] = float("nan")
+            reason = (failed.stderr or b"").decode(errors="replace").strip().splitlines()[-1:]
+            print(f"`discharge {' '.join(args)}` failed: {reason}", file=sys.stderr, flush=True)
+    return latencies
+
+
+async def fill_listing(client: Client, size: int, concurrency: int = 32) -> None:
+    """Running `PatientPathway` runs up to ``size``, the extra ones idle on a queue no worker polls."""
+    missing = size - (await client.count_workflows(RUNNING)).count
+    run = uuid.uuid4().hex[:8]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(max(missing, 0)):
+        queue.put_nowait(n)
+
+    async def starter() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            key = f"pk_{run}{n:024x}"
+            await client.start_workflow(
+                WORKFLOW_TYPE,
+                PathwayStart(patient_key=key),
+                id=workflow_id_for(key),
+                task_queue=BARE_QUEUE,
+                search_attributes=TypedSearchAttributes([SearchAttributePair(SA_PATIENT_KEY, key)]),
+            )
+
+    await asyncio.gather(*(starter() for _ in range(concurrency)))
+
+
+def cli_commands() -> dict[str, list[str]]:
+    """The listing commands a coordinator runs; `--all` where the CLI pages (it streams every row)."""
+    return {
+        "pathways --json": ["pathways", "--json"],
+        "tasks --json": ["tasks", "--json"],
+        "pathways --all --json": ["pathways", "--all", "--json"],
+    }
