@@ -16,7 +16,7 @@ from activities.oncall import oncall_rota
 from discharge.settings import Settings
 from events.deadletter import DeadLetter, DeadLetterPublisher
 from events.outbound import OutboundEvent, OutboundPublisher
-from events.publisher import inbound_msg_id
+from events.streams import inbound_msg_id
 from workflows.api import SA_EPISODE, PathwayEvent
 from workflows.policy import Policy
 from workflows.visibility import one_of, quoted

@@ -48,7 +48,7 @@ from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.identity import parse_identity, patient_key
 from events.inbound import parse_inbound
-from events.publisher import ensure_streams
+from events.streams import ensure_streams
 from workers.gateway.service import DEFAULT_CONCURRENCY, build_gateway, temporal_delivery
 from workflows.api import PathwayEvent
 

@@ -20,7 +20,7 @@ from discharge.codec import encrypted_data_converter
 from discharge.keyring import new_ring
 from events.examples import example_event
 from events.identity import luhn_check_digit
-from events.publisher import inbound_msg_id
+from events.streams import inbound_msg_id
 from workers.stack.servers import (
     free_port,
     nats_command,

@@ -55,7 +55,7 @@ from discharge.logging import configure_logging
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from events.examples import EVENTS_PER_PATHWAY, pathway_events
-from events.publisher import DEADLETTER_STREAM, OUTBOUND_STREAM, inbound_msg_id
+from events.streams import DEADLETTER_STREAM, OUTBOUND_STREAM, inbound_msg_id
 from workers.stack.servers import free_port
 from workers.stack.supervisor import Supervisor
 

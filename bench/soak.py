@@ -44,7 +44,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from bench.soak_parts import Parts, connect, publish_all, quietly, running_parts, soak_settings
 from discharge.settings import Settings
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
-from events.publisher import OUTBOUND_STREAM, ensure_streams
+from events.streams import OUTBOUND_STREAM, ensure_streams
 
 # The plumbing lives in soak_parts.py; tests import it from here, with the soak itself.
 __all__ = [

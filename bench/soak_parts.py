@@ -20,7 +20,7 @@ from temporalio.client import Client
 from discharge.keyring import ensure_dev_ring
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
-from events.publisher import inbound_msg_id
+from events.streams import inbound_msg_id
 from workers.stack.children import Child, ChildSpec
 from workers.stack.servers import free_port, nats_command, nats_config, temporal_dev_command, wait_for_tcp
 from workers.stack.supervisor import app_child_spec

@@ -25,7 +25,7 @@ from nats.js.errors import NotFoundError
 from discharge.nats_connection import connect_nats, login_options
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
-from events.publisher import OUTBOUND_STREAM, OUTBOUND_SUBJECTS, ensure_streams
+from events.streams import OUTBOUND_STREAM, OUTBOUND_SUBJECTS, ensure_streams
 
 DURABLE = "discharge-readmodel"
 #: Events per fetch and per transaction: large enough for a backlog, small enough to ack in time.

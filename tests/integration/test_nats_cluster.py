@@ -22,15 +22,15 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from temporalio.testing import WorkflowEnvironment
 
+from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from events.examples import pathway_events
 from events.identity import parse_identity, patient_key, workflow_id_for
-from events.publisher import (
+from events.streams import (
     DEADLETTER_STREAM,
     INBOUND_STREAM,
     OUTBOUND_STREAM,
     STREAMS,
-    JetStreamPublisher,
     ensure_streams,
     inbound_msg_id,
 )

@@ -24,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from events.examples import PERSONNUMMER, example_event
-from events.publisher import ensure_streams, inbound_msg_id
+from events.streams import ensure_streams, inbound_msg_id
 from tests.integration.gateway_support import wait_for
 from tests.servers import NatsProcess, start_nats
 from workers.stack.servers import free_port

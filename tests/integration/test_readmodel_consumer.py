@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
 from events.outbound import OutboundEvent
-from events.publisher import OUTBOUND_STREAM, JetStreamPublisher, ensure_streams
+from events.streams import OUTBOUND_STREAM, ensure_streams
 from tests.readmodel_support import cloudevents, trace_where, types
 from tests.servers import start_nats
 from workers.readmodel import DURABLE, consume, consumer_active

@@ -20,11 +20,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from discharge.ops.tracing import broker_middlewares, inject, temporal_interceptors
 from discharge.settings import Settings
 from events.examples import PERSONNUMMER, example_event
-from events.publisher import OUTBOUND_STREAM, JetStreamPublisher, ensure_streams, inbound_msg_id
+from events.streams import OUTBOUND_STREAM, ensure_streams, inbound_msg_id
 from tests.integration.gateway_support import gateway_settings, wait_for
 from tests.servers import NatsProcess, start_nats
 from workers.gateway.service import build_gateway, temporal_delivery
