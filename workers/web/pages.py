@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from discharge.principal import Principal
 from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import access, csrf, data
@@ -111,17 +114,28 @@ def _days(text: str) -> int | str:
         return text  # sent as typed: the workflow's validator says what is wrong with it
 
 
-async def decide(request: Request) -> Response:
+async def _checked_post(
+    request: Request, allowed: Callable[[Principal], bool], refusal: str
+) -> tuple[Web, Principal, str, FormData] | Response:
+    """A patient's form, checked in the same order for every action: CSRF, role, then the key's form."""
     web, principal = web_of(request), principal_of(request)
     key = request.path_params["key"]
     try:
         form = await csrf.checked_form(request)
     except csrf.CsrfRefused as refused:
         return _forbidden(web, request, str(refused))
-    if not access.may_decide(principal):
-        return _forbidden(web, request, "only a coordinator decides extension reviews")
+    if not allowed(principal):
+        return _forbidden(web, request, refusal)
     if not is_patient_key(key):
         return _not_found(web, request, "no such patient")
+    return web, principal, key, form
+
+
+async def decide(request: Request) -> Response:
+    checked = await _checked_post(request, access.may_decide, "only a coordinator decides extension reviews")
+    if isinstance(checked, Response):
+        return checked
+    web, principal, key, form = checked
     choice = str(form.get("decision", ""))
     decision: dict[str, Any] = {
         "decision": choice,
@@ -145,16 +159,12 @@ async def decide(request: Request) -> Response:
 
 
 async def acknowledge(request: Request) -> Response:
-    web, principal = web_of(request), principal_of(request)
-    key = request.path_params["key"]
-    try:
-        form = await csrf.checked_form(request)
-    except csrf.CsrfRefused as refused:
-        return _forbidden(web, request, str(refused))
-    if not access.may_acknowledge(principal):
-        return _forbidden(web, request, "your role does not acknowledge escalations")
-    if not is_patient_key(key):
-        return _not_found(web, request, "no such patient")
+    checked = await _checked_post(
+        request, access.may_acknowledge, "your role does not acknowledge escalations"
+    )
+    if isinstance(checked, Response):
+        return checked
+    web, principal, key, form = checked
     try:
         view = await data.read_state(web.temporal, workflow_id_for(key))
     except data.NoAnswer as problem:
