@@ -46,6 +46,8 @@ from bench.pathways_measures import (
     RUNNING,
     bare_rate,
     cli_latencies,
+    cpu_ms_per_event,
+    cpu_snapshot,
     fill_listing,
     listing_times,
     load_average,
@@ -77,6 +79,8 @@ class Figures:
     load: list[str] = field(default_factory=list)
     sizes: list[tuple[int, dict[str, float], dict[str, float], float]] = field(default_factory=list)
     listing: tuple[int, dict[str, float]] | None = None
+    #: Per phase ("bare", "end to end"): each process's CPU milliseconds per event.
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -101,6 +105,11 @@ class Figures:
             lines.append(
                 f"listing at {size} running pathways (idle runs beyond the real ones): CLI s "
                 + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cli.items())
+            )
+        for phase, per_process in self.cpu.items():
+            lines.append(
+                f"CPU ms per event, {phase}: {sum(per_process.values()):.1f} = "
+                + ", ".join(f"{name} {ms:.1f}" for name, ms in per_process.items() if ms >= 0.05)
             )
         lines += [
             f"end to end: {self.end_to_end_rate:.1f} events/s (publish -> last outbound event stored)",
@@ -215,10 +224,15 @@ async def run_benchmark(
             js = nats.jetstream()
             figures.outbound_per_pathway = await pilot(js, run)
             figures.load.append(load_average())
-            figures.bare_rate = await bare_rate(stack.client, patients * EVENTS_PER_PATHWAY, concurrency)
+            pids = {"bench": os.getpid()} | {name: child.pid for name, child in stack.children.items()}
+            events, cpu_before = patients * EVENTS_PER_PATHWAY, cpu_snapshot(pids)
+            figures.bare_rate = await bare_rate(stack.client, events, concurrency)
+            cpu_after = cpu_snapshot(pids)
+            figures.cpu["bare"] = cpu_ms_per_event(cpu_before, cpu_after, events)
             figures.load.append(load_average())
             progress(f"bare signal-with-start: {figures.bare_rate:.1f} events/s (load {figures.load[-1]})")
             figures.end_to_end_rate = await run_pathways(js, 0, patients, run)
+            figures.cpu["end to end"] = cpu_ms_per_event(cpu_after, cpu_snapshot(pids), events)
             figures.load.append(load_average())
             progress(f"end to end: {figures.end_to_end_rate:.1f} events/s (load {figures.load[-1]})")
             opened = patients

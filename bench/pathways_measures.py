@@ -34,6 +34,21 @@ def load_average() -> str:
     return f"{os.getloadavg()[0]:.2f}"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time one process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
+def cpu_ms_per_event(before: dict[str, float], after: dict[str, float], events: int) -> dict[str, float]:
+    """Each process's CPU milliseconds per event between two snapshots (where the machine's time went)."""
+    return {name: (after[name] - before[name]) * 1000 / max(events, 1) for name in before}
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of one process, from /proc (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
