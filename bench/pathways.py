@@ -55,6 +55,7 @@ from bench.pathways_measures import (
     listing_times,
     load_average,
     rss_mb,
+    worker_tasks,
 )
 from discharge.logging import configure_logging
 from discharge.nats_connection import connect_nats
@@ -135,21 +136,25 @@ def interleaved(first: int, count: int, run: str) -> list[dict[str, Any]]:
     return [events[step] for step in range(EVENTS_PER_PATHWAY) for events in per_patient]
 
 
-async def run_pathways(js: JetStreamContext, first: int, count: int, run: str) -> float:
+async def run_pathways(js: JetStreamContext, first: int, count: int, run: str, worker_metrics: str) -> float:
     """Publish ``count`` full pathways and wait for their last outbound event; the events/s end to end.
 
     A pathway whose event was dead-lettered (Temporal too slow to accept it within the gateway's tries,
     which happens only on an overloaded machine) never finishes: the wait ends when nothing has moved
-    for ``STALL`` seconds, and the rate counts the pathways that finished (the dead letters are reported).
+    (no pathway finished, no workflow task completed by the worker) for ``STALL`` seconds, and the rate
+    counts the pathways that finished (the dead letters are reported). The worker's tasks count as
+    movement because thousands of interleaved pathways finish only at the very end.
     """
     expected = await pathways_done(js) + count
     started = time.perf_counter()
     await publish(js, interleaved(first, count, run))
-    done, last_change, finished_at = -1, time.perf_counter(), time.perf_counter()
+    done, tasks, last_change, finished_at = -1, -1.0, time.perf_counter(), time.perf_counter()
     while True:  # polled: the stream's count is the end-to-end signal (no callback exists for it)
-        now_done = await pathways_done(js)
+        now_done, now_tasks = await pathways_done(js), await worker_tasks(worker_metrics)
         if now_done != done:
-            done, last_change, finished_at = now_done, time.perf_counter(), time.perf_counter()
+            done, finished_at = now_done, time.perf_counter()
+        if (now_done, now_tasks) != (done, tasks):
+            tasks, last_change = now_tasks, time.perf_counter()
         if done >= expected or time.perf_counter() - last_change > STALL:
             break
         await asyncio.sleep(0.25)
@@ -157,10 +162,10 @@ async def run_pathways(js: JetStreamContext, first: int, count: int, run: str) -
     return finished * EVENTS_PER_PATHWAY / (finished_at - started)
 
 
-async def pilot(js: JetStreamContext, run: str) -> float:
+async def pilot(js: JetStreamContext, run: str, worker_metrics: str) -> float:
     """A few pathways first: warms the stack up and counts the outbound events one pathway publishes."""
     before = await stream_messages(js, OUTBOUND_STREAM)
-    await run_pathways(js, PILOT_FIRST, PILOT, run)
+    await run_pathways(js, PILOT_FIRST, PILOT, run, worker_metrics)
     return (await stream_messages(js, OUTBOUND_STREAM) - before) / PILOT
 
 
@@ -175,7 +180,8 @@ async def run_benchmark(
         nats = await connect_nats(settings, name="bench-publisher", retry_forever=False)
         try:
             js = nats.jetstream()
-            figures.outbound_per_pathway = await pilot(js, run)
+            metrics = f"http://{settings.discharge_worker_http_address}/metrics"
+            figures.outbound_per_pathway = await pilot(js, run, metrics)
             figures.load.append(load_average())
             pids = {"bench": os.getpid()} | {name: child.pid for name, child in stack.children.items()}
             events, cpu_before = patients * EVENTS_PER_PATHWAY, cpu_snapshot(pids)
@@ -188,7 +194,7 @@ async def run_benchmark(
             cpu_before, cpu_after = cpu_after, cpu_snapshot(pids)
             figures.cpu["floor"] = cpu_ms_per_event(cpu_before, cpu_after, events)
             progress(f"floor: {figures.floor_rate:.1f} events/s (load {load_average()})")
-            figures.end_to_end_rate = await run_pathways(js, 0, patients, run)
+            figures.end_to_end_rate = await run_pathways(js, 0, patients, run, metrics)
             figures.cpu["end to end"] = cpu_ms_per_event(cpu_after, cpu_snapshot(pids), events)
             figures.load.append(load_average())
             progress(f"end to end: {figures.end_to_end_rate:.1f} events/s (load {figures.load[-1]})")
@@ -196,7 +202,7 @@ async def run_benchmark(
             for size in sorted(sizes):
                 rate = figures.end_to_end_rate
                 if size > opened:
-                    rate = await run_pathways(js, opened, size - opened, run)
+                    rate = await run_pathways(js, opened, size - opened, run, metrics)
                     opened = size
                 figures.load.append(load_average())
                 rss = {name: rss_mb(child.pid) for name, child in stack.children.items()}
