@@ -40,7 +40,7 @@ def search_attributes(s: PathwayState) -> list[tuple[Any, Any]]:
 
 def memo_of(s: PathwayState, *, with_phase: bool) -> dict[str, Any]:
     """The memo: what the UI shows beside the search attributes. Runs from patch ``lean-history`` leave
-    out the phase (the ``Phase`` search attribute): with it, every event rewrote the memo."""
+    out the phase (the ``DischargePhase`` search attribute): with it, every event rewrote the memo."""
     memo = {
         "patient_key": s.patient_key,
         "episode_id": s.episode_id,

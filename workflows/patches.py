@@ -35,7 +35,7 @@ INDICATOR_EVENTS = "indicator-events"
 #: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
 ACKNOWLEDGEMENTS = "escalation-acknowledgements"
 #: Runs from this patch on record one patch marker (this one) instead of one per patch above, keep the
-#: phase out of the memo (it is the ``Phase`` search attribute already, and in the memo it made every
+#: phase out of the memo (it is the ``DischargePhase`` search attribute already, and in the memo it made every
 #: event a second visibility write), and write visibility once in their first workflow task.
 LEAN_HISTORY = "lean-history"
 
