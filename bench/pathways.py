@@ -7,6 +7,8 @@ JetStream on file storage, the worker and the gateway as child processes) on fre
 
 1. measures a **bare** signal-with-start rate against the same Temporal server: ``patients`` × 6 calls
    from one client, 64 at a time, to a workflow type no worker runs (what the server itself takes);
+   then the **floor**: the same number of events through a do-nothing workflow that takes each in its
+   own workflow task (`bench/pathways_floor.py`: what any workflow that reacts to every event costs);
 2. publishes ``patients`` full pathways (admitted → risk assessed high → discharge planned → planning
    confirmed by LMV and by the VC → discharged: 6 inbound events, one listing look-up, the outbound
    events each step publishes) to ``DISCHARGE_EVENTS`` and times them until the last outbound event of
@@ -15,6 +17,7 @@ JetStream on file storage, the worker and the gateway as child processes) on fre
    records each process's resident memory (RSS) and the CLI's latencies (`discharge pathways`,
    `discharge tasks`, as a user runs them: a new Python process each).
 
+Each phase also gives each process's CPU milliseconds per event (where the two cores' time went).
 The last line is ``pathway ratio: X.XX`` = end-to-end rate / bare rate (goal: ≥ 0.9). See
 docs/benchmarks.md. The big sizes take long on 2 cores (10,000 pathways are 60,000 events).
 """
@@ -26,13 +29,11 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,14 +43,19 @@ if __package__ in (None, ""):  # run as `python bench/pathways.py`: the reposito
 
 from nats.js import JetStreamContext
 
+from bench.pathways_figures import Figures
+from bench.pathways_floor import floor_rate
 from bench.pathways_measures import (
     RUNNING,
     bare_rate,
     cli_latencies,
+    cpu_ms_per_event,
+    cpu_snapshot,
     fill_listing,
     listing_times,
     load_average,
     rss_mb,
+    worker_tasks,
 )
 from discharge.logging import configure_logging
 from discharge.nats_connection import connect_nats
@@ -65,49 +71,6 @@ LAST_SUBJECT = "discharge.support_started"
 STALL = 90.0
 #: Warm-up pathways (numbered apart from the measured ones).
 PILOT, PILOT_FIRST = 5, 110_000
-
-
-@dataclass
-class Figures:
-    patients: int = 0
-    bare_rate: float = 0.0
-    end_to_end_rate: float = 0.0
-    outbound_per_pathway: float = 0.0
-    dead_letters: int = 0
-    load: list[str] = field(default_factory=list)
-    sizes: list[tuple[int, dict[str, float], dict[str, float], float]] = field(default_factory=list)
-    listing: tuple[int, dict[str, float]] | None = None
-
-    @property
-    def ratio(self) -> float:
-        return self.end_to_end_rate / self.bare_rate if self.bare_rate else 0.0
-
-    def lines(self) -> list[str]:
-        lines = [
-            f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-            f"load average during the run: {', '.join(self.load)}",
-            f"pathways: {self.patients} x {EVENTS_PER_PATHWAY} events; outbound events per pathway: "
-            f"{self.outbound_per_pathway:.1f}; dead letters: {self.dead_letters}",
-        ]
-        for size, rss, cli, rate in self.sizes:
-            lines.append(
-                f"at {size} open pathways (grown at {rate:.1f} events/s): RSS MB "
-                + ", ".join(f"{name} {mb:.0f}" for name, mb in rss.items())
-                + "; CLI s "
-                + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cli.items())
-            )
-        if self.listing is not None:
-            size, cli = self.listing
-            lines.append(
-                f"listing at {size} running pathways (idle runs beyond the real ones): CLI s "
-                + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cli.items())
-            )
-        lines += [
-            f"end to end: {self.end_to_end_rate:.1f} events/s (publish -> last outbound event stored)",
-            f"bare signal-with-start: {self.bare_rate:.1f} events/s (same server, no worker)",
-            f"pathway ratio: {self.ratio:.2f}",
-        ]
-        return lines
 
 
 def progress(line: str) -> None:
@@ -173,21 +136,25 @@ def interleaved(first: int, count: int, run: str) -> list[dict[str, Any]]:
     return [events[step] for step in range(EVENTS_PER_PATHWAY) for events in per_patient]
 
 
-async def run_pathways(js: JetStreamContext, first: int, count: int, run: str) -> float:
+async def run_pathways(js: JetStreamContext, first: int, count: int, run: str, worker_metrics: str) -> float:
     """Publish ``count`` full pathways and wait for their last outbound event; the events/s end to end.
 
     A pathway whose event was dead-lettered (Temporal too slow to accept it within the gateway's tries,
     which happens only on an overloaded machine) never finishes: the wait ends when nothing has moved
-    for ``STALL`` seconds, and the rate counts the pathways that finished (the dead letters are reported).
+    (no pathway finished, no workflow task completed by the worker) for ``STALL`` seconds, and the rate
+    counts the pathways that finished (the dead letters are reported). The worker's tasks count as
+    movement because thousands of interleaved pathways finish only at the very end.
     """
     expected = await pathways_done(js) + count
     started = time.perf_counter()
     await publish(js, interleaved(first, count, run))
-    done, last_change, finished_at = -1, time.perf_counter(), time.perf_counter()
+    done, tasks, last_change, finished_at = -1, -1.0, time.perf_counter(), time.perf_counter()
     while True:  # polled: the stream's count is the end-to-end signal (no callback exists for it)
-        now_done = await pathways_done(js)
+        now_done, now_tasks = await pathways_done(js), await worker_tasks(worker_metrics)
         if now_done != done:
-            done, last_change, finished_at = now_done, time.perf_counter(), time.perf_counter()
+            done, finished_at = now_done, time.perf_counter()
+        if (now_done, now_tasks) != (done, tasks):
+            tasks, last_change = now_tasks, time.perf_counter()
         if done >= expected or time.perf_counter() - last_change > STALL:
             break
         await asyncio.sleep(0.25)
@@ -195,10 +162,10 @@ async def run_pathways(js: JetStreamContext, first: int, count: int, run: str) -
     return finished * EVENTS_PER_PATHWAY / (finished_at - started)
 
 
-async def pilot(js: JetStreamContext, run: str) -> float:
+async def pilot(js: JetStreamContext, run: str, worker_metrics: str) -> float:
     """A few pathways first: warms the stack up and counts the outbound events one pathway publishes."""
     before = await stream_messages(js, OUTBOUND_STREAM)
-    await run_pathways(js, PILOT_FIRST, PILOT, run)
+    await run_pathways(js, PILOT_FIRST, PILOT, run, worker_metrics)
     return (await stream_messages(js, OUTBOUND_STREAM) - before) / PILOT
 
 
@@ -213,19 +180,29 @@ async def run_benchmark(
         nats = await connect_nats(settings, name="bench-publisher", retry_forever=False)
         try:
             js = nats.jetstream()
-            figures.outbound_per_pathway = await pilot(js, run)
+            metrics = f"http://{settings.discharge_worker_http_address}/metrics"
+            figures.outbound_per_pathway = await pilot(js, run, metrics)
             figures.load.append(load_average())
-            figures.bare_rate = await bare_rate(stack.client, patients * EVENTS_PER_PATHWAY, concurrency)
+            pids = {"bench": os.getpid()} | {name: child.pid for name, child in stack.children.items()}
+            events, cpu_before = patients * EVENTS_PER_PATHWAY, cpu_snapshot(pids)
+            figures.bare_rate = await bare_rate(stack.client, events, concurrency)
+            cpu_after = cpu_snapshot(pids)
+            figures.cpu["bare"] = cpu_ms_per_event(cpu_before, cpu_after, events)
             figures.load.append(load_average())
             progress(f"bare signal-with-start: {figures.bare_rate:.1f} events/s (load {figures.load[-1]})")
-            figures.end_to_end_rate = await run_pathways(js, 0, patients, run)
+            figures.floor_rate = await floor_rate(stack.client, patients, concurrency)
+            cpu_before, cpu_after = cpu_after, cpu_snapshot(pids)
+            figures.cpu["floor"] = cpu_ms_per_event(cpu_before, cpu_after, events)
+            progress(f"floor: {figures.floor_rate:.1f} events/s (load {load_average()})")
+            figures.end_to_end_rate = await run_pathways(js, 0, patients, run, metrics)
+            figures.cpu["end to end"] = cpu_ms_per_event(cpu_after, cpu_snapshot(pids), events)
             figures.load.append(load_average())
             progress(f"end to end: {figures.end_to_end_rate:.1f} events/s (load {figures.load[-1]})")
             opened = patients
             for size in sorted(sizes):
                 rate = figures.end_to_end_rate
                 if size > opened:
-                    rate = await run_pathways(js, opened, size - opened, run)
+                    rate = await run_pathways(js, opened, size - opened, run, metrics)
                     opened = size
                 figures.load.append(load_average())
                 rss = {name: rss_mb(child.pid) for name, child in stack.children.items()}

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -32,6 +33,36 @@ RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
 
 def load_average() -> str:
     return f"{os.getloadavg()[0]:.2f}"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time one process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
+def cpu_ms_per_event(before: dict[str, float], after: dict[str, float], events: int) -> dict[str, float]:
+    """Each process's CPU milliseconds per event between two snapshots (where the machine's time went)."""
+    return {name: (after[name] - before[name]) * 1000 / max(events, 1) for name in before}
+
+
+async def worker_tasks(metrics_url: str) -> float:
+    """Workflow tasks the worker has completed so far (the SDK's latency histogram's count)."""
+
+    def scrape() -> float:
+        with urllib.request.urlopen(metrics_url, timeout=10) as response:
+            text = response.read().decode()
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("temporal_workflow_task_execution_latency") and "_count" in line.split("{")[0]
+        )
+
+    return await asyncio.to_thread(scrape)
 
 
 def rss_mb(pid: int) -> float:

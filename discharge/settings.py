@@ -170,6 +170,9 @@ class Settings(BaseSettings):
     discharge_worker_http_address: str = "localhost:9101"
     discharge_gateway_http_address: str = "localhost:9102"
     discharge_stream_replicas: int = Field(1, ge=1, le=5)
+    # Pathways a worker keeps in memory: an event for one that is not is applied after replaying its
+    # history (docs/operations.md "Capacity": size it to the open pathways a worker holds).
+    discharge_worker_cached_pathways: int = Field(1000, ge=1)
     # OpenTelemetry's own variable: traces are exported over OTLP/HTTP to it when set, off otherwise.
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP collector base URL (e.g. http://localhost:4318); unset: no tracing"

@@ -41,6 +41,7 @@ def build_worker(client: Client, settings: Settings, publisher: OutboundPublishe
         activities=activities.all(),
         workflow_runner=WORKFLOW_RUNNER,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        max_cached_workflows=settings.discharge_worker_cached_pathways,
     )
 
 

@@ -38,16 +38,20 @@ def search_attributes(s: PathwayState) -> list[tuple[Any, Any]]:
     ]
 
 
-def memo_of(s: PathwayState) -> dict[str, Any]:
-    return {
+def memo_of(s: PathwayState, *, with_phase: bool) -> dict[str, Any]:
+    """The memo: what the UI shows beside the search attributes. Runs from patch ``lean-history`` leave
+    out the phase (the ``Phase`` search attribute): with it, every event rewrote the memo."""
+    memo = {
         "patient_key": s.patient_key,
         "episode_id": s.episode_id,
-        "phase": s.phase,
         "lmv_enrolled": s.lmv_enrolled,
         "extensions": len(s.extensions),
         "escalations": list(s.escalations),
         "outcome": s.outcome,
     }
+    if with_phase:
+        memo["phase"] = s.phase
+    return memo
 
 
 def current_details(s: PathwayState) -> str:

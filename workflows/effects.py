@@ -11,21 +11,13 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from workflows import patches
+
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
     from events.outbound import OutboundEvent
     from workflows.api import PathwayEvent
 
-#: Runs started before this patch open for any first event; later ones first check the episode.
-PATCH_CLOSED_EPISODE = "closed-episode-opens-nothing"
-#: Runs from this patch on cost about one server round trip per event (docs/benchmarks.md, "Pathways"):
-#: publishing and the listing look-up run as local activities, inside the workflow task that needs them,
-#: rather than as activities that take two more trips each (scheduled, polled, completed, and a new workflow
-#: task); the closed-episode check asks visibility only for an opening event old enough to be a re-send;
-#: and a search attribute that was never set is not "unset".
-PATCH_ONE_ROUND_TRIP = "one-round-trip-per-event"
-#: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
-PATCH_ONCALL_ROTA = "consult-oncall-rota"
 #: A re-sent event reaches a new run only after JetStream's duplicate window (24 h, events/streams.py)
 #: has passed since the original was published, which is after the event's clinical time: so an opening
 #: event younger than half that window cannot be a re-send of a closed episode's event, and is not checked.
@@ -41,7 +33,7 @@ PUBLISH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inter
 
 async def lookup_listing(canonical_identity: str) -> str:
     summary = "look up the listed vardcentral in the listing registry"
-    if workflow.patched(PATCH_ONE_ROUND_TRIP):
+    if patches.patched(patches.ONE_ROUND_TRIP):
         return await workflow.execute_local_activity_method(
             PathwayActivities.lookup_listing,
             canonical_identity,
@@ -69,7 +61,7 @@ async def episode_closed(episode: str, event_time: datetime) -> bool:
     """Whether visibility knows a completed run of this workflow for ``episode`` (see CLOSED_CHECK_AGE)."""
     args = [workflow.info().workflow_id, episode]
     summary = "check whether this episode's pathway has already closed"
-    if workflow.patched(PATCH_ONE_ROUND_TRIP):
+    if patches.patched(patches.ONE_ROUND_TRIP):
         if workflow.now() - event_time < CLOSED_CHECK_AGE:
             return False  # too recent to be a re-send (see CLOSED_CHECK_AGE)
         closed_now: bool = await workflow.execute_local_activity_method(
@@ -84,7 +76,7 @@ async def episode_closed(episode: str, event_time: datetime) -> bool:
 
 async def publish(outbound: OutboundEvent) -> None:
     summary = f"publish discharge.{outbound.type}"
-    if workflow.patched(PATCH_ONE_ROUND_TRIP):
+    if patches.patched(patches.ONE_ROUND_TRIP):
         await workflow.execute_local_activity_method(
             PathwayActivities.publish_outbound,
             outbound,

@@ -15,7 +15,7 @@ from typing import Any
 
 from temporalio import workflow
 
-from workflows import effects
+from workflows import effects, patches
 from workflows.shell import PathwayShell
 
 with workflow.unsafe.imports_passed_through():
@@ -49,12 +49,7 @@ with workflow.unsafe.imports_passed_through():
 
 #: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
-#: Runs started before this patch close at once (`not_opened`) when their first event cannot open a
-#: pathway; later ones hold it for the opening event (workflows/rules/intake.py).
-PATCH_HOLD_EARLY_EVENTS = "hold-early-events"
-#: Runs started before this patch publish no `physician_contact_recorded` and take no patient experience.
-PATCH_INDICATOR_EVENTS = "indicator-events"
-# The activities' patches, timeouts and retries: workflows/effects.py.
+# The patches: workflows/patches.py; the activities' timeouts and retries: workflows/effects.py.
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -76,12 +71,14 @@ class PatientPathway(PathwayShell):
         self._memo: dict[str, Any] = {}
         self._intake = Intake()
         self._hold = False
+        self._lean = False
         # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
         self._acknowledgements: list[AcknowledgementRecord] = []
 
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
-        self._hold = workflow.patched(PATCH_HOLD_EARLY_EVENTS)
+        self._lean = patches.begin_run()  # first: see workflows/patches.py
+        self._hold = patches.patched(patches.HOLD_EARLY_EVENTS)
         # The policy is read from Settings once per run by a local activity: its result is in the
         # history, so a replay sees the same durations even if the worker's settings changed since.
         self._policy = await workflow.execute_local_activity_method(
@@ -90,8 +87,9 @@ class PatientPathway(PathwayShell):
             summary="load the pathway policy (durations from settings)",
         )
         # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
-        self._state.indicator_events = workflow.patched(PATCH_INDICATOR_EVENTS)
-        self._sync_visibility()
+        self._state.indicator_events = patches.patched(patches.INDICATOR_EVENTS)
+        if not self._lean or not self._queue:  # else the first event's outcome is written, once
+            self._sync_visibility()
         while self._state.phase != "closed" and self._restart is None:
             if not self._queue:
                 await self._wait_for_event_or_deadline()
@@ -208,7 +206,7 @@ class PatientPathway(PathwayShell):
         if (
             event.type == "primarycare.consult_requested"
             and self._state.oncall_rota is None
-            and workflow.patched(effects.PATCH_ONCALL_ROTA)
+            and patches.patched(patches.ONCALL_ROTA)
         ):
             self._state.oncall_rota = await effects.lookup_oncall_rota(self._state.admitting_unit)
         outcome = apply_event(self._state, event, workflow.now(), self._policy)
@@ -223,7 +221,7 @@ class PatientPathway(PathwayShell):
             or self._state.phase == "closed"  # declined already: events queued behind it are just ignored
             or episode is None
             or workflow.info().continued_run_id is not None  # a readmission's new episode
-            or not workflow.patched(effects.PATCH_CLOSED_EPISODE)
+            or not patches.patched(patches.CLOSED_EPISODE)
         ):
             return False
         return await effects.episode_closed(episode, event.time)

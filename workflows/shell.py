@@ -16,7 +16,7 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
-from workflows import effects
+from workflows import effects, patches
 
 with workflow.unsafe.imports_passed_through():
     from events.inbound import dedup_key
@@ -49,8 +49,6 @@ with workflow.unsafe.imports_passed_through():
 
 #: uuid5 namespace of outbound CloudEvent ids: id = uuid5(namespace, workflow id + ":" + step key).
 OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
-#: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
-PATCH_ACKNOWLEDGEMENTS = "escalation-acknowledgements"
 
 
 class PathwayShell:
@@ -65,6 +63,7 @@ class PathwayShell:
     _restart: StartNewPathway | None
     _upserted: dict[str, Any]
     _memo: dict[str, Any]
+    _lean: bool
     _acknowledgements: list[AcknowledgementRecord]
 
     def _note(self, outcome: RuleOutcome, pathway_event: PathwayEvent) -> None:
@@ -98,7 +97,7 @@ class PathwayShell:
         s = self._state
         wanted = search_attributes(s)
         updates: list[SearchAttributeUpdate[Any]] = []
-        never_set = None if workflow.patched(effects.PATCH_ONE_ROUND_TRIP) else "unset"
+        never_set = None if patches.patched(patches.ONE_ROUND_TRIP) else "unset"
         for key, value in wanted:
             if self._upserted.get(key.name, never_set) == value:
                 continue
@@ -106,7 +105,7 @@ class PathwayShell:
             updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)
-        memo = memo_of(s)
+        memo = memo_of(s, with_phase=not self._lean)
         if memo != self._memo:
             self._memo = memo
             workflow.upsert_memo(memo)
@@ -142,7 +141,7 @@ class PathwayShell:
 
     @workflow.update(name=UPDATE_ACKNOWLEDGE)
     def acknowledge_escalation(self, raw: dict[str, Any]) -> AcknowledgementRecord:
-        workflow.patched(PATCH_ACKNOWLEDGEMENTS)
+        patches.patched(patches.ACKNOWLEDGEMENTS)
         try:
             record = acknowledge(
                 self._state.escalations, self._acknowledgements, parse_acknowledgement(raw), workflow.now()

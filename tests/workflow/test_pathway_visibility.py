@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tests.workflow.pathway_helpers import (
     PATIENT,
     Pathways,
     admitted,
+    confirmed,
     discharged,
     event,
     hours,
@@ -39,8 +41,10 @@ from workflows.api import (
     SA_SUPPORT_ENDS_AT,
     SA_TASK_DUE_AT,
     SA_VARDCENTRAL,
+    PathwayView,
 )
 from workflows.effects import CLOSED_CHECK_AGE
+from workflows.patches import LEAN_HISTORY
 from workflows.policy import add_local
 from workflows.visibility import quoted
 
@@ -140,7 +144,7 @@ async def test_search_attributes_memo_and_details_follow_the_pathway_on_a_real_s
         assert await listed(temporal_env.client, query) == [handle.id]
 
         memo = await description.memo()
-        assert memo["phase"] == "lmv_support" and memo["patient_key"] == key
+        assert "phase" not in memo and memo["patient_key"] == key  # the phase is `DischargePhase`
         assert sorted(memo["escalations"]) == ["discharged_before_planning_complete", "first_contact_overdue"]
 
         metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
@@ -148,6 +152,13 @@ async def test_search_attributes_memo_and_details_follow_the_pathway_on_a_real_s
 
         # No identity anywhere people without a care relationship look.
         history = await handle.fetch_history()
+        # A lean history (workflows/patches.py): one patch marker for every patch in force.
+        patch_markers = [
+            e.marker_recorded_event_attributes
+            for e in history.events
+            if e.marker_recorded_event_attributes.marker_name == "core_patch"
+        ]
+        assert len(patch_markers) == 1 and LEAN_HISTORY.encode() in patch_markers[0].SerializeToString()
         # Summaries and memo are payloads: encrypted for anyone without the codec server ...
         assert "publish discharge.escalation_raised" not in await readable_history_parts(history)
         # ... and readable through it (the UI's codec), still without an identity.
@@ -164,6 +175,33 @@ async def test_search_attributes_memo_and_details_follow_the_pathway_on_a_real_s
         # ...while the receivers who must act do get it.
         planning = pw.publisher.of("joint_planning_requested")[0]
         assert planning.data["patient"] == {"id": "190912319803"} and PATIENT
+
+
+def events_applied(count: int) -> Callable[[PathwayView], bool]:
+    return lambda view: sum(entry.kind == "event" for entry in view.log) >= count
+
+
+async def test_the_memo_is_written_only_when_it_changes(pathway_env: WorkflowEnvironment) -> None:
+    """Five events, three phases; the memo (no phase since `lean-history`) changes at two of them."""
+    async with running_worker(pathway_env.client) as pw:
+        t0 = await pathway_env.get_current_time()
+        steps = [
+            admitted(t0 - hours(5), listed_vardcentral=EVENT_VC),  # memo: opened
+            risk(t0 - hours(4)),
+            confirmed(t0 - hours(3), "lmv"),
+            confirmed(t0 - hours(3), "vardcentral"),
+            discharged(t0 - hours(2)),  # memo: enrolled in LMV support
+        ]
+        for applied, step in enumerate(steps, 1):  # one at a time, as real senders' events come
+            await pw.send(step)
+            await until(pw, events_applied(applied))
+        history = await pw.handle().fetch_history()
+        tasks = [e for e in history.events if e.HasField("workflow_task_completed_event_attributes")]
+        memo_writes = [
+            e for e in history.events if e.HasField("workflow_properties_modified_event_attributes")
+        ]
+        assert len(tasks) >= len(steps)
+        assert len(memo_writes) == 2  # with the phase in the memo: 3
 
 
 async def test_search_attributes_are_upserted_on_the_time_skipping_server_too(

@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from events.streams import OUTBOUND_STREAM, ensure_streams
 from tests.servers import NatsProcess
 from tests.workflow.pathway_helpers import PATIENT, Pathways, RecordingPublisher, admitted, risk, settings_for
-from workers.worker import run_worker
+from workers.worker import build_worker, run_worker
 
 pytestmark = pytest.mark.integration
 
@@ -61,3 +61,15 @@ async def test_worker_publishes_the_pathways_cloudevents_on_jetstream(
             worker.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await worker
+
+
+async def test_the_worker_keeps_as_many_pathways_in_memory_as_configured(
+    pathway_env: WorkflowEnvironment,
+) -> None:
+    default = build_worker(pathway_env.client, settings_for(), RecordingPublisher())
+    sized = build_worker(
+        pathway_env.client, settings_for(discharge_worker_cached_pathways=7000), RecordingPublisher()
+    )
+    async with default, sized:  # started and stopped, as a worker is (an idle built one lingers)
+        assert default.config().get("max_cached_workflows") == 1000  # the SDK's own default, kept
+        assert sized.config().get("max_cached_workflows") == 7000

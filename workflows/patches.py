@@ -1,0 +1,51 @@
+"""Every patch of the pathway workflow, and the one way the workflow asks whether a patch is in force.
+
+A 14-day pathway outlives many deployments, so each change to what the workflow does is guarded by
+``workflow.patched(id)`` and the saved histories of every earlier version still replay
+(tests/workflow/histories/, docs/pathway.md "Changing the workflow").
+
+Each patch a new run asks for costs the server: the Temporal core records a marker *and* upserts the
+``TemporalChangeVersion`` search attribute, a visibility write of its own. Asked one by one, the six
+patches below cost a new run six markers and six visibility writes in its first workflow task. So runs
+from ``LEAN_HISTORY`` on ask for that one patch at their start (``begin_run``) and take every earlier
+patch as in force, which they all are for any run that starts with today's code. Runs started before
+it replay exactly as they ran: ``LEAN_HISTORY`` is absent from their history, so they still ask for
+each earlier patch where they always did.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+#: Runs started before this patch open for any first event; later ones first check the episode.
+CLOSED_EPISODE = "closed-episode-opens-nothing"
+#: Runs from this patch on cost about one server round trip per event (docs/benchmarks.md, "Pathways"):
+#: publishing and the listing look-up run as local activities, inside the workflow task that needs them,
+#: rather than as activities that take two more trips each (scheduled, polled, completed, and a new workflow
+#: task); the closed-episode check asks visibility only for an opening event old enough to be a re-send;
+#: and a search attribute that was never set is not "unset".
+ONE_ROUND_TRIP = "one-round-trip-per-event"
+#: Consults (issue 16): the discharging unit's on-call rota is looked up at the first consult.
+ONCALL_ROTA = "consult-oncall-rota"
+#: Runs started before this patch close at once (`not_opened`) when their first event cannot open a
+#: pathway; later ones hold it for the opening event (workflows/rules/intake.py).
+HOLD_EARLY_EVENTS = "hold-early-events"
+#: Runs started before this patch publish no `physician_contact_recorded` and take no patient experience.
+INDICATOR_EVENTS = "indicator-events"
+#: Runs that took an acknowledgement of an escalation (the web page's): marked for later changes.
+ACKNOWLEDGEMENTS = "escalation-acknowledgements"
+#: Runs from this patch on record one patch marker (this one) instead of one per patch above, keep the
+#: phase out of the memo (it is the ``Phase`` search attribute already, and in the memo it made every
+#: event a second visibility write), and write visibility once in their first workflow task.
+LEAN_HISTORY = "lean-history"
+
+
+def begin_run() -> bool:
+    """Ask for ``LEAN_HISTORY``: the first thing a run does, so that a run that started before the patch
+    answers "no" (its first workflow task, replayed, has no such marker) for the whole of its life."""
+    return workflow.patched(LEAN_HISTORY)
+
+
+def patched(patch_id: str) -> bool:
+    """Whether ``patch_id`` is in force in this run (``workflow.patched``, answered once per run)."""
+    return workflow.patched(LEAN_HISTORY) or workflow.patched(patch_id)
