@@ -1,9 +1,10 @@
 """The `discharge` command. Each sub-command lives in its own module and registers itself here.
 
 Only the module of the command being run is imported: importing them all (NATS and aiohttp for `publish`,
-the web page, the audit log, structlog and rich...) cost about a second of start-up on this machine before
-`pathways` or `tasks` could ask Temporal anything (docs/benchmarks.md, "CLI start-up"). Help, a missing or
-unknown command still see every command, registered in the same order as before, so they read the same.
+the web page, the audit log, structlog and rich...) made `pathways` and `tasks` start 0.6-0.8 s slower on
+this machine, most of their time as a coordinator runs them (docs/benchmarks.md, "CLI start-up"). Help, a
+missing or unknown command still see every command, registered in the same order as before, so they read
+the same.
 """
 
 from __future__ import annotations
