@@ -21,8 +21,8 @@ import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from discharge.settings import Settings, SettingsError
@@ -119,13 +119,21 @@ def dev_ring_path(data_dir: Path) -> Path:
     return keys_dir(data_dir) / "payload-keys.json"
 
 
+def _log() -> Any:
+    # Imported only when there is something to log: structlog pulls in rich, about 0.1 s of start-up for
+    # every CLI command that only reads the ring (`pathways`, `tasks`; docs/benchmarks.md "CLI start-up").
+    import structlog
+
+    return structlog.get_logger()
+
+
 def ensure_dev_ring(data_dir: Path) -> Path:
     """A data dir's development ring, made on first use with a warning (like the dev patient-key secret)."""
     path = dev_ring_path(data_dir)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_ring(path, new_ring())
-        structlog.get_logger().warning(
+        _log().warning(
             "made a development payload key ring; set DISCHARGE_PAYLOAD_KEYS_FILE outside a laptop",
             path=str(path),
         )
@@ -160,5 +168,5 @@ def require_production_keys(settings: Settings, command: str) -> Settings:
             "machine"
         )
     path = ensure_dev_ring(settings.discharge_data_dir)
-    structlog.get_logger().warning("development payload key ring in use", command=command, path=str(path))
+    _log().warning("development payload key ring in use", command=command, path=str(path))
     return settings.model_copy(update={"discharge_payload_keys_file": path})

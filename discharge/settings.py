@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-import structlog
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -277,6 +276,10 @@ def load_settings(**overrides: object) -> Settings:
 
 def require_production_secret(settings: Settings, command: str) -> None:
     """Refuse to run a production process (`worker`, `gateway`) with the dev-only patient-key secret."""
+    # Imported here, the one place that logs: structlog pulls in rich, about 0.1 s of start-up for every
+    # CLI command that only reads its settings (measured, docs/benchmarks.md "CLI start-up").
+    import structlog
+
     log = structlog.get_logger()
     if not settings.uses_dev_secret:
         return

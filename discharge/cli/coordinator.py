@@ -1,7 +1,7 @@
-"""Coordinators' and ops staff's commands: `pathways`, `show`, `tasks`, `decide`.
+"""Coordinators' and ops staff's commands on one pathway: `show` and `decide`.
 
-Listings come from Temporal visibility (search attributes), one pathway's story from its `state`
-query, and a decision is the workflow's `decide` update, whose validator refuses what does not fit
+(`pathways` and `tasks`, the listings, are discharge/cli/listings.py.) One pathway's story comes from its
+`state` query, and a decision is the workflow's `decide` update, whose validator refuses what does not fit
 the pathway; the CLI checks what it can locally first and prints every refusal as one plain line.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,22 +19,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.audit import AuditEntry, AuditLog
 from discharge.cli import render
-from discharge.cli.listings import add_paging, pathways_action, tasks_action
+from discharge.cli.plumbing import add_json
 from discharge.cli.session import EXIT_OK, Session, UsageError, one_line, sync_handler
-from discharge.cli.visibility import (
-    ui_queries,
-)
 from discharge.settings import Settings
-from events.fields import EXTENSION_DAYS_RANGE, HSA_ID_PATTERN, MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
+from events.fields import EXTENSION_DAYS_RANGE, MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
 from events.identity import InvalidIdentity, resolve_patient, workflow_id_for
-from workflows.api import (
-    PHASES,
-    QUERY_STATE,
-    UPDATE_DECIDE,
-    Decision,
-    DecisionResult,
-    PathwayView,
-)
+from workflows.api import QUERY_STATE, UPDATE_DECIDE, Decision, DecisionResult, PathwayView
 
 #: How long to wait for a worker to answer a query or an update before telling the user.
 ANSWER_TIMEOUT = timedelta(seconds=20)
@@ -65,12 +54,6 @@ def _timed_out(error: RPCError) -> bool:
 
 def _not_found(error: RPCError) -> bool:
     return error.status == RPCStatusCode.NOT_FOUND
-
-
-# ---- pathways / tasks -----------------------------------------------------------------------------
-
-
-# `pathways` and `tasks` page their listings: discharge/cli/listings.py.
 
 
 # ---- show -----------------------------------------------------------------------------------------
@@ -189,50 +172,8 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
 # ---- argparse -------------------------------------------------------------------------------------
 
 
-def _hsa_id(value: str) -> str:
-    if not re.match(HSA_ID_PATTERN, value):
-        raise argparse.ArgumentTypeError("expected an HSA-id such as SE2321000131-E000000000001")
-    return value
-
-
-def _ui_epilog() -> str:
-    now = datetime.now(UTC).replace(microsecond=0)
-    lines = ["Temporal UI (Workflows > filter, paste one query):"]
-    for what, query in ui_queries(now):
-        lines += [f"  {what}:", f"    {query}"]
-    return "\n".join(lines)
-
-
-def _add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="machine-readable output for scripts")
-
-
 def register(commands: argparse._SubParsersAction[Any]) -> None:
     raw = argparse.RawDescriptionHelpFormatter
-
-    pathways = commands.add_parser(
-        "pathways",
-        help="running pathways: phase, risk, listed VC, support end, open task, escalated",
-        description="Running pathways, from Temporal visibility (the pathways' search attributes).",
-        epilog=_ui_epilog(),
-        formatter_class=raw,
-    )
-    pathways.add_argument("--phase", choices=PHASES, help="only pathways in this phase")
-    pathways.add_argument("--escalated", action="store_true", help="only escalated pathways")
-    pathways.add_argument("--vardcentral", type=_hsa_id, metavar="HSA-ID", help="only this VC's patients")
-    _add_json(pathways)
-    add_paging(pathways, "pathways")
-    pathways.set_defaults(handler=sync_handler(pathways_action), action=pathways_action)
-
-    tasks = commands.add_parser(
-        "tasks",
-        help="open extension reviews and handover acceptances, soonest due first",
-        description="Coordinators' open tasks, soonest due first; overdue ones are marked.",
-    )
-    tasks.add_argument("--overdue", action="store_true", help="only tasks already past their due time")
-    _add_json(tasks)
-    add_paging(tasks, "tasks")
-    tasks.set_defaults(handler=sync_handler(tasks_action), action=tasks_action)
 
     show = commands.add_parser(
         "show",
@@ -244,7 +185,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="PATIENT",
         help="personnummer, samordningsnummer, reservnummer or patient_key (pk_...)",
     )
-    _add_json(show)
+    add_json(show)
     show.set_defaults(handler=sync_handler(show_action, _check_show), action=show_action)
 
     decide = commands.add_parser(
@@ -271,16 +212,14 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     decide.add_argument("--reason", required=True, help="why: kept in the pathway's history")
     decide.add_argument("--by", required=True, metavar="HSA-ID", help="the deciding coordinator's HSA-id")
-    _add_json(decide)
+    add_json(decide)
     decide.set_defaults(handler=sync_handler(decide_action, _check_decide), action=decide_action)
 
 
 __all__ = [
     "decide_action",
     "decision_of",
-    "pathways_action",
     "patient_key_of",
     "register",
     "show_action",
-    "tasks_action",
 ]

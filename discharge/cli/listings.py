@@ -3,13 +3,20 @@
 The table ends with a line saying which rows of how many are shown (the total from Temporal's count API);
 with ``--json`` the page (or, with ``--all``, every row) is the JSON list on stdout and that line goes to
 stderr, so scripts read clean JSON. Why pages: discharge/cli/paging.py.
+
+Registered from here, not with `show` and `decide` (discharge/cli/coordinator.py), so that a listing
+imports neither the audit log nor the decision machinery: coordinators run these often, and start-up is
+most of their time (docs/benchmarks.md, "CLI start-up").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 from discharge.cli import render
 from discharge.cli.paging import (
@@ -20,8 +27,11 @@ from discharge.cli.paging import (
     stream_tasks,
     tasks_page,
 )
-from discharge.cli.session import EXIT_OK, Session
-from discharge.cli.visibility import PathwayRow, overdue_query, pathways_query, tasks_query
+from discharge.cli.plumbing import add_json
+from discharge.cli.session import EXIT_OK, Session, sync_handler
+from discharge.cli.visibility import PathwayRow, overdue_query, pathways_query, tasks_query, ui_queries
+from events.fields import HSA_ID_PATTERN
+from workflows.api import PHASES
 
 
 def add_paging(parser: argparse.ArgumentParser, noun: str) -> None:
@@ -106,3 +116,46 @@ async def tasks_action(session: Session, args: argparse.Namespace) -> int:
     page = await tasks_page(session.client, query, session.now, args.page, args.page_size)
     _show_page(session, page, "tasks", args.json, tasks=True)
     return EXIT_OK
+
+
+# ---- argparse -------------------------------------------------------------------------------------
+
+
+def _hsa_id(value: str) -> str:
+    if not re.match(HSA_ID_PATTERN, value):
+        raise argparse.ArgumentTypeError("expected an HSA-id such as SE2321000131-E000000000001")
+    return value
+
+
+def _ui_epilog() -> str:
+    now = datetime.now(UTC).replace(microsecond=0)
+    lines = ["Temporal UI (Workflows > filter, paste one query):"]
+    for what, query in ui_queries(now):
+        lines += [f"  {what}:", f"    {query}"]
+    return "\n".join(lines)
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    pathways = commands.add_parser(
+        "pathways",
+        help="running pathways: phase, risk, listed VC, support end, open task, escalated",
+        description="Running pathways, from Temporal visibility (the pathways' search attributes).",
+        epilog=_ui_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pathways.add_argument("--phase", choices=PHASES, help="only pathways in this phase")
+    pathways.add_argument("--escalated", action="store_true", help="only escalated pathways")
+    pathways.add_argument("--vardcentral", type=_hsa_id, metavar="HSA-ID", help="only this VC's patients")
+    add_json(pathways)
+    add_paging(pathways, "pathways")
+    pathways.set_defaults(handler=sync_handler(pathways_action), action=pathways_action)
+
+    tasks = commands.add_parser(
+        "tasks",
+        help="open extension reviews and handover acceptances, soonest due first",
+        description="Coordinators' open tasks, soonest due first; overdue ones are marked.",
+    )
+    tasks.add_argument("--overdue", action="store_true", help="only tasks already past their due time")
+    add_json(tasks)
+    add_paging(tasks, "tasks")
+    tasks.set_defaults(handler=sync_handler(tasks_action), action=tasks_action)

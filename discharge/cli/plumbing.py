@@ -39,6 +39,10 @@ class UsageError(CommandError):
     status = EXIT_USAGE
 
 
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+
+
 def command_settings(check: Callable[[Settings], object] | None = None) -> Settings:
     """The settings from the environment, then ``check`` (may raise `SettingsError`); or `UsageError`."""
     try:

@@ -27,7 +27,7 @@ from discharge.cli.plumbing import (
     command_handler,
     command_settings,
 )
-from discharge.settings import Settings
+from discharge.settings import Settings, SettingsError
 from discharge.temporal_client import connect_temporal
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "Session", "UsageError", "run_action", "sync_handler"]
@@ -85,6 +85,9 @@ async def run_action(action: Action, args: argparse.Namespace, check: Check | No
         check(settings, args)
     try:
         client = await connect(settings)
+    except SettingsError as error:
+        # No usable payload key ring (discharge/keyring.py): a setting to fix, so one line and exit 2.
+        raise UsageError(str(error)) from None
     except (TimeoutError, RuntimeError, RPCError, OSError) as error:
         raise CommandError(
             f"cannot reach Temporal at {settings.temporal_address} "

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from discharge.cli.coordinator import decision_of, patient_key_of
-from discharge.cli.main import build_parser
+from discharge.cli.main import build_parser, main
 from discharge.cli.session import UsageError
 from discharge.cli.visibility import pathways_query, patient_query, tasks_query
 from discharge.settings import Settings
@@ -77,3 +78,19 @@ def test_pathways_help_lists_the_ui_queries(capsys: pytest.CaptureFixture[str]) 
     ):
         assert query in text
     assert "TaskDueAt < " in text
+
+
+@pytest.mark.parametrize("command", ["pathways", "tasks"])
+def test_a_missing_payload_key_ring_is_one_line_and_exit_2_not_a_traceback(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Refused before any connection: the Temporal client cannot decrypt payloads without the ring.
+    monkeypatch.delenv("DISCHARGE_PAYLOAD_KEYS_FILE", raising=False)
+    monkeypatch.setenv("DISCHARGE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+    with pytest.raises(SystemExit) as exited:
+        main([command])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("discharge: no payload key ring: set DISCHARGE_PAYLOAD_KEYS_FILE")
+    assert len(err.strip().splitlines()) == 1
