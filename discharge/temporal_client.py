@@ -4,6 +4,7 @@ encrypted with the payload key ring (discharge/codec.py): every client the proje
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client, Interceptor, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -14,13 +15,10 @@ from discharge.codec import encrypted_data_converter
 from discharge.keyring import load_ring
 from discharge.settings import Settings
 from events.identity import workflow_id_for
-from workflows.api import (
-    SA_PATIENT_KEY,
-    SIGNAL_INBOUND_EVENT,
-    WORKFLOW_TYPE,
-    PathwayEvent,
-    PathwayStart,
-)
+from workflows.names import SA_PATIENT_KEY, SIGNAL_INBOUND_EVENT, WORKFLOW_TYPE
+
+if TYPE_CHECKING:
+    from workflows.api import PathwayEvent
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -59,6 +57,10 @@ async def signal_with_start(
     Signal-with-start is atomic: the event is in the workflow's history when this returns, so the
     gateway may ack the NATS message.
     """
+    # Imported here, not above: the CLI's listings connect through this module and need no models
+    # (their start-up time, docs/benchmarks.md "CLI start-up"); the gateway has them loaded already.
+    from workflows.api import PathwayStart
+
     key = pathway_event.patient_key
     return await client.start_workflow(
         WORKFLOW_TYPE,

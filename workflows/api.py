@@ -1,8 +1,8 @@
-"""The pathway workflow's public interface: its name, messages and search attributes.
+"""The pathway workflow's public interface: its names (from ``workflows.names``) and its messages.
 
 Everything outside the workflow (the gateway, the CLI, tests) talks to it through the names and
 models here, never by importing the workflow class, so that no process but the worker loads
-workflow code.
+workflow code. What needs only the names (the CLI's listings) imports ``workflows.names``.
 """
 
 from __future__ import annotations
@@ -11,48 +11,30 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from temporalio.common import SearchAttributeKey
 
 from events.fields import ExtensionDays, HsaId
 from events.inbound import InboundEvent, describe_validation_error
-
-WORKFLOW_TYPE = "PatientPathway"
-SIGNAL_INBOUND_EVENT = "inbound_event"
-QUERY_STATE = "state"
-UPDATE_DECIDE = "decide"
-UPDATE_ACKNOWLEDGE = "acknowledge_escalation"
-#: The patient's identity (personnummer etc.), asked for only by those who may see it (and audited).
-QUERY_IDENTITY = "identity"
-
-Phase = Literal[
-    "inpatient", "joint_planning", "lmv_support", "extension_review", "handover", "follow_up", "closed"
-]
-PHASES: tuple[str, ...] = Phase.__args__  # type: ignore[attr-defined]
-PendingTask = Literal["extension_review", "handover_acceptance"]
-
-# The contract's custom search attributes (registered by `discharge dev`, documented for production).
-SA_PHASE = SearchAttributeKey.for_keyword("DischargePhase")
-SA_RISK = SearchAttributeKey.for_keyword("RiskLevel")
-SA_PATIENT_KEY = SearchAttributeKey.for_keyword("PatientKey")
-SA_EPISODE = SearchAttributeKey.for_keyword("EpisodeId")
-SA_VARDCENTRAL = SearchAttributeKey.for_keyword("ListedVardcentral")
-SA_HOME_TYPE = SearchAttributeKey.for_keyword("HomeType")
-SA_SUPPORT_ENDS_AT = SearchAttributeKey.for_datetime("SupportEndsAt")
-SA_PENDING_TASK = SearchAttributeKey.for_keyword("PendingTask")
-SA_TASK_DUE_AT = SearchAttributeKey.for_datetime("TaskDueAt")
-SA_ESCALATED = SearchAttributeKey.for_bool("Escalated")
-
-SEARCH_ATTRIBUTES: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
-    SA_PHASE,
-    SA_RISK,
-    SA_PATIENT_KEY,
-    SA_EPISODE,
-    SA_VARDCENTRAL,
-    SA_HOME_TYPE,
-    SA_SUPPORT_ENDS_AT,
-    SA_PENDING_TASK,
-    SA_TASK_DUE_AT,
-    SA_ESCALATED,
+from workflows.names import (  # the names, re-exported: every importer of workflows.api keeps working
+    PHASES as PHASES,
+    QUERY_IDENTITY as QUERY_IDENTITY,
+    QUERY_STATE as QUERY_STATE,
+    SA_EPISODE as SA_EPISODE,
+    SA_ESCALATED as SA_ESCALATED,
+    SA_HOME_TYPE as SA_HOME_TYPE,
+    SA_PATIENT_KEY as SA_PATIENT_KEY,
+    SA_PENDING_TASK as SA_PENDING_TASK,
+    SA_PHASE as SA_PHASE,
+    SA_RISK as SA_RISK,
+    SA_SUPPORT_ENDS_AT as SA_SUPPORT_ENDS_AT,
+    SA_TASK_DUE_AT as SA_TASK_DUE_AT,
+    SA_VARDCENTRAL as SA_VARDCENTRAL,
+    SEARCH_ATTRIBUTES as SEARCH_ATTRIBUTES,
+    SIGNAL_INBOUND_EVENT as SIGNAL_INBOUND_EVENT,
+    UPDATE_ACKNOWLEDGE as UPDATE_ACKNOWLEDGE,
+    UPDATE_DECIDE as UPDATE_DECIDE,
+    WORKFLOW_TYPE as WORKFLOW_TYPE,
+    PendingTask as PendingTask,
+    Phase as Phase,
 )
 
 

@@ -31,7 +31,7 @@ from discharge.cli.plumbing import add_json
 from discharge.cli.session import EXIT_OK, Session, sync_handler
 from discharge.cli.visibility import PathwayRow, overdue_query, pathways_query, tasks_query, ui_queries
 from events.fields import HSA_ID_PATTERN
-from workflows.api import PHASES
+from workflows.names import PHASES
 
 
 def add_paging(parser: argparse.ArgumentParser, noun: str) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from discharge.cli.visibility import PathwayRow
-from workflows.api import DecisionResult, PathwayView
 from workflows.policy import STOCKHOLM
+
+if TYPE_CHECKING:  # the listings render rows only: the pathway's models stay off their start-up
+    from workflows.api import DecisionResult, PathwayView
 
 NONE = "-"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowExecution
 
-from workflows.api import (
+from workflows.names import (
     SA_EPISODE,
     SA_ESCALATED,
     SA_HOME_TYPE,

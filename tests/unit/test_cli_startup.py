@@ -21,7 +21,8 @@ from discharge.keyring import new_ring, write_ring
 
 #: What other commands need and a listing does not: NATS and aiohttp (`publish`, `dev`), structlog and
 #: rich (logging of the long-running parts), the audit log and `show`/`decide` (coordinator.py), the web
-#: page. Each cost tens to hundreds of ms of start-up when `cli.main` imported every command.
+#: page, the pathway's models and every inbound event model (`workflows.api`: a listing needs only
+#: `workflows.names`). Each cost tens to hundreds of ms of start-up when `cli.main` imported every command.
 NOT_FOR_A_LISTING = (
     "nats",
     "aiohttp",
@@ -35,6 +36,8 @@ NOT_FOR_A_LISTING = (
     "discharge.cli.stack",
     "discharge.cli.web",
     "discharge.cli.indicators",
+    "workflows.api",
+    "events.inbound",
 )
 
 # Runs the real `main` to the end (a refused connection), then reports which of the modules were loaded.

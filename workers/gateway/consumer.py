@@ -18,8 +18,7 @@ from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage
 from faststream.nats.security import NatsCredentials, NatsNKey, NatsSecurity
-from nats.js.api import AckPolicy as ConsumerAckPolicy
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy as ConsumerAckPolicy, ConsumerConfig, DeliverPolicy
 
 from discharge.nats_connection import connection_options
 from discharge.settings import Settings

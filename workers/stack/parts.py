@@ -17,8 +17,7 @@ from temporalio.client import Client
 
 from discharge.logging import resolve_format, use_colors
 from discharge.settings import Settings, format_iso_duration, settings_env
-from workers.stack import health
-from workers.stack import web as web_part
+from workers.stack import health, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.relay import relay_console, relay_structured
 

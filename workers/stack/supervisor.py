@@ -25,8 +25,7 @@ from temporalio.client import Client
 from discharge import signals
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
-from workers.stack import health
-from workers.stack import web as web_part
+from workers.stack import health, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
 from workers.stack.parts import APP_PARTS, app_child_spec, ready_check
