@@ -150,15 +150,19 @@ async def run_pathways(js: JetStreamContext, first: int, count: int, run: str, w
     expected = await pathways_done(js) + count
     started = time.perf_counter()
     await publish(js, interleaved(first, count, run))
-    done, tasks, last_change, finished_at = -1, -1.0, time.perf_counter(), time.perf_counter()
+    tasks = await worker_tasks(worker_metrics)
+    done, last_change, finished_at = -1, time.perf_counter(), time.perf_counter()
     while True:  # polled: the stream's count is the end-to-end signal (no callback exists for it)
-        now_done, now_tasks = await pathways_done(js), await worker_tasks(worker_metrics)
+        now_done = await pathways_done(js)
         if now_done != done:
-            done, finished_at = now_done, time.perf_counter()
-        if (now_done, now_tasks) != (done, tasks):
-            tasks, last_change = now_tasks, time.perf_counter()
-        if done >= expected or time.perf_counter() - last_change > STALL:
+            done, last_change, finished_at = now_done, time.perf_counter(), time.perf_counter()
+        if done >= expected:
             break
+        if time.perf_counter() - last_change > STALL:  # the worker's tasks are read only then (a scrape)
+            now_tasks = await worker_tasks(worker_metrics)
+            if now_tasks == tasks:
+                break
+            tasks, last_change = now_tasks, time.perf_counter()
         await asyncio.sleep(0.25)
     finished = count - (expected - done)
     return finished * EVENTS_PER_PATHWAY / (finished_at - started)

@@ -21,6 +21,7 @@ from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from bench.pathways_measures import for_each_concurrently
 from events.examples import EVENTS_PER_PATHWAY
 
 FLOOR_QUEUE = "bench-floor"
@@ -46,28 +47,23 @@ class Floor:
 async def floor_rate(client: Client, patients: int, concurrency: int) -> float:
     """Events/s through the do-nothing workflow, from the first call until every run has completed."""
     run = uuid.uuid4().hex[:8]
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for patient in range(patients):
-        queue.put_nowait(patient)
 
-    async def sender() -> None:  # one patient's events in turn, as the gateway sends them
-        while not queue.empty():
-            patient = queue.get_nowait()
-            for n in range(EVENTS_PER_PATHWAY):
-                await client.start_workflow(
-                    Floor.run,
-                    {"patient": patient},
-                    id=f"bench-floor-{run}-{patient}",
-                    task_queue=FLOOR_QUEUE,
-                    start_signal="event",
-                    start_signal_args=[{"n": n}],
-                )
+    async def send(patient: int) -> None:  # one patient's events in turn, as the gateway sends them
+        for n in range(EVENTS_PER_PATHWAY):
+            await client.start_workflow(
+                Floor.run,
+                {"patient": patient},
+                id=f"bench-floor-{run}-{patient}",
+                task_queue=FLOOR_QUEUE,
+                start_signal="event",
+                start_signal_args=[{"n": n}],
+            )
 
     async with Worker(
         client, task_queue=FLOOR_QUEUE, workflows=[Floor], workflow_runner=UnsandboxedWorkflowRunner()
     ):
         started = time.perf_counter()
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
+        await for_each_concurrently(patients, concurrency, send)
         await asyncio.gather(
             *(client.get_workflow_handle(f"bench-floor-{run}-{p}").result() for p in range(patients))
         )

@@ -73,27 +73,35 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+async def for_each_concurrently(
+    count: int, concurrency: int, call: Callable[[int], Awaitable[object]]
+) -> None:
+    """``call(n)`` for n in 0..count-1, ``concurrency`` calls in flight, each caller taking the next n."""
+    numbers = iter(range(count))
+
+    async def caller() -> None:
+        for n in numbers:  # one shared iterator: no n is taken twice
+            await call(n)
+
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+
+
 async def bare_rate(client: Client, calls: int, concurrency: int) -> float:
     """Signal-with-start straight from one client to a type no worker runs: what the server takes."""
     run = uuid.uuid4().hex[:8]
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(calls):
-        queue.put_nowait(n)
 
-    async def caller() -> None:
-        while not queue.empty():
-            n = queue.get_nowait()
-            await client.start_workflow(
-                BARE_TYPE,
-                {"n": n},
-                id=f"bench-bare-{run}-{n // EVENTS_PER_PATHWAY}",
-                task_queue=BARE_QUEUE,
-                start_signal="event",
-                start_signal_args=[{"id": n}],
-            )
+    async def call(n: int) -> None:
+        await client.start_workflow(
+            BARE_TYPE,
+            {"n": n},
+            id=f"bench-bare-{run}-{n // EVENTS_PER_PATHWAY}",
+            task_queue=BARE_QUEUE,
+            start_signal="event",
+            start_signal_args=[{"id": n}],
+        )
 
     started = time.perf_counter()
-    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    await for_each_concurrently(calls, concurrency, call)
     return calls / (time.perf_counter() - started)
 
 
@@ -155,23 +163,18 @@ async def fill_listing(client: Client, size: int, concurrency: int = 32) -> None
     """Running `PatientPathway` runs up to ``size``, the extra ones idle on a queue no worker polls."""
     missing = size - (await client.count_workflows(RUNNING)).count
     run = uuid.uuid4().hex[:8]
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for n in range(max(missing, 0)):
-        queue.put_nowait(n)
 
-    async def starter() -> None:
-        while not queue.empty():
-            n = queue.get_nowait()
-            key = f"pk_{run}{n:024x}"
-            await client.start_workflow(
-                WORKFLOW_TYPE,
-                PathwayStart(patient_key=key),
-                id=workflow_id_for(key),
-                task_queue=BARE_QUEUE,
-                search_attributes=TypedSearchAttributes([SearchAttributePair(SA_PATIENT_KEY, key)]),
-            )
+    async def start(n: int) -> None:
+        key = f"pk_{run}{n:024x}"
+        await client.start_workflow(
+            WORKFLOW_TYPE,
+            PathwayStart(patient_key=key),
+            id=workflow_id_for(key),
+            task_queue=BARE_QUEUE,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(SA_PATIENT_KEY, key)]),
+        )
 
-    await asyncio.gather(*(starter() for _ in range(concurrency)))
+    await for_each_concurrently(max(missing, 0), concurrency, start)
 
 
 def cli_commands() -> dict[str, list[str]]:
