@@ -17,7 +17,8 @@ from discharge.settings import Settings
 from events.deadletter import DeadLetter, DeadLetterPublisher
 from events.outbound import OutboundEvent, OutboundPublisher
 from events.streams import inbound_msg_id
-from workflows.api import SA_EPISODE, PathwayEvent
+from workflows.api import PathwayEvent
+from workflows.names import SA_EPISODE
 from workflows.policy import Policy
 from workflows.visibility import one_of, quoted
 

@@ -27,8 +27,8 @@ from discharge.cli.paging import (
     stream_tasks,
     tasks_page,
 )
-from discharge.cli.plumbing import add_json
-from discharge.cli.session import EXIT_OK, Session, sync_handler
+from discharge.cli.plumbing import EXIT_OK, add_json
+from discharge.cli.session import Session, sync_handler
 from discharge.cli.visibility import PathwayRow, overdue_query, pathways_query, tasks_query, ui_queries
 from events.fields import HSA_ID_PATTERN
 from workflows.names import PHASES

@@ -14,7 +14,7 @@ import structlog
 from temporalio.client import Client
 
 from discharge.ops.metrics import PATHWAYS_BY_PHASE
-from workflows.api import PHASES, SA_PHASE, WORKFLOW_TYPE
+from workflows.names import PHASES, SA_PHASE, WORKFLOW_TYPE
 
 DEFAULT_INTERVAL = timedelta(seconds=30)
 RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"

@@ -14,17 +14,12 @@ from typing import Any
 
 from discharge.settings import Settings
 from discharge.simulate.params import SimulationParams
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from workflows.policy import Policy
-from workflows.rules import (
-    PathwayState,
-    Publish,
-    RuleOutcome,
-    StartNewPathway,
-    apply_event,
-    apply_time,
-    next_deadline,
-)
+from workflows.rules.deadlines import apply_time, next_deadline
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
+from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
 #: A pathway that has not closed this long after its last event is stopped (a guard, never reached by
 #: the scripts: every pathway closes at the end of its readmission window).

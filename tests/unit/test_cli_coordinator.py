@@ -9,7 +9,7 @@ import pytest
 
 from discharge.cli.coordinator import decision_of, patient_key_of
 from discharge.cli.main import build_parser, main
-from discharge.cli.session import UsageError
+from discharge.cli.plumbing import UsageError
 from discharge.cli.visibility import pathways_query, patient_query, tasks_query
 from discharge.settings import Settings
 from events.identity import resolve_patient

@@ -9,7 +9,8 @@ import pytest
 from discharge.settings import Settings
 from tests.workflow.pathway_helpers import admitted, discharged, risk
 from workflows.policy import STOCKHOLM, Policy, add_local, sub_local
-from workflows.rules import PathwayState, apply_event
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
 
 
 def local(*parts: int) -> datetime:

@@ -30,7 +30,9 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
-from workflows.api import (
+from workflows.api import PathwayView
+from workflows.effects import CLOSED_CHECK_AGE
+from workflows.names import (
     SA_EPISODE,
     SA_ESCALATED,
     SA_HOME_TYPE,
@@ -41,9 +43,7 @@ from workflows.api import (
     SA_SUPPORT_ENDS_AT,
     SA_TASK_DUE_AT,
     SA_VARDCENTRAL,
-    PathwayView,
 )
-from workflows.effects import CLOSED_CHECK_AGE
 from workflows.patches import LEAN_HISTORY
 from workflows.policy import add_local
 from workflows.visibility import quoted

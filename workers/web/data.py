@@ -24,15 +24,8 @@ from discharge.cli.visibility import PathwayRow, list_pathways, pathways_query, 
 from discharge.principal import Principal
 from events.identity import workflow_id_for
 from workers.web.access import scoped
-from workflows.api import (
-    QUERY_IDENTITY,
-    QUERY_STATE,
-    UPDATE_ACKNOWLEDGE,
-    UPDATE_DECIDE,
-    AcknowledgementRecord,
-    DecisionResult,
-    PathwayView,
-)
+from workflows.api import AcknowledgementRecord, DecisionResult, PathwayView
+from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
 #: How long a page waits for a worker to answer a query or an update.
 ANSWER_TIMEOUT = timedelta(seconds=15)

@@ -10,7 +10,7 @@ from discharge.principal import Principal
 from events.fields import HSA_ID_PATTERN
 from events.identity import InvalidIdentity, is_patient_key, parse_identity, patient_key
 from workers.web.access import may_see_identity, scoped
-from workflows.api import WORKFLOW_TYPE
+from workflows.names import WORKFLOW_TYPE
 from workflows.visibility import quoted
 
 #: What a personnummer, samordningsnummer or reservnummer looks like (validated after): YYYYMMDD-NNNN, ...
