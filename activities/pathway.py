@@ -14,13 +14,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.oncall import oncall_rota
 from discharge.settings import Settings
+from discharge.views.visibility import one_of, quoted
 from events.deadletter import DeadLetter, DeadLetterPublisher
 from events.outbound import OutboundEvent, OutboundPublisher
 from events.streams import inbound_msg_id
 from workflows.api import PathwayEvent
 from workflows.names import SA_EPISODE
 from workflows.policy import Policy
-from workflows.visibility import one_of, quoted
 
 
 @cache

@@ -17,7 +17,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.cli.visibility import (
+from discharge.views.visibility import (
     list_pathways,
     overdue_query,
     pathways_query,

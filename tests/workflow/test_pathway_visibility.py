@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 from temporalio.testing import WorkflowEnvironment
 
+from discharge.views.visibility import quoted
 from events.identity import workflow_id_for
 from tests.payloads import map_payloads
 from tests.workflow.pathway_helpers import (
@@ -46,7 +47,6 @@ from workflows.names import (
 )
 from workflows.patches import LEAN_HISTORY
 from workflows.policy import add_local
-from workflows.visibility import quoted
 
 # Every way the synthetic identity could be written.
 IDENTITY_FORMS = ("190912319803", "19091231-9803", "0912319803", "091231-9803")
