@@ -14,6 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.oncall import oncall_rota
 from discharge.settings import Settings
+from discharge.settings_policy import policy_from_settings
 from discharge.views.visibility import one_of, quoted
 from events.deadletter import DeadLetter, DeadLetterPublisher
 from events.outbound import OutboundEvent, OutboundPublisher
@@ -47,7 +48,7 @@ class PathwayActivities:
 
     @activity.defn(name="load_policy")
     async def load_policy(self) -> Policy:
-        return Policy.from_settings(self._settings)
+        return policy_from_settings(self._settings)
 
     @activity.defn(name="lookup_listing")
     async def lookup_listing(self, canonical_identity: str) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from discharge.settings import Settings
+from discharge.settings_policy import policy_from_settings
 from discharge.simulate.params import SimulationParams
 from events.inbound.envelopes import InboundEvent
 from workflows.policy import Policy
@@ -42,7 +43,7 @@ class Trace:
 
 def simulation_policy(params: SimulationParams, settings: Settings | None = None) -> Policy:
     """The policy the workflow would load, with the simulated support period."""
-    base = Policy.from_settings(settings or Settings())
+    base = policy_from_settings(settings or Settings())
     support = timedelta(days=params.support_days)
     return base.model_copy(
         update={"support_period": support, "reminder_interval": min(timedelta(days=1), support)}
