@@ -9,13 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-import sys
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from discharge.settings import Settings, SettingsError, load_settings
+from discharge.cli.plumbing import UsageError, command_handler, command_settings
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -101,21 +100,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     simulate.set_defaults(handler=run_simulate)
 
 
-def _settings(command: str) -> Settings | None:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        print(f"discharge {command}: {error}", file=sys.stderr)
-        return None
-
-
+@command_handler("discharge readmodel")
 def run_readmodel_command(args: argparse.Namespace) -> int:
     from discharge.logging import configure_logging
     from workers.readmodel import run_readmodel
 
-    settings = _settings("readmodel")
-    if settings is None:
-        return 2
+    settings = command_settings()
     configure_logging("readmodel", settings.discharge_log_format, settings.discharge_log_level)
 
     async def serve() -> None:
@@ -132,13 +122,12 @@ def run_readmodel_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@command_handler()
 def run_report(args: argparse.Namespace) -> int:
     from discharge.readmodel.store import ReadModel
     from discharge.report.build import build_report, write_report
 
-    settings = _settings("report")
-    if settings is None:
-        return 2
+    settings = command_settings()
     store = ReadModel.from_settings(settings).create()
     try:
         report = build_report(
@@ -157,6 +146,7 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+@command_handler()
 def run_simulate(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -166,14 +156,11 @@ def run_simulate(args: argparse.Namespace) -> int:
     from discharge.simulate.results import aggregate, write_outputs
     from discharge.simulate.run import simulate
 
-    settings = _settings("simulate")
-    if settings is None:
-        return 2
+    settings = command_settings()
     fields = {name: getattr(args, name) for name in SimulationParams.__dataclass_fields__}
     params = SimulationParams(**fields)
     if not 1 <= params.extension_days <= 14:
-        print("discharge simulate: --extension-days must be between 1 and 14", file=sys.stderr)
-        return 2
+        raise UsageError("--extension-days must be between 1 and 14")
     policy = simulation_policy(params, settings)
     console = Console(stderr=True)
     started = time.perf_counter()

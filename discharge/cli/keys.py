@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+from discharge.cli.plumbing import EXIT_OK, CommandError, UsageError, command_handler, command_settings
 from discharge.keyring import KeyRingError, add_key
-from discharge.settings import SettingsError, load_settings
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -34,23 +33,18 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     new.set_defaults(handler=run_new)
 
 
+@command_handler()
 def run_new(args: argparse.Namespace) -> int:
     path: Path | None = args.file
     if path is None:
-        try:
-            path = load_settings().discharge_payload_keys_file
-        except SettingsError as error:
-            print(f"discharge keys new: {error}", file=sys.stderr)
-            return 2
+        path = command_settings().discharge_payload_keys_file
     if path is None:
-        print("discharge keys new: give --file PATH or set DISCHARGE_PAYLOAD_KEYS_FILE", file=sys.stderr)
-        return 2
+        raise UsageError("give --file PATH or set DISCHARGE_PAYLOAD_KEYS_FILE")
     existed = path.exists()
     try:
         ring = add_key(path)
     except (KeyRingError, OSError) as error:
-        print(f"discharge keys new: {error}", file=sys.stderr)
-        return 1
+        raise CommandError(str(error)) from None
     what = "added a new active key to" if existed else "created the key ring"
     print(f"{what} {path}: active key {ring.active} ({len(ring.keys)} key(s) in the ring)")
-    return 0
+    return EXIT_OK

@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from discharge.cli.plumbing import EXIT_FAILED, EXIT_OK, UsageError, command_handler, command_settings
+from discharge.cli.plumbing import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    command_handler,
+    command_settings,
+    say_failure,
+)
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from events.batch import ReadyEvent, publish_batch, read_batch
@@ -69,17 +76,17 @@ async def publish_text(
     batch = read_batch(text, now=datetime.now(UTC), future_tolerance=settings.discharge_future_tolerance)
     if batch.errors:
         for problem in batch.errors:
-            print(f"discharge: {problem}", file=err)
-        print(f"discharge: {len(batch.errors)} invalid event(s); nothing was published", file=err)
+            say_failure(problem, err=err)
+        say_failure(f"{len(batch.errors)} invalid event(s); nothing was published", err=err)
         return EXIT_FAILED
     try:
         label = datetime.now(UTC).isoformat() if replay else None
         result = await _send(settings, batch.events, label)
     except Exception as error:
-        print(
-            f"discharge: publishing to NATS at {settings.nats_url} failed: {error.__class__.__name__}: "
+        say_failure(
+            f"publishing to NATS at {settings.nats_url} failed: {error.__class__.__name__}: "
             f"{error}; events already acknowledged stay published, re-running is safe (de-duplicated)",
-            file=err,
+            err=err,
         )
         return EXIT_FAILED
     print(f"published: {result[0]}, duplicates: {result[1]}", file=out)

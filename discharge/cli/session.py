@@ -25,6 +25,7 @@ from discharge.cli.plumbing import (
     UsageError,
     command_handler,
     command_settings,
+    say_failure,
 )
 from discharge.settings import Settings, SettingsError
 from discharge.temporal_client import connect_temporal
@@ -46,7 +47,7 @@ class Session:
         print(text, file=self.out)
 
     def fail(self, text: str, status: int = EXIT_FAILED) -> int:
-        print(f"discharge: {text}", file=self.err)
+        say_failure(text, err=self.err)
         return status
 
 
