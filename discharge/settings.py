@@ -1,6 +1,6 @@
 """Every setting of the system, read once from the environment and passed down.
 
-The names are the contract's configuration table (``../shared/docs/contract.md``) plus the
+The names are the shared contract's configuration table (README.md, "Configuration") plus the
 connection options an external Temporal cluster or NATS needs. Field names are the environment
 variables themselves (lower-cased), so a validation error names the variable an operator must fix.
 """
@@ -8,7 +8,6 @@ variables themselves (lower-cased), so a validation error names the variable an 
 from __future__ import annotations
 
 import re
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -293,8 +292,3 @@ def require_production_secret(settings: Settings, command: str) -> None:
         f"`discharge {command}` refuses the dev-only DISCHARGE_PATIENT_KEY_SECRET: set a real secret, "
         "or DISCHARGE_DEVELOPMENT=true on a developer's machine"
     )
-
-
-def exit_on_settings_error(error: SettingsError) -> None:
-    print(f"discharge: {error}", file=sys.stderr)
-    raise SystemExit(2)

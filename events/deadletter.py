@@ -36,7 +36,6 @@ ErrorKind = Literal[
     "delivery_failed",
     "no_pathway",
 ]
-ERROR_KINDS: tuple[str, ...] = ErrorKind.__args__  # type: ignore[attr-defined]
 
 #: NATS headers are single lines; a very long reason is cut (the full list of problems is rarely needed).
 MAX_REASON_LENGTH = 2000

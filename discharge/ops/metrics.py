@@ -71,7 +71,7 @@ def bounded(value: object, known: Iterable[str]) -> str:
     return text if text in set(known) else OTHER
 
 
-#: The handover reason the rules give when a coordinator decided it (workflows/rules.py).
+#: The handover reason the rules give when a coordinator decided it (workflows/rules/decisions.py).
 COORDINATOR_HANDOVER = "coordinator decided handover"
 
 

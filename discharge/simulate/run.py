@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from discharge.simulate.engine import Trace, run_pathway
 from discharge.simulate.params import SimulationParams
@@ -120,9 +120,3 @@ def simulate(
             if progress:
                 progress(days)
     return results
-
-
-def tail_days(policy: Policy, params: SimulationParams) -> int:
-    """Days after the last discharge until every pathway has closed (for the census arrays)."""
-    longest = policy.support_period + timedelta(days=2 * params.extension_days) + policy.readmission_window
-    return longest.days + 30

@@ -38,8 +38,8 @@ class DevUser:
         return claims
 
 
-# Synthetic people; the HSA-ids match the demo's (discharge/demo.py): the coordinator who decides there,
-# the LMV team's doctor, and the doctor of Vårdcentralen Centrum (SE...101, a demo VC).
+# Synthetic people; the HSA-ids match the demo's (discharge/demo/patients.py): the coordinator who decides
+# there, the LMV team's doctor, and the doctor of Vårdcentralen Centrum (SE...101, a demo VC).
 COORDINATOR = DevUser("SE2321000131-E000000000300", "Karin Koordinator", "coordinator")
 LMV_PHYSICIAN = DevUser("SE2321000131-E000000000201", "Lars LMV-läkare", "lmv", "SE2321000131-E000000000200")
 VC_PHYSICIAN = DevUser("SE2321000131-E000000000111", "Vera VC-läkare", "vc", "SE2321000131-E000000000101")
