@@ -6,14 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.inbound.envelopes import InboundEvent
-from tests.workflow.pathway_helpers import (
-    UNIT,
-    admitted,
-    confirmed,
-    discharged,
-    hours,
-    risk,
-)
+from tests.inbound_events import UNIT, admitted, confirmed, discharged, hours, risk
 from workflows.api import Decision
 from workflows.policy import Policy
 from workflows.rules.deadlines import apply_time, next_deadline

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from discharge.cli import render
+from tests.inbound_events import consult_requested, days, discharge_cancelled, hours
 from tests.unit.rules_harness import T0, high_risk_discharged
-from tests.workflow.pathway_helpers import consult_requested, days, discharge_cancelled, hours
 
 DISCHARGE = T0 + hours(4)
 

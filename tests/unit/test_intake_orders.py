@@ -7,17 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.inbound.envelopes import InboundEvent
-from tests.workflow.pathway_helpers import (
-    accepted,
-    admitted,
-    confirmed,
-    contact,
-    days,
-    discharged,
-    event,
-    hours,
-    risk,
-)
+from tests.inbound_events import accepted, admitted, confirmed, contact, days, discharged, event, hours, risk
 from workflows.policy import Policy
 from workflows.rules.deadlines import apply_time
 from workflows.rules.dispatch import apply_event

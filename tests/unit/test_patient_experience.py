@@ -9,7 +9,7 @@ import pytest
 
 from events.inbound.envelopes import InboundEvent, PatientExperienceReported
 from events.inbound.parsing import InvalidEvent, parse_inbound
-from tests.workflow.pathway_helpers import STAFF, UNIT, admitted, discharged, event, hours, risk
+from tests.inbound_events import STAFF, UNIT, admitted, discharged, event, hours, risk
 from workflows.policy import Policy
 from workflows.rules.dispatch import apply_event
 from workflows.rules.state import PathwayState

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.workflow.pathway_helpers import admitted, discharged, risk
+from tests.inbound_events import admitted, discharged, risk
 from workflows.policy import STOCKHOLM, Policy, add_local, sub_local
 from workflows.rules.dispatch import apply_event
 from workflows.rules.state import PathwayState

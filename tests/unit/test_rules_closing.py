@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.rules_harness import (
-    IDENTITY_TYPES,
-    POLICY,
-    T0,
-    Pathway,
-    high_risk_discharged,
-)
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     STAFF,
     UNIT,
     accepted,
@@ -20,6 +13,13 @@ from tests.workflow.pathway_helpers import (
     event,
     hours,
     risk,
+)
+from tests.unit.rules_harness import (
+    IDENTITY_TYPES,
+    POLICY,
+    T0,
+    Pathway,
+    high_risk_discharged,
 )
 from workflows.policy import add_local
 from workflows.rules.closing import indicators

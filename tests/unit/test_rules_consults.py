@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.rules_harness import POLICY, T0, Pathway, high_risk_discharged, minutes
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     STAFF,
     UNIT,
     admitted,
@@ -12,6 +11,7 @@ from tests.workflow.pathway_helpers import (
     discharge_cancelled,
     hours,
 )
+from tests.unit.rules_harness import POLICY, T0, Pathway, high_risk_discharged, minutes
 from workflows.rules.deadlines import next_deadline
 
 DISCHARGE = T0 + hours(4)

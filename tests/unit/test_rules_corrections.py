@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.unit.rules_harness import POLICY, T0, Pathway, high_risk_discharged
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     UNIT,
     accepted,
     admission_cancelled,
@@ -21,6 +20,7 @@ from tests.workflow.pathway_helpers import (
     hours,
     risk,
 )
+from tests.unit.rules_harness import POLICY, T0, Pathway, high_risk_discharged
 from workflows.policy import add_local, sub_local
 from workflows.rules.closing import indicators
 from workflows.rules.deadlines import next_deadline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.inbound_events import admitted, contact, days, discharged, extension_decided, hours, risk
 from tests.unit.rules_harness import (
     POLICY,
     T0,
@@ -9,15 +10,6 @@ from tests.unit.rules_harness import (
     high_risk_discharged,
     minutes,
     seconds,
-)
-from tests.workflow.pathway_helpers import (
-    admitted,
-    contact,
-    days,
-    discharged,
-    extension_decided,
-    hours,
-    risk,
 )
 from workflows.policy import Policy, add_local
 from workflows.rules.deadlines import ON_DEADLINE, apply_time, next_deadline

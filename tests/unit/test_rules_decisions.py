@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.inbound_events import STAFF, admitted, contact, days, discharged, extension_decided, hours, risk
 from tests.unit.rules_harness import (
     T0,
     Pathway,
     high_risk_discharged,
-)
-from tests.workflow.pathway_helpers import (
-    STAFF,
-    admitted,
-    contact,
-    days,
-    discharged,
-    extension_decided,
-    hours,
-    risk,
 )
 from workflows.api import Decision
 from workflows.policy import add_local

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from events.inbound.envelopes import INBOUND_TYPES, InboundEvent
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     STAFF,
     UNIT,
     accepted,

@@ -18,9 +18,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     STAFF,
-    Pathways,
     accepted,
     admission_cancelled,
     admitted,
@@ -35,11 +34,9 @@ from tests.workflow.pathway_helpers import (
     event,
     extension_decided,
     hours,
-    published,
     risk,
-    running_worker,
-    until,
 )
+from tests.workflow.pathway_helpers import Pathways, published, running_worker, until
 from workers.stack.servers import binary
 from workflows.api import Decision, DecisionResult
 from workflows.names import UPDATE_DECIDE

@@ -8,7 +8,8 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflow.pathway_helpers import STAFF, Pathways, admitted, discharged, hours, running_worker, until
+from tests.inbound_events import STAFF, admitted, discharged, hours
+from tests.workflow.pathway_helpers import Pathways, running_worker, until
 from workflows.api import AcknowledgementRecord
 from workflows.names import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE
 from workflows.patches import LEAN_HISTORY

@@ -6,7 +6,7 @@ import json
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     REGISTRY_VC,
     accepted,
     admission_cancelled,
@@ -19,11 +19,9 @@ from tests.workflow.pathway_helpers import (
     discharge_corrected,
     discharged,
     hours,
-    published,
     risk,
-    running_worker,
-    until,
 )
+from tests.workflow.pathway_helpers import published, running_worker, until
 from workflows.api import PathwayView
 from workflows.policy import add_local
 

@@ -9,9 +9,8 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     STAFF,
-    Pathways,
     accepted,
     admitted,
     contact,
@@ -19,11 +18,9 @@ from tests.workflow.pathway_helpers import (
     discharged,
     extension_decided,
     hours,
-    published,
     risk,
-    running_worker,
-    until,
 )
+from tests.workflow.pathway_helpers import Pathways, published, running_worker, until
 from workflows.api import Decision, DecisionResult
 from workflows.names import UPDATE_DECIDE
 from workflows.policy import add_local

@@ -7,18 +7,8 @@ import json
 from temporalio.testing import WorkflowEnvironment
 
 from events.deadletter import DeadLetter
-from tests.workflow.pathway_helpers import (
-    PATIENT,
-    accepted,
-    admitted,
-    confirmed,
-    contact,
-    days,
-    hours,
-    risk,
-    running_worker,
-    until,
-)
+from tests.inbound_events import PATIENT, accepted, admitted, confirmed, contact, days, hours, risk
+from tests.workflow.pathway_helpers import running_worker, until
 from workflows.api import PathwayView
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     REGISTRY_VC,
     STAFF,
     accepted,
@@ -18,11 +18,9 @@ from tests.workflow.pathway_helpers import (
     discharged,
     extension_decided,
     hours,
-    published,
     risk,
-    running_worker,
-    until,
 )
+from tests.workflow.pathway_helpers import published, running_worker, until
 from workflows.api import Decision, DecisionResult, PathwayView
 from workflows.names import UPDATE_DECIDE
 from workflows.policy import add_local

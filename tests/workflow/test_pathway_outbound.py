@@ -9,16 +9,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from events.identity import workflow_id_for
 from events.outbound import OutboundEvent
-from tests.workflow.pathway_helpers import (
-    HOSPITAL,
-    Pathways,
-    RecordingPublisher,
-    admitted,
-    hours,
-    published,
-    risk,
-    settings_for,
-)
+from tests.inbound_events import HOSPITAL, admitted, hours, risk
+from tests.workflow.pathway_helpers import Pathways, RecordingPublisher, published, settings_for
 from workers.worker import build_worker
 from workflows.shell import OUTBOUND_ID_NAMESPACE
 

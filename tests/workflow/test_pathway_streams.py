@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflow.pathway_helpers import (
+from tests.inbound_events import (
     DEFAULT_VC,
     EVENT_VC,
     OTHER_PATIENT,
@@ -19,11 +19,9 @@ from tests.workflow.pathway_helpers import (
     discharged,
     event,
     hours,
-    published,
     risk,
-    running_worker,
-    until,
 )
+from tests.workflow.pathway_helpers import published, running_worker, until
 from workflows.api import PathwayView
 from workflows.policy import add_local
 

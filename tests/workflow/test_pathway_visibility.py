@@ -16,21 +16,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from discharge.views.visibility import quoted
 from events.identity import workflow_id_for
+from tests.inbound_events import EVENT_VC, PATIENT, admitted, confirmed, discharged, event, hours, risk
 from tests.payloads import map_payloads
-from tests.workflow.pathway_helpers import (
-    EVENT_VC,
-    PATIENT,
-    Pathways,
-    admitted,
-    confirmed,
-    discharged,
-    event,
-    hours,
-    published,
-    risk,
-    running_worker,
-    until,
-)
+from tests.workflow.pathway_helpers import Pathways, published, running_worker, until
 from workflows.api import PathwayView
 from workflows.effects import CLOSED_CHECK_AGE
 from workflows.names import (

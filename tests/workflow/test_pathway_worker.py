@@ -12,8 +12,9 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from events.streams import OUTBOUND_STREAM, ensure_streams
+from tests.inbound_events import PATIENT, admitted, risk
 from tests.servers import NatsProcess
-from tests.workflow.pathway_helpers import PATIENT, Pathways, RecordingPublisher, admitted, risk, settings_for
+from tests.workflow.pathway_helpers import Pathways, RecordingPublisher, settings_for
 from workers.worker import build_worker, run_worker
 
 pytestmark = pytest.mark.integration
