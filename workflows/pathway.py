@@ -1,4 +1,4 @@
-"""The patient pathway workflow: a thin shell that waits and acts; the rules live in ``rules.py``.
+"""The patient pathway workflow: a thin shell that waits and acts; the rules live in ``workflows/rules/``.
 
 One run per patient and episode (workflow ID ``workflow_id_for(patient_key)``). Events arrive by
 signal, decisions by update; the rules return commands that this shell carries out (publish
