@@ -29,7 +29,7 @@ from events.deadletter import (
 )
 from events.examples import example_event
 from events.inbound import EVENT_CLASSES, CloudEvent
-from events.outbound import OUTBOUND_SOURCE, OUTBOUND_TYPES, EscalationReason
+from events.outbound.names import OUTBOUND_SOURCE, OUTBOUND_TYPES, EscalationReason
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, OUTBOUND_STREAM
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"

@@ -9,7 +9,7 @@ import pytest
 
 from events.contract_docs import DOCS_DIR, asyncapi_document, main, stale, write
 from events.inbound import INBOUND_TYPES, parse_inbound
-from events.outbound import OUTBOUND_TYPES
+from events.outbound.names import OUTBOUND_TYPES
 
 
 def test_committed_documents_are_up_to_date() -> None:
