@@ -13,14 +13,14 @@ from events.outbound.handover import (
     ReimbursableVisitRecorded,
 )
 from events.outbound.pathway import (
-    DischargeCancelled,
+    DischargeCancelledOutbound,
     JointPlanningRequested,
     PathwayClosed,
     PathwayStarted,
     PathwayWithdrawn,
 )
 from events.outbound.support import (
-    ConsultRequested,
+    ConsultRequestedOutbound,
     ExtensionGranted,
     ExtensionReviewRequested,
     PatientExperienceRecorded,
@@ -43,10 +43,10 @@ OUTBOUND_MODELS: dict[str, type[OutboundData]] = {
         ReimbursableVisitRecorded,
         EscalationRaised,
         PathwayClosed,
-        DischargeCancelled,
+        DischargeCancelledOutbound,
         SupportRescheduled,
         PathwayWithdrawn,
-        ConsultRequested,
+        ConsultRequestedOutbound,
         PhysicianContactRecorded,
         PatientExperienceRecorded,
     )
