@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from discharge.readmodel.projection import facts_of
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from events.outbound.examples import example_outbound
 from events.outbound.names import OUTBOUND_TYPES
 from tests.unit.rules_harness import T0, Pathway
