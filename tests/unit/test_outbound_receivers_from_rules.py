@@ -8,6 +8,7 @@ from events.outbound.examples import example_outbound
 from events.outbound.names import OUTBOUND_TYPES
 from tests.unit.rules_harness import T0, Pathway
 from tests.workflow.pathway_helpers import STAFF, accepted, admitted, discharged, event, hours, risk
+from workers.web.present import recipients
 
 LMV_UNIT = "SE2321000131-E000000000200"
 REGION_LMV = "SE2321000131-E000000000299"
@@ -61,3 +62,10 @@ def test_every_example_is_read_by_the_read_model() -> None:
     for short_type in OUTBOUND_TYPES:
         facts = facts_of(example_outbound(short_type))
         assert facts.type == short_type and facts.patient_key.startswith("pk_")
+
+
+def test_the_patient_page_names_the_receivers_each_model_declares() -> None:
+    assert recipients("joint_planning_requested") == "LMV, VC"
+    assert recipients("consult_requested") == "On-call unit"
+    assert recipients("escalation_raised") == "Coordinator, LMV, VC, On-call unit"  # the on-call unit once
+    assert recipients(None) == recipients("teleported") == "–"
