@@ -17,7 +17,7 @@ from discharge.settings import Settings
 from discharge.settings_policy import policy_from_settings
 from discharge.views.visibility import one_of, quoted
 from events.deadletter import DeadLetter, DeadLetterPublisher
-from events.outbound import OutboundEvent, OutboundPublisher
+from events.outbound.event import OutboundEvent, OutboundPublisher
 from events.streams import inbound_msg_id
 from workflows.api import PathwayEvent
 from workflows.names import SA_EPISODE

@@ -12,6 +12,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
+from events.cloudevent import cloudevent
 from events.inbound.envelopes import INBOUND_ADAPTER, InboundEvent
 
 #: Synthetic identities (born before 1910, valid check digits); the first is in the listing registry.
@@ -44,14 +45,13 @@ def event(
     prefix = type_.split(".")[0]
     src = source or default_source.get(prefix, LMV if data.get("party") != "vardcentral" else VC)
     return INBOUND_ADAPTER.validate_python(
-        {
-            "specversion": "1.0",
-            "id": id_ or f"evt-{next(_ids)}",
-            "source": src,
-            "type": type_,
-            "time": at.isoformat(),
-            "data": {"patient": {"id": patient}, **data},
-        }
+        cloudevent(
+            id=id_ or f"evt-{next(_ids)}",
+            source=src,
+            type=type_,
+            time=at,
+            data={"patient": {"id": patient}, **data},
+        )
     )
 
 

@@ -20,7 +20,7 @@ from workflows import effects, patches
 
 with workflow.unsafe.imports_passed_through():
     from events.inbound.envelopes import dedup_key
-    from events.outbound import OutboundEvent
+    from events.outbound.event import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
     from workflows.api import (
         AcknowledgementRecord,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from events.cloudevent import cloudevent
 from events.inbound.envelopes import InboundEvent, PatientExperienceReported
 from events.inbound.parsing import InvalidEvent, parse_inbound
 from tests.inbound_events import STAFF, UNIT, admitted, discharged, event, hours, risk
@@ -22,14 +23,13 @@ COMMENT = "Doktor Svensson var så snäll, ring min dotter på 070-1234567"
 def report(**data: object) -> bytes:
     body = {"patient": {"id": "19091231-9803"}, "score": 4, "collected_by": STAFF, **data}
     return json.dumps(
-        {
-            "specversion": "1.0",
-            "id": "exp-1",
-            "source": "urn:hsa:SE2321000131-E000000000002",
-            "type": "primarycare.patient_experience_reported",
-            "time": T0.isoformat(),
-            "data": body,
-        }
+        cloudevent(
+            id="exp-1",
+            source="urn:hsa:SE2321000131-E000000000002",
+            type="primarycare.patient_experience_reported",
+            time=T0,
+            data=body,
+        )
     ).encode()
 
 
@@ -73,7 +73,7 @@ def test_after_discharge_the_score_is_published_for_the_indicators_with_who_coll
     [published] = [c for c in outcome.commands if isinstance(c, Publish)]
     assert published.type == "patient_experience_recorded"
     assert published.data["score"] == 5 and published.data["collected_by"] == STAFF
-    assert "comment" not in published.data and COMMENT not in json.dumps(published.data)
+    assert "comment" not in published.data and COMMENT not in json.dumps(published.data.published())
     assert s.experience_scores == [5]
 
 

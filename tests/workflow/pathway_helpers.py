@@ -30,7 +30,7 @@ from discharge.temporal_client import signal_with_start
 from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.envelopes import InboundEvent
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from tests.inbound_events import (
     PATIENT,
 )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from temporalio.testing import WorkflowEnvironment
 
 from events.identity import workflow_id_for
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from tests.inbound_events import HOSPITAL, admitted, hours, risk
 from tests.workflow.pathway_helpers import Pathways, RecordingPublisher, published, settings_for
 from workers.worker import build_worker
