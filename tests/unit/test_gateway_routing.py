@@ -44,7 +44,8 @@ async def test_valid_events_are_delivered_and_bad_ones_published_as_dead_letters
     bad["data"]["municipality"] = "9999"
     async with TestNatsBroker(broker) as test_broker:
         # The test broker's connection is a mock: give it the server's limit a dead letter must fit in.
-        broker.connection.max_payload = 1024 * 1024
+        connection: Any = broker.connection
+        connection.max_payload = 1024 * 1024
         for sequence, event in enumerate((good, bad), start=1):
             body = json.dumps(event).encode()
             await test_broker.publish(

@@ -9,7 +9,7 @@ no message can disappear silently, even if the gateway dies on its last try.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -88,16 +88,25 @@ def build_gateway(
     concurrency: int = DEFAULT_CONCURRENCY,
     ack_wait: timedelta = DEFAULT_ACK_WAIT,
     middlewares: Sequence[Any] = (),
+    on_connection_closed: Callable[[], object] | None = None,
 ) -> tuple[NatsBroker, FastStream]:
     """The broker with the gateway's subscriber, and the FastStream app that starts and stops it.
 
     ``deliver`` is `temporal_delivery` in production; tests and the benchmark wrap or replace it.
     ``middlewares`` wrap the handler (tracing: `discharge.ops.tracing.broker_middlewares`); the gateway's
     metrics (workers/gateway/observed.py) are always counted, by the handler itself.
+    ``on_connection_closed`` is called when the NATS connection is closed for good without our asking:
+    nats-py reconnects after a lost connection, but not after the server has closed it with an error
+    (``-ERR``); `run_gateway` then builds the gateway again.
     """
     stopping = False
     options = connection_options(settings, name="gateway", closing=lambda: stopping)
     security = broker_security(options)
+
+    async def on_closed() -> None:
+        if not stopping and on_connection_closed is not None:
+            on_connection_closed()
+
     broker = NatsBroker(
         **options,
         security=security,
@@ -112,6 +121,7 @@ def build_gateway(
         # docs/benchmarks.md). The handler gets the message itself through `whole_message` instead.
         apply_types=False,
         middlewares=middlewares,
+        closed_cb=on_closed,
     )
 
     async def publish_dead_letter(body: bytes, letter: DeadLetter) -> object:
