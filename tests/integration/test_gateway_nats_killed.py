@@ -37,7 +37,8 @@ async def test_the_gateway_process_consumes_again_after_nats_is_killed_and_resta
 
         async def view() -> PathwayView | None:
             try:
-                return await handle.query(QUERY_STATE, result_type=PathwayView)
+                state: PathwayView = await handle.query(QUERY_STATE, result_type=PathwayView)
+                return state
             except Exception:
                 return None
 
