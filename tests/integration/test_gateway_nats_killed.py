@@ -15,7 +15,8 @@ from events.identity import parse_identity, patient_key, workflow_id_for
 from events.streams import ensure_streams
 from tests.integration.gateway_support import wait_for
 from workers.stack.health import http_ok
-from workflows.api import QUERY_STATE, PathwayView
+from workflows.api import PathwayView
+from workflows.names import QUERY_STATE
 
 pytestmark = pytest.mark.integration
 
