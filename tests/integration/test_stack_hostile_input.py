@@ -54,15 +54,19 @@ async def test_the_stack_starts_with_hostile_messages_pending_and_dead_letters_e
     servers = Supervisor(settings, parts=(), grace=5)
     await servers.start()
     try:  # Everything waits in the stream before the gateway starts, as after a crash.
-        sender = await nats.connect(settings.nats_url, **login_options(servers.settings))
-        js = sender.jetstream()
-        await ensure_streams(js)
+        cli = await nats.connect(settings.nats_url, **login_options(servers.settings))
+        await ensure_streams(cli.jetstream())
+        # Any sender can send them: here the hospital's own NATS user.
+        hospital = await connect_as(servers, "hospital")
         for msg_id, (subject, body) in hostile_messages(now).items():
-            await js.publish(subject, body, headers={"Nats-Msg-Id": msg_id})
+            await hospital.jetstream().publish(subject, body, headers={"Nats-Msg-Id": msg_id})
         for event in (admitted, stray):
             headers = {"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])}
-            await js.publish(f"events.{event['type']}", json.dumps(event).encode(), headers=headers)
-        await sender.close()
+            await cli.jetstream().publish(
+                f"events.{event['type']}", json.dumps(event).encode(), headers=headers
+            )
+        await hospital.close()
+        await cli.close()
     finally:
         await servers.stop()
 
@@ -87,15 +91,19 @@ async def test_the_stack_starts_with_hostile_messages_pending_and_dead_letters_e
     assert letters[stray_id][HEADER_KIND] == "no_pathway"
 
 
+async def connect_as(stack: Supervisor, user: str) -> nats.NATS:
+    """A connection as one of the embedded NATS's users (workers/stack/nats_auth.py)."""
+    return await nats.connect(
+        stack.settings.nats_url,
+        nkeys_seed=str(dev_seed_file(stack.settings.discharge_data_dir, user)),
+        inbox_prefix=inbox_prefix(user),
+    )
+
+
 async def dead_letters(stack: Supervisor, expected: int, timeout: float) -> dict[str, dict[str, str]]:
     """The dead letters' headers by original message id, read as the gateway's NATS user (the CLI's
     user may not read the dead-letter stream)."""
-    data_dir = stack.settings.discharge_data_dir
-    connection = await nats.connect(
-        stack.settings.nats_url,
-        nkeys_seed=str(dev_seed_file(data_dir, "gateway")),
-        inbox_prefix=inbox_prefix("gateway"),
-    )
+    connection = await connect_as(stack, "gateway")
     found: dict[str, dict[str, str]] = {}
     try:
         subscription = await connection.jetstream().pull_subscribe("deadletter.>", stream=DEADLETTER_STREAM)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 from datetime import timedelta
 
 from faststream import FastStream
@@ -31,7 +30,7 @@ from discharge.temporal_client import connect_temporal, signal_with_start
 from events.inbound.envelopes import INBOUND_TYPES
 from events.streams import INBOUND_SUBJECTS
 from workers.gateway.consumer import build_gateway
-from workers.gateway.ingest import Deliver, log, retry_delay
+from workers.gateway.ingest import RETRY_DELAY_MAX, Deliver, log, retry_delay
 from workflows.api import PathwayEvent
 
 #: Longest wait for Temporal to accept one signal before the message is retried later. Generous: a call
@@ -111,9 +110,10 @@ async def run_gateway(settings: Settings) -> None:
     try:
         with on_stop_signals(on_signal):
             async with telemetry.serving(settings.discharge_gateway_http_address, checks):
-                for attempt in itertools.count(1):
+                loop, closes = asyncio.get_running_loop(), 0
+                while True:
                     await app.start()
-                    consuming = True
+                    consuming, since = True, loop.time()
                     log.info(
                         "gateway started",
                         subjects=INBOUND_SUBJECTS,
@@ -123,7 +123,9 @@ async def run_gateway(settings: Settings) -> None:
                     if await first_of(stop, closed) is stop:
                         break
                     consuming = False
-                    delay = retry_delay(attempt)
+                    # Back off only while the server keeps closing us at once (say, refusing our user).
+                    closes = closes + 1 if loop.time() - since < RETRY_DELAY_MAX else 1
+                    delay = retry_delay(closes)
                     log.error("nats closed the gateway's connection; connecting again", retry_in=delay)
                     with contextlib.suppress(Exception):
                         await app.stop()
