@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nats
 import pytest
+from nats.aio.client import Client as Nats
 
 from discharge.nats_connection import dev_seed_file, login_options
 from events.deadletter import HEADER_KIND, HEADER_REASON, HEADER_TRUNCATED
@@ -91,7 +92,7 @@ async def test_the_stack_starts_with_hostile_messages_pending_and_dead_letters_e
     assert letters[stray_id][HEADER_KIND] == "no_pathway"
 
 
-async def connect_as(stack: Supervisor, user: str) -> nats.NATS:
+async def connect_as(stack: Supervisor, user: str) -> Nats:
     """A connection as one of the embedded NATS's users (workers/stack/nats_auth.py)."""
     return await nats.connect(
         stack.settings.nats_url,
