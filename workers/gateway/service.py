@@ -19,6 +19,7 @@ import contextlib
 from datetime import timedelta
 
 from faststream import FastStream
+from faststream.exceptions import IncorrectState
 from faststream.nats import NatsBroker
 from temporalio.client import Client
 
@@ -126,7 +127,11 @@ async def run_gateway(settings: Settings) -> None:
                     # Back off only while the server keeps closing us at once (say, refusing our user).
                     closes = closes + 1 if loop.time() - since < RETRY_DELAY_MAX else 1
                     delay = retry_delay(closes)
-                    log.error("nats closed the gateway's connection; connecting again", retry_in=delay)
+                    log.error(
+                        "nats closed the gateway's connection; connecting again",
+                        error=closing_error(broker),  # the server's words, e.g. a payload violation
+                        retry_in=delay,
+                    )
                     with contextlib.suppress(Exception):
                         await app.stop()
                     await asyncio.sleep(delay)
@@ -138,6 +143,15 @@ async def run_gateway(settings: Settings) -> None:
         with contextlib.suppress(Exception):
             await asyncio.shield(app.stop())
         log.info("gateway stopped")
+
+
+def closing_error(broker: NatsBroker) -> str | None:
+    """The error nats-py closed the connection on (the server's ``-ERR``), if it kept one."""
+    try:
+        error = broker.connection.last_error
+    except IncorrectState:  # the broker has no connection object any more
+        return None
+    return None if error is None else str(error)
 
 
 async def first_of(*events: asyncio.Event) -> asyncio.Event:
