@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from discharge.logging import resolve_format, use_colors
 from discharge.settings import Settings, format_iso_duration, settings_env
+from events.streams import OUTBOUND_STREAM
 from workers.stack import health, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.relay import relay_console, relay_structured
@@ -80,4 +81,8 @@ def watch_check(child: Child, settings: Settings, client: Client) -> Callable[[]
     address = addresses.get(child.name)
     if address is not None and not address.endswith(":0"):  # ":0": a free port only the part knows
         return lambda: health.http_ok(f"http://{address}/readyz")
+    if child.name == "readmodel":  # busy with a backlog it has no fetch waiting, and still works
+        from workers.readmodel import DURABLE
+
+        return lambda: health.pull_consumer_working(settings, OUTBOUND_STREAM, DURABLE)
     return ready_check(child, settings, client)
