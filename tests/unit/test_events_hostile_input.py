@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
+from pydantic import AwareDatetime, BaseModel, FutureDatetime, NaiveDatetime, PastDatetime
+from pydantic.fields import FieldInfo
 
+from events.bounds import check_year
 from events.examples import example_event
+from events.inbound.envelopes import EVENT_CLASSES
 from events.inbound.parsing import InvalidEvent, parse_inbound
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -79,3 +84,27 @@ def test_utf8_with_non_ascii_text_is_accepted() -> None:
     event = example_event("municipality.concern_raised")
     event["data"]["summary"] = "Oro för nattlig förvirring, även yrsel"
     assert parse_inbound(json.dumps(event, ensure_ascii=False).encode(), now=NOW).id == event["id"]
+
+
+#: The annotations pydantic reads a time into.
+TIME_TYPES = (datetime, AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime)
+
+
+def datetime_fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, FieldInfo]]:
+    """Every field of ``model`` (and of the models inside it) that holds a time."""
+    for name, info in model.model_fields.items():
+        for inner in (info.annotation, *get_args(info.annotation)):
+            if inner in TIME_TYPES:
+                yield f"{prefix}{name}", info
+            elif isinstance(inner, type) and issubclass(inner, BaseModel):
+                yield from datetime_fields(inner, f"{prefix}{name}.")
+
+
+def test_every_timestamp_field_of_every_inbound_type_is_bounded() -> None:
+    """A new field holding a time must use `events.fields.Timestamp`, which carries the year bounds."""
+    fields = [(t, f, info) for t, model in EVENT_CLASSES.items() for f, info in datetime_fields(model)]
+    assert {f for _, f, _ in fields} >= {"time", "data.planned_for", "data.discharged_at"}
+    unbounded = [f"{t}: {f}" for t, f, info in fields if not any(
+        getattr(m, "func", None) is check_year for m in info.metadata
+    )]  # fmt: skip
+    assert unbounded == []
