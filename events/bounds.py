@@ -5,11 +5,15 @@
 serialised for Temporal. No event of the contract is more than a handful of levels deep or more than a
 few kilobytes long, so both are bounded generously and cheaply here: one regular-expression scan over
 the structural characters, strings skipped, no recursion.
+
+Dates are bounded too (`check_year`, applied to every timestamp field by ``events.fields.Timestamp``): a
+discharge "corrected" to year 9999 would pass RFC 3339 and then overflow the pathway's date arithmetic.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 #: Largest accepted message. The longest contract event (a concern's 4,000-character summary, an
 #: extension's reason) is under 10 KiB; Temporal warns from 256 KiB per payload.
@@ -17,6 +21,12 @@ MAX_EVENT_BYTES = 64 * 1024
 #: Deepest accepted nesting of objects and arrays. The contract needs 3 (``data.patient.id``); extension
 #: attributes may add a little structure of their own.
 MAX_EVENT_DEPTH = 32
+
+#: The calendar years a clinical time may fall in. Patients alive today were born after 1900 and no
+#: deadline reaches past 2100; anything outside is a sender's error, and the pathway adds days and months
+#: to these times (a year 9999 overflows `datetime`).
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
 
 # A backslash escape (skipped as a pair, so an escaped quote does not end a string), a quote, or a bracket.
 _TOKENS = re.compile(rb'\\.|"|[\[\]{}]', re.DOTALL)
@@ -58,3 +68,11 @@ def check_bounds(raw: bytes, max_bytes: int = MAX_EVENT_BYTES, max_depth: int = 
         raise OutOfBounds(f"the message is {len(raw)} bytes, more than the {max_bytes} an event may have")
     if nesting_depth(raw, stop_above=max_depth) > max_depth:
         raise OutOfBounds(f"the message nests objects or arrays more than {max_depth} levels deep")
+
+
+def check_year(value: datetime) -> datetime:
+    """A pydantic after-validator: the time's year (as written, in its own offset) within the bounds.
+    The message names the rule, never the value: reasons go to logs and dead-letter headers."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"a date from year {EARLIEST_YEAR} to {LATEST_YEAR} is expected")
+    return value

@@ -2,16 +2,22 @@
 
 A dead letter is the original message, byte for byte, on ``deadletter.<the subject it came on>`` in the
 ``DISCHARGE_DEADLETTER`` stream; why it was refused travels in headers, so the body can be fixed and
-replayed as is (``discharge publish``). Reasons never repeat input values (see
-``describe_validation_error``): they end up in logs and in headers anyone with stream access can read.
+replayed as is (``discharge publish``). A body longer than `MAX_KEPT_BODY` is kept only up to it, with the
+original's size and SHA-256 in headers (`kept_body`): a dead letter must fit the server's ``max_payload``
+with its headers, or the server closes the publisher's connection and intake stops behind one message.
+Reasons never repeat input values (see ``describe_validation_error``): they end up in logs and in headers
+anyone with stream access can read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
+
+from events.bounds import MAX_EVENT_BYTES
 
 DEADLETTER_PREFIX = "deadletter."
 
@@ -22,6 +28,9 @@ HEADER_FAILED_AT = "Discharge-Failed-At"
 HEADER_DELIVERIES = "Discharge-Deliveries"
 HEADER_STREAM_SEQUENCE = "Discharge-Original-Sequence"
 HEADER_MSG_ID = "Discharge-Original-Msg-Id"
+HEADER_ORIGINAL_SIZE = "Discharge-Original-Size"
+HEADER_ORIGINAL_SHA256 = "Discharge-Original-Sha256"
+HEADER_TRUNCATED = "Discharge-Body-Truncated"
 
 #: Why a message was refused. ``too_large`` (size or nesting beyond `events.bounds`) and the next four come
 #: from the gateway's checks; ``delivery_failed`` after retries; ``no_pathway`` from the worker, for events
@@ -40,6 +49,14 @@ ErrorKind = Literal[
 #: NATS headers are single lines; a very long reason is cut (the full list of problems is rarely needed).
 MAX_REASON_LENGTH = 2000
 _LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
+#: The most of a refused body a dead letter keeps: the largest message an event may be (events/bounds.py),
+#: so every body the gateway could have accepted is kept whole, and a larger one is kept in part, enough to
+#: see what it was. Far below NATS's default ``max_payload`` (1 MiB), which counts headers too.
+MAX_KEPT_BODY = MAX_EVENT_BYTES
+#: Room left for the headers the publishing client adds of its own (FastStream's correlation id, ...).
+CLIENT_HEADERS_ROOM = 1024
 
 
 def deadletter_subject(subject: str) -> str:
@@ -93,6 +110,28 @@ class DeadLetter:
             stream_sequence=int(sequence) if sequence else None,
             msg_id=headers.get(HEADER_MSG_ID),
         )
+
+
+def header_bytes(headers: dict[str, str]) -> int:
+    """The size of a NATS header block (``NATS/1.0``, ``key: value`` lines, CRLFs): it counts against
+    ``max_payload`` with the body."""
+    return len(b"NATS/1.0\r\n\r\n") + sum(len(f"{k}: {v}\r\n".encode()) for k, v in headers.items())
+
+
+def kept_body(
+    body: bytes, headers: dict[str, str], max_payload: int, limit: int = MAX_KEPT_BODY
+) -> tuple[bytes, dict[str, str]]:
+    """The part of ``body`` a dead letter keeps and its headers with the original's size and SHA-256:
+    together within ``max_payload`` (the server's limit) and the body within ``limit``."""
+    headers = {
+        **headers,
+        HEADER_ORIGINAL_SIZE: str(len(body)),
+        HEADER_ORIGINAL_SHA256: hashlib.sha256(body).hexdigest(),
+    }
+    room = min(limit, max_payload - header_bytes({**headers, HEADER_TRUNCATED: "true"}) - CLIENT_HEADERS_ROOM)
+    if len(body) <= room:
+        return body, headers
+    return body[: max(room, 0)], {**headers, HEADER_TRUNCATED: "true"}
 
 
 @runtime_checkable

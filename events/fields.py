@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from events.bounds import check_year
 from events.identity import SYSTEMS, InvalidIdentity, parse_identity
 
 # An HSA-id: "SE", the organisation number (10 digits), a hyphen, then up to 31 letters/digits.
@@ -71,6 +72,7 @@ def _rfc3339(value: object) -> object:
 Timestamp = Annotated[
     AwareDatetime,
     BeforeValidator(_rfc3339),
+    AfterValidator(check_year),
     Field(description="RFC 3339 timestamp with offset", examples=["2026-03-02T10:00:00+01:00"]),
 ]
 

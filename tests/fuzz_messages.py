@@ -2,7 +2,9 @@
 
 Every message is one way a sender (or an attacker) gets the contract wrong: random bytes, truncated or
 deeply nested JSON, wrong shapes and types, a required field missing, huge fields, control characters, an
-invalid personnummer, future, numeric and naive times, unknown types, a type on the wrong subject. The
+invalid personnummer, future, numeric and naive times, dates before 1900 or after 2100 in a timestamp
+field, JSON in UTF-16 or UTF-32 or with a byte order mark, unknown types, a type on the wrong subject, and
+(a few, outside the rotation: `almost_max_payload`) messages as large as NATS lets a sender publish. The
 value that makes it wrong carries a *canary* (a random marker, or the personnummer itself) so a test can
 check that no dead-letter reason and no log line repeats what was sent.
 """
@@ -184,6 +186,50 @@ def bad_time(rng: random.Random) -> Malformed:
     return Malformed(f"time_{kind}", _subject(event), _dumps(event), canaries)
 
 
+#: Every field of the contract that holds a time, by the event type that has it.
+TIMESTAMP_FIELDS = (
+    ("hospital.patient_admitted", "time"),
+    ("hospital.discharge_planned", "data.planned_for"),
+    ("hospital.discharge_corrected", "data.discharged_at"),
+)
+
+
+def date_out_of_range(rng: random.Random) -> Malformed:
+    c = _canary(rng)
+    event_type, field = rng.choice(TIMESTAMP_FIELDS)
+    event = example_event(event_type, event_id=f"fuzz-{c}", time=datetime.now(UTC) - timedelta(hours=1))
+    value = rng.choice(
+        ["9999-12-31T23:59:59+01:00", "2101-01-01T00:00:00Z", "1899-12-31T23:00:00Z", "0001-01-01T00:00:00Z"]
+    )
+    target: dict[str, Any] = event
+    *path, last = field.split(".")
+    for part in path:
+        target = target[part]
+    target[last] = value
+    return Malformed(f"date_range_{field}", _subject(event), _dumps(event), (c, value))
+
+
+def not_utf8(rng: random.Random) -> Malformed:
+    c = _canary(rng)
+    event = _valid(rng, c)
+    encoding = rng.choice(
+        ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-8-sig"]
+    )
+    body = json.dumps(event, ensure_ascii=False).encode(encoding)
+    return Malformed(f"encoding_{encoding}", _subject(event), body, (c, PERSONNUMMER))
+
+
+def almost_max_payload(rng: random.Random, max_payload: int = 1024 * 1024) -> Malformed:
+    """A valid-looking event padded to what nats-server (default ``max_payload``) still takes from a
+    sender, headers included: its dead letter must not be larger."""
+    c = _canary(rng)
+    event = _valid(rng, c)
+    event["ext"] = ""
+    room = max_payload - 512 - len(_dumps(event))
+    event["ext"] = (c * (room // len(c) + 1))[:room]
+    return Malformed("almost_max_payload", _subject(event), _dumps(event), (c,))
+
+
 def unknown_type(rng: random.Random) -> Malformed:
     c = _canary(rng)
     event = _valid(rng, c)
@@ -209,6 +255,8 @@ MAKERS: tuple[Maker, ...] = (
     control_characters,
     invalid_identity,
     bad_time,
+    date_out_of_range,
+    not_utf8,
     unknown_type,
     wrong_subject,
 )

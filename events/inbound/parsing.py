@@ -42,6 +42,32 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
+#: RFC 8259 §8.1: JSON exchanged between systems is UTF-8, and a sender must not add a byte order mark.
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def check_utf8(raw: bytes) -> None:
+    """Refuse JSON in another encoding, which ``json.loads`` would otherwise guess and accept.
+
+    UTF-16 and UTF-32 are recognised by the zero bytes of their first characters (``json.detect_encoding``,
+    the standard library's own rule). A UTF-8 byte order mark is refused too, although RFC 8259 lets a
+    parser ignore it: the body is kept and replayed byte for byte (dead letters, other readers of the
+    stream), and strict parsers elsewhere (Go's ``encoding/json``) refuse it.
+    """
+    if raw.startswith(_UTF8_BOM):
+        raise InvalidEvent(
+            "not_json",
+            "the message is not JSON as RFC 8259 asks: it starts with a byte order mark "
+            "(send UTF-8 without one)",
+        )
+    encoding = json.detect_encoding(raw)
+    if encoding != "utf-8":
+        raise InvalidEvent(
+            "not_json",
+            f"the message is not JSON in UTF-8 (RFC 8259 allows no other): it is {encoding.upper()}",
+        )
+
+
 def parse_inbound(
     raw: bytes | str,
     *,
@@ -49,6 +75,8 @@ def parse_inbound(
     future_tolerance: timedelta = timedelta(minutes=5),
 ) -> InboundEvent:
     """Parse and validate one inbound CloudEvent, or raise ``InvalidEvent`` with a specific reason."""
+    if isinstance(raw, bytes):
+        check_utf8(raw)
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:

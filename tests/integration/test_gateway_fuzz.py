@@ -1,13 +1,15 @@
 """Fuzzing the real gateway: 2,000+ malformed messages among valid ones, gateway and worker as processes.
 
 Every malformed message is dead-lettered with a reason that repeats nothing it held, every valid event
-reaches its pathway, neither process restarts, and the consumer ends with nothing pending.
+reaches its pathway, neither process restarts, and the consumer ends with nothing pending. Among them a few
+messages as large as NATS takes from a sender: each dead letter keeps a part, within the server's limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -19,11 +21,17 @@ from temporalio.client import Client
 
 from bench.soak import patient
 from bench.soak_parts import connect, quietly, running_parts, soak_settings
-from events.deadletter import HEADER_KIND, HEADER_MSG_ID, HEADER_REASON
+from events.deadletter import (
+    HEADER_KIND,
+    HEADER_MSG_ID,
+    HEADER_ORIGINAL_SIZE,
+    HEADER_REASON,
+    HEADER_TRUNCATED,
+)
 from events.examples import example_event
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, ensure_streams, inbound_msg_id
-from tests.fuzz_messages import malformed_messages
+from tests.fuzz_messages import almost_max_payload, malformed_messages
 from workers.gateway.consumer import DURABLE
 from workflows.api import PathwayView
 from workflows.names import QUERY_STATE
@@ -31,6 +39,8 @@ from workflows.names import QUERY_STATE
 pytestmark = pytest.mark.integration
 
 MALFORMED = 2_040
+#: Of them, messages at NATS's default max_payload (1 MiB): few, they are a megabyte each.
+AT_MAX_PAYLOAD = 3
 PATIENTS = 40
 SEED = 20261123
 
@@ -51,7 +61,10 @@ def valid_events(run: str) -> list[dict[str, Any]]:
 
 async def test_malformed_messages_are_dead_lettered_and_valid_ones_applied(tmp_path: Path) -> None:
     settings = soak_settings(tmp_path, discharge_reorder_window=timedelta(0))
-    malformed = list(malformed_messages(MALFORMED, SEED))
+    malformed = list(malformed_messages(MALFORMED - AT_MAX_PAYLOAD, SEED))
+    rng = random.Random(SEED)
+    for place in (10, MALFORMED // 2, MALFORMED - 10):
+        malformed.insert(place, almost_max_payload(rng))
     valid = valid_events(f"ok{SEED}")
     async with running_parts(tmp_path, settings) as parts:
         pids = {name: parts.children[name].pid for name in ("worker", "gateway")}
@@ -93,6 +106,9 @@ async def test_malformed_messages_are_dead_lettered_and_valid_ones_applied(tmp_p
         for msg_id, headers in letters.items():
             bad = by_id[msg_id]
             assert headers[HEADER_KIND] not in ("delivery_failed", "no_pathway"), (bad.category, headers)
+            if bad.category == "almost_max_payload":
+                assert headers[HEADER_KIND] == "too_large" and headers[HEADER_TRUNCATED] == "true"
+                assert headers[HEADER_ORIGINAL_SIZE] == str(len(bad.body))
             for canary in bad.canaries:
                 assert canary not in headers[HEADER_REASON], (bad.category, headers[HEADER_REASON])
         gateway_output = "\n".join(parts.lines.get("gateway", []))

@@ -9,7 +9,7 @@ no message can disappear silently, even if the gateway dies on its last try.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -22,10 +22,10 @@ from nats.js.api import AckPolicy as ConsumerAckPolicy, ConsumerConfig, DeliverP
 
 from discharge.nats_connection import connection_options
 from discharge.settings import Settings
-from events.deadletter import DeadLetter, deadletter_subject
+from events.deadletter import DeadLetter, deadletter_subject, kept_body
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, INBOUND_SUBJECTS, ensure_streams
 from workers.gateway.ingest import RETRY_DELAY_MAX, Deliver, Delivery, Ingest, log, safe
-from workers.gateway.observed import ReceivedMiddleware, counted_dead_letters, counted_delivery
+from workers.gateway.observed import count_received, counted_dead_letters, counted_delivery
 
 #: The durable consumer (and its queue group: several gateways share the work).
 DURABLE = "discharge-gateway"
@@ -36,20 +36,17 @@ DEFAULT_ACK_WAIT = timedelta(seconds=30)
 
 
 def delivery_of(message: NatsMessage) -> Delivery:
-    """What a FastStream NATS message tells us; FastStream's TestBroker has no JetStream metadata."""
+    """What a JetStream message tells us (every message on the gateway's subscription comes from its
+    durable consumer, so it has JetStream metadata; tests in memory give it a JetStream reply subject)."""
     raw = message.raw_message
-    headers = message.headers or {}
-    try:
-        metadata = raw.metadata
-    except Exception:
-        return Delivery(body=message.body, subject=raw.subject, msg_id=headers.get("Nats-Msg-Id"))
+    metadata = raw.metadata
     return Delivery(
         body=message.body,
         subject=raw.subject,
         deliveries=metadata.num_delivered,
         stream_sequence=metadata.sequence.stream,
         stored_at=metadata.timestamp,
-        msg_id=headers.get("Nats-Msg-Id"),
+        msg_id=(message.headers or {}).get("Nats-Msg-Id"),
     )
 
 
@@ -91,16 +88,25 @@ def build_gateway(
     concurrency: int = DEFAULT_CONCURRENCY,
     ack_wait: timedelta = DEFAULT_ACK_WAIT,
     middlewares: Sequence[Any] = (),
+    on_connection_closed: Callable[[], object] | None = None,
 ) -> tuple[NatsBroker, FastStream]:
     """The broker with the gateway's subscriber, and the FastStream app that starts and stops it.
 
     ``deliver`` is `temporal_delivery` in production; tests and the benchmark wrap or replace it.
-    ``middlewares`` run before ours (tracing: `discharge.ops.tracing.broker_middlewares`); the gateway's
-    metrics (workers/gateway/observed.py) are always counted.
+    ``middlewares`` wrap the handler (tracing: `discharge.ops.tracing.broker_middlewares`); the gateway's
+    metrics (workers/gateway/observed.py) are always counted, by the handler itself.
+    ``on_connection_closed`` is called when the NATS connection is closed for good without our asking:
+    nats-py reconnects after a lost connection, but not after the server has closed it with an error
+    (``-ERR``); `run_gateway` then builds the gateway again.
     """
     stopping = False
     options = connection_options(settings, name="gateway", closing=lambda: stopping)
     security = broker_security(options)
+
+    async def on_closed() -> None:
+        if not stopping and on_connection_closed is not None:
+            on_connection_closed()
+
     broker = NatsBroker(
         **options,
         security=security,
@@ -114,12 +120,16 @@ def build_gateway(
         # function in a worker thread, twice per message (found profiling the benchmark, see
         # docs/benchmarks.md). The handler gets the message itself through `whole_message` instead.
         apply_types=False,
-        middlewares=(*middlewares, ReceivedMiddleware),
+        middlewares=middlewares,
+        closed_cb=on_closed,
     )
 
     async def publish_dead_letter(body: bytes, letter: DeadLetter) -> object:
+        # Within the server's max_payload, headers included: an oversized publish makes nats-server close
+        # the connection, and nats-py then stays closed (events/deadletter.py).
+        kept, headers = kept_body(body, letter.headers(), broker.connection.max_payload)
         return await broker.publish(
-            body, deadletter_subject(letter.subject), headers=letter.headers(), stream=DEADLETTER_STREAM
+            kept, deadletter_subject(letter.subject), headers=headers, stream=DEADLETTER_STREAM
         )
 
     ingest = Ingest(
@@ -146,8 +156,10 @@ def build_gateway(
         ),
     )
     async def on_event(message: NatsMessage) -> None:
+        delivery = delivery_of(message)
+        count_received(delivery.subject, delivery.deliveries)
         try:
-            outcome = await ingest.process(delivery_of(message))
+            outcome = await ingest.process(delivery)
         except Exception as error:
             # Only our own plumbing can fail here (the dead-letter stream unreachable): try again later.
             log.error("gateway could not settle a message", error=type(error).__name__, detail=safe(error))

@@ -18,6 +18,9 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+from faststream import FastStream
+from faststream.exceptions import IncorrectState
+from faststream.nats import NatsBroker
 from temporalio.client import Client
 
 from discharge.ops.http import CHECK_TIMEOUT
@@ -28,7 +31,7 @@ from discharge.temporal_client import connect_temporal, signal_with_start
 from events.inbound.envelopes import INBOUND_TYPES
 from events.streams import INBOUND_SUBJECTS
 from workers.gateway.consumer import build_gateway
-from workers.gateway.ingest import Deliver, log, retry_delay
+from workers.gateway.ingest import RETRY_DELAY_MAX, Deliver, log, retry_delay
 from workflows.api import PathwayEvent
 
 #: Longest wait for Temporal to accept one signal before the message is retried later. Generous: a call
@@ -74,44 +77,89 @@ async def run_gateway(settings: Settings) -> None:
     """Run until cancelled or SIGTERM/SIGINT; finish in-flight events, then close NATS and Temporal.
 
     Neither Temporal nor NATS being down at start is fatal: both connections are retried until they work.
+    A NATS connection the server closes for good (nats-py reconnects after a lost connection, but not
+    after an ``-ERR`` such as a payload over ``max_payload``) is replaced: the gateway is built again on
+    a new connection, after a backoff, and consumes where the durable consumer left off.
     """
     telemetry = ProcessTelemetry.create("gateway", settings)
     client = await connect_temporal_patiently(settings, telemetry)
-    broker, app = build_gateway(
-        settings,
-        temporal_delivery(client, settings.temporal_task_queue),
-        middlewares=telemetry.broker_middlewares(),
-    )
-    stop = asyncio.Event()
+    deliver = temporal_delivery(client, settings.temporal_task_queue)
+    stop, closed = asyncio.Event(), asyncio.Event()
     runner = asyncio.current_task()
-    started = False
+    consuming = False
+
+    def build() -> tuple[NatsBroker, FastStream]:
+        return build_gateway(
+            settings, deliver, middlewares=telemetry.broker_middlewares(), on_connection_closed=closed.set
+        )
+
+    broker, app = build()
 
     def on_signal() -> None:
         stop.set()
-        if not started and runner is not None:
+        if not consuming and runner is not None:
             runner.cancel()  # still waiting for NATS: nothing in flight, stop at once
 
-    async def consuming() -> bool:
-        return started and not stop.is_set()
+    async def is_consuming() -> bool:
+        return consuming and not stop.is_set()
 
     checks = {
         "temporal": client.service_client.check_health,
         "nats": lambda: broker.ping(timeout=CHECK_TIMEOUT),
-        "consuming": consuming,
+        "consuming": is_consuming,
     }
     try:
         with on_stop_signals(on_signal):
             async with telemetry.serving(settings.discharge_gateway_http_address, checks):
-                await app.start()
-                started = True
-                log.info(
-                    "gateway started",
-                    subjects=INBOUND_SUBJECTS,
-                    types=len(INBOUND_TYPES),
-                    ops=f"http://{settings.discharge_gateway_http_address}",
-                )
-                await stop.wait()
+                loop, closes = asyncio.get_running_loop(), 0
+                while True:
+                    await app.start()
+                    consuming, since = True, loop.time()
+                    log.info(
+                        "gateway started",
+                        subjects=INBOUND_SUBJECTS,
+                        types=len(INBOUND_TYPES),
+                        ops=f"http://{settings.discharge_gateway_http_address}",
+                    )
+                    if await first_of(stop, closed) is stop:
+                        break
+                    consuming = False
+                    # Back off only while the server keeps closing us at once (say, refusing our user).
+                    closes = closes + 1 if loop.time() - since < RETRY_DELAY_MAX else 1
+                    delay = retry_delay(closes)
+                    log.error(
+                        "nats closed the gateway's connection; connecting again",
+                        error=closing_error(broker),  # the server's words, e.g. a payload violation
+                        retry_in=delay,
+                    )
+                    with contextlib.suppress(Exception):
+                        await app.stop()
+                    await asyncio.sleep(delay)
+                    if stop.is_set():
+                        break
+                    closed.clear()
+                    broker, app = build()
     finally:
         with contextlib.suppress(Exception):
             await asyncio.shield(app.stop())
         log.info("gateway stopped")
+
+
+def closing_error(broker: NatsBroker) -> str | None:
+    """The error nats-py closed the connection on (the server's ``-ERR``), if it kept one."""
+    try:
+        error = broker.connection.last_error
+    except IncorrectState:  # the broker has no connection object any more
+        return None
+    return None if error is None else str(error)
+
+
+async def first_of(*events: asyncio.Event) -> asyncio.Event:
+    """Wait until one of ``events`` is set; return it."""
+    waits = {asyncio.ensure_future(event.wait()): event for event in events}
+    try:
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+    return waits[next(iter(done))]

@@ -133,3 +133,23 @@ async def inbound_consumer_active(settings: Settings, stream: str = INBOUND_STRE
         return False
     finally:
         await connection.close()
+
+
+async def pull_consumer_working(settings: Settings, stream: str, durable: str) -> bool:
+    """True while a pull consumer is waiting for messages or holds some unacked: a consumer busy with a
+    backlog has no fetch waiting for a while, and still works (the watch after start, watch.py)."""
+    connection = await nats.connect(
+        settings.nats_url,
+        connect_timeout=1,
+        max_reconnect_attempts=0,
+        allow_reconnect=False,
+        error_cb=_quiet,
+        **login_options(settings),
+    )
+    try:
+        info = await connection.jetstream().consumer_info(stream, durable)
+        return (info.num_waiting or 0) > 0 or (info.num_ack_pending or 0) > 0
+    except NotFoundError:
+        return False
+    finally:
+        await connection.close()

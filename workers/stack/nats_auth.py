@@ -3,7 +3,8 @@
 Each sending system has its own user, allowed to publish only on its own subjects: the hospital cannot
 publish a coordinator's decision, a municipality cannot publish a hospital's discharge. Our own
 processes get only what they use: the gateway reads ``events.>`` through its consumer and writes
-``deadletter.>``, the worker writes ``discharge.>``, and the CLI (``discharge publish``, the demo, the
+``deadletter.>``, the worker writes ``discharge.>`` and the dead letters of events held for a pathway that
+never opened (``deadletter.events.>``, kind ``no_pathway``), and the CLI (``discharge publish``, the demo, the
 supervisor's health checks) may publish any inbound event, since it stands in for every sender on a
 developer's machine. Every user has an inbox of its own (``_INBOX_<user>.>``) for JetStream's replies:
 with one shared ``_INBOX.>``, a sender could subscribe to it and read every event pushed to the gateway.
@@ -48,7 +49,7 @@ def publish_rights(user: str) -> list[str]:
         return [f"events.{user}.>"]
     rights = {
         "gateway": [*_JS_STREAMS, *_JS_CONSUME, "deadletter.>"],
-        "worker": [*_JS_STREAMS, "discharge.>"],
+        "worker": [*_JS_STREAMS, "discharge.>", "deadletter.events.>"],
         "cli": [*_JS_STREAMS, "$JS.API.CONSUMER.LIST.>", "$JS.API.CONSUMER.INFO.>", "events.>"],
         # The indicators' read model: its durable pull consumer on the outbound stream, and acks.
         "readmodel": [*_JS_STREAMS, *_JS_CONSUME],

@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from discharge.logging import resolve_format, use_colors
 from discharge.settings import Settings, format_iso_duration, settings_env
+from events.streams import OUTBOUND_STREAM
 from workers.stack import health, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.relay import relay_console, relay_structured
@@ -67,3 +68,21 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
     if child.name == "web":
         return lambda: web_part.web_ready(s)
     raise ValueError(f"no readiness check for {child.name!r}")
+
+
+def watch_check(child: Child, settings: Settings, client: Client) -> Callable[[], Awaitable[bool]]:
+    """A poll that is true while ``child`` still serves (workers/stack/watch.py): the worker's and the
+    gateway's own `/readyz` (connected to Temporal and NATS, polling or consuming) when the supervisor
+    knows its port, else the check it passed at start."""
+    addresses = {
+        "worker": settings.discharge_worker_http_address,
+        "gateway": settings.discharge_gateway_http_address,
+    }
+    address = addresses.get(child.name)
+    if address is not None and not address.endswith(":0"):  # ":0": a free port only the part knows
+        return lambda: health.http_ok(f"http://{address}/readyz")
+    if child.name == "readmodel":  # busy with a backlog it has no fetch waiting, and still works
+        from workers.readmodel import DURABLE
+
+        return lambda: health.pull_consumer_working(settings, OUTBOUND_STREAM, DURABLE)
+    return ready_check(child, settings, client)

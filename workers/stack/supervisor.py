@@ -4,9 +4,10 @@ Order: the data dir's secrets (workers/stack/protection.py), then the Temporal d
 UI, the contract's search attributes) and NATS (JetStream on file storage, encrypted, with its users) first;
 once both answer, the worker, the gateway and the codec server as child processes
 (`python -m discharge.cli.main <part>`, the same interpreter and venv); once each really
-serves, the stack is ready. If any child exits while the stack runs, the supervisor says which and
-stops everything: a stack running half-alive in silence is worse than one that stops (a restart
-loop would hide a crash loop; production has its service manager for restarts). Stopping goes in
+serves, the stack is ready. If any child exits while the stack runs, or stays alive but not ready
+(workers/stack/watch.py), the supervisor says which and stops everything: a stack running half-alive
+in silence is worse than one that stops (a restart loop would hide a crash loop; production has its
+service manager for restarts). Stopping goes in
 reverse order, SIGTERM then SIGKILL after a grace period, each child's whole process group.
 """
 
@@ -25,10 +26,10 @@ from temporalio.client import Client
 from discharge import signals
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
-from workers.stack import health, web as web_part
+from workers.stack import health, watch, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
-from workers.stack.parts import APP_PARTS, app_child_spec, ready_check
+from workers.stack.parts import APP_PARTS, app_child_spec, ready_check, watch_check
 from workers.stack.preflight import preflight
 from workers.stack.protection import DEV_OPS_HSA_ID, Protection, dev_ops_token, prepare_protection
 from workers.stack.relay import relay_nats, relay_temporal
@@ -67,12 +68,15 @@ class Supervisor:
         demo: bool = False,
         grace: float = 15.0,
         startup_timeout: float = 60.0,
+        readiness_patience: float = watch.DEFAULT_PATIENCE,
+        readiness_every: float = watch.DEFAULT_EVERY,
     ) -> None:
         self.settings = settings
         self.parts = tuple(parts)
         self.demo = demo
         self.grace = grace
         self.startup_timeout = startup_timeout
+        self.readiness = (readiness_patience, readiness_every)
         self.data = DataDir(settings.discharge_data_dir)
         self.children: dict[str, Child] = {}
         self.protection: Protection | None = None  # the data dir's secrets, once `start` made them
@@ -91,7 +95,7 @@ class Supervisor:
         """Start, serve until a stop is requested or a child dies, stop. 0 = stopped on request."""
         try:
             await self.start()
-            await self._guard(asyncio.Event().wait())
+            await self._guard(self._watch())
         except StopRequested:
             _say("stop requested")
             return 0
@@ -101,6 +105,13 @@ class Supervisor:
                 part=died.child.name,
                 exit_code=died.child.returncode,
                 last_output=list(died.child.last_lines),  # its own words on why, often the only clue
+            )
+            return 1
+        except watch.PartNotReady as stuck:
+            log.error(
+                f"{stuck}; stopping the whole stack",
+                part=stuck.part,
+                last_output=list(self.children[stuck.part].last_lines),
             )
             return 1
         finally:
@@ -166,6 +177,12 @@ class Supervisor:
         self._announce()
         if self.demo:
             await self._guard(self._load_demo())
+
+    async def _watch(self) -> None:
+        assert self.client is not None
+        client, (patience, every) = self.client, self.readiness
+        checks = {part: watch_check(self.children[part], self.settings, client) for part in self.parts}
+        await watch.watch_readiness(checks, patience=patience, every=every)
 
     async def _spawn(self, spec: ChildSpec) -> Child:
         child = Child(spec)
