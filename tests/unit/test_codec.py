@@ -8,12 +8,14 @@ import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
 from discharge.codec import (
     ENCODING,
     KEY_ID,
     REFUSED_PLAINTEXT,
+    WORKFLOW_ID,
     EncryptionCodec,
     PayloadDecryptError,
     encrypted_data_converter,
@@ -110,3 +112,22 @@ def test_a_ring_file_is_private_and_an_invalid_one_is_named_not_shown(tmp_path: 
         read_ring(tmp_path / "missing.json")
     with pytest.raises(ValueError, match="not in the ring"):
         KeyRing(active="b", keys=new_ring().keys)
+
+
+async def test_a_payload_sealed_in_a_workflows_context_names_that_workflow_and_cannot_be_relabelled() -> None:
+    ring = new_ring()
+    context = WorkflowSerializationContext(namespace="default", workflow_id="pathway-pk_" + "a" * 32)
+    codec = EncryptionCodec(ring).with_context(context)
+    [sealed] = await codec.encode([plain()])
+    assert sealed.metadata[WORKFLOW_ID] == b"pathway-pk_" + b"a" * 32
+    # Any codec with the ring (the codec server has no context) reads it, and learns whose it is.
+    assert EncryptionCodec(ring).opened(sealed) == (plain(), "pathway-pk_" + "a" * 32)
+    relabelled = Payload(
+        metadata={**sealed.metadata, WORKFLOW_ID: b"pathway-pk_" + b"b" * 32}, data=sealed.data
+    )
+    stripped = Payload(
+        metadata={k: v for k, v in sealed.metadata.items() if k != WORKFLOW_ID}, data=sealed.data
+    )
+    for altered in (relabelled, stripped):
+        with pytest.raises(PayloadDecryptError, match="fails authentication"):
+            await EncryptionCodec(ring).decode([altered])
