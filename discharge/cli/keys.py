@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from discharge.keyring import KeyRingError, add_key
+from discharge.keyring import KeyRingError, add_holders, add_key
 from discharge.settings import SettingsError, load_settings
+from events.fields import HSA_ID_PATTERN
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -31,23 +33,68 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     new.add_argument(
         "--file", type=Path, help="the ring's path (default: DISCHARGE_PAYLOAD_KEYS_FILE)", default=None
     )
+    new.add_argument(
+        "--holder",
+        action="append",
+        default=[],
+        metavar="HSA-ID",
+        help="a person the ring is issued to (repeat for several): the CLI's `--as` must name one",
+    )
     new.set_defaults(handler=run_new)
+    holder = actions.add_parser(
+        "holder",
+        help="name more people an existing ring is issued to (no new key)",
+        description="Adds HSA-ids to the ring's holders: the people the CLI's `show` and `decide` run --as.",
+    )
+    holder.add_argument("hsa_ids", nargs="+", metavar="HSA-ID")
+    holder.add_argument(
+        "--file", type=Path, help="the ring's path (default: DISCHARGE_PAYLOAD_KEYS_FILE)", default=None
+    )
+    holder.set_defaults(handler=run_holder)
 
 
-def run_new(args: argparse.Namespace) -> int:
+def _ring_file(args: argparse.Namespace, command: str) -> Path | None:
     path: Path | None = args.file
     if path is None:
         try:
             path = load_settings().discharge_payload_keys_file
         except SettingsError as error:
-            print(f"discharge keys new: {error}", file=sys.stderr)
-            return 2
+            print(f"discharge keys {command}: {error}", file=sys.stderr)
+            return None
     if path is None:
-        print("discharge keys new: give --file PATH or set DISCHARGE_PAYLOAD_KEYS_FILE", file=sys.stderr)
+        print(
+            f"discharge keys {command}: give --file PATH or set DISCHARGE_PAYLOAD_KEYS_FILE", file=sys.stderr
+        )
+    return path
+
+
+def _bad_holder(holders: list[str], command: str) -> bool:
+    wrong = [h for h in holders if not re.match(HSA_ID_PATTERN, h)]
+    if wrong:
+        print(f"discharge keys {command}: not an HSA-id: {', '.join(wrong)}", file=sys.stderr)
+    return bool(wrong)
+
+
+def run_holder(args: argparse.Namespace) -> int:
+    path = _ring_file(args, "holder")
+    if path is None or _bad_holder(args.hsa_ids, "holder"):
+        return 2
+    try:
+        ring = add_holders(path, args.hsa_ids)
+    except (KeyRingError, OSError) as error:
+        print(f"discharge keys holder: {error}", file=sys.stderr)
+        return 1
+    print(f"{path}: holders {', '.join(ring.holders)}")
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    path = _ring_file(args, "new")
+    if path is None or _bad_holder(args.holder, "new"):
         return 2
     existed = path.exists()
     try:
-        ring = add_key(path)
+        ring = add_key(path, args.holder)
     except (KeyRingError, OSError) as error:
         print(f"discharge keys new: {error}", file=sys.stderr)
         return 1
