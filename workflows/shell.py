@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from events.inbound import dedup_key
     from events.outbound import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
+    from workflows.actor import check_actor
     from workflows.api import (
         QUERY_IDENTITY,
         QUERY_STATE,
@@ -161,7 +162,9 @@ class PathwayShell:
 
     @acknowledge_escalation.validator
     def _validate_acknowledge(self, raw: dict[str, Any]) -> None:
-        validate_acknowledgement(self._state.escalations, self._acknowledgements, parse_acknowledgement(raw))
+        acknowledgement = parse_acknowledgement(raw)
+        check_actor(UPDATE_ACKNOWLEDGE, acknowledgement.actor, acknowledgement.acknowledged_by)
+        validate_acknowledgement(self._state.escalations, self._acknowledgements, acknowledgement)
 
     @workflow.update(name=UPDATE_DECIDE)
     async def decide(self, raw: dict[str, Any]) -> DecisionResult:
@@ -189,4 +192,11 @@ class PathwayShell:
 
     @decide.validator
     def _validate_decide(self, raw: dict[str, Any]) -> None:
-        validate_decision(self._state, parse_decision(raw))
+        decision = parse_decision(raw)
+        acting = decision.actor
+        check_actor(
+            UPDATE_DECIDE,
+            acting,
+            decision.recorded_by if acting and acting.process == "cli" else decision.decided_by,
+        )
+        validate_decision(self._state, decision)

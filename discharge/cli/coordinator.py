@@ -25,6 +25,7 @@ from discharge.cli.session import EXIT_OK, Session, UsageError, one_line, sync_h
 from discharge.settings import Settings
 from events.fields import EXTENSION_DAYS_RANGE, MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
 from events.identity import InvalidIdentity, resolve_patient, workflow_id_for
+from workflows.actor import Actor
 from workflows.api import QUERY_STATE, UPDATE_DECIDE, Decision, DecisionResult, PathwayView
 
 #: How long to wait for a worker to answer a query or an update before telling the user.
@@ -135,7 +136,9 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
     # `--by` is typed, not signed in: the decision also carries who recorded it (the `--as` person, a key
     # ring holder), and goes in the access log as an ops action, granted or refused.
     identity = named_person(session.settings, args, "decide", key)
-    decision = decision_of(args).model_copy(update={"recorded_by": identity})
+    decision = decision_of(args).model_copy(
+        update={"recorded_by": identity, "actor": Actor(process="cli", person=identity)}
+    )
     detail = f"--by {decision.decided_by}: " + (
         f"extend {decision.extend_days} days" if decision.decision == "extend" else "handover"
     )

@@ -34,6 +34,7 @@ from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound import INBOUND_ADAPTER, InboundEvent
 from events.outbound import OutboundEvent
 from workers.worker import build_worker
+from workflows.actor import Actor
 from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
 
 #: Synthetic identities (born before 1910, valid check digits); the first is in the listing registry.
@@ -48,6 +49,8 @@ VC = "urn:hsa:SE2321000131-E000000000003"
 KOMMUN = "urn:kommun:1380"
 COORDINATOR = "urn:hsa:SE2321000131-E000000000004"
 STAFF = "SE2321000131-E000000000010"
+#: Who sends the tests' updates: the web page, for STAFF signed in (workflows/actor.py).
+WEB_ACTOR = Actor(process="web", person=STAFF)
 UNIT = "SE2321000131-E000000000020"
 
 _ids = itertools.count(1)

@@ -19,10 +19,25 @@ from temporalio.testing import WorkflowEnvironment
 from discharge.codec import encrypted_data_converter
 from discharge.keyring import read_ring
 from discharge.temporal_client import signal_with_start
-from tests.workflow.pathway_helpers import STAFF, admitted, discharged, hours, running_worker, until
+from tests.workflow.pathway_helpers import (
+    STAFF,
+    WEB_ACTOR,
+    admitted,
+    discharged,
+    hours,
+    running_worker,
+    until,
+)
 from workflows.api import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE, AcknowledgementRecord, PathwayEvent
 
-ACK = {"escalation": 0, "note": "I have this one", "acknowledged_by": STAFF, "name": "Karin"}
+OTHER = "SE2321000131-E000000000999"
+ACK = {
+    "escalation": 0,
+    "note": "I have this one",
+    "acknowledged_by": STAFF,
+    "name": "Karin",
+    "actor": WEB_ACTOR.model_dump(),
+}
 
 
 def _with_converter(client: Client, converter: object) -> Client:
@@ -51,6 +66,12 @@ async def test_a_plaintext_update_and_signal_are_refused_and_the_pathway_goes_on
         with pytest.raises(KeyError, match="binary/encrypted"):
             await plain.query(QUERY_IDENTITY, result_type=str)
 
+        # With the ring but without saying who sends it, or sent as a process that may not: refused too.
+        for actor in (None, {"process": "cli", "person": STAFF}, {"process": "web", "person": OTHER}):
+            with pytest.raises(WorkflowUpdateFailedError):
+                await pw.handle().execute_update(
+                    UPDATE_ACKNOWLEDGE, {**ACK, "actor": actor}, result_type=AcknowledgementRecord
+                )
         assert (await pw.view()).acknowledgements == []
 
         # The same acknowledgement with the ring goes through: the refusal above was the ring's absence.

@@ -146,8 +146,9 @@ async def decide(request: Request) -> Response:
     decision: dict[str, Any] = {
         "decision": choice,
         "reason": str(form.get("reason", "")).strip(),
-        # Who decides is the signed-in person, never a typed HSA-id.
+        # Who decides is the signed-in person, never a typed HSA-id; the web page sends it for them.
         "decided_by": principal.hsa_id,
+        "actor": {"process": "web", "person": principal.hsa_id},
     }
     if choice == "extend":
         decision["extend_days"] = _days(str(form.get("extend_days", "")).strip())
@@ -182,6 +183,7 @@ async def acknowledge(request: Request) -> Response:
         "note": str(form.get("note", "")).strip(),
         "acknowledged_by": principal.hsa_id,
         "name": principal.name,
+        "actor": {"process": "web", "person": principal.hsa_id},
     }
     back = safe_back(str(form.get("back", "")), key)
     try:
