@@ -116,8 +116,9 @@ def decision_of(args: argparse.Namespace) -> Decision:
 
 
 def _check_decide(settings: Settings, args: argparse.Namespace) -> None:
-    named_person(settings, args, "decide", patient_key_of(args.patient, settings))
-    decision_of(args)
+    key = patient_key_of(args.patient, settings)
+    decision_of(args)  # a malformed command line is refused before anyone is named or logged
+    named_person(settings, args, "decide", key)
 
 
 def _check_show(settings: Settings, args: argparse.Namespace) -> None:
