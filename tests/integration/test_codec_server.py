@@ -33,7 +33,7 @@ from temporalio.converter import WorkflowSerializationContext
 from temporalio.testing import WorkflowEnvironment
 
 from discharge.audit import AuditLog
-from discharge.codec import ENCODING, EncryptionCodec
+from discharge.codec import ENCODING, WORKFLOW_ID, EncryptionCodec
 from discharge.keyring import read_ring
 from discharge.principal import ACCESS_COOKIE, Principal, issue_access_token
 from discharge.settings import Settings
@@ -144,6 +144,8 @@ async def history_payloads(
     raw = history.to_json()
     assert PATIENT not in raw and PATIENT.replace("-", "") not in raw
     assert all(p.metadata["encoding"] == ENCODING for p in payloads.payloads)
+    # Sealed for their workflow by the SDK's serialization context (what the codec server attributes by).
+    assert all(p.metadata[WORKFLOW_ID] == handle.id.encode() for p in payloads.payloads)
     yield key, handle.id, json_format.MessageToDict(payloads)
     await handle.terminate("test done")
 

@@ -12,13 +12,15 @@ import os
 from pathlib import Path
 
 import pytest
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.codec import encrypted_data_converter
+from discharge.codec import ENCODING, WORKFLOW_ID, encrypted_data_converter
 from discharge.keyring import read_ring
 from discharge.temporal_client import signal_with_start
+from tests.payloads import map_payloads
 from tests.workflow.pathway_helpers import (
     STAFF,
     WEB_ACTOR,
@@ -80,3 +82,16 @@ async def test_a_plaintext_update_and_signal_are_refused_and_the_pathway_goes_on
         view = await pw.view()
         assert [a.escalation for a in view.acknowledgements] == [0]
         assert "forged" not in view.model_dump_json()  # the plaintext event, sent before, was dropped
+
+        # Everything the worker and the ringed client wrote is sealed for this pathway (discharge/codec.py):
+        # what the codec server attributes a decode by.
+        named: list[bytes | None] = []
+
+        async def note(payload: Payload) -> Payload:
+            if payload.metadata.get("encoding") == ENCODING:
+                named.append(payload.metadata.get(WORKFLOW_ID))
+            return payload
+
+        for event in (await pw.handle().fetch_history()).events:
+            await map_payloads(event, note)
+        assert len(named) > 10 and set(named) == {pw.handle().id.encode()}
