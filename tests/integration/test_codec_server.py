@@ -270,3 +270,18 @@ async def test_a_decode_is_logged_with_the_pathway_it_reads_even_when_the_header
     [entry] = codec.audit.entries()
     assert entry.patient_key == key and entry.workflow_id == workflow != liar
     assert entry.origin == "codec-server 127.0.0.1"
+
+
+async def test_nobody_gets_a_payload_sealed_the_codec_server_does_not_encode(
+    codec: Codec, history_payloads: History
+) -> None:
+    """A sealed payload is what the worker accepts as an update: the codec server would otherwise turn any
+    sign-in plus Temporal access into a decision."""
+    _, _, body = history_payloads
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(
+            f"{codec.url}/encode", json=body, headers={"Authorization": f"Bearer {token('coordinator')}"}
+        )
+    assert answer.status_code == 403 and "payloads" not in answer.text
+    [entry] = codec.audit.entries()
+    assert (entry.action, entry.result, entry.activity) == ("encode", "refused", "Skriva")

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from temporalio.api.common.v1 import Payload, Payloads
 
-from discharge.audit import AuditLog
+from discharge.audit import READ, WRITE, AuditLog
 from discharge.codec import EncryptionCodec, PayloadDecryptError
 from discharge.principal import Principal
 from workers.codec_server.auth import DECODE_ROLES, Authenticator
@@ -86,7 +86,12 @@ def build_app(
     looks = Looks()
 
     async def record(
-        principal: Principal, request: Request, keys: list[str | None], granted: bool, detail: str
+        principal: Principal,
+        request: Request,
+        keys: list[str | None],
+        granted: bool,
+        detail: str,
+        action: str = "decode",
     ) -> None:
         for key in keys:
             await asyncio.to_thread(
@@ -94,7 +99,8 @@ def build_app(
                 actor=principal.hsa_id,
                 role=principal.role,
                 unit=principal.unit,
-                action="decode",
+                action=action,
+                activity=WRITE if action == "encode" else READ,
                 patient_key=key,
                 result="granted" if granted else "refused",
                 origin=_origin(request),
@@ -129,12 +135,17 @@ def build_app(
         return _json(Payloads(payloads=decoded))
 
     async def encode(request: Request) -> Response:
-        if await auth.principal(request) is None:
+        # Sealing is writing: a sealed payload is what the worker accepts as an update or a signal. Anyone
+        # signed in could otherwise turn Temporal access into a decision (the review's probe). People act
+        # through the web page and the CLI, which name them; the UI's write actions are off
+        # (docs/operations.md), so the codec server seals nothing, and says so in the access log.
+        principal = await auth.principal(request)
+        if principal is None:
             return _unauthorized()
-        payloads = await _payloads(request)
-        if payloads is None:
-            return JSONResponse({"error": 'expected {"payloads": [...]} (Temporal\'s codec protocol)'}, 400)
-        return _json(Payloads(payloads=await codec.encode(payloads.payloads)))
+        await record(principal, request, [None], False, "the codec server seals nothing", "encode")
+        return JSONResponse(
+            {"error": "the codec server does not encode: act through the web page or the CLI"}, 403
+        )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
