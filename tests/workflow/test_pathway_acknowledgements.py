@@ -18,7 +18,8 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
-from workflows.api import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE, AcknowledgementRecord
+from workflows.api import AcknowledgementRecord
+from workflows.names import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE
 from workflows.patches import LEAN_HISTORY
 
 

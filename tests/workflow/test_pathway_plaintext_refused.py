@@ -30,7 +30,8 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
-from workflows.api import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE, AcknowledgementRecord, PathwayEvent
+from workflows.api import AcknowledgementRecord, PathwayEvent
+from workflows.names import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE
 
 OTHER = "SE2321000131-E000000000999"
 ACK = {
