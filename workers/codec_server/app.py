@@ -83,7 +83,7 @@ def build_app(
 ) -> Starlette:
     log = structlog.get_logger().bind(component="codec-server")
 
-    looks = Looks()
+    looks, refusals = Looks(), Looks()
 
     async def record(
         principal: Principal,
@@ -122,7 +122,9 @@ def build_app(
         detail = f"namespace {namespace or '?'}; {len(decoded)} payload(s)"
         patients: list[str | None] = list(keys) or [None]
         if principal.role not in DECODE_ROLES:
-            await record(principal, request, patients, False, detail + f"; role {principal.role}")
+            # A refused look is one line too, not one per request of the page.
+            refused = refusals.new(principal.hsa_id, patients)
+            await record(principal, request, refused, False, detail + f"; role {principal.role}")
             return JSONResponse({"error": f"role {principal.role} may not read patient data"}, 403)
         fresh = looks.new(principal.hsa_id, patients)
         try:
