@@ -44,5 +44,13 @@ def check_actor(update: str, actor: Actor | None, named: str | None) -> None:
         raise ValueError(f"{update}: no actor: an update must say which process sends it, for whom")
     if actor.process not in MAY_UPDATE.get(update, frozenset()):
         raise ValueError(f"{update}: the {actor.process} process may not send it")
-    if named is not None and actor.person != named:
+    if named is None:
+        raise ValueError(f"{update}: it names no person it is for")
+    if actor.person != named:
         raise ValueError(f"{update}: sent for {actor.person}, but it names {named}")
+
+
+def check_decision_actor(actor: Actor | None, decided_by: str, recorded_by: str | None) -> None:
+    """A decision names the coordinator it is for (web page) or the person who typed it (CLI)."""
+    named = recorded_by if actor is not None and actor.process == "cli" else decided_by
+    check_actor(UPDATE_DECIDE, actor, named)

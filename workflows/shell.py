@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from events.inbound.envelopes import dedup_key
     from events.outbound import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
-    from workflows.actor import check_actor
+    from workflows.actor import check_actor, check_decision_actor
     from workflows.api import (
         AcknowledgementRecord,
         DecisionResult,
@@ -190,10 +190,5 @@ class PathwayShell:
     @decide.validator
     def _validate_decide(self, raw: dict[str, Any]) -> None:
         decision = parse_decision(raw)
-        acting = decision.actor
-        check_actor(
-            UPDATE_DECIDE,
-            acting,
-            decision.recorded_by if acting and acting.process == "cli" else decision.decided_by,
-        )
+        check_decision_actor(decision.actor, decision.decided_by, decision.recorded_by)
         validate_decision(self._state, decision)

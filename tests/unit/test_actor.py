@@ -2,7 +2,7 @@
 
 import pytest
 
-from workflows.actor import Actor, check_actor
+from workflows.actor import Actor, check_actor, check_decision_actor
 from workflows.names import UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
 COORDINATOR = "SE2321000131-E000000000300"
@@ -28,3 +28,10 @@ def test_the_cli_decides_as_its_person_and_acknowledges_nothing_the_gateway_upda
 def test_an_update_without_an_actor_is_refused() -> None:
     with pytest.raises(ValueError, match="no actor"):
         check_actor(UPDATE_ACKNOWLEDGE, None, COORDINATOR)
+
+
+def test_a_cli_decision_is_for_its_typist_a_web_decision_for_the_signed_in_coordinator() -> None:
+    check_decision_actor(Actor(process="cli", person=OPS), decided_by=COORDINATOR, recorded_by=OPS)
+    check_decision_actor(Actor(process="web", person=COORDINATOR), decided_by=COORDINATOR, recorded_by=None)
+    with pytest.raises(ValueError, match="names"):
+        check_decision_actor(Actor(process="cli", person=OPS), decided_by=COORDINATOR, recorded_by=None)
