@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from discharge.audit import GENESIS, AuditEntry, Head, head_path, line_hash
+from discharge.audit import GENESIS, Head, head_path, line_hash
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,17 @@ class ChainReport:
         return self.broken_line is None
 
 
-def _entry(raw: bytes) -> AuditEntry | None:
+def _chain_of(raw: bytes) -> tuple[int, str] | None:
+    """A line's ``seq`` and ``prev``, or None when it is not an entry (only these two are read: a whole
+    entry's validation made checking a year's log about five times slower)."""
     try:
-        return AuditEntry.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):
+        value = json.loads(raw)
+    except ValueError:
         return None
+    if not isinstance(value, dict) or not {"at", "actor", "action"} <= value.keys():
+        return None
+    seq, prev = value.get("seq"), value.get("prev")
+    return (seq, prev) if isinstance(seq, int) and isinstance(prev, str) else None
 
 
 def _is_legacy(raw: bytes) -> bool:
@@ -61,17 +67,18 @@ def verify_chain(path: Path) -> ChainReport:
         if not chained and _is_legacy(raw):
             previous = raw
             continue
-        entry = _entry(raw)
-        if entry is None:
+        chain = _chain_of(raw)
+        if chain is None:
             return ChainReport(number, number, "the line is not a readable entry")
+        entry_seq, entry_prev = chain
         expected = GENESIS if previous is None else line_hash(previous)
-        if entry.prev != expected:
+        if entry_prev != expected:
             return ChainReport(
                 number, number, f"its prev does not match line {number - 1}: a line was edited or deleted"
             )
-        if entry.seq != seq + 1:
-            return ChainReport(number, number, f"seq {entry.seq} follows {seq}: a line was deleted")
-        chained, seq, previous = True, entry.seq, raw
+        if entry_seq != seq + 1:
+            return ChainReport(number, number, f"seq {entry_seq} follows {seq}: a line was deleted")
+        chained, seq, previous = True, entry_seq, raw
     return _check_head(path, len(raw_lines), seq, previous if chained else None)
 
 
