@@ -2,7 +2,12 @@
 
 A ring is one JSON file, readable by its owner only (0600)::
 
-    {"active": "k20261123T1903-3f2a", "keys": {"k20261123T1903-3f2a": "<32 bytes, base64>"}}
+    {"active": "k20261123T1903-3f2a", "keys": {"k20261123T1903-3f2a": "<32 bytes, base64>"},
+     "holders": ["SE2321000131-E000000000900"]}
+
+``holders`` are the HSA-ids of the people the ring was issued to (`discharge keys new --holder`, `discharge
+keys holder`): the CLI's commands that show or change a patient's data run only ``--as`` one of them, and
+the access log names that person (docs/audit.md, "The CLI").
 
 Every encrypted payload records the id of the key that encrypted it, so rotation is adding a key and
 making it active (`discharge keys new` on an existing ring): new payloads use the new key, and every
@@ -23,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from discharge.settings import Settings, SettingsError
 
@@ -39,6 +44,7 @@ class KeyRing(BaseModel):
 
     active: str
     keys: dict[str, str]  # id -> base64 of 32 bytes
+    holders: list[str] = Field(default_factory=list)  # HSA-ids of the people the ring was issued to
 
     @field_validator("keys")
     @classmethod
@@ -60,7 +66,10 @@ class KeyRing(BaseModel):
 
     def with_new_active_key(self) -> KeyRing:
         key_id = new_key_id()
-        return KeyRing(active=key_id, keys={**self.keys, key_id: _new_key()})
+        return KeyRing(active=key_id, keys={**self.keys, key_id: _new_key()}, holders=self.holders)
+
+    def with_holders(self, holders: list[str]) -> KeyRing:
+        return self.model_copy(update={"holders": list(dict.fromkeys([*self.holders, *holders]))})
 
 
 def new_key_id() -> str:
@@ -71,9 +80,9 @@ def _new_key() -> str:
     return base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()
 
 
-def new_ring() -> KeyRing:
+def new_ring(holders: list[str] | None = None) -> KeyRing:
     key_id = new_key_id()
-    return KeyRing(active=key_id, keys={key_id: _new_key()})
+    return KeyRing(active=key_id, keys={key_id: _new_key()}, holders=holders or [])
 
 
 def read_ring(path: Path) -> KeyRing:
@@ -103,11 +112,23 @@ def write_ring(path: Path, ring: KeyRing) -> None:
     os.replace(temporary, path)
 
 
-def add_key(path: Path) -> KeyRing:
+def add_key(path: Path, holders: list[str] | None = None) -> KeyRing:
     """`discharge keys new`: a new ring, or a new active key in the existing one (rotation)."""
     ring = read_ring(path).with_new_active_key() if path.exists() else new_ring()
+    ring = ring.with_holders(holders or [])
     write_ring(path, ring)
     return ring
+
+
+def add_holders(path: Path, holders: list[str]) -> KeyRing:
+    """`discharge keys holder`: name more people the existing ring was issued to (no new key)."""
+    ring = read_ring(path).with_holders(holders)
+    write_ring(path, ring)
+    return ring
+
+
+#: Who holds a development ring: the development IdP's coordinator and ops person (README, "Sign in").
+DEV_HOLDERS = ["SE2321000131-E000000000300", "SE2321000131-E000000000900"]
 
 
 def keys_dir(data_dir: Path) -> Path:
@@ -132,7 +153,7 @@ def ensure_dev_ring(data_dir: Path) -> Path:
     path = dev_ring_path(data_dir)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_ring(path, new_ring())
+        write_ring(path, new_ring(DEV_HOLDERS))
         _log().warning(
             "made a development payload key ring; set DISCHARGE_PAYLOAD_KEYS_FILE outside a laptop",
             path=str(path),

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from events.fields import ExtensionDays, HsaId
 from events.inbound.envelopes import InboundEvent
 from events.inbound.parsing import describe_validation_error
+from workflows.actor import Actor
 from workflows.names import PendingTask, Phase
 
 
@@ -56,9 +57,11 @@ class Decision(BaseModel):
     extend_days: ExtensionDays | None = None
     reason: str = Field(min_length=1, max_length=2000)
     decided_by: HsaId
-    # Set when the decision was typed into an ops tool (`discharge decide`): that tool's Temporal client
-    # identity, so the history shows who recorded a decision on whose behalf (``decided_by`` is then typed).
+    # Set when the decision was typed into an ops tool (`discharge decide`): the person at the terminal
+    # (`--as`), so the history shows who recorded a decision on whose behalf (``decided_by`` is then typed).
     recorded_by: str | None = Field(None, max_length=200)
+    # Who sends it (workflows/actor.py): checked by the update's validator; None in histories before it.
+    actor: Actor | None = None
 
 
 def parse_decision(raw: dict[str, Any]) -> Decision:
@@ -94,6 +97,8 @@ class Acknowledgement(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
     acknowledged_by: HsaId
     name: str | None = Field(None, max_length=200)  # the person's display name, from their sign-in
+    # Who sends it (workflows/actor.py): checked by the update's validator; None in histories before it.
+    actor: Actor | None = None
 
 
 def parse_acknowledgement(raw: dict[str, Any]) -> Acknowledgement:

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from events.inbound.envelopes import dedup_key
     from events.outbound.event import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
+    from workflows.actor import check_actor, check_decision_actor
     from workflows.api import (
         AcknowledgementRecord,
         DecisionResult,
@@ -158,7 +159,9 @@ class PathwayShell:
 
     @acknowledge_escalation.validator
     def _validate_acknowledge(self, raw: dict[str, Any]) -> None:
-        validate_acknowledgement(self._state.escalations, self._acknowledgements, parse_acknowledgement(raw))
+        acknowledgement = parse_acknowledgement(raw)
+        check_actor(UPDATE_ACKNOWLEDGE, acknowledgement.actor, acknowledgement.acknowledged_by)
+        validate_acknowledgement(self._state.escalations, self._acknowledgements, acknowledgement)
 
     @workflow.update(name=UPDATE_DECIDE)
     async def decide(self, raw: dict[str, Any]) -> DecisionResult:
@@ -186,4 +189,6 @@ class PathwayShell:
 
     @decide.validator
     def _validate_decide(self, raw: dict[str, Any]) -> None:
-        validate_decision(self._state, parse_decision(raw))
+        decision = parse_decision(raw)
+        check_decision_actor(decision.actor, decision.decided_by, decision.recorded_by)
+        validate_decision(self._state, decision)

@@ -17,13 +17,15 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from discharge.audit import AuditEntry, AuditLog
+from discharge.audit import WRITE, AuditLog
 from discharge.cli import render
+from discharge.cli.person import CLI_ROLE, add_as, named_person, origin
 from discharge.cli.plumbing import EXIT_OK, UsageError, add_json
 from discharge.cli.session import Session, one_line, sync_handler
 from discharge.settings import Settings
 from events.fields import EXTENSION_DAYS_RANGE, MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
 from events.identity import InvalidIdentity, resolve_patient, workflow_id_for
+from workflows.actor import Actor
 from workflows.api import Decision, DecisionResult, PathwayView
 from workflows.names import QUERY_STATE, UPDATE_DECIDE
 
@@ -62,6 +64,11 @@ def _not_found(error: RPCError) -> bool:
 
 async def show_action(session: Session, args: argparse.Namespace) -> int:
     key = patient_key_of(args.patient, session.settings)
+    person = named_person(session.settings, args, "view_pathway", key)
+    # The look is in the access log before anything of the pathway is read or shown.
+    AuditLog(session.settings.audit_log_path).record(
+        actor=person, role=CLI_ROLE, action="view_pathway", patient_key=key, origin=origin(), detail="show"
+    )
     handle = session.client.get_workflow_handle(workflow_id_for(key))
     try:
         view = await handle.query(QUERY_STATE, result_type=PathwayView, rpc_timeout=ANSWER_TIMEOUT)
@@ -110,12 +117,13 @@ def decision_of(args: argparse.Namespace) -> Decision:
 
 
 def _check_decide(settings: Settings, args: argparse.Namespace) -> None:
-    patient_key_of(args.patient, settings)
-    decision_of(args)
+    key = patient_key_of(args.patient, settings)
+    decision_of(args)  # a malformed command line is refused before anyone is named or logged
+    named_person(settings, args, "decide", key)
 
 
 def _check_show(settings: Settings, args: argparse.Namespace) -> None:
-    patient_key_of(args.patient, settings)
+    named_person(settings, args, "view_pathway", patient_key_of(args.patient, settings))
 
 
 def _refusal(error: WorkflowUpdateFailedError) -> str:
@@ -127,36 +135,44 @@ def _refusal(error: WorkflowUpdateFailedError) -> str:
 
 async def decide_action(session: Session, args: argparse.Namespace) -> int:
     key = patient_key_of(args.patient, session.settings)
-    # `--by` is typed, not signed in: the decision also carries who recorded it (this Temporal client's
-    # identity, as the update's history entry does), and goes in the audit log as an ops action.
-    identity = session.client.identity
-    decision = decision_of(args).model_copy(update={"recorded_by": identity})
+    # `--by` is typed, not signed in: the decision also carries who recorded it (the `--as` person, a key
+    # ring holder), and goes in the access log as an ops action, granted or refused.
+    identity = named_person(session.settings, args, "decide", key)
+    decision = decision_of(args).model_copy(
+        update={"recorded_by": identity, "actor": Actor(process="cli", person=identity)}
+    )
+    detail = f"--by {decision.decided_by}: " + (
+        f"extend {decision.extend_days} days" if decision.decision == "extend" else "handover"
+    )
+
+    def record(granted: bool) -> None:
+        AuditLog(session.settings.audit_log_path).record(
+            actor=identity,
+            role=CLI_ROLE,
+            action="ops_decide",
+            patient_key=key,
+            activity=WRITE,
+            result="granted" if granted else "refused",
+            origin=origin(),
+            detail=detail,
+        )
+
     handle = session.client.get_workflow_handle(workflow_id_for(key))
     try:
         result = await handle.execute_update(
             UPDATE_DECIDE, decision, result_type=DecisionResult, rpc_timeout=ANSWER_TIMEOUT
         )
     except WorkflowUpdateFailedError as error:
+        record(False)
         return session.fail(f"decision refused, nothing changed: {_refusal(error)}")
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         return session.fail(_no_answer(key))
     except RPCError as error:
         if _not_found(error):
+            record(False)
             return session.fail(f"no running pathway for patient {key}: nothing to decide on")
         return session.fail(f"decision not delivered, nothing changed: {one_line(error)}")
-    detail = f"--by {decision.decided_by}: " + (
-        f"extend {decision.extend_days} days" if decision.decision == "extend" else "handover"
-    )
-    AuditLog(session.settings.audit_log_path).append(
-        AuditEntry(
-            actor=identity,
-            role="ops",
-            action="ops_decide",
-            patient_key=key,
-            workflow_id=workflow_id_for(key),
-            detail=detail,
-        )
-    )
+    record(True)
     if args.json:
         session.say(
             _json(json.loads(result.model_dump_json()) | {"recorded_by": identity, "ops_action": True})
@@ -164,8 +180,8 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
     else:
         session.say(render.decision_result(result))
         session.say(
-            f"Recorded as an ops action by {identity} (Temporal client) for {decision.decided_by}; "
-            "in the audit log too. Coordinators decide on the web page, signed in."
+            f"Recorded as an ops action by {identity} (--as, a key ring holder) for {decision.decided_by}; "
+            "in the access log too. Coordinators decide on the web page, signed in."
         )
     return EXIT_OK
 
@@ -179,13 +195,17 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     show = commands.add_parser(
         "show",
         help="one pathway's state and its history of events and decisions",
-        description="One pathway's state and history (who, when, why), in Europe/Stockholm time.",
+        description=(
+            "One pathway's state and history (who, when, why), in Europe/Stockholm time. Runs only --as "
+            "a holder of the key ring, and writes a line in the access log first."
+        ),
     )
     show.add_argument(
         "patient",
         metavar="PATIENT",
         help="personnummer, samordningsnummer, reservnummer or patient_key (pk_...)",
     )
+    add_as(show)
     add_json(show)
     show.set_defaults(handler=sync_handler(show_action, _check_show), action=show_action)
 
@@ -213,5 +233,6 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     decide.add_argument("--reason", required=True, help="why: kept in the pathway's history")
     decide.add_argument("--by", required=True, metavar="HSA-ID", help="the deciding coordinator's HSA-id")
+    add_as(decide)
     add_json(decide)
     decide.set_defaults(handler=sync_handler(decide_action, _check_decide), action=decide_action)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
 from discharge.cli.plumbing import EXIT_OK, CommandError, UsageError, command_handler, command_settings
-from discharge.keyring import KeyRingError, add_key
+from discharge.keyring import KeyRingError, add_holders, add_key
+from events.fields import HSA_ID_PATTERN
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -30,19 +32,60 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     new.add_argument(
         "--file", type=Path, help="the ring's path (default: DISCHARGE_PAYLOAD_KEYS_FILE)", default=None
     )
+    new.add_argument(
+        "--holder",
+        action="append",
+        default=[],
+        metavar="HSA-ID",
+        help="a person the ring is issued to (repeat for several): the CLI's `--as` must name one",
+    )
     new.set_defaults(handler=run_new)
+    holder = actions.add_parser(
+        "holder",
+        help="name more people an existing ring is issued to (no new key)",
+        description="Adds HSA-ids to the ring's holders: the people the CLI's `show` and `decide` run --as.",
+    )
+    holder.add_argument("hsa_ids", nargs="+", metavar="HSA-ID")
+    holder.add_argument(
+        "--file", type=Path, help="the ring's path (default: DISCHARGE_PAYLOAD_KEYS_FILE)", default=None
+    )
+    holder.set_defaults(handler=run_holder)
 
 
-@command_handler()
-def run_new(args: argparse.Namespace) -> int:
+def _ring_file(args: argparse.Namespace) -> Path:
     path: Path | None = args.file
     if path is None:
         path = command_settings().discharge_payload_keys_file
     if path is None:
         raise UsageError("give --file PATH or set DISCHARGE_PAYLOAD_KEYS_FILE")
+    return path
+
+
+def _check_holders(holders: list[str]) -> None:
+    wrong = [h for h in holders if not re.match(HSA_ID_PATTERN, h)]
+    if wrong:
+        raise UsageError(f"not an HSA-id: {', '.join(wrong)}")
+
+
+@command_handler()
+def run_holder(args: argparse.Namespace) -> int:
+    path = _ring_file(args)
+    _check_holders(args.hsa_ids)
+    try:
+        ring = add_holders(path, args.hsa_ids)
+    except (KeyRingError, OSError) as error:
+        raise CommandError(str(error)) from None
+    print(f"{path}: holders {', '.join(ring.holders)}")
+    return EXIT_OK
+
+
+@command_handler()
+def run_new(args: argparse.Namespace) -> int:
+    path = _ring_file(args)
+    _check_holders(args.holder)
     existed = path.exists()
     try:
-        ring = add_key(path)
+        ring = add_key(path, args.holder)
     except (KeyRingError, OSError) as error:
         raise CommandError(str(error)) from None
     what = "added a new active key to" if existed else "created the key ring"

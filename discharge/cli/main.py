@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "report": "indicators",
     "simulate": "indicators",
     "web": "web",
+    "audit": "audit",
 }
 
 

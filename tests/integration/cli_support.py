@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from discharge.cli.main import main
+from discharge.keyring import read_ring, write_ring
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.cloudevent import cloudevent
@@ -41,6 +43,10 @@ HOSPITAL = "urn:hsa:SE2321000131-E000000000001"
 PAL = "SE2321000131-E000000000011"
 COORDINATOR = "SE2321000131-E000000000300"
 VC = "SE2321000131-E000000000101"
+#: The person at the terminal: the holder of the tests' key ring, whom `show` and `decide` run --as.
+OPS = "SE2321000131-E000000000900"
+#: The commands that show or change a patient's data, and so need a named person (discharge/cli/person.py).
+NAMED = ("show", "decide")
 
 
 def _personnummer(birth: str, serial: str) -> str:
@@ -144,11 +150,17 @@ def cli(
 ) -> Callable[..., Any]:
     """Run `discharge ...` in-process with this test's Temporal server and secret in the environment."""
     monkeypatch.setenv("DISCHARGE_AUDIT_LOG", str(tmp_path / "audit.jsonl"))  # read by audit_of()
+    # The session's ring (the worker's keys), issued to OPS: the same keys, with a holder.
+    ring = read_ring(Path(os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"]))
+    write_ring(tmp_path / "payload-keys.json", ring.with_holders([OPS]))
+    monkeypatch.setenv("DISCHARGE_PAYLOAD_KEYS_FILE", str(tmp_path / "payload-keys.json"))
     monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_env.client.service_client.config.target_host)
     monkeypatch.setenv("TEMPORAL_TASK_QUEUE", TASK_QUEUE)
     monkeypatch.setenv("DISCHARGE_PATIENT_KEY_SECRET", SECRET)
 
-    async def run(*argv: str) -> Cli:
+    async def run(*argv: str, as_person: str | None = OPS) -> Cli:
+        if argv and argv[0] in NAMED and as_person is not None:
+            argv = (*argv, "--as", as_person)
         capsys.readouterr()
         try:
             await asyncio.to_thread(main, list(argv))

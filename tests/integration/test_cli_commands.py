@@ -22,6 +22,7 @@ from tests.integration import cli_support
 from tests.integration.cli_support import (
     COORDINATOR,
     HANDOVER,
+    OPS,
     OVERDUE,
     REVIEW,
     UNKNOWN,
@@ -159,25 +160,23 @@ async def test_an_extension_is_decided_then_shown_and_a_second_one_refused(
     assert decided.out.strip().startswith(
         f"Extension granted: LMV support now ends {local(after.support_ends_at)}."
     )
-    # `--by` is typed, so the decision also names who recorded it: this Temporal client, as an ops action.
+    # `--by` is typed, so the decision also names who recorded it: the `--as` person, as an ops action.
     identity = after.extensions[0].recorded_by
-    assert (
-        identity
-        and f"Recorded as an ops action by {identity} (Temporal client) for {COORDINATOR}" in decided.out
-    )
+    assert identity == OPS
+    assert f"Recorded as an ops action by {OPS} (--as, a key ring holder) for {COORDINATOR}" in decided.out
     audit = [
         json.loads(entry.model_dump_json())
         for entry in AuditLog(Path(os.environ["DISCHARGE_AUDIT_LOG"])).entries()
     ]
-    assert audit[-1] | {"at": None} == {
-        "at": None,
-        "actor": identity,
+    assert {k: audit[-1][k] for k in ("actor", "role", "action", "patient_key", "workflow_id", "detail")} == {
+        "actor": OPS,
         "role": "ops",
         "action": "ops_decide",
         "patient_key": _key(REVIEW),
         "workflow_id": f"pathway-{_key(REVIEW)}",
         "detail": f"--by {COORDINATOR}: extend 7 days",
     }
+    assert (audit[-1]["activity"], audit[-1]["result"]) == ("Skriva", "granted")
 
     again = await cli(
         "decide", _key(REVIEW), "extend", "--days", "2", "--reason", "more", "--by", COORDINATOR
@@ -196,3 +195,25 @@ async def test_an_extension_is_decided_then_shown_and_a_second_one_refused(
     assert "risk assessed: high" in shown.out and REVIEW not in shown.out
     as_json = await cli("show", _key(REVIEW), "--json")
     assert PathwayView.model_validate_json(as_json.out) == after
+
+
+async def test_show_runs_only_as_a_holder_of_the_ring_and_writes_the_look_before_the_answer(
+    pathways: Client, cli: Callable[..., Any]
+) -> None:
+    """The review's probe: `discharge show <personnummer>` printed the pathway and wrote no line."""
+    log = AuditLog(Path(os.environ["DISCHARGE_AUDIT_LOG"]))
+    nameless = await cli("show", REVIEW, as_person=None)
+    stranger = await cli("show", REVIEW, as_person="SE2321000131-E000000000666")
+    assert (nameless.code, nameless.out, stranger.code, stranger.out) == (2, "", 2, "")
+    assert "--as" in nameless.err and "not a holder of the key ring" in stranger.err
+    shown = await cli("show", REVIEW)
+    assert shown.code == 0 and "Phase" in shown.out
+    lines = [(e.actor, e.action, e.patient_key, e.result) for e in log.entries()]
+    assert lines == [
+        ("unnamed", "view_pathway", _key(REVIEW), "refused"),
+        ("SE2321000131-E000000000666", "view_pathway", _key(REVIEW), "refused"),
+        (OPS, "view_pathway", _key(REVIEW), "granted"),
+    ]
+    last = list(log.entries())[-1]
+    assert last.origin is not None and last.origin.startswith("cli ")
+    assert REVIEW not in log.path.read_text() and REVIEW.replace("-", "") not in log.path.read_text()

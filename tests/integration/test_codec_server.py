@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -27,10 +28,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from temporalio.api.common.v1 import Payloads
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import WorkflowSerializationContext
 from temporalio.testing import WorkflowEnvironment
 
 from discharge.audit import AuditLog
-from discharge.codec import ENCODING
+from discharge.codec import ENCODING, WORKFLOW_ID, EncryptionCodec
+from discharge.keyring import read_ring
 from discharge.principal import ACCESS_COOKIE, Principal, issue_access_token
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
@@ -140,6 +144,8 @@ async def history_payloads(
     raw = history.to_json()
     assert PATIENT not in raw and PATIENT.replace("-", "") not in raw
     assert all(p.metadata["encoding"] == ENCODING for p in payloads.payloads)
+    # Sealed for their workflow by the SDK's serialization context (what the codec server attributes by).
+    assert all(p.metadata[WORKFLOW_ID] == handle.id.encode() for p in payloads.payloads)
     yield key, handle.id, json_format.MessageToDict(payloads)
     await handle.terminate("test done")
 
@@ -194,11 +200,16 @@ async def test_ops_with_the_printed_bearer_token_decodes_lmv_staff_may_not(
         ops = await http.post(
             f"{codec.url}/decode", json=body, headers={"Authorization": f"Bearer {token('ops')}"}
         )
-        lmv = await http.post(
-            f"{codec.url}/decode", json=body, headers={"Authorization": f"Bearer {token('lmv')}"}
-        )
+        for _ in range(3):  # the page's many requests: one refused look
+            lmv = await http.post(
+                f"{codec.url}/decode", json=body, headers={"Authorization": f"Bearer {token('lmv')}"}
+            )
     assert ops.status_code == 200 and lmv.status_code == 403
-    assert [entry.role for entry in codec.audit.entries()] == ["ops"]
+    # The refused look is in the log too, as refused.
+    assert [(entry.role, entry.result) for entry in codec.audit.entries()] == [
+        ("ops", "granted"),
+        ("lmv", "refused"),
+    ]
 
 
 async def test_an_oidc_access_token_of_the_issuer_is_accepted_with_the_right_audience(
@@ -232,3 +243,46 @@ async def test_cors_names_only_the_uis_origin(codec: Codec) -> None:
     assert ours.status_code == 200 and ours.headers["access-control-allow-origin"] == UI_ORIGIN
     assert ours.headers["access-control-allow-credentials"] == "true"
     assert theirs.headers.get("access-control-allow-origin") != "http://evil.example"
+
+
+async def test_a_decode_is_logged_with_the_pathway_it_reads_even_when_the_headers_name_another(
+    codec: Codec, history_payloads: History
+) -> None:
+    """The review's probe: the logged workflow was whatever ``X-Workflow-Id`` said. Here the headers name
+    another pathway, and one payload (the identity query's answer) holds no patient_key at all: the line
+    names the pathway the payloads were sealed for."""
+    key, workflow, body = history_payloads
+    liar = workflow_id_for("pk_" + "0" * 32)
+    ring = read_ring(Path(os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"]))
+    sealed_for = EncryptionCodec(ring).with_context(WorkflowSerializationContext("default", workflow))
+    [identity_answer] = await sealed_for.encode((await pydantic_data_converter.encode([PATIENT]))[:1])
+    headers = {
+        "Authorization": f"Bearer {token('coordinator')}",
+        "X-Workflow-Id": liar,
+        "Referer": f"{UI_ORIGIN}/namespaces/default/workflows/{liar}/run/history",
+    }
+    only_identity = json_format.MessageToDict(Payloads(payloads=[identity_answer]))
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(f"{codec.url}/decode", json=only_identity, headers=headers)
+        assert answer.status_code == 200
+        # The rest of the same look (the history's other requests) is covered by the first line.
+        for _ in range(5):
+            assert (await http.post(f"{codec.url}/decode", json=body, headers=headers)).status_code == 200
+    [entry] = codec.audit.entries()
+    assert entry.patient_key == key and entry.workflow_id == workflow != liar
+    assert entry.origin == "codec-server 127.0.0.1"
+
+
+async def test_nobody_gets_a_payload_sealed_the_codec_server_does_not_encode(
+    codec: Codec, history_payloads: History
+) -> None:
+    """A sealed payload is what the worker accepts as an update: the codec server would otherwise turn any
+    sign-in plus Temporal access into a decision."""
+    _, _, body = history_payloads
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(
+            f"{codec.url}/encode", json=body, headers={"Authorization": f"Bearer {token('coordinator')}"}
+        )
+    assert answer.status_code == 403 and "payloads" not in answer.text
+    [entry] = codec.audit.entries()
+    assert (entry.action, entry.result, entry.activity) == ("encode", "refused", "Skriva")

@@ -186,3 +186,26 @@ async def test_the_health_check_needs_no_sign_in(site: Site) -> None:
         assert (await http.get("/healthz")).text == "ok"
         assert (await http.get("/static/style.css")).status_code == 200
     assert await eventually(lambda: state_of(site.client, INPATIENT), lambda v: v.phase == "inpatient")
+
+
+async def test_every_look_at_a_patient_page_is_logged_with_unit_and_origin_refusals_too(site: Site) -> None:
+    """The review's probes: ops opening 14 patient pages wrote 0 lines, refused look-ups wrote none, and no
+    line recorded the care unit."""
+    before = len(audit(site))
+    async with signed_in(site, OPS_VIEWER.hsa_id) as http:
+        for identity in PATIENTS:
+            assert (await http.get(f"{site.url}/patients/{key_of(identity)}")).status_code == 200
+        page = await http.get(f"{site.url}/audit")
+        assert "The chain is whole" in page.text
+    async with signed_in(site, VC_PHYSICIAN.hsa_id) as http:
+        # HANDOVER is listed at Andersberg, not at this physician's Centrum.
+        assert (await http.get(f"{site.url}/patients/{key_of(HANDOVER)}")).status_code == 404
+    lines = [e for e in audit(site)[before:] if e["action"] == "view_pathway"]
+    ops = [e for e in lines if e["actor"] == OPS_VIEWER.hsa_id]
+    assert sorted(str(e["patient_key"]) for e in ops) == sorted(key_of(identity) for identity in PATIENTS)
+    assert {(e["result"], e["purpose"], e["origin"]) for e in ops} == {
+        ("granted", "Administration", "web 127.0.0.1")
+    }
+    [refused] = [e for e in lines if e["actor"] == VC_PHYSICIAN.hsa_id]
+    assert (refused["patient_key"], refused["result"]) == (key_of(HANDOVER), "refused")
+    assert refused["unit"] == VC_PHYSICIAN.unit != VC_ANDERSBERG

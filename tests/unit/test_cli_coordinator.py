@@ -28,7 +28,8 @@ def test_a_well_formed_extension_becomes_a_decision() -> None:
         "extend_days": 7,
         "reason": "oxygen weaning",
         "decided_by": "SE2321000131-E000000000300",
-        "recorded_by": None,  # set by `decide` from its Temporal client's identity once connected
+        "recorded_by": None,  # set by `decide` to its --as person, a key ring holder
+        "actor": None,  # set by `decide` with it: the CLI, for that person (workflows/actor.py)
     }
 
 

@@ -8,9 +8,18 @@ import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
-from discharge.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadDecryptError, encrypted_data_converter
+from discharge.codec import (
+    ENCODING,
+    KEY_ID,
+    REFUSED_PLAINTEXT,
+    WORKFLOW_ID,
+    EncryptionCodec,
+    PayloadDecryptError,
+    encrypted_data_converter,
+)
 from discharge.keyring import KeyRing, KeyRingError, add_key, new_ring, read_ring, write_ring
 
 IDENTITY = b"190912319803"
@@ -44,8 +53,11 @@ async def test_rotation_new_payloads_use_the_new_key_and_old_ones_still_decrypt(
         await EncryptionCodec(first).decode([new])
 
 
-async def test_a_payload_written_before_encryption_passes_through() -> None:
-    assert await EncryptionCodec(new_ring()).decode([plain()]) == [plain()]
+async def test_a_payload_not_encrypted_with_the_ring_is_refused_not_read() -> None:
+    [refused] = await EncryptionCodec(new_ring()).decode([plain()])
+    assert refused.metadata["encoding"] == REFUSED_PLAINTEXT and refused.data == b""
+    # Only the Replayer of histories from before encryption reads them as they are.
+    assert await EncryptionCodec(new_ring(), accept_plaintext=True).decode([plain()]) == [plain()]
 
 
 async def test_an_altered_or_relabelled_payload_is_refused() -> None:
@@ -80,9 +92,12 @@ async def test_values_round_trip_through_the_project_converter() -> None:
     [payload] = await converter.encode([{"patient": {"id": "19091231-9803"}}])
     assert b"19091231" not in payload.SerializeToString()
     assert await converter.decode([payload], [dict]) == [{"patient": {"id": "19091231-9803"}}]
-    # The same value through the plain converter (histories recorded before encryption) is readable.
+    # The same value through the plain converter (Temporal access without the ring) is not read.
     [old] = await pydantic_data_converter.encode(["x"])
-    assert await converter.decode([old], [str]) == ["x"]
+    with pytest.raises(KeyError, match="refused-plaintext"):
+        await converter.decode([old], [str])
+    replaying = encrypted_data_converter(new_ring(), accept_plaintext=True)
+    assert await replaying.decode([old], [str]) == ["x"]
 
 
 def test_a_ring_file_is_private_and_an_invalid_one_is_named_not_shown(tmp_path: Path) -> None:
@@ -97,3 +112,22 @@ def test_a_ring_file_is_private_and_an_invalid_one_is_named_not_shown(tmp_path: 
         read_ring(tmp_path / "missing.json")
     with pytest.raises(ValueError, match="not in the ring"):
         KeyRing(active="b", keys=new_ring().keys)
+
+
+async def test_a_payload_sealed_in_a_workflows_context_names_that_workflow_and_cannot_be_relabelled() -> None:
+    ring = new_ring()
+    context = WorkflowSerializationContext(namespace="default", workflow_id="pathway-pk_" + "a" * 32)
+    codec = EncryptionCodec(ring).with_context(context)
+    [sealed] = await codec.encode([plain()])
+    assert sealed.metadata[WORKFLOW_ID] == b"pathway-pk_" + b"a" * 32
+    # Any codec with the ring (the codec server has no context) reads it, and learns whose it is.
+    assert EncryptionCodec(ring).opened(sealed) == (plain(), "pathway-pk_" + "a" * 32)
+    relabelled = Payload(
+        metadata={**sealed.metadata, WORKFLOW_ID: b"pathway-pk_" + b"b" * 32}, data=sealed.data
+    )
+    stripped = Payload(
+        metadata={k: v for k, v in sealed.metadata.items() if k != WORKFLOW_ID}, data=sealed.data
+    )
+    for altered in (relabelled, stripped):
+        with pytest.raises(PayloadDecryptError, match="fails authentication"):
+            await EncryptionCodec(ring).decode([altered])

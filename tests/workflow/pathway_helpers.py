@@ -35,8 +35,11 @@ from tests.inbound_events import (
     PATIENT,
 )
 from workers.worker import build_worker
+from workflows.actor import Actor
 from workflows.api import PathwayEvent, PathwayView
 from workflows.names import QUERY_STATE
+
+WEB_ACTOR = Actor(process="web", person=STAFF)
 
 
 @dataclass

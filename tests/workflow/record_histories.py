@@ -36,7 +36,7 @@ from tests.inbound_events import (
     hours,
     risk,
 )
-from tests.workflow.pathway_helpers import Pathways, published, running_worker, until
+from tests.workflow.pathway_helpers import WEB_ACTOR, Pathways, published, running_worker, until
 from workers.stack.servers import binary
 from workflows.api import Decision, DecisionResult
 from workflows.names import UPDATE_DECIDE
@@ -55,14 +55,16 @@ async def high_risk_two_extensions(env: WorkflowEnvironment, pw: Pathways) -> No
     end = add_local(t0 + hours(1), days(14))
     await env.sleep(end - days(3) - t0 + hours(1))
     await until(pw, lambda v: v.pending_task == "extension_review")
-    extend = Decision(decision="extend", extend_days=7, reason="wound care", decided_by=STAFF)
+    extend = Decision(
+        decision="extend", extend_days=7, reason="wound care", decided_by=STAFF, actor=WEB_ACTOR
+    )
     await pw.handle().execute_update(UPDATE_DECIDE, extend, result_type=DecisionResult)
     await env.sleep(days(7))
     await until(pw, lambda v: v.pending_task == "extension_review")
     await pw.send(extension_decided(await env.get_current_time(), days=3))
     await env.sleep(days(6))  # no decision on the third review by the end: escalated
     await until(pw, lambda v: "extension_decision_overdue" in v.escalations)
-    handover = Decision(decision="handover", reason="stable", decided_by=STAFF)
+    handover = Decision(decision="handover", reason="stable", decided_by=STAFF, actor=WEB_ACTOR)
     await pw.handle().execute_update(UPDATE_DECIDE, handover, result_type=DecisionResult)
     await pw.send(accepted(await env.get_current_time()))
     await until(pw, lambda v: v.phase == "follow_up")

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from tests.inbound_events import STAFF, admitted, discharged, hours
-from tests.workflow.pathway_helpers import Pathways, running_worker, until
+from tests.workflow.pathway_helpers import WEB_ACTOR, Pathways, running_worker, until
 from workflows.api import AcknowledgementRecord
 from workflows.names import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE
 from workflows.patches import LEAN_HISTORY
@@ -29,7 +29,13 @@ async def test_an_escalation_is_acknowledged_once_by_a_named_person_and_kept_in_
 ) -> None:
     async with running_worker(pathway_env.client) as pw:
         t0 = await pathway_env.get_current_time()
-        ack = {"escalation": 0, "note": "calling the ward", "acknowledged_by": STAFF, "name": "Karin"}
+        ack = {
+            "escalation": 0,
+            "note": "calling the ward",
+            "acknowledged_by": STAFF,
+            "name": "Karin",
+            "actor": WEB_ACTOR.model_dump(),
+        }
         await pw.send(admitted(t0))
         await until(pw, lambda v: v.phase == "inpatient")
         assert "no escalation" in await refusal_of(pw, ack)

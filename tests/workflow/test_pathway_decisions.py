@@ -20,7 +20,7 @@ from tests.inbound_events import (
     hours,
     risk,
 )
-from tests.workflow.pathway_helpers import Pathways, published, running_worker, until
+from tests.workflow.pathway_helpers import WEB_ACTOR, Pathways, published, running_worker, until
 from workflows.api import Decision, DecisionResult
 from workflows.names import UPDATE_DECIDE
 from workflows.policy import add_local
@@ -49,7 +49,7 @@ async def test_decisions_without_an_open_task_are_refused(pathway_env: WorkflowE
         t0 = await pathway_env.get_current_time()
         await pw.send(admitted(t0))
         await until(pw, lambda v: v.phase == "inpatient")
-        handover = Decision(decision="handover", reason="stable", decided_by=STAFF)
+        handover = Decision(decision="handover", reason="stable", decided_by=STAFF, actor=WEB_ACTOR)
         assert "no open task" in await failure_of(pw, handover)
 
         # A handover waiting for the VC cannot be accepted by a coordinator on the VC's behalf.
@@ -67,7 +67,12 @@ async def test_invalid_extension_decisions_are_refused_and_change_nothing(
     async with running_worker(pathway_env.client) as pw:
         end = await in_extension_review(pathway_env, pw)
         before = await pw.view()
-        base = {"decision": "extend", "reason": "needs more time", "decided_by": STAFF}
+        base = {
+            "decision": "extend",
+            "reason": "needs more time",
+            "decided_by": STAFF,
+            "actor": WEB_ACTOR.model_dump(),
+        }
         assert "extend_days" in await failure_of(pw, base)
         assert "14" in await failure_of(pw, {**base, "extend_days": 20})
         assert "1" in await failure_of(pw, {**base, "extend_days": 0})
@@ -81,7 +86,9 @@ async def test_invalid_extension_decisions_are_refused_and_change_nothing(
 async def test_a_valid_extension_returns_the_new_end(pathway_env: WorkflowEnvironment) -> None:
     async with running_worker(pathway_env.client) as pw:
         end = await in_extension_review(pathway_env, pw)
-        decision = Decision(decision="extend", extend_days=5, reason="infection", decided_by=STAFF)
+        decision = Decision(
+            decision="extend", extend_days=5, reason="infection", decided_by=STAFF, actor=WEB_ACTOR
+        )
         result = await pw.handle().execute_update(UPDATE_DECIDE, decision, result_type=DecisionResult)
         assert result.support_ends_at == add_local(end, days(5))
         assert "5 days" in result.message
@@ -110,7 +117,7 @@ async def test_decision_to_hand_over_moves_the_deadline_to_the_vc(pathway_env: W
     env = pathway_env
     async with running_worker(env.client) as pw:
         await in_extension_review(env, pw)
-        handover = Decision(decision="handover", reason="stable", decided_by=STAFF)
+        handover = Decision(decision="handover", reason="stable", decided_by=STAFF, actor=WEB_ACTOR)
         result = await pw.handle().execute_update(UPDATE_DECIDE, handover, result_type=DecisionResult)
         assert result.decision == "handover" and result.support_ends_at is None
         view = await until(pw, lambda v: v.pending_task == "handover_acceptance")

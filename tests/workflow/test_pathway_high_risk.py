@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.inbound_events import (
     REGISTRY_VC,
     STAFF,
+    WEB_ACTOR,
     accepted,
     admitted,
     confirmed,
@@ -55,7 +56,9 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         assert (view.pending_task, view.task_due_at) == ("extension_review", end)
         assert (await published(pw, "extension_review_requested"))[0].data["due_at"] == end.isoformat()
 
-        decision = Decision(decision="extend", extend_days=7, reason="wound care ongoing", decided_by=STAFF)
+        decision = Decision(
+            decision="extend", extend_days=7, reason="wound care ongoing", decided_by=STAFF, actor=WEB_ACTOR
+        )
         result = await pw.handle().execute_update(UPDATE_DECIDE, decision, result_type=DecisionResult)
         second_end = add_local(end, days(7))
         assert result.support_ends_at == second_end
@@ -71,7 +74,7 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         # The third review ends in a handover decision; the VC accepts.
         await env.sleep(third_end - days(3) - (await env.get_current_time()) + hours(0.1))
         await until(pw, lambda v: v.pending_task == "extension_review")
-        handover = Decision(decision="handover", reason="stable at home", decided_by=STAFF)
+        handover = Decision(decision="handover", reason="stable at home", decided_by=STAFF, actor=WEB_ACTOR)
         result = await pw.handle().execute_update(UPDATE_DECIDE, handover, result_type=DecisionResult)
         assert result.decision == "handover"
         view = await until(pw, lambda v: v.pending_task == "handover_acceptance")

@@ -51,10 +51,19 @@ async def test_saved_pathway_replays_with_todays_code(path: Path) -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_saved_pathway_replays_with_the_encrypting_converter(path: Path) -> None:
-    """Histories written before encryption still replay under the product's converter (pass-through)."""
-    converter = encrypted_data_converter(RING)
+    """Histories written before encryption replay under the product's converter when it is told to read
+    them (a replay writes nothing); the worker's converter refuses plaintext (discharge/codec.py)."""
+    converter = encrypted_data_converter(RING, accept_plaintext=True)
     result = await replayer(converter).replay_workflow(load(path), raise_on_replay_failure=True)
     assert result.replay_failure is None
+
+
+async def test_the_workers_converter_does_not_read_a_plaintext_history() -> None:
+    history = load(HISTORY_DIR / "high_risk_two_extensions.run1.json")
+    result = await replayer(encrypted_data_converter(RING)).replay_workflow(
+        history, raise_on_replay_failure=False
+    )
+    assert result.replay_failure is not None
 
 
 async def test_an_encrypted_history_replays_and_holds_no_identity() -> None:

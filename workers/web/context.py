@@ -13,13 +13,15 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 from temporalio.client import Client
 
-from discharge.audit import AuditEntry, AuditLog
+from discharge.audit import READ, WRITE, AuditLog, Result
 from discharge.principal import Principal
 from discharge.settings import Settings
 from workers.web import access, csrf
 from workers.web.present import FILTERS, relative
 
 HERE = Path(__file__).parent
+#: What changes a pathway (Inera's "Skriva"); everything else the page logs is a read.
+_ACTIONS = frozenset({"decide", "decide_refused", "acknowledge"})
 
 
 def make_templates() -> Jinja2Templates:
@@ -46,17 +48,26 @@ class Web:
         return self.client
 
     def record(
-        self, principal: Principal, action: str, patient_key: str | None, detail: str | None = None
+        self,
+        principal: Principal,
+        action: str,
+        patient_key: str | None,
+        detail: str | None = None,
+        *,
+        request: Request | None = None,
+        result: Result = "granted",
     ) -> None:
-        self.audit.append(
-            AuditEntry(
-                actor=principal.hsa_id,
-                role=principal.role,
-                action=action,
-                patient_key=patient_key,
-                workflow_id=f"pathway-{patient_key}" if patient_key else None,
-                detail=detail,
-            )
+        """One access-log line (discharge/audit.py) for the signed-in person, with their unit and address."""
+        self.audit.record(
+            actor=principal.hsa_id,
+            role=principal.role,
+            unit=principal.unit,
+            action=action,
+            patient_key=patient_key,
+            activity=WRITE if action in _ACTIONS else READ,
+            result=result,
+            origin=f"web {request.client.host}" if request is not None and request.client else "web",
+            detail=detail,
         )
 
     def render(self, request: Request, name: str, status_code: int = 200, **values: Any) -> Response:

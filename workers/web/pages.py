@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from discharge.audit_chain import verify_chain
 from discharge.principal import Principal
 from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
@@ -71,10 +73,14 @@ async def _patient(request: Request, **extra: Any) -> Response:
     try:
         view = await data.read_state(web.temporal, workflow_id_for(key))
     except data.NoAnswer as problem:
+        web.record(principal, "view_pathway", key, str(problem), request=request, result="refused")
         return _not_found(web, request, str(problem))
     if not access.may_see_patient(principal, view):
+        web.record(principal, "view_pathway", key, "not among theirs", request=request, result="refused")
         # The same answer as for an unknown patient: a page must not tell who is a patient elsewhere.
         return _not_found(web, request, "no such patient among yours")
+    # Every role's look at a pathway's clinical detail is logged (ops too), before the page is answered.
+    web.record(principal, "view_pathway", key, request=request)
     identity = None
     if access.may_see_identity(principal):
         try:
@@ -82,7 +88,7 @@ async def _patient(request: Request, **extra: Any) -> Response:
         except data.NoAnswer:
             identity = None
         if identity is not None:
-            web.record(principal, "view_identity", key)
+            web.record(principal, "view_identity", key, request=request)
     flash = request.session.pop("flash", None)
     # The story in clinical time: an event at the time it happened, the rest when they were done.
     timeline = sorted(
@@ -140,18 +146,19 @@ async def decide(request: Request) -> Response:
     decision: dict[str, Any] = {
         "decision": choice,
         "reason": str(form.get("reason", "")).strip(),
-        # Who decides is the signed-in person, never a typed HSA-id.
+        # Who decides is the signed-in person, never a typed HSA-id; the web page sends it for them.
         "decided_by": principal.hsa_id,
+        "actor": {"process": "web", "person": principal.hsa_id},
     }
     if choice == "extend":
         decision["extend_days"] = _days(str(form.get("extend_days", "")).strip())
     try:
         result = await data.decide(web.temporal, key, decision)
     except (data.Refused, data.NoAnswer) as problem:
-        web.record(principal, "decide_refused", key, f"{choice}: refused")
+        web.record(principal, "decide_refused", key, f"{choice}: refused", request=request, result="refused")
         return await _patient(request, refusal=str(problem), form=dict(form))
     detail = f"extend {decision.get('extend_days')} days" if choice == "extend" else "handover"
-    web.record(principal, "decide", key, detail)
+    web.record(principal, "decide", key, detail, request=request)
     request.session["flash"] = result.message + (
         f"; support now ends {local(result.support_ends_at)}" if result.support_ends_at else ""
     )
@@ -176,13 +183,14 @@ async def acknowledge(request: Request) -> Response:
         "note": str(form.get("note", "")).strip(),
         "acknowledged_by": principal.hsa_id,
         "name": principal.name,
+        "actor": {"process": "web", "person": principal.hsa_id},
     }
     back = safe_back(str(form.get("back", "")), key)
     try:
         await data.acknowledge(web.temporal, key, acknowledgement)
     except (data.Refused, data.NoAnswer) as problem:
         return await _patient(request, ack_refusal=str(problem), ack_index=acknowledgement["escalation"])
-    web.record(principal, "acknowledge", key, f"escalation {acknowledgement['escalation']}")
+    web.record(principal, "acknowledge", key, f"escalation {acknowledgement['escalation']}", request=request)
     request.session["flash"] = "Escalation acknowledged"
     return RedirectResponse(back, status_code=303)
 
@@ -204,7 +212,7 @@ async def pathways_page(request: Request) -> Response:
         return web.render(request, "pathways.html", page=None, q="", problem=str(refused), status_code=400)
     page = await data.list_page(web.temporal, search.query, PAGE_SIZE, token)
     if search.patient_key is not None:
-        web.record(principal, "search_identity", search.patient_key)
+        web.record(principal, "search_identity", search.patient_key, request=request)
     # A personnummer is never put back into the page or its links: the box shows the patient_key instead.
     shown = search.patient_key if search.kind == "identity" else text.strip()
     return web.render(request, "pathways.html", page=page, q=shown, problem=None)
@@ -219,9 +227,11 @@ async def audit_page(request: Request) -> Response:
     except ValueError:
         offset = 0
     entries = web.audit.newest(AUDIT_PAGE_SIZE + 1, offset)
+    chain = await asyncio.to_thread(verify_chain, web.audit.path)
     return web.render(
         request,
         "audit.html",
+        chain=chain,
         entries=entries[:AUDIT_PAGE_SIZE],
         offset=offset,
         more=len(entries) > AUDIT_PAGE_SIZE,
