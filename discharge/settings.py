@@ -156,6 +156,11 @@ class Settings(BaseSettings):
         description="signs the web page's access tokens (read by the codec server too); dev-only default",
     )
     discharge_session_ttl: IsoDuration = Field(timedelta(hours=8), description="a sign-in lasts this long")
+    discharge_session_store: Path | None = Field(
+        None,
+        description="the open sign-in sessions (SQLite), shared by the web page and the codec server; "
+        "default sessions.db in the data dir",
+    )
     discharge_oidc_issuer: str | None = None
     discharge_oidc_client_id: str | None = None
     discharge_oidc_client_secret: SecretStr | None = None
@@ -219,6 +224,10 @@ class Settings(BaseSettings):
     @property
     def audit_log_path(self) -> Path:
         return self.discharge_audit_log or self.discharge_data_dir / "audit.jsonl"
+
+    @property
+    def session_store_path(self) -> Path:
+        return self.discharge_session_store or self.discharge_data_dir / "sessions.db"
 
     @property
     def nats_port(self) -> int:

@@ -24,7 +24,8 @@ async def test_pathways_are_found_by_personnummer_episode_and_vc_and_paged(
     review = key_of(REVIEW)
     view = await state_of(site.client, REVIEW)
     async with signed_in(site, COORDINATOR.hsa_id) as http:
-        by_number = (await http.get(f"{site.url}/pathways", params={"q": REVIEW})).text
+        token = csrf_of((await http.get(f"{site.url}/pathways")).text)
+        by_number = (await http.post(f"{site.url}/pathways", data={"q": REVIEW, "csrf_token": token})).text
         assert review in by_number and key_of(HANDOVER) not in by_number
         assert no_identity(by_number)  # the box shows the patient_key, never the number typed
         searches = [e for e in audit(site) if e["action"] == "search_identity" and e["patient_key"] == review]
@@ -33,7 +34,7 @@ async def test_pathways_are_found_by_personnummer_episode_and_vc_and_paged(
         assert review in by_episode and key_of(HANDOVER) not in by_episode
         by_vc = (await http.get(f"{site.url}/pathways", params={"q": VC_ANDERSBERG})).text
         assert key_of(HANDOVER) in by_vc and review not in by_vc
-        bad = await http.get(f"{site.url}/pathways", params={"q": "19050505-1234"})
+        bad = await http.post(f"{site.url}/pathways", data={"q": "19050505-1234", "csrf_token": token})
         assert bad.status_code == 400 and "19050505" not in bad.text
         monkeypatch.setattr(pages, "PAGE_SIZE", 1)
         first = (await http.get(f"{site.url}/pathways", params={"q": VC_CENTRUM})).text

@@ -13,6 +13,7 @@ import uvicorn
 from discharge.audit import AuditLog
 from discharge.codec import EncryptionCodec
 from discharge.keyring import load_ring
+from discharge.sessions import SessionStore
 from discharge.settings import DEV_SESSION_SECRET, Settings, SettingsError
 from workers.codec_server.app import build_app
 from workers.codec_server.auth import Authenticator, OidcVerifier
@@ -46,7 +47,8 @@ def authenticator(settings: Settings) -> Authenticator:
     oidc = None
     if settings.discharge_oidc_issuer and settings.discharge_oidc_client_id:
         oidc = OidcVerifier(settings.discharge_oidc_issuer, settings.discharge_oidc_client_id)
-    return Authenticator(settings.discharge_session_secret.get_secret_value(), oidc)
+    sessions = SessionStore(settings.session_store_path)
+    return Authenticator(settings.discharge_session_secret.get_secret_value(), oidc, sessions)
 
 
 class _Server(uvicorn.Server):
