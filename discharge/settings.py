@@ -283,6 +283,22 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
 
 
+#: The secrets we choose ourselves are refused shorter than this (an HMAC-SHA256 key of full strength).
+#: The IdP's client secret and Temporal Cloud's API key are issued by others and not checked here.
+MIN_SECRET_BYTES = 32
+
+
+def require_strong_secret(settings: Settings, name: str) -> None:
+    """Refuse (``SettingsError`` naming the variable) a secret shorter than ``MIN_SECRET_BYTES``."""
+    value: SecretStr = getattr(settings, name)
+    length = len(value.get_secret_value().encode("utf-8"))
+    if length < MIN_SECRET_BYTES:
+        raise SettingsError(
+            f"{name.upper()} is {length} bytes: a secret must be at least {MIN_SECRET_BYTES} bytes "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+
+
 def require_production_secret(settings: Settings, command: str) -> None:
     """Refuse to run a production process (`worker`, `gateway`) with the dev-only patient-key secret."""
     # Imported here, the one place that logs: structlog pulls in rich, about 0.1 s of start-up for every
@@ -291,6 +307,7 @@ def require_production_secret(settings: Settings, command: str) -> None:
 
     log = structlog.get_logger()
     if not settings.uses_dev_secret:
+        require_strong_secret(settings, "discharge_patient_key_secret")
         return
     if settings.discharge_development:
         log.warning(

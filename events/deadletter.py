@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
+from events.hidden_identity import holds_identity, shown
+
 DEADLETTER_PREFIX = "deadletter."
 
 HEADER_KIND = "Discharge-Error-Kind"
@@ -43,8 +45,13 @@ MAX_REASON_LENGTH = 2000
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 
 
+#: Where a message whose subject holds a personal identity number is parked (a subject is stored and shown
+#: in plain text: events/hidden_identity.py).
+WITHHELD_SUBJECT = "events.withheld"
+
+
 def deadletter_subject(subject: str) -> str:
-    return DEADLETTER_PREFIX + subject
+    return DEADLETTER_PREFIX + (WITHHELD_SUBJECT if holds_identity(subject) else subject)
 
 
 def header_safe(text: str, limit: int = MAX_REASON_LENGTH) -> str:
@@ -68,8 +75,8 @@ class DeadLetter:
     def headers(self) -> dict[str, str]:
         headers = {
             HEADER_KIND: self.kind,
-            HEADER_REASON: header_safe(self.reason),
-            HEADER_SUBJECT: self.subject,
+            HEADER_REASON: header_safe(shown(self.reason)),
+            HEADER_SUBJECT: shown(self.subject),
             HEADER_FAILED_AT: self.failed_at.isoformat(),
             HEADER_DELIVERIES: str(self.deliveries),
         }
@@ -78,7 +85,7 @@ class DeadLetter:
             # A gateway that dies between dead-lettering and acking redoes both: store the letter once.
             headers["Nats-Msg-Id"] = f"deadletter {self.stream_sequence}"
         if self.msg_id:
-            headers[HEADER_MSG_ID] = header_safe(self.msg_id, 512)
+            headers[HEADER_MSG_ID] = header_safe(shown(self.msg_id), 512)
         return headers
 
     @classmethod

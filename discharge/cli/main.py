@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+from discharge.files import OWNER_ONLY_UMASK
 
 #: Each command and the module of discharge/cli/ that registers it, in the order `--help` lists them.
 #: tests/unit/test_cli_startup.py checks this table against what the modules register.
@@ -67,6 +70,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    os.umask(OWNER_ONLY_UMASK)  # every file a command or its children write: 0600 (discharge/files.py)
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(command_of(argv)).parse_args(argv)
     status = args.handler(args)

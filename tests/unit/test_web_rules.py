@@ -128,7 +128,9 @@ def test_the_web_page_refuses_to_serve_without_an_idp_or_with_the_dev_session_se
         check_web_settings(Settings(discharge_development=True))
     with pytest.raises(SettingsError, match="DISCHARGE_SESSION_SECRET is the dev-only value"):
         check_web_settings(Settings(**idp))  # type: ignore[arg-type]
-    check_web_settings(Settings(**idp, discharge_session_secret="a-real-secret"))  # type: ignore[arg-type]
+    with pytest.raises(SettingsError, match="DISCHARGE_SESSION_SECRET is 13 bytes"):
+        check_web_settings(Settings(**idp, discharge_session_secret="a-real-secret"))  # type: ignore[arg-type]
+    check_web_settings(Settings(**idp, discharge_session_secret="a-real-secret-of-32-bytes-length"))  # type: ignore[arg-type]
     check_web_settings(Settings(**idp, discharge_development=True))  # type: ignore[arg-type]
     with pytest.raises(SettingsError, match="DISCHARGE_WEB_ADDRESS"):
         check_web_settings(Settings(**idp, discharge_development=True, discharge_web_address="8080"))  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from discharge.audit import AuditLog
 from discharge.codec import EncryptionCodec
 from discharge.keyring import load_ring
 from discharge.sessions import SessionStore
-from discharge.settings import DEV_SESSION_SECRET, Settings, SettingsError
+from discharge.settings import DEV_SESSION_SECRET, Settings, SettingsError, require_strong_secret
 from workers.codec_server.app import build_app
 from workers.codec_server.auth import Authenticator, OidcVerifier
 
@@ -22,6 +22,7 @@ from workers.codec_server.auth import Authenticator, OidcVerifier
 def require_production_session(settings: Settings) -> None:
     """Tokens signed with the dev-only session secret could be forged by anyone who read the source."""
     if settings.discharge_session_secret.get_secret_value() != DEV_SESSION_SECRET:
+        require_strong_secret(settings, "discharge_session_secret")
         return
     if settings.discharge_development:
         structlog.get_logger().warning(
