@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml $(LOCK)
 # new (`make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed versions).
 lock: $(STAMP)
 	$(BIN)/python -m uv pip compile pyproject.toml --all-extras --generate-hashes --python-version 3.11 \
-	  --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_FLAGS) -o $(LOCK)
+	  --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" --quiet $(LOCK_FLAGS) -o $(LOCK)
 
 # Known vulnerabilities in the locked versions (needs a vulnerability database: PyPI's or OSV's; not on CI).
 audit:

@@ -176,6 +176,7 @@ async def test_a_page_token_we_did_not_hand_out_is_a_400_at_once(
 async def test_ops_sees_no_free_text_reasons_or_notes(site: Site) -> None:
     key = key_of(HANDOVER)
     note = "ringer dottern om läkemedlen"  # free text: may say anything about the patient
+    reason = "dottern vill inte att mamma flyttar"
     async with signed_in(site, COORDINATOR.hsa_id) as http:
         page = (await http.get(f"{site.url}/patients/{key}")).text
         done = await http.post(
@@ -184,6 +185,18 @@ async def test_ops_sees_no_free_text_reasons_or_notes(site: Site) -> None:
         )
         assert done.status_code == 303
         assert note in (await http.get(f"{site.url}/patients/{key}")).text
+    review = key_of(REVIEW)
+    async with signed_in(site, COORDINATOR.hsa_id) as http:
+        page = (await http.get(f"{site.url}/patients/{review}")).text
+        decided = await http.post(
+            f"{site.url}/patients/{review}/decide",
+            data={"csrf_token": csrf_of(page), "decision": "handover", "reason": reason},
+        )
+        assert decided.status_code == 303
+        assert reason in (await http.get(f"{site.url}/patients/{review}")).text
     async with signed_in(site, OPS_VIEWER.hsa_id) as http:
         shown = await http.get(f"{site.url}/patients/{key}")
         assert shown.status_code == 200 and note not in shown.text
+        decision = await http.get(f"{site.url}/patients/{review}")
+        assert decision.status_code == 200 and reason not in decision.text
+        assert "handover (the reason is not shown to ops)" in decision.text

@@ -19,6 +19,7 @@ from workers.web import access, csrf, data, paging
 from workers.web.context import Web, principal_of, web_of
 from workers.web.present import local
 from workers.web.search import SearchRefused, build_search
+from workflows.api import LogEntry
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -39,6 +40,14 @@ def _not_yours(web: Web, request: Request) -> Response:
 
 def _unavailable(web: Web, request: Request, problem: data.NoAnswer) -> Response:
     return web.render(request, "error.html", status_code=503, title="Try again", message=str(problem))
+
+
+def without_free_text(entry: LogEntry) -> LogEntry:
+    """A decision's line without its typed reason ("extended by 7 days: <reason>" -> "extended by 7 days")."""
+    if entry.kind != "decision":
+        return entry
+    what = entry.summary.split(":", 1)[0]
+    return entry.model_copy(update={"summary": f"{what} (the reason is not shown to ops)"})
 
 
 # ---- inbox ----------------------------------------------------------------------------------------
@@ -99,6 +108,8 @@ async def _patient(request: Request, **extra: Any) -> Response:
         (entry for entry in view.log if entry.kind != "outbound"),
         key=lambda entry: entry.occurred_at or entry.at,
     )
+    if not access.may_read_free_text(principal):
+        timeline = [without_free_text(entry) for entry in timeline]
     acks = {ack.escalation: ack for ack in view.acknowledgements}
     return web.render(
         request,
