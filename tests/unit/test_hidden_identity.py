@@ -11,7 +11,7 @@ import pytest
 from events.deadletter import HEADER_MSG_ID, HEADER_REASON, HEADER_SUBJECT, DeadLetter, deadletter_subject
 from events.examples import example_event
 from events.hidden_identity import WITHHELD, holds_identity
-from events.inbound import InvalidEvent, parse_inbound
+from events.inbound.parsing import InvalidEvent, parse_inbound
 from tests.web_support import personnummer
 
 HIDDEN = personnummer("19121212", "121")  # 19121212-1212 (the Skatteverket test number)
