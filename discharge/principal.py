@@ -6,10 +6,14 @@ JWT (joserfc) with the person's HSA-id, name, role and unit, and a short expiry.
 host (the Temporal UI calls it from the browser with credentials) can read the same cookie and know who
 decodes a history; a script can send the same token as ``Authorization: Bearer``. `discharge dev` prints one
 for ops. The signing secret is ``DISCHARGE_SESSION_SECRET``, shared by the web page and the codec server only.
+
+Every token names its session (``sid``): a signed token is honoured only while that session is open in the
+server-side session store (discharge/sessions.py), so signing out ends it at once, everywhere.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Literal
 
@@ -43,10 +47,18 @@ def _key(secret: str) -> OctKey:
     return OctKey.import_key(secret.encode("utf-8"))
 
 
-def issue_access_token(principal: Principal, secret: str, ttl_seconds: int, now: float | None = None) -> str:
+def issue_access_token(
+    principal: Principal,
+    secret: str,
+    ttl_seconds: int,
+    now: float | None = None,
+    session_id: str | None = None,
+) -> str:
+    """A signed token; ``session_id`` names the server-side session (a fresh random one by default)."""
     issued = int(time.time() if now is None else now)
     claims = {
         "iss": _ISSUER,
+        "sid": session_id or secrets.token_urlsafe(24),
         "sub": principal.hsa_id,
         "name": principal.name,
         "role": principal.role,
@@ -58,7 +70,15 @@ def issue_access_token(principal: Principal, secret: str, ttl_seconds: int, now:
 
 
 def verify_access_token(token: str, secret: str, now: float | None = None) -> Principal | None:
-    """The principal of a valid, unexpired token of ours; None for anything else (never raises)."""
+    """The principal of a valid, unexpired token of ours; None for anything else (never raises).
+
+    The signature alone: whether its session is still open is the session store's to say."""
+    verified = verify_session_token(token, secret, now)
+    return verified[0] if verified is not None else None
+
+
+def verify_session_token(token: str, secret: str, now: float | None = None) -> tuple[Principal, str] | None:
+    """The principal and session id of a valid, unexpired token of ours; None for anything else."""
     try:
         decoded = jwt.decode(token, _key(secret), algorithms=["HS256"])
         registry = JWTClaimsRegistry(
@@ -66,11 +86,16 @@ def verify_access_token(token: str, secret: str, now: float | None = None) -> Pr
             iss={"essential": True, "value": _ISSUER},
             exp={"essential": True},
             sub={"essential": True},
+            sid={"essential": True},
         )
         registry.validate(decoded.claims)
         claims = decoded.claims
-        return Principal(
+        principal = Principal(
             hsa_id=claims["sub"], name=claims["name"], role=claims["role"], unit=claims.get("unit")
         )
+        session_id = claims["sid"]
+        if not isinstance(session_id, str) or not session_id:
+            return None
+        return principal, session_id
     except (JoseError, ValidationError, KeyError, ValueError, TypeError):
         return None

@@ -155,6 +155,11 @@ class Settings(BaseSettings):
         description="signs the web page's access tokens (read by the codec server too); dev-only default",
     )
     discharge_session_ttl: IsoDuration = Field(timedelta(hours=8), description="a sign-in lasts this long")
+    discharge_session_store: Path | None = Field(
+        None,
+        description="the open sign-in sessions (SQLite), shared by the web page and the codec server; "
+        "default sessions.db in the data dir",
+    )
     discharge_oidc_issuer: str | None = None
     discharge_oidc_client_id: str | None = None
     discharge_oidc_client_secret: SecretStr | None = None
@@ -220,6 +225,10 @@ class Settings(BaseSettings):
         return self.discharge_audit_log or self.discharge_data_dir / "audit.jsonl"
 
     @property
+    def session_store_path(self) -> Path:
+        return self.discharge_session_store or self.discharge_data_dir / "sessions.db"
+
+    @property
     def nats_port(self) -> int:
         tail = self.nats_url.split(",")[0].rstrip("/").rpartition(":")[2]
         return int(tail) if tail.isdigit() else 4222
@@ -273,6 +282,22 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
 
 
+#: The secrets we choose ourselves are refused shorter than this (an HMAC-SHA256 key of full strength).
+#: The IdP's client secret and Temporal Cloud's API key are issued by others and not checked here.
+MIN_SECRET_BYTES = 32
+
+
+def require_strong_secret(settings: Settings, name: str) -> None:
+    """Refuse (``SettingsError`` naming the variable) a secret shorter than ``MIN_SECRET_BYTES``."""
+    value: SecretStr = getattr(settings, name)
+    length = len(value.get_secret_value().encode("utf-8"))
+    if length < MIN_SECRET_BYTES:
+        raise SettingsError(
+            f"{name.upper()} is {length} bytes: a secret must be at least {MIN_SECRET_BYTES} bytes "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+
+
 def require_production_secret(settings: Settings, command: str) -> None:
     """Refuse to run a production process (`worker`, `gateway`) with the dev-only patient-key secret."""
     # Imported here, the one place that logs: structlog pulls in rich, about 0.1 s of start-up for every
@@ -281,6 +306,7 @@ def require_production_secret(settings: Settings, command: str) -> None:
 
     log = structlog.get_logger()
     if not settings.uses_dev_secret:
+        require_strong_secret(settings, "discharge_patient_key_secret")
         return
     if settings.discharge_development:
         log.warning(

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 from events.bounds import MAX_EVENT_BYTES
+from events.hidden_identity import holds_identity, shown
 
 DEADLETTER_PREFIX = "deadletter."
 
@@ -57,10 +58,13 @@ _LINE_BREAKS = re.compile(r"[\r\n]+")
 MAX_KEPT_BODY = MAX_EVENT_BYTES
 #: Room left for the headers the publishing client adds of its own (FastStream's correlation id, ...).
 CLIENT_HEADERS_ROOM = 1024
+#: Where a message whose subject holds a personal identity number is parked (a subject is stored and shown
+#: in plain text: events/hidden_identity.py).
+WITHHELD_SUBJECT = "events.withheld"
 
 
 def deadletter_subject(subject: str) -> str:
-    return DEADLETTER_PREFIX + subject
+    return DEADLETTER_PREFIX + (WITHHELD_SUBJECT if holds_identity(subject) else subject)
 
 
 def header_safe(text: str, limit: int = MAX_REASON_LENGTH) -> str:
@@ -84,8 +88,8 @@ class DeadLetter:
     def headers(self) -> dict[str, str]:
         headers = {
             HEADER_KIND: self.kind,
-            HEADER_REASON: header_safe(self.reason),
-            HEADER_SUBJECT: self.subject,
+            HEADER_REASON: header_safe(shown(self.reason)),
+            HEADER_SUBJECT: shown(self.subject),
             HEADER_FAILED_AT: self.failed_at.isoformat(),
             HEADER_DELIVERIES: str(self.deliveries),
         }
@@ -94,7 +98,7 @@ class DeadLetter:
             # A gateway that dies between dead-lettering and acking redoes both: store the letter once.
             headers["Nats-Msg-Id"] = f"deadletter {self.stream_sequence}"
         if self.msg_id:
-            headers[HEADER_MSG_ID] = header_safe(self.msg_id, 512)
+            headers[HEADER_MSG_ID] = header_safe(shown(self.msg_id), 512)
         return headers
 
     @classmethod

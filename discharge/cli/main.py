@@ -30,6 +30,8 @@ from discharge.cli.plumbing import (
 )
 from discharge.settings import SettingsError, load_settings
 
+from discharge.files import OWNER_ONLY_UMASK
+
 #: Each command and the module of discharge/cli/ that registers it, in the order `--help` lists them.
 #: tests/unit/test_cli_startup.py checks this table against what the modules register.
 COMMANDS: dict[str, str] = {
@@ -132,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     the command has returned, so it is skipped. Every part closes its connections, logs and traces in its
     own ``finally`` blocks before that.
     """
+    os.umask(OWNER_ONLY_UMASK)  # every file a command or its children write: 0600 (discharge/files.py)
     status = run(sys.argv[1:] if argv is None else argv)
     if argv is None:
         leave(status)

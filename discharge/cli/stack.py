@@ -17,7 +17,13 @@ import structlog
 from discharge.cli.plumbing import UsageError, command_handler, command_settings
 from discharge.keyring import require_production_keys
 from discharge.logging import configure_logging
-from discharge.settings import Settings, SettingsError, require_production_secret
+from discharge.settings import (
+    DEV_SESSION_SECRET,
+    Settings,
+    SettingsError,
+    require_production_secret,
+    require_strong_secret,
+)
 from discharge.signals import on_stop_signals
 
 _EXTERNAL = (
@@ -73,7 +79,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 def run_dev(args: argparse.Namespace) -> int:
     from workers.stack.supervisor import run_stack
 
-    settings = command_settings()
+    settings = command_settings(check=require_strong_own_secrets)
     configure_logging("supervisor", settings.discharge_log_format, settings.discharge_log_level)
     if settings.uses_dev_secret:
         structlog.get_logger().warning(
@@ -103,6 +109,14 @@ def run_codec_server_command(args: argparse.Namespace) -> int:
     return run_part("codec-server", run_codec_server)
 
 
+def require_strong_own_secrets(settings: Settings) -> None:
+    """`discharge dev`: the secrets its parts will get, refused at once when set and too short."""
+    if not settings.uses_dev_secret:
+        require_strong_secret(settings, "discharge_patient_key_secret")
+    if settings.discharge_session_secret.get_secret_value() != DEV_SESSION_SECRET:
+        require_strong_secret(settings, "discharge_session_secret")
+
+
 def run_part(command: str, runner: Runner) -> int:
     """Settings, logging, the production-secret rules and the key ring, then the part until a stop signal."""
 
@@ -113,7 +127,7 @@ def run_part(command: str, runner: Runner) -> int:
             from workers.codec_server.service import require_production_session
 
             require_production_session(settings)  # it never sees the patient-key secret
-        else:
+        elif command != "worker":  # the worker never pseudonymises: it needs no patient-key secret
             require_production_secret(settings, command)
 
     settings = command_settings(check=prepare)

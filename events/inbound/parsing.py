@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
+from events.hidden_identity import HOLDS_IDENTITY, fields_holding_identity
 from events.inbound.envelopes import EVENT_CLASSES, INBOUND_ADAPTER, INBOUND_TYPES, InboundEvent
 
 
@@ -94,6 +95,8 @@ def parse_inbound(
         event = INBOUND_ADAPTER.validate_python(document)
     except ValidationError as error:
         raise InvalidEvent("schema_violation", describe_validation_error(error)) from None
+    if hiding := fields_holding_identity(document, document.get("data") or {}):
+        raise InvalidEvent("schema_violation", "; ".join(f"{name}: {HOLDS_IDENTITY}" for name in hiding))
     if now is not None and event.time - now > future_tolerance:
         raise InvalidEvent(
             "clock_error",

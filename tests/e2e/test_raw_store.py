@@ -5,7 +5,8 @@ with every kind of identifier the region uses (one of them dead-lettered, one wi
 an ops person reads a history through the codec server (so the audit log has an entry), and the stack
 is stopped. Then every file under the data dir (Temporal's SQLite file, JetStream's store, the NATS
 config, the audit log, the keys) and every byte the stack wrote to stdout and stderr (Temporal's, NATS's
-and our logs) is searched for each identifier, with and without its hyphen: zero occurrences.
+and our logs) is searched for each identifier (among them numbers hidden in an event's ``id``, ``source``,
+``episode_id``, ``unit`` and subject, each refused), with and without its hyphen: zero occurrences.
 The identifiers are shown to be really there first: decoded from the histories with the stack's key ring.
 """
 
@@ -17,6 +18,7 @@ import functools
 import json
 import os
 import signal
+import stat
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -54,6 +56,15 @@ EXTRA = {
     "personnummer_with_system": "19121212-1212",
 }
 DEAD_LETTERED = "19090527-1474"  # sent only in an event that is refused (its original bytes are kept)
+#: Identities hidden where none belongs (events/hidden_identity.py): each event is refused, and neither its
+#: dead letter's subject, headers and reason nor any log line may repeat the number.
+HIDDEN = {
+    "id": "19390101-2397",
+    "source": "19400102-3482",
+    "episode_id": "19410103-4579",
+    "unit": "19420104-5665",
+    "subject": "19430105-6752",
+}
 
 
 def forms(identity: str) -> set[str]:
@@ -94,14 +105,44 @@ async def publish(env: dict[str, str], events: list[dict[str, object]]) -> None:
     assert process.returncode == 0, stderr
 
 
-async def send_as_hospital(data: Path, url: str, event: dict[str, object]) -> None:
+async def send_as_hospital(
+    data: Path, url: str, event: dict[str, object], subject: str | None = None
+) -> None:
     """What the hospital's own system does (not through our CLI, which would refuse the event first)."""
     login = ensure_logins(data)["hospital"]
     connection = await nats.connect(url, nkeys_seed=str(login.seed_file), inbox_prefix=login.inbox_prefix)
     try:
-        await connection.jetstream().publish(f"events.{event['type']}", json.dumps(event).encode())
+        subject = subject or f"events.{event['type']}"
+        # A sender's own message id is "<source> <id>" (the contract's de-duplication key).
+        headers = {"Nats-Msg-Id": f"{event['source']} {event['id']}"}
+        await connection.jetstream().publish(subject, json.dumps(event).encode(), headers=headers)
     finally:
         await connection.close()
+
+
+def hidden_events() -> list[tuple[dict[str, object], str | None]]:
+    """One event per field of ``HIDDEN``, its number hidden there (and its own patient a demo-free one)."""
+    sent = []
+    for n, (where, identity) in enumerate(HIDDEN.items()):
+        digits = identity.replace("-", "")
+        event = example_event(
+            "hospital.patient_admitted", patient=EXTRA["samordningsnummer"], event_id=f"raw-hidden-{n}"
+        )
+        data = event["data"]
+        assert isinstance(data, dict)
+        subject = None
+        if where == "id":
+            event["id"] = f"adm-{identity}"
+        elif where == "source":
+            event["source"] = f"urn:hospital:{digits}"
+        elif where == "episode_id":
+            data["episode_id"] = f"HS{digits}"
+        elif where == "unit":
+            data["unit"] = f"SE2321000131-{digits}"
+        else:
+            subject = f"events.hospital.patient_admitted.{digits}"
+        sent.append((event, subject))
+    return sent
 
 
 async def drain(stream: asyncio.StreamReader, into: bytearray, seen: asyncio.Event, marker: bytes) -> None:
@@ -148,7 +189,7 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
         discharge_payload_keys_file=dev_ring_path(data),
     )  # fmt: skip
     demo_identities = {str(event["data"]["patient"]["id"]) for _, event in demo_events(NOW)}
-    sent = demo_identities | set(EXTRA.values()) | {DEAD_LETTERED}
+    sent = demo_identities | set(EXTRA.values()) | {DEAD_LETTERED} | set(HIDDEN.values())
     assert len(demo_identities) >= 10
 
     out, err = bytearray(), bytearray()
@@ -169,6 +210,8 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
         refused["data"]["admission"] = "teleported"
         await publish(env, events)
         await send_as_hospital(data, settings.nats_url, refused)
+        for event, subject in hidden_events():
+            await send_as_hospital(data, settings.nats_url, event, subject)
 
         # The identifiers really went in: each pathway's history holds its identity (decrypted) ...
         for identity in EXTRA.values():
@@ -178,7 +221,7 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
         nats_client = await connect_nats(settings, retry_forever=False)
         try:
             dead_letters = nats_client.jetstream()
-            await wait_until(lambda: _has_messages(dead_letters))
+            await wait_until(lambda: _has_messages(dead_letters, 1 + len(HIDDEN)))
         finally:
             await nats_client.close()
 
@@ -210,6 +253,14 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
         await asyncio.gather(*readers)
     assert code == 0
 
+    # Everything the stack left is its owner's alone: the data dir 0700, every file in it 0600.
+    modes = {
+        str(path.relative_to(data)): (stat.S_IMODE(path.stat().st_mode), 0o700 if path.is_dir() else 0o600)
+        for path in [data, *data.rglob("*")]
+    }
+    assert {name: oct(mode) for name, (mode, owners) in modes.items() if mode != owners} == {}
+    assert {"temporal.db", "readmodel.db", "audit.jsonl", "sessions.db"} <= set(modes)
+
     found: dict[str, list[str]] = {}
     stores = {str(path.relative_to(data)): path.read_bytes() for path in every_file(data)}
     stores["stdout of discharge dev"] = bytes(out)
@@ -222,8 +273,8 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
     assert {form: where for form, where in found.items() if where} == {}
 
 
-async def _has_messages(js: JetStreamContext) -> bool:
-    return (await js.stream_info(DEADLETTER_STREAM)).state.messages >= 1
+async def _has_messages(js: JetStreamContext, count: int) -> bool:
+    return (await js.stream_info(DEADLETTER_STREAM)).state.messages >= count
 
 
 async def _holds(settings: Settings, identity: str, canonical: bytes) -> bool:

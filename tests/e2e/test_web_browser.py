@@ -124,7 +124,10 @@ async def test_a_coordinator_works_a_review_and_an_escalation_in_the_browser(
     )
     await shot(page, "06-inbox-acknowledged")
 
-    await page.goto(site.url + f"/pathways?q={REVIEW}")
+    # A personnummer is searched with the form (POST with the session's CSRF token), never by a link.
+    await page.goto(site.url + "/pathways")
+    await page.get_by_label("Search").fill(REVIEW)
+    await page.get_by_role("button", name="Search").click()
     await expect(page.get_by_role("link", name=key)).to_be_visible()
     assert REVIEW not in await page.content()  # the typed number is replaced by the patient_key
     await shot(page, "07-pathways")

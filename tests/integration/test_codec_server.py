@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -35,7 +36,8 @@ from temporalio.testing import WorkflowEnvironment
 from discharge.audit import AuditLog
 from discharge.codec import ENCODING, WORKFLOW_ID, EncryptionCodec
 from discharge.keyring import read_ring
-from discharge.principal import ACCESS_COOKIE, Principal, issue_access_token
+from discharge.principal import ACCESS_COOKIE, Principal
+from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.examples import example_event
@@ -51,6 +53,8 @@ SECRET = "codec-test-session-secret-0123456789abcdef"
 PATIENT = "19091231-9803"
 UI_ORIGIN = "http://127.0.0.1:18233"
 CLIENT_ID = "discharge-codec"
+#: The sessions the tokens below open, as the web page's sign-in opens them (the codec server reads them).
+SESSIONS = SessionStore(Path(tempfile.mkdtemp(prefix="codec-sessions-")) / "sessions.db")
 History = tuple[str, str, dict[str, Any]]  # patient_key, workflow id, the signal's payloads as JSON
 
 
@@ -110,6 +114,7 @@ async def codec(tmp_path: Path, issuer: Issuer) -> AsyncIterator[Codec]:
         discharge_codec_ui_origins=UI_ORIGIN,
         discharge_audit_log=tmp_path / "audit.jsonl",
         discharge_session_secret=SECRET,
+        discharge_session_store=SESSIONS.path,
         discharge_oidc_issuer=issuer.url,
         discharge_oidc_client_id=CLIENT_ID,
     )
@@ -151,7 +156,7 @@ async def history_payloads(
 
 
 def token(role: str, hsa_id: str = "SE2321000131-P000000000789") -> str:
-    return issue_access_token(Principal(hsa_id=hsa_id, name="Test", role=role), SECRET, 600)
+    return SESSIONS.open(Principal(hsa_id=hsa_id, name="Test", role=role), SECRET, 600)
 
 
 async def test_without_credentials_401_and_nothing_is_decoded_or_logged(

@@ -12,14 +12,24 @@ import pytest
 from structlog.testing import capture_logs
 
 from discharge.cli.stack import serve
+from discharge.keyring import ensure_dev_ring
 from discharge.settings import Settings, load_settings
 from tests.integration.stack_command_support import command_env, ports_of, run_command
 
 pytestmark = pytest.mark.integration
 
+#: A secret of our own, as long as one must be (32 bytes).
+LONG_ENOUGH = "not-the-dev-secret-32-bytes-long"
+#: The web page's other settings for production, but the key ring.
+WEB = {
+    "DISCHARGE_OIDC_ISSUER": "https://idp.example",
+    "DISCHARGE_OIDC_CLIENT_ID": "discharge-web",
+    "DISCHARGE_SESSION_SECRET": "a-session-secret-that-is-32bytes",
+}
+
 
 async def test_dev_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
-    env = command_env(tmp_path / "data", DISCHARGE_PATIENT_KEY_SECRET="not-the-dev-secret")
+    env = command_env(tmp_path / "data", DISCHARGE_PATIENT_KEY_SECRET=LONG_ENOUGH)
     temporal_port = ports_of(env)[0]
     blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", temporal_port)
     try:
@@ -53,7 +63,7 @@ async def test_a_malformed_setting_stops_every_command_with_one_message(tmp_path
 
 async def test_production_parts_refuse_the_dev_only_secret(tmp_path: Path) -> None:
     env = command_env(tmp_path / "data")
-    parts = ("worker", "gateway", "web")
+    parts = ("gateway", "web")  # the worker never pseudonymises: it gets and needs no patient-key secret
     results = await asyncio.gather(*(run_command(command, env=env) for command in parts))
     for code, stderr in results:
         assert code == 2
@@ -62,13 +72,31 @@ async def test_production_parts_refuse_the_dev_only_secret(tmp_path: Path) -> No
 
 
 async def test_production_parts_refuse_to_run_without_a_payload_key_ring(tmp_path: Path) -> None:
-    env = command_env(tmp_path / "data", DISCHARGE_PATIENT_KEY_SECRET="a-real-secret-for-this-test")
-    results = await asyncio.gather(*(run_command(command, env=env) for command in ("worker", "gateway")))
+    env = command_env(tmp_path / "data", DISCHARGE_PATIENT_KEY_SECRET=LONG_ENOUGH, **WEB)
+    ensure_dev_ring(tmp_path / "data")  # a `discharge dev` ran here: its ring is no fallback in production
+    commands = ("worker", "gateway", "web")
+    results = await asyncio.gather(*(run_command(command, env=env) for command in commands))
+    for command, (code, stderr) in zip(commands, results, strict=True):
+        assert code == 2, command
+        assert "needs DISCHARGE_PAYLOAD_KEYS_FILE" in stderr and "Traceback" not in stderr, stderr
+    code, stderr = await run_command("codec-server", env={**env, "DISCHARGE_SESSION_SECRET": ""})
+    assert code == 2 and "DISCHARGE_SESSION_SECRET is 0 bytes" in stderr
+
+
+async def test_a_secret_shorter_than_32_bytes_is_refused_at_start_naming_the_setting(tmp_path: Path) -> None:
+    short = "31-bytes-is-one-byte-too-short!"
+    assert len(short) == 31
+    env = command_env(tmp_path / "data", DISCHARGE_PATIENT_KEY_SECRET=short, **WEB)
+    commands = ("gateway", "web", "dev")
+    results = await asyncio.gather(*(run_command(command, env=env) for command in commands))
+    for command, (code, stderr) in zip(commands, results, strict=True):
+        assert code == 2, command
+        assert "DISCHARGE_PATIENT_KEY_SECRET is 31 bytes: a secret must be at least 32 bytes" in stderr
+        assert short not in stderr
+    sessions = {**env, "DISCHARGE_PATIENT_KEY_SECRET": LONG_ENOUGH, "DISCHARGE_SESSION_SECRET": short}
+    results = await asyncio.gather(*(run_command(c, env=sessions) for c in ("codec-server", "web", "dev")))
     for code, stderr in results:
-        assert code == 2
-        assert "needs DISCHARGE_PAYLOAD_KEYS_FILE" in stderr and "Traceback" not in stderr
-    code, stderr = await run_command("codec-server", env=env)
-    assert code == 2 and "refuses the dev-only DISCHARGE_SESSION_SECRET" in stderr
+        assert code == 2 and "DISCHARGE_SESSION_SECRET is 31 bytes" in stderr, stderr
 
 
 async def test_a_part_stops_cleanly_on_sigterm() -> None:

@@ -115,10 +115,10 @@ def test_development_mode_allows_the_dev_only_secret_with_a_warning() -> None:
 
 
 def test_a_real_secret_is_accepted_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DISCHARGE_PATIENT_KEY_SECRET", "a-long-random-production-secret")
+    monkeypatch.setenv("DISCHARGE_PATIENT_KEY_SECRET", "a-long-random-production-secret-32")
     settings = load_settings()
     assert not settings.uses_dev_secret
-    require_production_secret(settings, "worker")
+    require_production_secret(settings, "gateway")
 
 
 def test_the_dev_secret_never_shows_in_the_settings_repr() -> None:

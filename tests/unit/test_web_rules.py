@@ -90,21 +90,25 @@ def test_each_role_sees_its_own_patients_and_only_the_allowed_ones_see_identitie
 
 
 def test_the_search_box_understands_numbers_keys_episodes_and_vcs() -> None:
-    found = build_search("19091231-9803", COORDINATOR, SECRET)
+    found = build_search("19091231-9803", COORDINATOR, SECRET, by_identity=True)
     assert found.kind == "identity" and found.patient_key is not None
     assert "19091231" not in found.query  # the query carries the pseudonym, never the number
-    assert build_search(found.patient_key, COORDINATOR, SECRET).kind == "patient_key"
-    assert build_search("HS-2026-1", COORDINATOR, SECRET).query.endswith("EpisodeId = 'HS-2026-1'")
-    assert build_search("HS-20261123-123456", OPS, SECRET).kind == "episode"  # digits, yet no identity
-    assert build_search(UNIT, VC, SECRET).kind == "vardcentral"
-    assert build_search("", VC, SECRET).query.endswith(f"ListedVardcentral = '{UNIT}'")
+    assert build_search(found.patient_key, COORDINATOR, SECRET, by_identity=True).kind == "patient_key"
+    episode = build_search("HS-2026-1", COORDINATOR, SECRET, by_identity=True)
+    assert episode.query.endswith("EpisodeId = 'HS-2026-1'")
+    digits = build_search("HS-20261123-123456", OPS, SECRET, by_identity=True)
+    assert digits.kind == "episode"  # digits, yet no identity
+    assert build_search(UNIT, VC, SECRET, by_identity=True).kind == "vardcentral"
+    assert build_search("", VC, SECRET, by_identity=True).query.endswith(f"ListedVardcentral = '{UNIT}'")
     with pytest.raises(SearchRefused, match="your role"):
-        build_search("19091231-9803", OPS, SECRET)
+        build_search("19091231-9803", OPS, SECRET, by_identity=True)
     with pytest.raises(SearchRefused, match="not a valid") as refused:
-        build_search("19091231-9804", COORDINATOR, SECRET)
+        build_search("19091231-9804", COORDINATOR, SECRET, by_identity=True)
     assert "19091231" not in str(refused.value)
     with pytest.raises(SearchRefused):
-        build_search("x' OR '1'='1", COORDINATOR, SECRET)
+        build_search("x' OR '1'='1", COORDINATOR, SECRET, by_identity=True)
+    with pytest.raises(SearchRefused, match="with the search form"):  # a link (GET) never looks one up
+        build_search("190912319803", COORDINATOR, SECRET, by_identity=False)
 
 
 def test_after_sign_in_only_a_path_on_this_site_is_followed() -> None:
@@ -124,7 +128,9 @@ def test_the_web_page_refuses_to_serve_without_an_idp_or_with_the_dev_session_se
         check_web_settings(Settings(discharge_development=True))
     with pytest.raises(SettingsError, match="DISCHARGE_SESSION_SECRET is the dev-only value"):
         check_web_settings(Settings(**idp))  # type: ignore[arg-type]
-    check_web_settings(Settings(**idp, discharge_session_secret="a-real-secret"))  # type: ignore[arg-type]
+    with pytest.raises(SettingsError, match="DISCHARGE_SESSION_SECRET is 13 bytes"):
+        check_web_settings(Settings(**idp, discharge_session_secret="a-real-secret"))  # type: ignore[arg-type]
+    check_web_settings(Settings(**idp, discharge_session_secret="a-real-secret-of-32-bytes-length"))  # type: ignore[arg-type]
     check_web_settings(Settings(**idp, discharge_development=True))  # type: ignore[arg-type]
     with pytest.raises(SettingsError, match="DISCHARGE_WEB_ADDRESS"):
         check_web_settings(Settings(**idp, discharge_development=True, discharge_web_address="8080"))  # type: ignore[arg-type]

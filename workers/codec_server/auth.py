@@ -5,7 +5,8 @@ token, as the ``ACCESS_COOKIE`` cookie that the coordinators' web page sets at s
 (the Temporal UI sends it with "Include cross-origin credentials" on):
 
 * our access token (discharge/principal.py, HS256 signed with ``DISCHARGE_SESSION_SECRET``): issued by
-  the web page at sign-in, or printed by `discharge dev` for ops;
+  the web page at sign-in, or printed by `discharge dev` for ops, and honoured only while its session is
+  open in the session store the web page shares with us (discharge/sessions.py: refused after sign-out);
 * in production, an access token of the OIDC issuer (``DISCHARGE_OIDC_ISSUER``): signature verified with
   the issuer's published keys (JWKS), ``iss`` the issuer, ``aud`` containing ``DISCHARGE_OIDC_CLIENT_ID``,
   not expired. Claims: ``hsa_id`` (else ``sub``) the person's HSA-id, ``name``, and ``role`` (or the first
@@ -18,6 +19,7 @@ Every decode is audited (workers/codec_server/app.py).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -31,6 +33,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 
 from discharge.principal import ACCESS_COOKIE, ROLES, Principal, verify_access_token
+from discharge.sessions import SessionStore
 
 #: The roles that may see decoded payloads (patient identities) in the Temporal UI.
 DECODE_ROLES = frozenset({"coordinator", "ops"})
@@ -92,15 +95,18 @@ def _principal_of(claims: dict[str, Any]) -> Principal:
 
 
 class Authenticator:
-    def __init__(self, session_secret: str, oidc: OidcVerifier | None) -> None:
+    def __init__(self, session_secret: str, oidc: OidcVerifier | None, sessions: SessionStore) -> None:
         self._secret = session_secret
         self._oidc = oidc
+        self._sessions = sessions
 
     async def principal(self, request: Request) -> Principal | None:
         token = bearer_or_cookie(request)
         if token is None:
             return None
-        ours = verify_access_token(token, self._secret)
-        if ours is not None or self._oidc is None:
-            return ours
+        if verify_access_token(token, self._secret) is not None:
+            # Ours: valid only while its session is open (the web page's sign-out ends it here too).
+            return await asyncio.to_thread(self._sessions.principal, token, self._secret)
+        if self._oidc is None:
+            return None
         return await self._oidc.verify(token)

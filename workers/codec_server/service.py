@@ -13,7 +13,8 @@ import uvicorn
 from discharge.audit import AuditLog
 from discharge.codec import EncryptionCodec
 from discharge.keyring import load_ring
-from discharge.settings import DEV_SESSION_SECRET, Settings, SettingsError
+from discharge.sessions import SessionStore
+from discharge.settings import DEV_SESSION_SECRET, Settings, SettingsError, require_strong_secret
 from workers.codec_server.app import build_app
 from workers.codec_server.auth import Authenticator, OidcVerifier
 
@@ -21,6 +22,7 @@ from workers.codec_server.auth import Authenticator, OidcVerifier
 def require_production_session(settings: Settings) -> None:
     """Tokens signed with the dev-only session secret could be forged by anyone who read the source."""
     if settings.discharge_session_secret.get_secret_value() != DEV_SESSION_SECRET:
+        require_strong_secret(settings, "discharge_session_secret")
         return
     if settings.discharge_development:
         structlog.get_logger().warning(
@@ -46,7 +48,8 @@ def authenticator(settings: Settings) -> Authenticator:
     oidc = None
     if settings.discharge_oidc_issuer and settings.discharge_oidc_client_id:
         oidc = OidcVerifier(settings.discharge_oidc_issuer, settings.discharge_oidc_client_id)
-    return Authenticator(settings.discharge_session_secret.get_secret_value(), oidc)
+    sessions = SessionStore(settings.session_store_path)
+    return Authenticator(settings.discharge_session_secret.get_secret_value(), oidc, sessions)
 
 
 class _Server(uvicorn.Server):

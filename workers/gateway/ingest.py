@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from events.bounds import OutOfBounds, check_bounds
 from events.deadletter import DeadLetter
+from events.hidden_identity import shown
 from events.identity import parse_identity, patient_key
 from events.inbound.envelopes import InboundEvent
 from events.inbound.parsing import InvalidEvent, describe_validation_error, parse_inbound, patient_of
@@ -168,7 +169,7 @@ class Ingest:
             "event dead-lettered",
             kind=kind,
             reason=letter.headers()["Discharge-Error-Reason"],
-            subject=delivery.subject,
+            subject=shown(delivery.subject),
             stream_sequence=delivery.stream_sequence,
         )
         return Outcome(ack=True, dead_letter=letter)

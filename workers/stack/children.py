@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 import structlog
 
 from workers.stack.relay import Relay, relay_structured
+from workers.stack.secrets import env_for
 
 _PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
@@ -80,7 +81,8 @@ class Child:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            env=dict(self.spec.env) if self.spec.env is not None else None,
+            # Only the secrets this part reads (workers/stack/secrets.py), whatever the supervisor holds.
+            env=env_for(self.name, self.spec.env if self.spec.env is not None else os.environ),
             cwd=self.spec.cwd,
             start_new_session=True,
             preexec_fn=functools.partial(_terminate_with, os.getpid()),

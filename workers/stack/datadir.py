@@ -1,6 +1,9 @@
 """The embedded stack's data dir: Temporal's SQLite file, NATS's JetStream store, and the stack's lock.
 
-Deleting the directory (`make reset-data`) resets everything.
+Deleting the directory (`make reset-data`) resets everything. It is its owner's alone: the directory 0700
+and every file in it 0600 (Temporal's database and its WAL files, the read model, the access log, the
+sessions, the keys): the supervisor's umask (discharge/files.py) makes its children create them so, and a
+data dir left by an older version is tightened at start.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ import fcntl
 import os
 from pathlib import Path
 from typing import TextIO
+
+from discharge.files import OWNER_ONLY_UMASK, tighten
 
 
 class StackError(Exception):
@@ -28,7 +33,9 @@ class DataDir:
         self._lock: TextIO | None = None
 
     def prepare(self) -> None:
+        os.umask(OWNER_ONLY_UMASK)  # inherited by every child: the servers create their files 0600 too
         self.jetstream.mkdir(parents=True, exist_ok=True)
+        tighten(self.root)
 
     def lock(self) -> None:
         """One stack per data dir: two would share Temporal's SQLite file and NATS's store. The kernel

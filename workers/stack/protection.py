@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from discharge.keyring import ensure_dev_ring
-from discharge.principal import Principal, issue_access_token
+from discharge.principal import Principal
+from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from workers.stack.nats_auth import (
     STORE_KEY_ENV,
@@ -29,10 +30,12 @@ DEV_OPS_HSA_ID = "SE2321000131-S000000000900"
 
 
 def dev_ops_token(settings: Settings) -> str:
-    """An access token for ops on a developer's machine: reads histories through the codec server."""
+    """An access token for ops on a developer's machine: reads histories through the codec server.
+    A session of its own in the shared store, like a sign-in's."""
     ops = Principal(hsa_id=DEV_OPS_HSA_ID, name="Ops (discharge dev)", role="ops")
     secret = settings.discharge_session_secret.get_secret_value()
-    return issue_access_token(ops, secret, int(settings.discharge_session_ttl.total_seconds()))
+    store = SessionStore(settings.session_store_path)
+    return store.open(ops, secret, int(settings.discharge_session_ttl.total_seconds()))
 
 
 @dataclass(frozen=True)

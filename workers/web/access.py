@@ -47,6 +47,11 @@ def may_see_identity(principal: Principal) -> bool:
     return principal.role in ("coordinator", "lmv", "vc")
 
 
+def may_read_free_text(principal: Principal) -> bool:
+    """Reasons and notes are typed by carers and may say anything about the patient: not for ops."""
+    return principal.role in ("coordinator", "lmv", "vc")
+
+
 def may_decide(principal: Principal) -> bool:
     return principal.role == "coordinator"
 

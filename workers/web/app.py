@@ -13,13 +13,21 @@ from starlette.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from discharge.audit import AuditLog
+from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 from workers.web import auth, pages, report
 from workers.web.context import HERE, Web
+from workers.web.headers import SecurityHeaders
 
-#: The signed session cookie (the OIDC state and nonce during sign-in, the CSRF token, a flash message).
+#: The signed cookie for the sign-in's OIDC state, nonce and PKCE verifier, and a flash message (the
+#: session itself is server-side: discharge/sessions.py).
 SESSION_COOKIE = "discharge_session"
+
+
+def on_loopback(address: str) -> bool:
+    """A web page bound to this machine's loopback alone serves plain http to its own user."""
+    return address.rpartition(":")[0] in auth.LOOPBACK_HOSTS
 
 
 def build_app(settings: Settings, client: Client | None = None, *, show_dev_users: bool = False) -> Starlette:
@@ -28,6 +36,7 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
         settings=settings,
         oauth=auth.make_oauth(settings),
         audit=AuditLog(settings.audit_log_path),
+        sessions=SessionStore(settings.session_store_path),
         client=client,
         show_dev_users=show_dev_users,
     )
@@ -46,12 +55,14 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.discharge_session_secret.get_secret_value(),
                 session_cookie=SESSION_COOKIE,
                 max_age=int(settings.discharge_session_ttl.total_seconds()),
                 same_site="lax",
+                https_only=not on_loopback(settings.discharge_web_address),
             ),
             Middleware(auth.RequireSignIn),
         ],

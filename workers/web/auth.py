@@ -1,14 +1,17 @@
 """Sign-in with OpenID Connect (authlib's Starlette client), the access cookie, and sign-out.
 
-After the IdP's code flow, the ID token's claims (``workers.web.claims``) become a ``Principal`` and
-the page issues its own short-lived access token (``discharge.principal``), set as the cookie
-``ACCESS_COOKIE`` on this host: it is the session (expiring after ``DISCHARGE_SESSION_TTL``), and the
-codec server on the same host reads the same cookie. Every other request without a valid token is sent
-to the sign-in page and gets no patient data.
+After the IdP's code flow (with PKCE, S256), the ID token's claims (``workers.web.claims``) become a
+``Principal`` and the page opens a server-side session (discharge/sessions.py) and issues its own
+short-lived access token for it (``discharge.principal``), set as the cookie ``ACCESS_COOKIE`` on this
+host (``Secure`` unless the host is this machine's loopback): the codec server on the same host reads the
+same cookie and the same session store. Sign-out ends the session in the store, so the old cookie is
+refused everywhere at once. Every other request without an open session is sent to the sign-in page and
+gets no patient data.
 """
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import quote
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
@@ -17,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from discharge.principal import ACCESS_COOKIE, issue_access_token, verify_access_token
+from discharge.principal import ACCESS_COOKIE
 from discharge.settings import Settings
 from workers.web import csrf
 from workers.web.claims import SCOPES, SignInRefused, principal_from_claims
@@ -38,9 +41,19 @@ def make_oauth(settings: Settings) -> OAuth:
         client_id=settings.discharge_oidc_client_id,
         client_secret=secret.get_secret_value() if secret else None,
         server_metadata_url=settings.discharge_oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
-        client_kwargs={"scope": SCOPES},
+        # PKCE (RFC 7636): a stolen authorization code is worthless without this sign-in's verifier.
+        client_kwargs={"scope": SCOPES, "code_challenge_method": "S256"},
     )
     return oauth
+
+
+#: Hosts where a cookie may go without ``Secure``: a developer's own machine over plain http.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def secure_cookies(request: Request) -> bool:
+    """``Secure`` everywhere but on this machine's loopback (behind TLS, or any other host name)."""
+    return request.url.scheme == "https" or (request.url.hostname or "") not in LOOPBACK_HOSTS
 
 
 def safe_next(target: str | None) -> str:
@@ -57,18 +70,14 @@ class RequireSignIn(BaseHTTPMiddleware):
             return await call_next(request)
         web = web_of(request)
         token = request.cookies.get(ACCESS_COOKIE)
-        principal = (
-            verify_access_token(token, web.settings.discharge_session_secret.get_secret_value())
-            if token
-            else None
-        )
-        if principal is None:
+        session = web.session_of(token) if token else None
+        if session is None:
             if request.headers.get("x-live") or request.method != "GET":
                 return JSONResponse({"signed_in": False}, status_code=401)
             target = path + (f"?{request.url.query}" if request.url.query else "")
             expired = "&expired=1" if token else ""
             return RedirectResponse(f"/signin?{_NEXT}={quote(target)}{expired}", status_code=303)
-        request.state.principal = principal
+        request.state.principal, request.state.session_id = session
         return await call_next(request)
 
 
@@ -104,9 +113,8 @@ async def callback(request: Request) -> Response:
         return web.render(request, "error.html", status_code=403, title="Sign-in refused", message=message)
     settings = web.settings
     ttl = int(settings.discharge_session_ttl.total_seconds())
-    access = issue_access_token(principal, settings.discharge_session_secret.get_secret_value(), ttl)
+    access = web.sessions.open(principal, settings.discharge_session_secret.get_secret_value(), ttl)
     target = safe_next(request.session.pop(_NEXT, None))
-    csrf.rotate(request)
     web.record(principal, "sign_in", None)
     response = RedirectResponse(target, status_code=303)
     # Host-only (no Domain): every port of this host gets it, so the codec server beside us does too.
@@ -116,7 +124,7 @@ async def callback(request: Request) -> Response:
         max_age=ttl,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
     return response
@@ -124,13 +132,18 @@ async def callback(request: Request) -> Response:
 
 async def signout(request: Request) -> Response:
     web = web_of(request)
-    if request.cookies.get(ACCESS_COOKIE):
+    token = request.cookies.get(ACCESS_COOKIE)
+    session = web.session_of(token) if token else None
+    if session is not None:
+        request.state.principal, request.state.session_id = session
         try:
             await csrf.checked_form(request)
         except csrf.CsrfRefused as refused:
             return web.render(
                 request, "error.html", status_code=403, title="Not signed out", message=str(refused)
             )
+        # Ended in the shared store: the cookie, wherever a copy of it is, opens nothing any more.
+        await asyncio.to_thread(web.sessions.end, session[1])
     request.session.clear()
     response = RedirectResponse("/signin?signed_out=1", status_code=303)
     response.delete_cookie(ACCESS_COOKIE, path="/")

@@ -15,6 +15,7 @@ from temporalio.client import Client
 
 from discharge.audit import READ, WRITE, AuditLog, Result
 from discharge.principal import Principal
+from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from workers.web import access, csrf
 from workers.web.present import FILTERS, relative
@@ -37,6 +38,7 @@ class Web:
     settings: Settings
     oauth: OAuth
     audit: AuditLog
+    sessions: SessionStore
     templates: Jinja2Templates = field(default_factory=make_templates)
     client: Client | None = None  # connected at start-up (lifespan)
     show_dev_users: bool = False
@@ -46,6 +48,10 @@ class Web:
         if self.client is None:
             raise RuntimeError("the web page is not connected to Temporal yet")
         return self.client
+
+    def session_of(self, token: str) -> tuple[Principal, str] | None:
+        """The principal and session id of an access token whose session is open."""
+        return self.sessions.verify(token, self.settings.discharge_session_secret.get_secret_value())
 
     def record(
         self,

@@ -9,8 +9,6 @@ not fit the pathway: their refusal text is what the page shows.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +32,10 @@ ESCALATION_READ_LIMIT = 200
 
 class NoAnswer(Exception):
     """The pathway could not be read or reached (not found, no worker): the message says which."""
+
+
+class NoPathway(NoAnswer):
+    """No pathway by that id (never started, or gone)."""
 
 
 class Refused(Exception):
@@ -112,7 +114,7 @@ async def read_state(client: Client, workflow_id: str) -> PathwayView:
             QUERY_STATE, result_type=PathwayView, rpc_timeout=ANSWER_TIMEOUT
         )
     except RPCError as error:
-        raise NoAnswer(_rpc_reason(error)) from None
+        raise _no_answer(error) from None
     return view
 
 
@@ -121,8 +123,12 @@ async def read_identity(client: Client, workflow_id: str) -> str | None:
     try:
         identity: str | None = await handle.query(QUERY_IDENTITY, result_type=str, rpc_timeout=ANSWER_TIMEOUT)
     except RPCError as error:
-        raise NoAnswer(_rpc_reason(error)) from None
+        raise _no_answer(error) from None
     return identity
+
+
+def _no_answer(error: RPCError) -> NoAnswer:
+    return (NoPathway if error.status == RPCStatusCode.NOT_FOUND else NoAnswer)(_rpc_reason(error))
 
 
 def _rpc_reason(error: RPCError) -> str:
@@ -166,20 +172,12 @@ async def acknowledge(
 @dataclass(frozen=True)
 class Page:
     rows: list[PathwayRow]
-    next_token: str | None
+    next_raw: bytes | None  # Temporal's next-page token (workers/web/paging.py signs it for the link)
 
 
-def _token(raw: bytes | None) -> str | None:
-    return base64.urlsafe_b64encode(raw).decode("ascii") if raw else None
-
-
-async def list_page(client: Client, query: str, page_size: int, token: str | None) -> Page:
-    """One page of a visibility listing; ``token`` is the opaque next-page token from the last page."""
-    try:
-        raw = base64.urlsafe_b64decode(token.encode("ascii")) if token else None
-    except (binascii.Error, ValueError):
-        raw = None
+async def list_page(client: Client, query: str, page_size: int, raw: bytes | None) -> Page:
+    """One page of a visibility listing; ``raw`` is Temporal's next-page token from the last page."""
     iterator = client.list_workflows(query, page_size=page_size, next_page_token=raw)
     await iterator.fetch_next_page()
     rows = [PathwayRow.from_execution(execution) for execution in iterator.current_page or []]
-    return Page(rows, _token(iterator.next_page_token))
+    return Page(rows, iterator.next_page_token or None)

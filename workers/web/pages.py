@@ -17,10 +17,11 @@ from discharge.audit_chain import verify_chain
 from discharge.principal import Principal
 from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
-from workers.web import access, csrf, data
+from workers.web import access, csrf, data, paging
 from workers.web.context import Web, principal_of, web_of
 from workers.web.present import local
 from workers.web.search import SearchRefused, build_search
+from workflows.api import LogEntry
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -30,8 +31,25 @@ def _forbidden(web: Web, request: Request, message: str) -> Response:
     return web.render(request, "error.html", status_code=403, title="Not allowed", message=message)
 
 
-def _not_found(web: Web, request: Request, message: str) -> Response:
-    return web.render(request, "error.html", status_code=404, title="Not found", message=message)
+#: One answer for "no such pathway", "not among yours" and "not a patient_key": a page must never tell
+#: whether someone is a patient elsewhere (an existence oracle).
+NOT_YOURS = "no such patient among yours"
+
+
+def _not_yours(web: Web, request: Request) -> Response:
+    return web.render(request, "error.html", status_code=404, title="Not found", message=NOT_YOURS)
+
+
+def _unavailable(web: Web, request: Request, problem: data.NoAnswer) -> Response:
+    return web.render(request, "error.html", status_code=503, title="Try again", message=str(problem))
+
+
+def without_free_text(entry: LogEntry) -> LogEntry:
+    """A decision's line without its typed reason ("extended by 7 days: <reason>" -> "extended by 7 days")."""
+    if entry.kind != "decision":
+        return entry
+    what = entry.summary.split(":", 1)[0]
+    return entry.model_copy(update={"summary": f"{what} (the reason is not shown to ops)"})
 
 
 # ---- inbox ----------------------------------------------------------------------------------------
@@ -69,16 +87,17 @@ async def _patient(request: Request, **extra: Any) -> Response:
     web, principal = web_of(request), principal_of(request)
     key = request.path_params["key"]
     if not is_patient_key(key):
-        return _not_found(web, request, "no such patient")
+        return _not_yours(web, request)
     try:
         view = await data.read_state(web.temporal, workflow_id_for(key))
+    except data.NoPathway:
+        return _not_yours(web, request)
     except data.NoAnswer as problem:
         web.record(principal, "view_pathway", key, str(problem), request=request, result="refused")
-        return _not_found(web, request, str(problem))
+        return _unavailable(web, request, problem)
     if not access.may_see_patient(principal, view):
         web.record(principal, "view_pathway", key, "not among theirs", request=request, result="refused")
-        # The same answer as for an unknown patient: a page must not tell who is a patient elsewhere.
-        return _not_found(web, request, "no such patient among yours")
+        return _not_yours(web, request)
     # Every role's look at a pathway's clinical detail is logged (ops too), before the page is answered.
     web.record(principal, "view_pathway", key, request=request)
     identity = None
@@ -95,6 +114,8 @@ async def _patient(request: Request, **extra: Any) -> Response:
         (entry for entry in view.log if entry.kind != "outbound"),
         key=lambda entry: entry.occurred_at or entry.at,
     )
+    if not access.may_read_free_text(principal):
+        timeline = [without_free_text(entry) for entry in timeline]
     acks = {ack.escalation: ack for ack in view.acknowledgements}
     return web.render(
         request,
@@ -133,7 +154,7 @@ async def _checked_post(
     if not allowed(principal):
         return _forbidden(web, request, refusal)
     if not is_patient_key(key):
-        return _not_found(web, request, "no such patient")
+        return _not_yours(web, request)
     return web, principal, key, form
 
 
@@ -174,10 +195,12 @@ async def acknowledge(request: Request) -> Response:
     web, principal, key, form = checked
     try:
         view = await data.read_state(web.temporal, workflow_id_for(key))
+    except data.NoPathway:
+        return _not_yours(web, request)
     except data.NoAnswer as problem:
-        return _not_found(web, request, str(problem))
+        return _unavailable(web, request, problem)
     if not access.may_see_patient(principal, view):
-        return _not_found(web, request, "no such patient among yours")
+        return _not_yours(web, request)
     acknowledgement = {
         "escalation": int(request.path_params["index"]),
         "note": str(form.get("note", "")).strip(),
@@ -202,20 +225,50 @@ def safe_back(target: str, key: str) -> str:
 # ---- pathways and audit ---------------------------------------------------------------------------
 
 
-async def pathways_page(request: Request) -> Response:
+def _pathways_refused(web: Web, request: Request, problem: str) -> Response:
+    return web.render(request, "pathways.html", page=None, q="", problem=problem, status_code=400)
+
+
+async def _listing(request: Request, text: str, token: str | None, *, by_identity: bool) -> Response:
+    """A search's first (or ``token``'s) page; an identity search writes its access-log line first."""
     web, principal = web_of(request), principal_of(request)
-    text = request.query_params.get("q", "")
-    token = request.query_params.get("page") or None
+    secret = web.settings.discharge_patient_key_secret.get_secret_value()
     try:
-        search = build_search(text, principal, web.settings.discharge_patient_key_secret.get_secret_value())
+        search = build_search(text, principal, secret, by_identity=by_identity)
     except SearchRefused as refused:
-        return web.render(request, "pathways.html", page=None, q="", problem=str(refused), status_code=400)
-    page = await data.list_page(web.temporal, search.query, PAGE_SIZE, token)
+        return _pathways_refused(web, request, str(refused))
+    session_secret = web.settings.discharge_session_secret.get_secret_value()
+    try:
+        raw = paging.next_page(token, search.query, session_secret)
+    except paging.PageRefused as refused:
+        return _pathways_refused(web, request, str(refused))
     if search.patient_key is not None:
         web.record(principal, "search_identity", search.patient_key, request=request)
+    page = await data.list_page(web.temporal, search.query, PAGE_SIZE, raw)
     # A personnummer is never put back into the page or its links: the box shows the patient_key instead.
     shown = search.patient_key if search.kind == "identity" else text.strip()
-    return web.render(request, "pathways.html", page=page, q=shown, problem=None)
+    next_token = paging.page_token(page.next_raw, search.query, session_secret)
+    return web.render(request, "pathways.html", page=page, next_token=next_token, q=shown, problem=None)
+
+
+async def pathways_page(request: Request) -> Response:
+    """A listing by link (GET): never by identity, so a link from another site cannot make a look-up."""
+    return await _listing(
+        request,
+        request.query_params.get("q", ""),
+        request.query_params.get("page") or None,
+        by_identity=False,
+    )
+
+
+async def pathways_search(request: Request) -> Response:
+    """The search form (POST with this session's CSRF token): the only way to search by identity."""
+    web = web_of(request)
+    try:
+        form = await csrf.checked_form(request)
+    except csrf.CsrfRefused as refused:
+        return _forbidden(web, request, str(refused))
+    return await _listing(request, str(form.get("q", "")), None, by_identity=True)
 
 
 async def audit_page(request: Request) -> Response:
@@ -250,6 +303,7 @@ ROUTES = [
     Route("/patients/{key}/decide", decide, methods=["POST"]),
     Route("/patients/{key}/escalations/{index:int}/acknowledge", acknowledge, methods=["POST"]),
     Route("/pathways", pathways_page, methods=["GET"]),
+    Route("/pathways", pathways_search, methods=["POST"]),
     Route("/audit", audit_page, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
 ]

@@ -27,7 +27,8 @@ class Search:
     patient_key: str | None = None  # set when an identity was searched for (to audit it)
 
 
-def build_search(text: str, principal: Principal, secret: str) -> Search:
+def build_search(text: str, principal: Principal, secret: str, *, by_identity: bool) -> Search:
+    """The listing's query for ``text``; an identity only when ``by_identity`` (the POSTed form)."""
     text = text.strip()
     if not text:
         return Search(scoped(RUNNING, principal), "all")
@@ -36,6 +37,9 @@ def build_search(text: str, principal: Principal, secret: str) -> Search:
     if re.match(HSA_ID_PATTERN, text):
         return Search(scoped(pathways_query(vardcentral=text), principal), "vardcentral")
     if _IDENTITY_SHAPE.fullmatch(text.upper()):
+        if not by_identity:
+            # A link (GET) can be made by another site: it must never make a look-up in the person's name.
+            raise SearchRefused("search by personnummer with the search form, not with a link")
         if not may_see_identity(principal):
             raise SearchRefused("your role does not search by personnummer: use a patient_key or an episode")
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from discharge.settings import DEV_SESSION_SECRET, Settings, SettingsError
+from discharge.settings import DEV_SESSION_SECRET, Settings, SettingsError, require_strong_secret
 
 #: The dev OpenID provider's address next to the web page: the web port + 1 (8080 -> 8081).
 DEV_IDP_PORT_OFFSET = 1
@@ -37,6 +37,8 @@ def check_web_settings(settings: Settings) -> None:
             "DISCHARGE_SESSION_SECRET is the dev-only value: set a secret of your own (the same for the "
             "codec server), or DISCHARGE_DEVELOPMENT=true on a laptop"
         )
+    if not dev_secret:
+        require_strong_secret(settings, "discharge_session_secret")
 
 
 async def run_web(settings: Settings) -> None:
