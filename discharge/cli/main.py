@@ -28,9 +28,8 @@ from discharge.cli.plumbing import (
     Parser,
     say_failure,
 )
-from discharge.settings import SettingsError, load_settings
-
 from discharge.files import OWNER_ONLY_UMASK
+from discharge.settings import SettingsError, load_settings
 
 #: Each command and the module of discharge/cli/ that registers it, in the order `--help` lists them.
 #: tests/unit/test_cli_startup.py checks this table against what the modules register.

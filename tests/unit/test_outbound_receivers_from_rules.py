@@ -6,8 +6,8 @@ from discharge.readmodel.projection import facts_of
 from events.inbound.envelopes import InboundEvent
 from events.outbound.examples import example_outbound
 from events.outbound.names import OUTBOUND_TYPES
+from tests.inbound_events import STAFF, accepted, admitted, discharged, event, hours, risk
 from tests.unit.rules_harness import T0, Pathway
-from tests.workflow.pathway_helpers import STAFF, accepted, admitted, discharged, event, hours, risk
 from workers.web.present import recipients
 
 LMV_UNIT = "SE2321000131-E000000000200"

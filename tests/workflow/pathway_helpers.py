@@ -31,14 +31,13 @@ from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.envelopes import InboundEvent
 from events.outbound.event import OutboundEvent
-from tests.inbound_events import (
-    PATIENT,
-)
+from tests.inbound_events import PATIENT, STAFF
 from workers.worker import build_worker
 from workflows.actor import Actor
 from workflows.api import PathwayEvent, PathwayView
 from workflows.names import QUERY_STATE
 
+#: Who sends the tests' updates: the web page, for STAFF signed in (workflows/actor.py).
 WEB_ACTOR = Actor(process="web", person=STAFF)
 
 

@@ -10,7 +10,6 @@ from temporalio.testing import WorkflowEnvironment
 from tests.inbound_events import (
     REGISTRY_VC,
     STAFF,
-    WEB_ACTOR,
     accepted,
     admitted,
     confirmed,
@@ -21,7 +20,7 @@ from tests.inbound_events import (
     hours,
     risk,
 )
-from tests.workflow.pathway_helpers import published, running_worker, until
+from tests.workflow.pathway_helpers import WEB_ACTOR, published, running_worker, until
 from workflows.api import Decision, DecisionResult, PathwayView
 from workflows.names import UPDATE_DECIDE
 from workflows.policy import add_local

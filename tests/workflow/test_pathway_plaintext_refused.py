@@ -20,16 +20,9 @@ from temporalio.testing import WorkflowEnvironment
 from discharge.codec import ENCODING, WORKFLOW_ID, encrypted_data_converter
 from discharge.keyring import read_ring
 from discharge.temporal_client import signal_with_start
+from tests.inbound_events import STAFF, admitted, discharged, hours
 from tests.payloads import map_payloads
-from tests.workflow.pathway_helpers import (
-    STAFF,
-    WEB_ACTOR,
-    admitted,
-    discharged,
-    hours,
-    running_worker,
-    until,
-)
+from tests.workflow.pathway_helpers import WEB_ACTOR, running_worker, until
 from workflows.api import AcknowledgementRecord, PathwayEvent
 from workflows.names import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE
 
