@@ -44,10 +44,14 @@ def iso(value: datetime | None) -> str | None:
 class Step:
     """Collects the commands of one rule application; helpers keep the rules short."""
 
-    def __init__(self, state: PathwayState, now: datetime) -> None:
+    def __init__(self, state: PathwayState, now: datetime, cause: str = "") -> None:
         self.s = state
         self.now = now
         self.out = RuleOutcome()
+        # What this step answers (an event's key, a deadline, a decision): with `state.ordered`, the
+        # outbound step keys are made of it, so the same cause gives the same ids in any arrival order.
+        self.cause = cause
+        self._keys: set[str] = set()
 
     def log(
         self,
@@ -72,7 +76,9 @@ class Step:
         self.out.ignored = f"{event.type} {why}"
         self.log("ignored", self.out.ignored, event.source, event.type)
 
-    def publish(self, type_: OutboundType, *, identity: bool = False, **fields: Any) -> None:
+    def publish(
+        self, type_: OutboundType, *, identity: bool = False, cause: str | None = None, **fields: Any
+    ) -> None:
         self.s.outbound_seq += 1
         if identity:
             self._note_told(fields.get("to"))
@@ -80,8 +86,19 @@ class Step:
         if identity and self.s.patient_id is not None:
             data["patient"] = {"id": self.s.patient_id}
         data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()})
-        self.out.commands.append(Publish(type_, f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}", data))
+        self.out.commands.append(Publish(type_, self._step_key(type_, cause), data))
         self.log("outbound", f"published {type_}", event_type=type_)
+
+    def _step_key(self, type_: str, cause: str | None) -> str:
+        if not self.s.ordered:
+            return f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}"
+        base = f"{self.s.run_key}:{self.cause if cause is None else cause}:{type_}"
+        key, n = base, 1
+        while key in self._keys:  # the same cause publishing one type twice (an escalation to two parties)
+            n += 1
+            key = f"{base}:{n}"
+        self._keys.add(key)
+        return key
 
     def _note_told(self, to: Any) -> None:
         """Remember LMV or the VC being given the identity: a cancellation must reach each of them."""
