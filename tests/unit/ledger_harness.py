@@ -19,7 +19,7 @@ from tests.workflow.pathway_helpers import (
 )
 from workflows.policy import Policy
 from workflows.rules import PathwayState, Publish
-from workflows.rules.ledger import Ledger, Taken
+from workflows.rules.ledger import Ledger, Refused, Taken
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=1)
@@ -51,7 +51,7 @@ class LedgerRun:
         self.state = PathwayState(patient_key="k", ordered=True, indicator_events=True)
         self.ledger = Ledger()
         self.published: list[Publish] = []
-        self.dead: list[tuple[InboundEvent, str]] = []
+        self.dead: list[Refused] = []
 
     def arrive(self, events: list[InboundEvent], now: datetime) -> LedgerRun:
         self._carry(self.ledger.take(self.state, events, now, self.policy))

@@ -96,8 +96,9 @@ def test_a_false_discharge_escalation_is_withheld_when_the_confirmation_arrives_
 def test_an_event_that_never_applies_is_dead_lettered_with_its_reason_after_the_hold() -> None:
     stray = accepted(T0 + hours(4))  # no handover was ever asked for
     r = run([admitted(T0), stray])
-    assert r.dead and r.dead[0][0] == stray
-    assert "handover_accepted makes no sense in phase inpatient" in r.dead[0][1]
+    assert [(d.event, d.kind) for d in r.dead] == [(stray, "not_applicable")]
+    assert "handover_accepted makes no sense in phase inpatient" in r.dead[0].reason
+    assert "after 48 h" in r.dead[0].reason and "190912319803" not in r.dead[0].reason
 
 
 def test_an_event_that_cannot_apply_yet_waits_and_applies_in_its_clinical_place() -> None:
@@ -110,10 +111,8 @@ def test_a_rule_that_raises_dead_letters_its_event_and_the_pathway_goes_on() -> 
     beyond = discharge_corrected(T0 + days(2), discharged_at=T0.replace(year=9999, month=12, day=25))
     events = [admitted(T0), risk(T0 + hours(1)), discharged(T0 + days(1)), beyond, contact(T0 + days(3))]
     r = run(events)
-    assert [(dead.type, reason.split(":")[0]) for dead, reason in r.dead] == [
-        ("hospital.discharge_corrected", "rule_failed")
-    ]
-    assert "OverflowError" in r.dead[0][1]
+    assert [(d.event, d.kind) for d in r.dead] == [(beyond, "rule_failed")]
+    assert "OverflowError" in r.dead[0].reason and "9999" not in r.dead[0].reason
     assert r.state.first_lmv_contact_at == T0 + days(3)
     assert r.state.discharged_at == T0 + days(1)
 

@@ -38,17 +38,21 @@ from workflows.policy import Policy
 from workflows.rules.deadlines import apply_time, next_deadline
 from workflows.rules.decisions import apply_decision, validate_decision
 from workflows.rules.dispatch import apply_event
-from workflows.rules.intake import can_open
+from workflows.rules.intake import can_open, format_hold
+from workflows.rules.records import DUPLICATE_SUMMARY
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
+#: Dead-letter kinds of the pathway's own (besides `no_pathway`, workflows/rules/intake.py).
+NOT_APPLICABLE = "not_applicable"
+RULE_FAILED = "rule_failed"
 #: Deadlines acted on in one tick at most (each of the six `Timer`s, and consults, a few times over).
 MAX_DEADLINES_PER_TICK = 32
 
 
 def kept_across_derivation(entry: LogEntry) -> bool:
     """Log entries the rules cannot re-derive (acknowledgements, duplicates: not events of the ledger)."""
-    return entry.kind == "acknowledged" or entry.summary.startswith("duplicate event")
+    return entry.kind == "acknowledged" or entry.summary == DUPLICATE_SUMMARY
 
 
 @dataclass
@@ -64,6 +68,15 @@ class Entry:
         return (self.time, self.order)
 
 
+@dataclass(frozen=True)
+class Refused:
+    """An event the pathway gives up on: dead-lettered (kind ``not_applicable`` or ``rule_failed``)."""
+
+    event: InboundEvent
+    kind: str
+    reason: str
+
+
 @dataclass
 class Taken:
     """What the workflow must carry out after an arrival, a decision or passing time."""
@@ -73,8 +86,8 @@ class Taken:
     restart: StartNewPathway | None = None
     # Accepted after the readmission in clinical order: the new run's (continue-as-new).
     rest: list[InboundEvent] = field(default_factory=list)
-    # Events to dead-letter, each with its reason (the rule, never a value of the event).
-    dead: list[tuple[InboundEvent, str]] = field(default_factory=list)
+    # Events to dead-letter, each with its kind and reason (the rule, never a value of the event).
+    dead: list[Refused] = field(default_factory=list)
 
 
 @dataclass
@@ -129,14 +142,14 @@ class Ledger:
 
     def derive(self, live: PathwayState, now: datetime, policy: Policy) -> Taken:
         """The state from every accepted event in clinical order, from a fresh one like ``live``'s start."""
-        dead: list[tuple[InboundEvent, str]] = []
+        dead: list[Refused] = []
         while True:
             self.derivations += 1
             state = fresh_like(live, self.registry_listing)
             result = self._replay(state, now, policy)
             if isinstance(result, Entry):  # a rule raised: without that event, from the start again
                 assert result.event is not None
-                dead.append((result.event, self.unapplied.pop(result.order)))
+                dead.append(Refused(result.event, RULE_FAILED, self.unapplied.pop(result.order)))
                 self.entries.remove(result)
                 continue
             break
@@ -152,7 +165,7 @@ class Ledger:
             self.entries = [e for e in self.entries if e not in later]
         return taken
 
-    def expire(self, state: PathwayState, now: datetime, policy: Policy) -> list[tuple[InboundEvent, str]]:
+    def expire(self, state: PathwayState, now: datetime, policy: Policy) -> list[Refused]:
         """Events kept unapplied for the whole hold in an open pathway: dead-lettered with their reason."""
         if state.opened_by is None:
             return []
@@ -161,12 +174,19 @@ class Ledger:
             for e in self.entries
             if e.order in self.unapplied and now >= e.arrived + policy.early_event_hold
         ]
-        return [(e.event, self._drop(e)) for e in due if e.event is not None]
+        return [self._refuse(e, f"still not applicable after {format_hold(policy)}") for e in due]
 
-    def leftovers(self) -> list[tuple[InboundEvent, str]]:
+    def leftovers(self) -> list[Refused]:
         """The run is ending: every event still unapplied, with why."""
-        left = [e for e in self._in_clinical_order() if e.order in self.unapplied and e.event is not None]
-        return [(e.event, self._drop(e)) for e in left if e.event is not None]
+        left = [e for e in self._in_clinical_order() if e.order in self.unapplied]
+        return [self._refuse(e, "not applicable when the pathway ended") for e in left]
+
+    def drain_unopened(self) -> list[InboundEvent]:
+        """No pathway opened within the hold: every event held, in arrival order, out of the ledger."""
+        events = [e.event for e in sorted(self.entries, key=lambda e: e.order) if e.event is not None]
+        self.entries.clear()
+        self.unapplied.clear()
+        return events
 
     def wake_at(self, state: PathwayState, policy: Policy) -> datetime | None:
         """When `expire` or the held escalations next need the clock (None: only an arrival helps)."""
@@ -177,8 +197,11 @@ class Ledger:
             times.append(state.settle_until)
         return min(times, default=None)
 
-    def unopened_events(self) -> list[InboundEvent]:
-        return [e.event for e in sorted(self.entries, key=lambda e: e.order) if e.event is not None]
+    def waiting(self) -> dict[str, str]:
+        """Event id → why, for every event kept but not applied (for the worker's log)."""
+        return {
+            e.event.id: self.unapplied[e.order] for e in self.entries if e.order in self.unapplied and e.event
+        }
 
     def first_arrival(self) -> datetime | None:
         return min((e.arrived for e in self.entries), default=None)
@@ -240,9 +263,9 @@ class Ledger:
                 assert entry.event is not None
                 self.unapplied[entry.order] = failure_reason(entry.event, error)
                 return entry
-            if outcome.ignored:
+            if outcome.ignored and entry.event is not None:
                 self.unapplied[entry.order] = outcome.ignored
-            else:
+            else:  # applied; or a decision the state no longer allows (a coordinator's act is not replayed)
                 del self.unapplied[entry.order]
             outcomes.append(outcome)
             if any(isinstance(c, StartNewPathway) for c in outcome.commands):
@@ -292,9 +315,14 @@ class Ledger:
     def _in_clinical_order(self) -> list[Entry]:
         return sorted(self.entries, key=lambda e: e.place)
 
-    def _drop(self, entry: Entry) -> str:
+    def _refuse(self, entry: Entry, when: str) -> Refused:
         self.entries.remove(entry)
-        return self.unapplied.pop(entry.order)
+        why = self.unapplied.pop(entry.order)
+        assert entry.event is not None  # decisions are never left unapplied: they are ignored in place
+        if why.startswith(RULE_FAILED):
+            return Refused(entry.event, RULE_FAILED, why)
+        reason = f"{when}: {why} (DISCHARGE_EARLY_EVENT_HOLD); send the events it depends on, then replay it"
+        return Refused(entry.event, NOT_APPLICABLE, reason)
 
 
 def fresh_like(live: PathwayState, registry_listing: str | None) -> PathwayState:
@@ -328,17 +356,4 @@ def failure_reason(event: InboundEvent, error: Exception) -> str:
     return (
         f"rule_failed: the pathway's rules raised {type(error).__name__} on {event.type}; the event was "
         "set aside and the pathway went on without it (a defect to report, or a value beyond the calendar)"
-    )
-
-
-def record_duplicate(state: PathwayState, event: InboundEvent, now: datetime) -> None:
-    """The same source and id again: the one thing a pathway ignores (redeliveries, resends)."""
-    state.log.append(
-        LogEntry(
-            at=now,
-            kind="ignored",
-            summary="duplicate event (same source and id): no second effect",
-            actor=event.source,
-            event_type=event.type,
-        )
     )
