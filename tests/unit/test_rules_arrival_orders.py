@@ -34,6 +34,8 @@ def assert_same_pathway(order: list[InboundEvent], batch: int = 1) -> None:
     # sent before a clinically earlier event arrived keeps what was known then: docs/pathway.md.)
     missing = set(CLINICAL.outbound()) - set(got.outbound())
     assert not missing, (types, missing)
+    extra = set(got.outbound()) - set(CLINICAL.outbound())
+    assert not extra, (types, extra)
     assert got.dead == [], types
 
 

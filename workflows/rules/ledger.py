@@ -17,11 +17,11 @@ clinical ``time``, when it arrived) and:
 
 Outbound step keys name their cause (``state.ordered``: the event, the deadline, the decision), so a
 derivation gives the same keys as clinical order would have: only keys not published yet are published.
-**Escalations wait**: one raised by an event is published only once no event of the pathway has arrived for
-``policy.late_event_grace`` (as deadline escalations always did), and only if the latest derivation still
-raises it, so a late event can delay an escalation but never leaves a false one. Other outbound events are
-published at once: an instruction sent on an incomplete picture before a clinically earlier event arrived
-(a discharge before its own high-risk assessment) is not recalled; see docs/pathway.md.
+**Escalations wait**: an event whose outcome escalates has all its outbound events published only once no
+event of the pathway has arrived for ``policy.late_event_grace`` (as deadline escalations always did), and
+only if the latest derivation still gives them, so a late event can delay an escalation but never leaves a
+false one. Other outbound events are published at once, with their clinical-order ids: one sent before a
+clinically earlier event arrived keeps the contents known then; see docs/pathway.md.
 
 Pure: no Temporal. The workflow feeds arrivals, decisions and the clock to a `Ledger` and carries out what
 it returns (workflows/pathway.py); tests/unit/test_rules_arrival_orders.py checks it with hypothesis.
@@ -287,20 +287,26 @@ class Ledger:
         self, state: PathwayState, outcomes: list[RuleOutcome], now: datetime, *, rederived: bool = False
     ) -> Taken:
         taken = Taken(state)
-        commands = [c for outcome in outcomes for c in outcome.commands]
-        if rederived:  # escalations the clinical order no longer raises are dropped unpublished
+        if rederived:  # what waited and clinical order no longer gives is dropped unpublished
             self.held = []
         settled = self._settled(state, now)
-        for command in commands:
-            if isinstance(command, StartNewPathway):
-                taken.restart = command
-            elif command.step in self.published or any(h.step == command.step for h in self.held):
-                continue
-            elif command.type == "escalation_raised" and not settled:
-                self.held.append(command)
-            else:
-                self.published.add(command.step)
-                taken.publish.append(command)
+        for outcome in outcomes:
+            # An outcome that escalates waits whole with its escalation: what the rules decided for lack of
+            # an event (a discharge with no risk assessment yet: handover requested, escalated) may be the
+            # arrival order's doing, and the grace lets the missing event come first.
+            waits = not settled and any(
+                isinstance(c, Publish) and c.type == "escalation_raised" for c in outcome.commands
+            )
+            for command in outcome.commands:
+                if isinstance(command, StartNewPathway):
+                    taken.restart = command
+                elif command.step in self.published or any(h.step == command.step for h in self.held):
+                    continue
+                elif waits:
+                    self.held.append(command)
+                else:
+                    self.published.add(command.step)
+                    taken.publish.append(command)
         return taken
 
     def _release(self) -> list[Publish]:
