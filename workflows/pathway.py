@@ -67,8 +67,9 @@ with workflow.unsafe.imports_passed_through():
         retry_waiting,
         try_event,
     )
-    from workflows.rules.ledger import RULE_FAILED, Ledger, Refused, Taken
+    from workflows.rules.ledger import Ledger, Taken
     from workflows.rules.records import record_acknowledgement, record_duplicate
+    from workflows.rules.refusals import RULE_FAILED, Refused
 
 #: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")

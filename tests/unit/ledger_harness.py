@@ -19,7 +19,8 @@ from tests.workflow.pathway_helpers import (
 )
 from workflows.policy import Policy
 from workflows.rules import PathwayState, Publish
-from workflows.rules.ledger import Ledger, Refused, Taken
+from workflows.rules.ledger import Ledger, Taken
+from workflows.rules.refusals import Refused
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=1)

@@ -40,12 +40,10 @@ from workflows.rules.decisions import apply_decision, validate_decision
 from workflows.rules.dispatch import apply_event
 from workflows.rules.intake import can_open, format_hold
 from workflows.rules.records import DUPLICATE_SUMMARY
+from workflows.rules.refusals import NOT_APPLICABLE, RULE_FAILED, Refused, failure_reason, fresh_like
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
-#: Dead-letter kinds of the pathway's own (besides `no_pathway`, workflows/rules/intake.py).
-NOT_APPLICABLE = "not_applicable"
-RULE_FAILED = "rule_failed"
 #: Deadlines acted on in one tick at most (each of the six `Timer`s, and consults, a few times over).
 MAX_DEADLINES_PER_TICK = 32
 
@@ -66,15 +64,6 @@ class Entry:
     @property
     def place(self) -> tuple[datetime, int]:
         return (self.time, self.order)
-
-
-@dataclass(frozen=True)
-class Refused:
-    """An event the pathway gives up on: dead-lettered (kind ``not_applicable`` or ``rule_failed``)."""
-
-    event: InboundEvent
-    kind: str
-    reason: str
 
 
 @dataclass
@@ -331,21 +320,6 @@ class Ledger:
         return Refused(entry.event, NOT_APPLICABLE, reason)
 
 
-def fresh_like(live: PathwayState, registry_listing: str | None) -> PathwayState:
-    """A state as a run starts: the run's flags and the look-ups already made, nothing from events."""
-    state = PathwayState(
-        patient_key=live.patient_key,
-        indicator_events=live.indicator_events,
-        ordered=live.ordered,
-        run_key=live.run_key,
-        oncall_rota=live.oncall_rota,
-    )
-    if registry_listing is not None:
-        state.listed_vardcentral = registry_listing
-        state.listed_from_registry = True
-    return state
-
-
 def apply_time_safely(state: PathwayState, now: datetime, policy: Policy) -> RuleOutcome:
     """`apply_time`; a deadline whose rule raises is already out of ``state.timers``, so the pathway goes on
     without it (the workflow logs it) instead of failing every workflow task from now on."""
@@ -355,11 +329,3 @@ def apply_time_safely(state: PathwayState, now: datetime, policy: Policy) -> Rul
         return RuleOutcome(
             ignored=f"a deadline's rule raised {type(error).__name__}: the deadline is dropped"
         )
-
-
-def failure_reason(event: InboundEvent, error: Exception) -> str:
-    """A dead letter's reason for an event a rule failed on: the rule and the exception's kind, no values."""
-    return (
-        f"rule_failed: the pathway's rules raised {type(error).__name__} on {event.type}; the event was "
-        "set aside and the pathway went on without it (a defect to report, or a value beyond the calendar)"
-    )
