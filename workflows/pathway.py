@@ -26,16 +26,11 @@ from workflows import effects, patches
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
-    from events.inbound import InboundEvent, dedup_key, episode_of
+    from events.inbound.envelopes import InboundEvent, dedup_key
+    from events.inbound.parsing import episode_of
     from events.outbound import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
     from workflows.api import (
-        QUERY_IDENTITY,
-        QUERY_STATE,
-        SIGNAL_INBOUND_EVENT,
-        UPDATE_ACKNOWLEDGE,
-        UPDATE_DECIDE,
-        WORKFLOW_TYPE,
         AcknowledgementRecord,
         DecisionResult,
         PathwayEvent,
@@ -45,20 +40,18 @@ with workflow.unsafe.imports_passed_through():
         parse_decision,
     )
     from workflows.details import current_details, memo_of, search_attributes
-    from workflows.policy import Policy
-    from workflows.rules import (
-        PathwayState,
-        Publish,
-        RuleOutcome,
-        StartNewPathway,
-        apply_decision,
-        apply_event,
-        apply_time,
-        deadline_summary,
-        decline_opening,
-        next_deadline,
-        validate_decision,
+    from workflows.names import (
+        QUERY_IDENTITY,
+        QUERY_STATE,
+        SIGNAL_INBOUND_EVENT,
+        UPDATE_ACKNOWLEDGE,
+        UPDATE_DECIDE,
+        WORKFLOW_TYPE,
     )
+    from workflows.policy import Policy
+    from workflows.rules.deadlines import apply_time, deadline_summary, next_deadline
+    from workflows.rules.decisions import apply_decision, validate_decision
+    from workflows.rules.dispatch import apply_event, decline_opening
     from workflows.rules.intake import (
         Intake,
         can_open,
@@ -70,6 +63,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules.ledger import Ledger, Taken
     from workflows.rules.records import record_acknowledgement, record_duplicate
     from workflows.rules.refusals import RULE_FAILED, Refused
+    from workflows.rules.state import PathwayState
+    from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
 #: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from tests.workflow.pathway_helpers import (
     accepted,
     admitted,
@@ -18,9 +18,10 @@ from tests.workflow.pathway_helpers import (
     risk,
 )
 from workflows.policy import Policy
-from workflows.rules import PathwayState, Publish
 from workflows.rules.ledger import Ledger, Taken
 from workflows.rules.refusals import Refused
+from workflows.rules.state import PathwayState
+from workflows.rules.step import Publish
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=1)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from hypothesis import given, settings, strategies as st
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from tests.unit.ledger_harness import GRACE, POLICY, T0, LedgerRun, high_risk_pathway, run
 from tests.workflow.pathway_helpers import (
     accepted,

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from workflows.api import Decision, LogEntry
 from workflows.policy import Policy
 from workflows.rules.deadlines import apply_time, next_deadline

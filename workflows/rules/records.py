@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from workflows.api import AcknowledgementRecord, LogEntry
 from workflows.rules.state import PathwayState
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from workflows.rules.state import PathwayState
 
 #: Dead-letter kinds of the pathway's own (besides `no_pathway`, workflows/rules/intake.py).
