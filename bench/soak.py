@@ -1,6 +1,6 @@
 """Soak under faults: the parts as separate processes, each SIGKILLed and restarted during a load.
 
-    python -m bench.soak [--patients 300] [--kills 2] [--pauses 1] [--shuffle-from 1]
+    python -m bench.soak [--patients 300] [--kills 2] [--pauses 1] [--shuffle-from 1] [--grace 40]
 
 Starts NATS (JetStream on file storage), the Temporal dev server (SQLite file: a killed server must come
 back with its workflows), the worker and the gateway as child processes (the same `ChildSpec`s
@@ -288,11 +288,20 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=2, help="kills of each part")
     parser.add_argument("--pauses", type=int, default=1, help="SIGSTOP/SIGCONT pauses of Temporal")
     parser.add_argument("--shuffle-from", type=int, default=1, help="patients from this one arrive shuffled")
+    # Above JetStream's ack wait (30 s), as production's PT1M is: a redelivery after a kill comes within it.
+    parser.add_argument("--grace", type=float, default=40.0, help="DISCHARGE_LATE_EVENT_GRACE, seconds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="discharge-soak-") as directory:
+        grace = timedelta(seconds=args.grace)
+        settings = soak_settings(Path(directory), discharge_late_event_grace=grace)
         figures = asyncio.run(
             soak(
-                Path(directory), args.patients, args.kills, pauses=args.pauses, shuffle_from=args.shuffle_from
+                Path(directory),
+                args.patients,
+                args.kills,
+                settings,
+                pauses=args.pauses,
+                shuffle_from=args.shuffle_from,
             )
         )
     in_order, *others = figures.ends
