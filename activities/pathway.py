@@ -13,6 +13,7 @@ from temporalio import activity
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.oncall import oncall_rota
+from discharge.ops.metrics import EVENTS_DEAD_LETTERED
 from discharge.settings import Settings
 from discharge.settings_policy import policy_from_settings
 from discharge.views.visibility import one_of, quoted
@@ -90,13 +91,21 @@ class PathwayActivities:
 
     @activity.defn(name="dead_letter_event")
     async def dead_letter_event(self, held: PathwayEvent, reason: str) -> None:
-        """Park an event the pathway could not take (``no_pathway``) where the gateway parks refused ones:
-        ``deadletter.events.<type>``, the event's JSON as body, the reason in the headers (never a value)."""
+        """Park an event held for a pathway that never opened (``no_pathway``): see `dead_letter_refused`."""
+        await self.dead_letter_refused(held, reason, "no_pathway")
+
+    @activity.defn(name="dead_letter_refused")
+    async def dead_letter_refused(self, held: PathwayEvent, reason: str, kind: str) -> None:
+        """Park an event the pathway could not take where the gateway parks refused ones:
+        ``deadletter.events.<type>``, the event's JSON as body, the reason in the headers (never a value).
+
+        ``kind``: ``no_pathway`` (held for a pathway that never opened), ``not_applicable`` (it never made
+        sense at its clinical place within the hold), ``rule_failed`` (a rule raised on it: a defect)."""
         if not isinstance(self._publisher, DeadLetterPublisher):
             raise RuntimeError("this worker's publisher cannot publish dead letters")
         event = held.event
         letter = DeadLetter(
-            kind="no_pathway",
+            kind=kind,
             reason=reason,
             subject=f"events.{event.type}",
             failed_at=datetime.now(UTC),
@@ -106,8 +115,9 @@ class PathwayActivities:
         body = event.model_dump_json(exclude_none=True).encode()
         # Once per event, also when the activity is retried.
         await self._publisher.publish_dead_letter(
-            body, letter, f"no_pathway {inbound_msg_id(event.source, event.id)}"
+            body, letter, f"{kind} {inbound_msg_id(event.source, event.id)}"
         )
+        EVENTS_DEAD_LETTERED.labels(kind).inc()  # ops are told: the gateway's counter, by kind
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -116,5 +126,6 @@ class PathwayActivities:
             self.episode_closed,
             self.publish_outbound,
             self.dead_letter_event,
+            self.dead_letter_refused,
             self.lookup_oncall_rota,
         ]

@@ -1,6 +1,6 @@
 """Soak under faults: the parts as separate processes, each SIGKILLed and restarted during a load.
 
-    python -m bench.soak [--patients 300] [--kills 2]
+    python -m bench.soak [--patients 300] [--kills 2] [--pauses 1] [--shuffle-from 1] [--grace 40]
 
 Starts NATS (JetStream on file storage), the Temporal dev server (SQLite file: a killed server must come
 back with its workflows), the worker and the gateway as child processes (the same `ChildSpec`s
@@ -109,11 +109,14 @@ class Figures:
     acked: int
     kills: Counter[str]
     seconds: float
+    pauses: int = 0
     missing: int = 0
     extra_steps: int = 0
     not_completed: int = 0
     running: int = 0
     non_json: int = 0
+    # Outbound types not exactly once per pathway, and how often: escalations among them are false ones.
+    off_steps: Counter[str] = field(default_factory=Counter)
     ends: list[dict[str, Any] | None] = field(default_factory=list)  # per patient, comparable
 
     @property
@@ -123,10 +126,12 @@ class Figures:
     def line(self) -> str:
         kills = " ".join(f"{name} {self.kills[name]}" for name in PARTS)
         return (
-            f"soak: {self.patients} patients, {self.events} events ({self.acked} acked), kills: {kills}; "
+            f"soak: {self.patients} patients, {self.events} events ({self.acked} acked), kills: {kills}, "
+            f"Temporal paused {self.pauses}; "
             f"{self.seconds:.0f} s to every pathway's end; missing events {self.missing}, outbound steps "
             f"not exactly once {self.extra_steps}, pathways not completed {self.not_completed}, still "
-            f"running {self.running}, non-JSON log lines {self.non_json}"
+            f"running {self.running}, non-JSON log lines {self.non_json}; false escalations "
+            f"{self.off_steps['escalation_raised']}; types off {dict(self.off_steps)}"
         )
 
 
@@ -137,9 +142,12 @@ async def soak(
     settings: Settings | None = None,
     *,
     shuffle_from: int | None = None,
+    pauses: int = 0,
+    pause_seconds: float = 10.0,
 ) -> Figures:
-    """Run the load with ``kills`` SIGKILLs of each part. With ``shuffle_from``, the events of every
-    patient from that number on are sent in a random order of their own (seeded), the others in order."""
+    """Run the load with ``kills`` SIGKILLs of each part and ``pauses`` SIGSTOP/SIGCONT of Temporal. With
+    ``shuffle_from``, the events of every patient from that number on are sent in a random order of their
+    own (seeded), the others in order; compare `Figures.ends` with patient 0's (clinical order)."""
     settings = settings or soak_settings(directory)
     run = uuid.uuid4().hex[:6]
     now = datetime.now(UTC)
@@ -168,9 +176,12 @@ async def soak(
             await parts.kill(name)
             await asyncio.sleep(1.0)
             await parts.start(name)
+        for _ in range(pauses):  # Temporal hangs while events keep arriving: the gateway must hold them
+            await asyncio.sleep(pause)
+            await parts.pause("temporal", pause_seconds)
         acked = await publishing
         client = await connect(settings)
-        figures = Figures(patients, len(events), len(acked), parts.kills, 0.0)
+        figures = Figures(patients, len(events), len(acked), parts.kills, 0.0, sum(parts.pauses.values()))
         await wait_until_closed(client, settings, per_patient, timeout=300 + patients)
         figures.seconds = time.perf_counter() - started
         await check(client, nc.jetstream(), settings, per_patient, set(acked), figures)
@@ -236,6 +247,9 @@ async def check(
         if result is None or result.get("outcome") != "completed":
             figures.not_completed += 1
         mine = steps.get(key, Counter())
+        off = Counter({t: mine[t] - 1 for t in EXPECTED_STEPS if mine[t] != 1})
+        off.update({t: n for t, n in mine.items() if t not in EXPECTED_STEPS})
+        figures.off_steps.update(off)
         figures.extra_steps += sum(1 for t in EXPECTED_STEPS if mine[t] != 1) + sum(
             n for t, n in mine.items() if t not in EXPECTED_STEPS
         )
@@ -272,11 +286,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--kills", type=int, default=2, help="kills of each part")
+    parser.add_argument("--pauses", type=int, default=1, help="SIGSTOP/SIGCONT pauses of Temporal")
+    parser.add_argument("--shuffle-from", type=int, default=1, help="patients from this one arrive shuffled")
+    # Above JetStream's ack wait (30 s), as production's PT1M is: a redelivery after a kill comes within it.
+    parser.add_argument("--grace", type=float, default=40.0, help="DISCHARGE_LATE_EVENT_GRACE, seconds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="discharge-soak-") as directory:
-        figures = asyncio.run(soak(Path(directory), args.patients, args.kills))
-    print(figures.line())
-    return 0 if figures.ok else 1
+        grace = timedelta(seconds=args.grace)
+        settings = soak_settings(Path(directory), discharge_late_event_grace=grace)
+        figures = asyncio.run(
+            soak(
+                Path(directory),
+                args.patients,
+                args.kills,
+                settings,
+                pauses=args.pauses,
+                shuffle_from=args.shuffle_from,
+            )
+        )
+    in_order, *others = figures.ends
+    different = sum(1 for end in others if end != in_order)
+    print(figures.line() + f"; pathways different from clinical order {different}")
+    return 0 if figures.ok and not different else 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -35,6 +36,7 @@ class Parts:
     children: dict[str, Child] = field(default_factory=dict)
     lines: dict[str, list[str]] = field(default_factory=dict)
     kills: Counter[str] = field(default_factory=Counter)
+    pauses: Counter[str] = field(default_factory=Counter)
 
     def _relay(self, name: str, line: str) -> None:
         self.lines.setdefault(name, []).append(line)
@@ -66,6 +68,17 @@ class Parts:
         await self.children[name].kill()
         self.kills[name] += 1
 
+    async def pause(self, name: str, seconds: float) -> None:
+        """SIGSTOP, wait, SIGCONT: a process that hangs (a long GC, a stalled disk) without dying."""
+        process = self.children[name].process
+        assert process is not None
+        process.send_signal(signal.SIGSTOP)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            process.send_signal(signal.SIGCONT)
+        self.pauses[name] += 1
+
     async def stop_all(self) -> None:
         for name in ("gateway", "worker", "temporal", "nats"):
             if name in self.children:
@@ -94,10 +107,10 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
         "discharge_gateway_http_address": f"127.0.0.1:{free_port()}",
         # Compressed: a pathway closes this long after its discharge.
         "discharge_readmission_window": timedelta(seconds=60),
+        # Compressed too (production: PT1M). No reorder window: a killed gateway's unacked events come
+        # back after JetStream's ack wait (30 s), behind later ones, and the pathway's ledger puts them
+        # back in clinical order by itself (workflows/rules/ledger.py).
         "discharge_late_event_grace": timedelta(seconds=2),
-        # A killed gateway's unacked events come back after JetStream's ack wait (30 s), behind later
-        # ones: the window sorts them back into clinical order (workflows/rules/intake.py).
-        "discharge_reorder_window": timedelta(seconds=40),
     }
     values.update(overrides)
     return Settings(**values)

@@ -6,6 +6,7 @@ Free functions, not methods, so that `PatientPathway` stays a thin shell; they r
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -18,6 +19,8 @@ with workflow.unsafe.imports_passed_through():
     from events.outbound.event import OutboundEvent
     from workflows.api import PathwayEvent
 
+#: uuid5 namespace of outbound CloudEvent ids (see `outbound_id`).
+OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
 #: A re-sent event reaches a new run only after JetStream's duplicate window (24 h, events/streams.py)
 #: has passed since the original was published, which is after the event's clinical time: so an opening
 #: event younger than half that window cannot be a re-send of a closed episode's event, and is not checked.
@@ -94,11 +97,34 @@ async def publish(outbound: OutboundEvent) -> None:
     )
 
 
-async def dead_letter(held: PathwayEvent, reason: str) -> None:
+async def dead_letter(held: PathwayEvent, reason: str, kind: str = "no_pathway") -> None:
+    summary = f"dead-letter events.{held.event.type} ({DEAD_LETTER_SUMMARIES.get(kind, kind)})"
+    if kind == "no_pathway":  # the activity runs recorded before the other kinds call
+        await workflow.execute_activity_method(
+            PathwayActivities.dead_letter_event,
+            args=[held, reason],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=PUBLISH_RETRY,
+            summary=summary,
+        )
+        return
     await workflow.execute_activity_method(
-        PathwayActivities.dead_letter_event,
-        args=[held, reason],
+        PathwayActivities.dead_letter_refused,
+        args=[held, reason, kind],
         start_to_close_timeout=ACTIVITY_TIMEOUT,
         retry_policy=PUBLISH_RETRY,
-        summary=f"dead-letter events.{held.event.type} (no pathway opened)",
+        summary=summary,
     )
+
+
+DEAD_LETTER_SUMMARIES = {
+    "no_pathway": "no pathway opened",
+    "not_applicable": "never applicable at its clinical place",
+    "rule_failed": "a rule failed on it",
+}
+
+
+def outbound_id(step: str) -> str:
+    """An outbound CloudEvent's id: ``uuid5(OUTBOUND_ID_NAMESPACE, workflow id + ":" + step key)``, the same
+    on every retry and replay, so JetStream drops a second copy (docs/pathway.md, "Outbound events")."""
+    return str(uuid.uuid5(OUTBOUND_ID_NAMESPACE, f"{workflow.info().workflow_id}:{step}"))

@@ -40,12 +40,26 @@ ACKNOWLEDGEMENTS = "escalation-acknowledgements"
 LEAN_HISTORY = "lean-history"
 
 
+#: Runs from this patch on keep every accepted event and follow clinical order whatever the arrival order
+#: (workflows/rules/ledger.py): outbound step keys name their cause, escalations raised by events wait for
+#: the late-event grace, events that cannot apply yet wait (then are dead-lettered with their reason), a
+#: rule that raises dead-letters its event, reminders count from now. It is the new umbrella: a run from
+#: it on records this one marker and takes `LEAN_HISTORY` and every patch before it as in force.
+ANY_ARRIVAL_ORDER = "any-arrival-order"
+
+
 def begin_run() -> bool:
-    """Ask for ``LEAN_HISTORY``: the first thing a run does, so that a run that started before the patch
-    answers "no" (its first workflow task, replayed, has no such marker) for the whole of its life."""
-    return workflow.patched(LEAN_HISTORY)
+    """Ask for the umbrella patches, newest first: the first thing a run does, so that a run that started
+    before one answers "no" to it (its first workflow task, replayed, has no such marker) for its whole
+    life. True when the run is lean (`LEAN_HISTORY` or later)."""
+    return workflow.patched(ANY_ARRIVAL_ORDER) or workflow.patched(LEAN_HISTORY)
+
+
+def since(patch_id: str) -> bool:
+    """Whether ``patch_id``, an umbrella newer than `LEAN_HISTORY`, is in force: its own marker only."""
+    return workflow.patched(patch_id)
 
 
 def patched(patch_id: str) -> bool:
     """Whether ``patch_id`` is in force in this run (``workflow.patched``, answered once per run)."""
-    return workflow.patched(LEAN_HISTORY) or workflow.patched(patch_id)
+    return workflow.patched(ANY_ARRIVAL_ORDER) or workflow.patched(LEAN_HISTORY) or workflow.patched(patch_id)

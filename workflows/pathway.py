@@ -1,10 +1,15 @@
-"""The patient pathway workflow: a thin shell that waits and acts; the rules live in ``workflows/rules/``.
+"""The patient pathway workflow: the thin shell that waits and acts; the rules live in workflows/rules/.
 
 One run per patient and episode (workflow ID ``workflow_id_for(patient_key)``). Events arrive by
 signal, decisions by update; the rules return commands that this shell carries out (publish
-activities, continue-as-new) and the search attributes, memo and current details follow the state.
-Changing this file changes running 14-day pathways: guard changes with ``workflow.patched`` and
-replay the saved histories (see docs/pathway.md).
+activities, dead letters, continue-as-new) and the search attributes, memo and current details follow
+the state. Changing this file changes running 14-day pathways: guard changes with a patch
+(workflows/patches.py) and replay the saved histories (see docs/pathway.md).
+
+One class on purpose, and over 300 lines for that reason: the run loop, the signal, the queries and the
+updates share one object's state, and split into a base class they needed attributes declared where they
+were never set. What is not the workflow's own lives apart: the rules (workflows/rules/, including the
+ledger that keeps clinical order), the activities' calls (effects.py), what it shows (details.py).
 """
 
 from __future__ import annotations
@@ -14,18 +19,39 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
 
 from workflows import effects, patches
-from workflows.shell import PathwayShell
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
-    from events.inbound.envelopes import InboundEvent
+    from events.inbound.envelopes import InboundEvent, dedup_key
     from events.inbound.parsing import episode_of
-    from workflows.api import AcknowledgementRecord, PathwayEvent, PathwayStart, PathwayView
-    from workflows.names import WORKFLOW_TYPE
+    from events.outbound.event import OutboundEvent
+    from workflows.acknowledgement import acknowledge, validate_acknowledgement
+    from workflows.actor import check_actor, check_decision_actor
+    from workflows.api import (
+        AcknowledgementRecord,
+        DecisionResult,
+        PathwayEvent,
+        PathwayStart,
+        PathwayView,
+        parse_acknowledgement,
+        parse_decision,
+    )
+    from workflows.details import current_details, memo_of, search_attributes
+    from workflows.names import (
+        QUERY_IDENTITY,
+        QUERY_STATE,
+        SIGNAL_INBOUND_EVENT,
+        UPDATE_ACKNOWLEDGE,
+        UPDATE_DECIDE,
+        WORKFLOW_TYPE,
+    )
     from workflows.policy import Policy
     from workflows.rules.deadlines import apply_time, deadline_summary, next_deadline
+    from workflows.rules.decisions import apply_decision, validate_decision
     from workflows.rules.dispatch import apply_event, decline_opening
     from workflows.rules.intake import (
         Intake,
@@ -35,8 +61,11 @@ with workflow.unsafe.imports_passed_through():
         retry_waiting,
         try_event,
     )
+    from workflows.rules.ledger import Ledger, Taken
+    from workflows.rules.records import record_acknowledgement, record_duplicate
+    from workflows.rules.refusals import RULE_FAILED, Refused
     from workflows.rules.state import PathwayState
-    from workflows.rules.step import StartNewPathway
+    from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
 #: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
@@ -44,7 +73,7 @@ LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospita
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
-class PatientPathway(PathwayShell):
+class PatientPathway:
     @workflow.init
     def __init__(self, start: PathwayStart) -> None:
         self._state = PathwayState(patient_key=start.patient_key)
@@ -60,7 +89,9 @@ class PatientPathway(PathwayShell):
         self._restart: StartNewPathway | None = None
         self._upserted: dict[str, Any] = {}
         self._memo: dict[str, Any] = {}
-        self._intake = Intake()
+        self._intake = Intake()  # runs before `any-arrival-order`
+        self._ledger = Ledger()  # runs from `any-arrival-order` on
+        self._ordered = False
         self._hold = False
         self._lean = False
         # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
@@ -69,6 +100,7 @@ class PatientPathway(PathwayShell):
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
         self._lean = patches.begin_run()  # first: see workflows/patches.py
+        self._ordered = patches.since(patches.ANY_ARRIVAL_ORDER)
         self._hold = patches.patched(patches.HOLD_EARLY_EVENTS)
         # The policy is read from Settings once per run by a local activity: its result is in the
         # history, so a replay sees the same durations even if the worker's settings changed since.
@@ -79,22 +111,28 @@ class PatientPathway(PathwayShell):
         )
         # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
         self._state.indicator_events = patches.patched(patches.INDICATOR_EVENTS)
+        if self._ordered:
+            self._state.ordered = True
+            if start.opening_event is not None:  # a readmission's run: its own step keys
+                opening = start.opening_event.event
+                self._state.run_key = dedup_key(opening.source, opening.id)
         if not self._lean or not self._queue:  # else the first event's outcome is written, once
             self._sync_visibility()
         while self._state.phase != "closed" and self._restart is None:
             if not self._queue:
                 await self._wait_for_event_or_deadline()
             async with self._lock:
-                if self._hold:
-                    await self._take_arrivals()
-                while self._queue and self._restart is None and not self._hold:
-                    await self._handle_event(self._queue.pop(0))
-                if self._restart is None:
-                    await self._execute(apply_time(self._state, workflow.now(), self._policy))
+                if self._ordered:
+                    await self._take_in_clinical_order()
+                else:
+                    await self._take_in_arrival_order()
             self._sync_visibility()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        # Still held (a reorder window not over, or arrived while closing): to the next run, or ignored.
-        self._queue.extend(self._as_pathway_events(self._intake.drain()))
+        if self._ordered:
+            for refused in self._ledger.leftovers():
+                await self._refuse(refused)
+        else:  # still held (a reorder window not over, or arrived while closing): next run, or ignored
+            self._queue.extend(self._as_pathway_events(self._intake.drain()))
         if self._restart is not None:
             workflow.logger.info("readmission: continuing as a new pathway")
             workflow.continue_as_new(
@@ -107,9 +145,15 @@ class PatientPathway(PathwayShell):
                     pending_events=self._queue,
                 )
             )
-        for late in self._queue:  # arrived while closing: recorded as ignored, never lost silently
-            self._note(apply_event(self._state, late.event, workflow.now(), self._policy), late)
+        for late in self._queue:  # arrived while closing: recorded, never lost silently
+            if self._ordered:
+                closed = "the pathway had closed when it arrived"
+                await self._refuse(Refused(late.event, "not_applicable", closed))
+            else:
+                self._note(apply_event(self._state, late.event, workflow.now(), self._policy), late)
         return self._state.view()
+
+    # -- waiting
 
     async def _wait_for_event_or_deadline(self) -> None:
         self._wake = False
@@ -117,11 +161,17 @@ class PatientPathway(PathwayShell):
         what = ""
         if deadline is not None:
             what = deadline_summary(self._state)
-        if self._hold:
-            assert self._policy is not None
+        assert self._policy is not None
+        release = None
+        if self._ordered:
+            release = self._ledger.wake_at(self._state, self._policy)
+            first = self._ledger.first_arrival()
+            if self._state.opened_by is None and first is not None:
+                release = first + self._policy.early_event_hold
+        elif self._hold:
             release = self._intake.wake_at(self._policy, opened=self._opened)
-            if release is not None and (deadline is None or release < deadline):
-                deadline, what = release, "held events: apply them, or dead-letter them (no pathway)"
+        if release is not None and (deadline is None or release < deadline):
+            deadline, what = release, "held events and escalations: apply, publish or dead-letter them"
         if deadline is None:
             await workflow.wait_condition(lambda: bool(self._queue) or self._wake)
             return
@@ -140,6 +190,125 @@ class PatientPathway(PathwayShell):
     @property
     def _opened(self) -> bool:
         return self._state.opened_by is not None or self._state.phase == "closed"
+
+    # -- runs from `any-arrival-order` on: the ledger keeps clinical order
+
+    async def _take_in_clinical_order(self) -> None:
+        """Arrivals into the ledger; what it asks for carried out; then passing time."""
+        assert self._policy is not None
+        now = workflow.now()
+        arrivals = [arrived.event for arrived in self._queue]
+        self._queue.clear()
+        if arrivals and await self._declined(arrivals):
+            return
+        if arrivals:
+            await self._look_up(arrivals)
+            await self._carry_out(self._ledger.take(self._state, arrivals, now, self._policy))
+            waiting = self._ledger.waiting()
+            for event in arrivals:
+                if event.id in waiting:
+                    why = waiting[event.id]
+                    workflow.logger.info(
+                        "event kept until it applies: %s (event %s from %s)", why, event.id, event.source
+                    )
+                    continue
+                workflow.logger.info(
+                    "event %s applied, phase now %s (event %s from %s)",
+                    event.type,
+                    self._state.phase,
+                    event.id,
+                    event.source,
+                )
+        if self._restart is not None:
+            return
+        first = self._ledger.first_arrival()
+        if (
+            self._state.opened_by is None
+            and first is not None
+            and now >= first + self._policy.early_event_hold
+        ):
+            expired = self._ledger.drain_unopened()
+            for event in expired:
+                await self._dead_letter(event, no_pathway_reason(self._policy), "no_pathway")
+            close_unopened(self._state, expired, now, self._policy)
+            workflow.logger.warning(
+                "no pathway opened within the hold: %d event(s) dead-lettered", len(expired)
+            )
+            return
+        for refused in self._ledger.expire(self._state, now, self._policy):
+            await self._refuse(refused)
+        await self._carry_out(self._ledger.tick(self._state, now, self._policy))
+
+    async def _declined(self, arrivals: list[InboundEvent]) -> bool:
+        """The run's first opening event belongs to an episode that already ran to its end: open nothing."""
+        if self._state.opened_by is not None:
+            return False
+        first = next((event for event in arrivals if can_open(event)), None)
+        if first is None or not await self._episode_already_closed(first):
+            return False
+        decline_opening(self._state, first, workflow.now())
+        workflow.logger.warning(
+            "event %s from %s ignored: its episode already closed", first.id, first.source
+        )
+        for event in arrivals + self._ledger.drain_unopened():
+            if event is not first:
+                await self._refuse(
+                    Refused(event, "not_applicable", "for an episode whose pathway had closed")
+                )
+        return True
+
+    async def _look_up(self, arrivals: list[InboundEvent]) -> None:
+        """The registry's listed VC and the on-call rota, before the rules need them (activities)."""
+        s = self._state
+        needs_listing = next(
+            (
+                e
+                for e in arrivals
+                if e.type in LISTING_TYPES and getattr(e.data, "listed_vardcentral", None) is None
+            ),
+            None,
+        )
+        if s.listed_vardcentral is None and self._ledger.registry_listing is None and needs_listing:
+            listing = await effects.lookup_listing(needs_listing.data.patient.id)
+            self._ledger.registry_listing = s.listed_vardcentral = listing
+            s.listed_from_registry = True
+        if s.oncall_rota is None and any(e.type == "primarycare.consult_requested" for e in arrivals):
+            s.oncall_rota = await effects.lookup_oncall_rota(s.admitting_unit)
+
+    async def _carry_out(self, taken: Taken) -> None:
+        self._state = taken.state
+        for command in taken.publish:
+            await self._publish(command)
+        for refused in taken.dead:
+            await self._refuse(refused)
+        if taken.restart is not None:
+            self._restart = taken.restart
+            # Clinically after the readmission: the new run's, ahead of what arrived meanwhile.
+            self._queue[:0] = self._as_pathway_events(taken.rest)
+
+    async def _refuse(self, refused: Refused) -> None:
+        """Dead-letter an event the pathway gives up on, and tell ops (log; the worker counts it by kind)."""
+        event = refused.event
+        if refused.kind == RULE_FAILED:
+            workflow.logger.error("a rule failed on event %s from %s: dead-lettered", event.id, event.source)
+        else:
+            workflow.logger.warning("event %s from %s not applicable: dead-lettered", event.id, event.source)
+        await self._dead_letter(event, refused.reason, refused.kind)
+
+    async def _dead_letter(self, event: InboundEvent, reason: str, kind: str) -> None:
+        held = PathwayEvent(patient_key=self._state.patient_key, event=event)
+        await effects.dead_letter(held, reason, kind)
+
+    # -- runs before `any-arrival-order`: in arrival order, early events held (workflows/rules/intake.py)
+
+    async def _take_in_arrival_order(self) -> None:
+        assert self._policy is not None
+        if self._hold:
+            await self._take_arrivals()
+        while self._queue and self._restart is None and not self._hold:
+            await self._handle_event(self._queue.pop(0))
+        if self._restart is None:
+            await self._execute(apply_time(self._state, workflow.now(), self._policy))
 
     async def _take_arrivals(self) -> None:
         """Arrivals into the intake; what it releases into the rules; what expired to dead letters."""
@@ -204,6 +373,30 @@ class PatientPathway(PathwayShell):
         self._note(outcome, pathway_event)
         await self._execute(outcome)
 
+    def _note(self, outcome: RuleOutcome, pathway_event: PathwayEvent) -> None:
+        event = pathway_event.event
+        if outcome.ignored:
+            workflow.logger.warning(
+                "event ignored: %s (event %s from %s)", outcome.ignored, event.id, event.source
+            )
+        else:
+            workflow.logger.info(
+                "event %s applied, phase now %s (event %s from %s)",
+                event.type,
+                self._state.phase,
+                event.id,
+                event.source,
+            )
+
+    async def _execute(self, outcome: RuleOutcome) -> None:
+        for command in outcome.commands:
+            if isinstance(command, Publish):
+                await self._publish(command)
+            else:
+                self._restart = command
+
+    # -- shared by both
+
     async def _episode_already_closed(self, event: InboundEvent) -> bool:
         """Whether this run's opening event belongs to an episode whose pathway already ran to its end."""
         episode = episode_of(event)
@@ -216,3 +409,104 @@ class PatientPathway(PathwayShell):
         ):
             return False
         return await effects.episode_closed(episode, event.time)
+
+    async def _publish(self, command: Publish) -> None:
+        outbound = OutboundEvent(
+            id=effects.outbound_id(command.step), type=command.type, time=workflow.now(), data=command.data
+        )
+        await effects.publish(outbound)
+
+    def _sync_visibility(self) -> None:
+        """Upsert what changed: search attributes, memo, current details. Never the identity."""
+        s = self._state
+        wanted = search_attributes(s)
+        updates: list[SearchAttributeUpdate[Any]] = []
+        never_set = None if patches.patched(patches.ONE_ROUND_TRIP) else "unset"
+        for key, value in wanted:
+            if self._upserted.get(key.name, never_set) == value:
+                continue
+            self._upserted[key.name] = value
+            updates.append(key.value_unset() if value is None else key.value_set(value))
+        if updates:
+            workflow.upsert_search_attributes(updates)
+        memo = memo_of(s, with_phase=not self._lean)
+        if memo != self._memo:
+            self._memo = memo
+            workflow.upsert_memo(memo)
+        workflow.set_current_details(current_details(s))
+
+    # -- the outside's ways in: the signal, queries, updates
+
+    @workflow.signal(name=SIGNAL_INBOUND_EVENT)
+    def inbound_event(self, pathway_event: PathwayEvent) -> None:
+        event = pathway_event.event
+        key = dedup_key(event.source, event.id)
+        if key in self._seen:
+            record_duplicate(self._state, event, workflow.now())
+            workflow.logger.info("duplicate event %s from %s ignored", event.id, event.source)
+            return
+        self._seen.append(key)
+        self._queue.append(pathway_event)
+
+    @workflow.query(name=QUERY_STATE)
+    def query_state(self) -> PathwayView:
+        return self._state.view().model_copy(update={"acknowledgements": list(self._acknowledgements)})
+
+    @workflow.query(name=QUERY_IDENTITY)
+    def query_identity(self) -> str | None:
+        """The patient's identity, for those allowed to see it (the web page asks, and audits the view)."""
+        return self._state.patient_id
+
+    @workflow.update(name=UPDATE_ACKNOWLEDGE)
+    def acknowledge_escalation(self, raw: dict[str, Any]) -> AcknowledgementRecord:
+        patches.patched(patches.ACKNOWLEDGEMENTS)
+        try:
+            record = acknowledge(
+                self._state.escalations, self._acknowledgements, parse_acknowledgement(raw), workflow.now()
+            )
+        except ValueError as error:
+            raise ApplicationError(str(error), type="InvalidAcknowledgement", non_retryable=True) from None
+        record_acknowledgement(self._state, record, workflow.now())
+        workflow.logger.info("escalation %s acknowledged by %s", record.reason, record.acknowledged_by)
+        return record
+
+    @acknowledge_escalation.validator
+    def _validate_acknowledge(self, raw: dict[str, Any]) -> None:
+        acknowledgement = parse_acknowledgement(raw)
+        check_actor(UPDATE_ACKNOWLEDGE, acknowledgement.actor, acknowledgement.acknowledged_by)
+        validate_acknowledgement(self._state.escalations, self._acknowledgements, acknowledgement)
+
+    @workflow.update(name=UPDATE_DECIDE)
+    async def decide(self, raw: dict[str, Any]) -> DecisionResult:
+        # The argument is a `Decision`; it is decoded here, not by the SDK, so that a malformed one is
+        # rejected with the failing field named instead of the SDK's "Failed decoding arguments".
+        decision = parse_decision(raw)
+        await workflow.wait_condition(lambda: self._policy is not None)
+        assert self._policy is not None
+        async with self._lock:
+            try:  # the state may have moved on between validation and now
+                validate_decision(self._state, decision)
+            except ValueError as error:
+                raise ApplicationError(str(error), type="InvalidDecision", non_retryable=True) from None
+            if self._ordered:  # kept in the ledger: a re-derivation takes it again in its place
+                await self._carry_out(
+                    self._ledger.decide(self._state, decision, workflow.now(), self._policy)
+                )
+            else:
+                await self._execute(apply_decision(self._state, decision, workflow.now(), self._policy))
+            self._wake = True
+            self._sync_visibility()
+        workflow.logger.info("coordinator decision %s by %s", decision.decision, decision.decided_by)
+        if decision.decision == "extend":
+            return DecisionResult(
+                decision="extend",
+                support_ends_at=self._state.support_ends_at,
+                message=f"LMV support extended by {decision.extend_days} days",
+            )
+        return DecisionResult(decision="handover", message="handover to the listed VC started")
+
+    @decide.validator
+    def _validate_decide(self, raw: dict[str, Any]) -> None:
+        decision = parse_decision(raw)
+        check_decision_actor(decision.actor, decision.decided_by, decision.recorded_by)
+        validate_decision(self._state, decision)

@@ -40,6 +40,12 @@ class EscalationRaised(Addressed):
     routed_to: HsaIdText | None = Field(
         None, description="(addition) the on-call unit a concern is routed to out of office hours"
     )
+    overdue_since: Moment | None = Field(
+        None, description="(addition) a deadline escalation: the deadline that was missed"
+    )
+    overdue_by: str | None = Field(
+        None, description="(addition) a deadline escalation: how overdue, as an ISO 8601 duration (PT…S)"
+    )
     lmv_unit: HsaIdText | None = Field(None, description="(addition) the LMV unit, when `to` is lmv")
     listed_vardcentral: HsaIdText | None = Field(
         None, description="(addition) the listed vårdcentral, when `to` is vardcentral"

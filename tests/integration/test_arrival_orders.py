@@ -10,13 +10,12 @@ from bench.soak_parts import soak_settings
 
 
 async def test_shuffled_pathways_end_like_the_one_sent_in_order(tmp_path: Path) -> None:
-    settings = soak_settings(
-        tmp_path,
-        discharge_readmission_window=timedelta(seconds=10),
-        # Each patient's events are published within about a second: the window holds them all.
-        discharge_reorder_window=timedelta(seconds=5),
+    # The ordering settings at their defaults (no reorder window); only the periods are compressed.
+    settings = soak_settings(tmp_path, discharge_readmission_window=timedelta(seconds=10))
+    assert not settings.discharge_reorder_window
+    figures = await soak(
+        tmp_path, patients=8, kills=0, settings=settings, shuffle_from=1, pauses=1, pause_seconds=5
     )
-    figures = await soak(tmp_path, patients=8, kills=0, settings=settings, shuffle_from=1)
     print(figures.line())
     assert figures.ok, figures.line()
     in_order, *shuffled = figures.ends

@@ -105,7 +105,9 @@ async def test_consults_reach_the_rota_and_unanswered_ones_are_escalated_until_a
 ) -> None:
     env = pathway_env
     async with running_worker(env.client) as pw:
-        t0 = await env.get_current_time()
+        # In the past, as the gateway lets through (no more than DISCHARGE_FUTURE_TOLERANCE ahead): the
+        # consults come clinically after the handover, where they apply (workflows/rules/ledger.py).
+        t0 = await env.get_current_time() - hours(3)
         await pw.send(admitted(t0))
         await pw.send(risk(t0, "standard"))
         await pw.send(discharged(t0 + hours(1)))

@@ -9,10 +9,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from events.identity import workflow_id_for
 from events.outbound.event import OutboundEvent
-from tests.inbound_events import HOSPITAL, admitted, hours, risk
+from tests.inbound_events import admitted, hours, risk
 from tests.workflow.pathway_helpers import Pathways, RecordingPublisher, published, settings_for
 from workers.worker import build_worker
-from workflows.shell import OUTBOUND_ID_NAMESPACE
+from workflows.effects import OUTBOUND_ID_NAMESPACE
 
 
 @dataclass
@@ -47,7 +47,8 @@ async def test_a_retried_publish_carries_the_same_cloudevent_id(pathway_env: Wor
     retries = [a.id for a in publisher.attempts[1::2]]
     assert first_try == retries == [e.id for e in publisher.events]
     assert len(set(retries)) == len(retries) == 2
-    # The id is uuid5(workflow id + step): the run's opening event, a counter, the type.
-    step = f"{HOSPITAL} {admission.id}:1:pathway_started"
+    # The id is uuid5(workflow id + step): the run's key (empty in a patient's first run), the step's cause
+    # (for the start: "opened", whichever event opened it; else the event, deadline or decision), the type.
+    step = ":opened:pathway_started"
     expected = uuid.uuid5(OUTBOUND_ID_NAMESPACE, f"{workflow_id_for(pw.key())}:{step}")
     assert publisher.events[0].type == "pathway_started" and publisher.events[0].id == str(expected)

@@ -55,6 +55,8 @@ async def test_discharge_before_its_risk_assessment_still_gives_lmv_support(
         view = await until(pw, lambda v: v.phase == "lmv_support")
         assert view.support_ends_at == add_local(discharge_at, days(14))
         assert view.risk_level == "high" and view.admitted_at == t0 - days(3)
+        # The discharge escalates (joint planning not confirmed): what it asked for waits for the grace.
+        await pathway_env.sleep(minutes(2))
         await published(pw, "support_started")
         # Looked up in the registry at the discharge; the hospital's own value, arriving later, wins.
         assert view.listed_vardcentral == EVENT_VC

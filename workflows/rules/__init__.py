@@ -15,7 +15,10 @@ times computed from clinical time, so a late event is never given a fresh period
 | ``closing`` | closing a pathway and its indicators |
 | ``decisions`` | coordinators' decisions: ``validate_decision``, ``apply_decision`` |
 | ``deadlines`` | passing time: ``next_deadline``, ``apply_time`` and what each deadline does |
-| ``intake`` | events before their pathway: held, applied in clinical order, or dead-lettered (``Intake``) |
+| ``intake`` | runs before patch ``any-arrival-order``: events before their pathway held (``Intake``) |
+| ``ledger`` | every accepted event kept; clinical order whatever the arrival order (``Ledger``) |
+| ``refusals`` | what the ledger gives up on (``Refused``: dead letters), a derivation's fresh state |
+| ``records`` | what is recorded that is not an event: a duplicate, an acknowledgement |
 | ``corrections`` | the hospital's corrections: discharge cancelled or re-timed, admission in error |
 | ``consult``, ``consults`` | the on-call specialist: ``OpenConsult``; consults requested, answered, overdue |
 """

@@ -88,6 +88,7 @@ def consult_deadlines(step: Step, now: datetime, policy: Policy) -> None:
             f"consult {consult.id} ({consult.urgency}) not answered: escalated to rota {consult.rota} "
             f"and the coordinator (time {consult.escalations})",
         )
+        step.cause = f"consult:{consult.id}:{consult.escalations}"
         for to in (consult.rota, "coordinator"):
             step.escalate(
                 "consult_not_answered",

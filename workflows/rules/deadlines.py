@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from workflows.policy import Policy
 from workflows.rules.closing import close
@@ -35,8 +36,10 @@ def apply_time(state: PathwayState, now: datetime, policy: Policy) -> RuleOutcom
         if due <= now and state.timers.get(timer) == due:
             del state.timers[timer]
             step.log("timer", f"deadline {timer} passed ({due.isoformat()})")
+            step.cause = f"{timer}@{due.isoformat()}"
             ON_DEADLINE[Timer(timer)](step, due, policy)
     if state.phase != "closed":
+        step.cause = "consults"  # each consult escalation names its consult and repetition (consults.py)
         consult_deadlines(step, now, policy)
     return step.out
 
@@ -50,13 +53,30 @@ def deadline_summary(state: PathwayState) -> str:
     return Timer(timer).summary if timer is not None else "nothing due"
 
 
+def overdue(step: Step, due: datetime) -> dict[str, Any]:
+    """How overdue a deadline is when it is acted on (added fields of `escalation_raised`, runs from patch
+    `any-arrival-order`): a history reported late says so instead of raising one escalation per missed day."""
+    if not step.s.ordered:
+        return {}
+    late = max(step.now - due, timedelta(0))
+    return {"overdue_since": due, "overdue_by": f"PT{int(late.total_seconds())}S"}
+
+
+def next_reminder(step: Step, due: datetime, policy: Policy) -> datetime:
+    """Again one interval later: counted from now (`ordered` runs), so a deadline missed by two years gives
+    one reminder, not one per day missed all at once; counted from the deadline in older runs."""
+    if step.s.ordered:
+        return max(due, step.now) + policy.reminder_interval
+    return due + policy.reminder_interval
+
+
 def _planning(step: Step, due: datetime, policy: Policy) -> None:
     missing = sorted({"lmv", "vardcentral"} - set(step.s.planning_confirmed))
-    step.escalate("planning_not_confirmed", "coordinator", missing=missing)
+    step.escalate("planning_not_confirmed", "coordinator", missing=missing, **overdue(step, due))
 
 
 def _first_contact(step: Step, due: datetime, policy: Policy) -> None:
-    step.escalate("first_contact_overdue", "lmv")
+    step.escalate("first_contact_overdue", "lmv", **overdue(step, due))
 
 
 def _review(step: Step, due: datetime, policy: Policy) -> None:
@@ -70,13 +90,15 @@ def _review(step: Step, due: datetime, policy: Policy) -> None:
 
 def _support_end(step: Step, due: datetime, policy: Policy) -> None:
     # Support never stops without a decision: escalate, and again every day until decided.
-    step.escalate("extension_decision_overdue", "coordinator", due_at=step.s.task_due_at)
-    step.s.timers[Timer.SUPPORT_END] = due + policy.reminder_interval
+    step.escalate(
+        "extension_decision_overdue", "coordinator", due_at=step.s.task_due_at, **overdue(step, due)
+    )
+    step.s.timers[Timer.SUPPORT_END] = next_reminder(step, due, policy)
 
 
 def _handover_accept(step: Step, due: datetime, policy: Policy) -> None:
-    step.escalate("handover_not_accepted", "vardcentral", due_at=step.s.task_due_at)
-    step.s.timers[Timer.HANDOVER_ACCEPT] = due + policy.reminder_interval
+    step.escalate("handover_not_accepted", "vardcentral", due_at=step.s.task_due_at, **overdue(step, due))
+    step.s.timers[Timer.HANDOVER_ACCEPT] = next_reminder(step, due, policy)
 
 
 def _window_end(step: Step, due: datetime, policy: Policy) -> None:

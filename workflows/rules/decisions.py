@@ -36,7 +36,7 @@ def validate_decision(state: PathwayState, decision: Decision) -> None:
 
 def apply_decision(state: PathwayState, decision: Decision, now: datetime, policy: Policy) -> RuleOutcome:
     """Apply a decision (by update) that ``validate_decision`` let through."""
-    step = Step(state, now)
+    step = Step(state, now, cause=f"decision@{now.isoformat()}")
     decide(step, decision, now, policy)
     return step.out
 

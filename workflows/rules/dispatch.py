@@ -55,7 +55,7 @@ from workflows.rules.timers import Timer
 
 def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy: Policy) -> RuleOutcome:
     """Apply one inbound event. ``now`` is the workflow's clock; deadlines use the event's ``time``."""
-    step = Step(state, now)
+    step = Step(state, now, cause=dedup_key(event.source, event.id))
     actor = event.source
     state.settle_until = now + policy.late_event_grace
     if state.phase == "closed":
@@ -69,7 +69,8 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
     handled = _dispatch(step, event, policy)
     if opening and handled:
         # Announced after the first event is applied, so it carries the episode when the event has one.
-        step.publish("pathway_started", opened_by=event.type, phase=state.phase)
+        # One pathway, one start, whichever of its events happened to open the run.
+        step.publish("pathway_started", cause="opened", opened_by=event.type, phase=state.phase)
     elif opening:
         # A stray event (e.g. a late contact after the pathway closed) opens no pathway: the run ends
         # at once instead of waiting forever, with the event recorded as ignored in its state.
@@ -90,7 +91,7 @@ def decline_opening(state: PathwayState, event: InboundEvent, now: datetime) -> 
     escalations for a patient who is already home, followed up or dead. The run ends at once, with the
     event recorded as ignored, like a stray event.
     """
-    step = Step(state, now)
+    step = Step(state, now, cause=dedup_key(event.source, event.id))
     state.phase = "closed"
     state.outcome = "not_opened"
     step.ignore(event, "for an episode whose pathway has already closed")

@@ -55,6 +55,13 @@ class PathwayState(PathwayFields):
     # it from `workflow.patched`; the simulator always).
     indicator_events: bool = False
     experience_scores: list[int] = Field(default_factory=list)
+    # Runs from patch `any-arrival-order` (workflows/rules/ledger.py): outbound step keys name their cause
+    # (the event, deadline or decision), not a counter, so re-deriving the state in clinical order gives
+    # the same keys; a missed deadline reminds once, counted from now, and says how overdue it is.
+    ordered: bool = False
+    # What makes this run's step keys differ from an earlier run's of the same workflow ID (a readmission):
+    # the key of the event that opened it by continue-as-new; empty for a patient's first run.
+    run_key: str = ""
 
     def view(self) -> PathwayView:
         # Only the shared fields, copied: the state also holds the patient's identity, which the query

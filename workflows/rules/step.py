@@ -47,10 +47,14 @@ def iso(value: datetime | None) -> str | None:
 class Step:
     """Collects the commands of one rule application; helpers keep the rules short."""
 
-    def __init__(self, state: PathwayState, now: datetime) -> None:
+    def __init__(self, state: PathwayState, now: datetime, cause: str = "") -> None:
         self.s = state
         self.now = now
         self.out = RuleOutcome()
+        # What this step answers (an event's key, a deadline, a decision): with `state.ordered`, the
+        # outbound step keys are made of it, so the same cause gives the same ids in any arrival order.
+        self.cause = cause
+        self._keys: set[str] = set()
 
     def log(
         self,
@@ -75,9 +79,12 @@ class Step:
         self.out.ignored = f"{event.type} {why}"
         self.log("ignored", self.out.ignored, event.source, event.type)
 
-    def publish(self, type_: OutboundType, *, identity: bool = False, **fields: Any) -> None:
+    def publish(
+        self, type_: OutboundType, *, identity: bool = False, cause: str | None = None, **fields: Any
+    ) -> None:
         """Publish the type's model (events/outbound/) with ``fields`` (times as datetimes), the patient's
-        identity when ``identity``, and the receivers' HSA-ids the state knows."""
+        identity when ``identity``, and the receivers' HSA-ids the state knows; ``cause`` names the step
+        (the event, the deadline, the decision) that makes its id."""
         self.s.outbound_seq += 1
         if identity:
             self._note_told(fields.get("to"))
@@ -87,7 +94,7 @@ class Step:
         data.update(fields)
         data.update(self._receiver_units(type_, data))
         typed = outbound_data(type_, data)
-        self.out.commands.append(Publish(type_, f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}", typed))
+        self.out.commands.append(Publish(type_, self._step_key(type_, cause), typed))
         self.log("outbound", f"published {type_}", event_type=type_)
 
     def _receiver_units(self, type_: OutboundType, data: dict[str, Any]) -> dict[str, str]:
@@ -95,6 +102,17 @@ class Step:
         known = {"listed_vardcentral": self.s.listed_vardcentral, "lmv_unit": self.s.lmv_unit}
         fields = OUTBOUND_MODELS[type_].model_fields
         return {name: unit for name, unit in known.items() if unit and name in fields and name not in data}
+
+    def _step_key(self, type_: str, cause: str | None) -> str:
+        if not self.s.ordered:
+            return f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}"
+        base = f"{self.s.run_key}:{self.cause if cause is None else cause}:{type_}"
+        key, n = base, 1
+        while key in self._keys:  # the same cause publishing one type twice (an escalation to two parties)
+            n += 1
+            key = f"{base}:{n}"
+        self._keys.add(key)
+        return key
 
     def _note_told(self, to: Any) -> None:
         """Remember LMV or the VC being given the identity: a cancellation must reach each of them."""
