@@ -23,6 +23,7 @@ import structlog
 from temporalio.client import Client
 
 from discharge import signals
+from discharge.nats_connection import provision
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from workers.stack import health, web as web_part
@@ -137,6 +138,8 @@ class Supervisor:
             lambda: health.jetstream_ready(s), f"NATS at {s.nats_url}", self.startup_timeout
         )
         await self._guard(nats_ready)
+        # The one provisioning step: the streams, made by the supervisor's user; no part may create one.
+        await self._guard(provision(s))
         await self._spawn(
             ChildSpec(
                 "temporal",

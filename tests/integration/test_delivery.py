@@ -1,0 +1,117 @@
+"""Delivery on a secured nats-server: a vårdcentral reads its own patients' events and nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from nats.errors import Error as NatsError
+
+from activities.publisher import JetStreamPublisher
+from discharge.nats_connection import provision
+from events.delivery import DELIVERY_STREAM
+from events.outbound import OutboundEvent
+from events.streams import OUTBOUND_STREAM
+from tests.integration.delivery_support import (
+    LMV_UNIT,
+    VC_ANDERSBERG,
+    VC_CENTRUM,
+    connect_as,
+    fan_out,
+    login_settings,
+    received,
+    receiver_consumer,
+)
+from tests.servers import NatsProcess, start_nats
+from workers.stack.nats_auth import ensure_logins, receiver_user
+
+pytestmark = pytest.mark.integration
+
+OWN_PATIENT, OTHER_PATIENT = "190912319803", "190503172389"
+
+
+@pytest.fixture(scope="module")
+async def secured(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[NatsProcess, Path]]:
+    directory = tmp_path_factory.mktemp("delivery-nats")
+    server = await start_nats(directory, secured=True)
+    await provision(login_settings(server, ensure_logins(directory)["cli"], directory))
+    yield server, directory
+    await server.stop()
+
+
+def planning_requested(event_id: str, personnummer: str, vardcentral: str) -> OutboundEvent:
+    return OutboundEvent(
+        id=event_id,
+        type="joint_planning_requested",
+        time=datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+        data={
+            "patient_key": f"pk_{event_id}",
+            "episode_id": f"episode-{event_id}",
+            "patient": {"id": personnummer},
+            "to": ["lmv", "vardcentral"],
+            "listed_vardcentral": vardcentral,
+        },
+    )
+
+
+async def refused(create: asyncio.Future[object] | object, errors: list[str]) -> bool:
+    """Whether the server refused a consumer create: a permissions violation, and no answer."""
+    try:
+        await create  # type: ignore[misc]
+    except (NatsError, TimeoutError):
+        pass
+    else:
+        return False
+    for _ in range(40):  # the server's -ERR arrives asynchronously
+        if any("permissions violation" in error.lower() for error in errors):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_a_vardcentral_reads_its_own_patients_planning_request_and_nothing_about_anothers(
+    secured: tuple[NatsProcess, Path],
+) -> None:
+    server, directory = secured
+    logins = ensure_logins(directory)
+    worker = await connect_as(server, logins["worker"])
+    errors: list[str] = []
+    vardcentral = await connect_as(server, logins[receiver_user(VC_CENTRUM)], errors)
+    try:
+        async with fan_out(login_settings(server, logins["delivery"], directory)):
+            publisher = JetStreamPublisher(worker.jetstream())
+            await publisher.publish(planning_requested("own-1", OWN_PATIENT, VC_CENTRUM))
+            await publisher.publish(planning_requested("other-1", OTHER_PATIENT, VC_ANDERSBERG))
+            await publisher.publish(planning_requested("own-1", OWN_PATIENT, VC_CENTRUM))  # a retried step
+            documents = await received(vardcentral, VC_CENTRUM, at_least=1, seconds=5)
+
+        assert [d["id"] for d in documents] == ["own-1"]  # once, and only its own patient
+        own = documents[0]
+        assert own["recipient"] == VC_CENTRUM
+        assert own["type"] == "discharge.joint_planning_requested"
+        assert own["data"]["patient"] == {"id": OWN_PATIENT}  # it must act: the identity is there
+        assert OTHER_PATIENT not in str(documents)
+        # The LMV unit got both (it plans with every vårdcentral); each copy stored once.
+        info = await worker.jetstream().stream_info(DELIVERY_STREAM, subjects_filter="deliver.>")
+        assert info.state.subjects == {
+            f"deliver.{VC_CENTRUM}.joint_planning_requested": 1,
+            f"deliver.{VC_ANDERSBERG}.joint_planning_requested": 1,
+            f"deliver.{LMV_UNIT}.joint_planning_requested": 2,
+        }
+
+        # The server itself refuses any other filter: another VC's, every delivery, the outbound stream.
+        js = vardcentral.jetstream()
+        others = receiver_consumer(VC_CENTRUM, f"deliver.{VC_ANDERSBERG}.>")
+        assert await refused(js.add_consumer(DELIVERY_STREAM, others, timeout=1), errors)
+        errors.clear()
+        everything = receiver_consumer(VC_CENTRUM, "deliver.>")
+        assert await refused(js.add_consumer(DELIVERY_STREAM, everything, timeout=1), errors)
+        errors.clear()
+        outbound = receiver_consumer(VC_CENTRUM, "discharge.>")
+        assert await refused(js.add_consumer(OUTBOUND_STREAM, outbound, timeout=1), errors)
+    finally:
+        await vardcentral.close()
+        await worker.close()
