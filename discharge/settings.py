@@ -134,9 +134,10 @@ class Settings(BaseSettings):
     discharge_consult_answer_timeout_non_acute: IsoDuration = timedelta(hours=4)
 
     # Delivery to each receiver (issue 21)
-    discharge_delivery_receipt_timeout: IsoDuration = Field(
+    discharge_delivery_receipt_timeout: IsoDurationOrZero = Field(
         timedelta(hours=2),
-        description="escalate (`not_delivered`) a delivery that asks to act and is not received this long",
+        description="escalate (`not_delivered`) a delivery that asks to act and is not received this long "
+        "(PT0S: no receipts awaited)",
     )
     discharge_lmv_unit: str | None = Field(
         None,

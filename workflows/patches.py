@@ -40,6 +40,12 @@ ACKNOWLEDGEMENTS = "escalation-acknowledgements"
 LEAN_HISTORY = "lean-history"
 
 
+#: Runs from this patch on record what they delivered to whom and await receipts (rules/receipts.py).
+#: Asked with `workflow.patched` itself, at a run's first publish: a run started under ``LEAN_HISTORY``
+#: before this patch must not take it as in force.
+DELIVERY_RECEIPTS = "delivery-receipts"
+
+
 def begin_run() -> bool:
     """Ask for ``LEAN_HISTORY``: the first thing a run does, so that a run that started before the patch
     answers "no" (its first workflow task, replayed, has no such marker) for the whole of its life."""

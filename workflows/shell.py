@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         apply_decision,
         validate_decision,
     )
+    from workflows.rules.receipts import expect_receipts
 
 #: uuid5 namespace of outbound CloudEvent ids: id = uuid5(namespace, workflow id + ":" + step key).
 OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")
@@ -89,8 +90,16 @@ class PathwayShell:
                     id=str(event_id), type=command.type, time=workflow.now(), data=command.data
                 )
                 await effects.publish(outbound)
+                self._expect_receipts(command, outbound.id)
             else:
                 self._restart = command
+
+    def _expect_receipts(self, command: Publish, message_id: str) -> None:
+        """What was delivered to whom, for the receipts (rules/receipts.py), in runs with the patch."""
+        if self._state.awaits_receipts is None:
+            self._state.awaits_receipts = workflow.patched(patches.DELIVERY_RECEIPTS)
+        if self._state.awaits_receipts and self._policy is not None:
+            expect_receipts(self._state, command.type, command.data, message_id, workflow.now(), self._policy)
 
     def _sync_visibility(self) -> None:
         """Upsert what changed: search attributes, memo, current details. Never the identity."""

@@ -54,6 +54,7 @@ from events.inbound.envelopes import (
     HomecareEnrolled,
     InboundEvent,
     LmvEnrollmentDecided,
+    MessageAcknowledged,
     PatientAdmitted,
     PatientDeceased,
     PatientDischarged,
@@ -72,6 +73,7 @@ from events.inbound.parsing import (
     parse_inbound,
     patient_of,
 )
+from events.inbound.receipts import MessageAcknowledgedData, ReceiptOutcome
 
 __all__ = [
     "EVENT_CLASSES",
@@ -108,6 +110,8 @@ __all__ = [
     "InvalidEvent",
     "LmvEnrollmentDecided",
     "LmvEnrollmentDecidedData",
+    "MessageAcknowledged",
+    "MessageAcknowledgedData",
     "Party",
     "PatientAdmitted",
     "PatientAdmittedData",
@@ -121,6 +125,7 @@ __all__ = [
     "PhysicianContactData",
     "PlanningConfirmed",
     "PlanningConfirmedData",
+    "ReceiptOutcome",
     "RiskAssessed",
     "RiskAssessedData",
     "SupportDeclined",
