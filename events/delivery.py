@@ -100,6 +100,14 @@ def deliver_subject(recipient: str, event_type: str) -> str:
     return f"deliver.{recipient}.{event_type}"
 
 
+#: A receiving organisation's NATS user is ``receiver-<HSA-id>``; its one durable consumer has the same name.
+RECEIVER_PREFIX = "receiver-"
+
+
+def receiver_user(hsa_id: str) -> str:
+    return f"{RECEIVER_PREFIX}{hsa_id}"
+
+
 def receiver_filter(recipient: str) -> str:
     """The only consumer filter a receiver's NATS user may create: its own deliveries."""
     return f"deliver.{recipient}.>"

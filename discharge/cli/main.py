@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "web": "web",
     "delivery": "delivery",
     "streams": "delivery",
+    "receive": "receive",
 }
 
 

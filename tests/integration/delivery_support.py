@@ -13,17 +13,19 @@ from typing import Any
 import nats
 from nats.aio.client import Client as Nats
 from nats.errors import TimeoutError as NatsTimeout
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import ConsumerConfig
 
+from discharge.receiving import consumer_config
 from discharge.settings import Settings
 from events.delivery import DELIVERY_STREAM, receiver_filter
 from tests.servers import NatsProcess
 from workers.delivery import consumer_active, run_delivery
-from workers.stack.nats_auth import NatsLogin, receiver_user
+from workers.stack.nats_auth import NatsLogin
 
 LMV_UNIT = "SE2321000131-E000000000200"
 VC_CENTRUM = "SE2321000131-E000000000101"
 VC_ANDERSBERG = "SE2321000131-E000000000102"
+VC_VARBERG = "SE2321000131-E000000000103"
 
 
 def login_settings(server: NatsProcess, login: NatsLogin, directory: Path) -> Settings:
@@ -69,25 +71,18 @@ async def fan_out(settings: Settings) -> AsyncIterator[None]:
         await asyncio.wait_for(task, 10)
 
 
-def receiver_consumer(hsa_id: str, filter_subject: str | None = None) -> ConsumerConfig:
-    """A receiving system's durable consumer, as `discharge receive` creates it (name = its user)."""
-    name = receiver_user(hsa_id)
-    return ConsumerConfig(
-        name=name,
-        durable_name=name,
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.EXPLICIT,
-        filter_subject=filter_subject or receiver_filter(hsa_id),
-    )
+def receiver_consumer(hsa_id: str, filter_subject: str) -> ConsumerConfig:
+    """A receiving system's durable consumer as `discharge receive` creates it, with another filter."""
+    return consumer_config(hsa_id).evolve(filter_subject=filter_subject)
 
 
 async def received(
     connection: Nats, hsa_id: str, *, at_least: int, seconds: float = 10
 ) -> list[dict[str, Any]]:
     """What ``hsa_id`` finds on its own subject: at least ``at_least`` documents, then whatever else is."""
-    config = receiver_consumer(hsa_id)
+    config = consumer_config(hsa_id)
     subscription = await connection.jetstream().pull_subscribe(
-        config.filter_subject or "", durable=config.name, stream=DELIVERY_STREAM, config=config
+        receiver_filter(hsa_id), durable=config.name, stream=DELIVERY_STREAM, config=config
     )
     documents: list[dict[str, Any]] = []
     deadline = asyncio.get_running_loop().time() + seconds

@@ -12,13 +12,16 @@ from nats.errors import Error as NatsError
 
 from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import provision
-from events.delivery import DELIVERY_STREAM
+from discharge.receiving import receive
+from discharge.settings import Settings
+from events.delivery import DELIVERY_STREAM, receiver_user
 from events.outbound import OutboundEvent
-from events.streams import OUTBOUND_STREAM
+from events.streams import INBOUND_STREAM, OUTBOUND_STREAM
 from tests.integration.delivery_support import (
     LMV_UNIT,
     VC_ANDERSBERG,
     VC_CENTRUM,
+    VC_VARBERG,
     connect_as,
     fan_out,
     login_settings,
@@ -26,7 +29,7 @@ from tests.integration.delivery_support import (
     receiver_consumer,
 )
 from tests.servers import NatsProcess, start_nats
-from workers.stack.nats_auth import ensure_logins, receiver_user
+from workers.stack.nats_auth import ensure_logins
 
 pytestmark = pytest.mark.integration
 
@@ -114,4 +117,41 @@ async def test_a_vardcentral_reads_its_own_patients_planning_request_and_nothing
         assert await refused(js.add_consumer(OUTBOUND_STREAM, outbound, timeout=1), errors)
     finally:
         await vardcentral.close()
+        await worker.close()
+
+
+async def test_discharge_receive_reads_a_handover_request_once_and_sends_its_receipt(
+    secured: tuple[NatsProcess, Path],
+) -> None:
+    server, directory = secured
+    logins = ensure_logins(directory)
+    worker = await connect_as(server, logins["worker"])
+    handover = OutboundEvent(
+        id="handover-1",
+        type="handover_requested",
+        time=datetime(2026, 12, 3, 10, 0, tzinfo=UTC),
+        data={
+            "patient_key": "pk_handover",
+            "episode_id": "episode-handover",
+            "patient": {"id": OTHER_PATIENT},
+            "to": VC_VARBERG,
+            "reason": "support period ended",
+        },
+    )
+    shown: list[tuple[dict[str, object], bool]] = []
+    try:
+        async with fan_out(login_settings(server, logins["delivery"], directory)):
+            await JetStreamPublisher(worker.jetstream()).publish(handover)
+            # Its own seed, found in the data dir as `discharge receive --as` finds it.
+            as_receiver = Settings(nats_url=server.url, discharge_data_dir=directory)
+            read = await receive(
+                as_receiver, VC_VARBERG, lambda d, acked: shown.append((d, acked)), ack=True, idle=2
+            )
+        assert read == 1 and shown[0][1] is True
+        assert shown[0][0]["id"] == "handover-1" and shown[0][0]["recipient"] == VC_VARBERG
+        info = await worker.jetstream().stream_info(INBOUND_STREAM, subjects_filter="events.>")
+        assert info.state.subjects == {"events.primarycare.message_acknowledged": 1}
+        # Read once: a second look finds nothing new.
+        assert await receive(as_receiver, VC_VARBERG, lambda d, acked: None, idle=1) == 0
+    finally:
         await worker.close()

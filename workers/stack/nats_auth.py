@@ -27,7 +27,14 @@ import nkeys  # type: ignore[import-untyped]
 
 from discharge.keyring import keys_dir
 from discharge.nats_connection import dev_seed_file
-from events.delivery import DELIVERY_STREAM, DELIVERY_SUBJECTS, RECEIPT_TYPE, receiver_filter
+from events.delivery import (
+    DELIVERY_STREAM,
+    DELIVERY_SUBJECTS,
+    RECEIPT_TYPE,
+    RECEIVER_PREFIX,
+    receiver_filter,
+    receiver_user,
+)
 from events.streams import (
     DEADLETTER_STREAM,
     DELIVERY_CONSUMER,
@@ -41,8 +48,6 @@ from events.streams import (
 SENDERS: tuple[str, ...] = ("hospital", "primarycare", "municipality", "coordination")
 #: The environment variable nats-server reads the JetStream key from (the config names it, not the key).
 STORE_KEY_ENV = "DISCHARGE_JETSTREAM_KEY"
-#: A receiving organisation's user is ``receiver-<HSA-id>``; its one durable consumer has the same name.
-RECEIVER_PREFIX = "receiver-"
 
 # Looking a stream up (every process checks that its streams exist); creating them is provisioning's alone.
 _STREAM_INFO = ["$JS.API.STREAM.INFO.>"]
@@ -75,10 +80,6 @@ def _stream_consumers(stream: str) -> list[str]:
         f"$JS.ACK.{stream}.>",
         "$JS.FC.>",
     ]
-
-
-def receiver_user(hsa_id: str) -> str:
-    return f"{RECEIVER_PREFIX}{hsa_id}"
 
 
 def receiver_of(user: str) -> str | None:
