@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "delivery": "delivery",
     "streams": "delivery",
     "receive": "receive",
+    "deadletters": "deadletters",
 }
 
 
