@@ -96,10 +96,13 @@ class PathwayShell:
 
     def _expect_receipts(self, command: Publish, message_id: str) -> None:
         """What was delivered to whom, for the receipts (rules/receipts.py), in runs with the patch."""
+        policy = self._policy
+        if policy is None or policy.delivery_receipt_timeout is None:
+            return  # a run whose recorded policy predates receipts: asks for no patch either
         if self._state.awaits_receipts is None:
             self._state.awaits_receipts = workflow.patched(patches.DELIVERY_RECEIPTS)
-        if self._state.awaits_receipts and self._policy is not None:
-            expect_receipts(self._state, command.type, command.data, message_id, workflow.now(), self._policy)
+        if self._state.awaits_receipts:
+            expect_receipts(self._state, command.type, command.data, message_id, workflow.now(), policy)
 
     def _sync_visibility(self) -> None:
         """Upsert what changed: search attributes, memo, current details. Never the identity."""
