@@ -3,14 +3,16 @@
     python -m bench.soak [--patients 300] [--kills 2]
 
 Starts NATS (JetStream on file storage), the Temporal dev server (SQLite file: a killed server must come
-back with its workflows), the worker and the gateway as child processes (the same `ChildSpec`s
-`discharge dev` uses), all in JSON log mode. It publishes a full high-risk pathway for every patient
-(admission, risk, two planning confirmations, discharge, first contact, handover proposed and accepted)
-with a compressed readmission window, and meanwhile SIGKILLs and restarts each part ``--kills`` times.
+back with its workflows), the worker, the gateway and the delivery fan-out as child processes (the same
+`ChildSpec`s `discharge dev` uses), all in JSON log mode. It publishes a full high-risk pathway for every
+patient (admission, risk, two planning confirmations, discharge, first contact, handover proposed and
+accepted) with a compressed readmission window, and meanwhile SIGKILLs and restarts each part ``--kills``
+times.
 Then it checks:
 
 - every event JetStream acked to the publisher is in its patient's pathway (signalled in the history);
 - exactly one of each outbound step per episode, and nothing else (no escalation: the pathway ran right);
+- exactly one delivery per receiver per outbound step, and nothing else (bench/soak_deliveries.py);
 - every pathway at its expected end (closed, outcome ``completed``); no workflow still running;
 - every line every part wrote is JSON.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -41,10 +44,11 @@ import nats
 from nats.js import JetStreamContext
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from bench.soak_deliveries import deliveries_not_once
 from bench.soak_parts import Parts, connect, publish_all, quietly, running_parts, soak_settings
 from discharge.settings import Settings
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
-from events.streams import OUTBOUND_STREAM, ensure_streams
+from events.streams import DELIVERY_CONSUMER, OUTBOUND_STREAM, ensure_streams
 
 # The plumbing lives in soak_parts.py; tests import it from here, with the soak itself.
 __all__ = [
@@ -60,7 +64,7 @@ __all__ = [
     "soak_settings",
 ]
 
-PARTS = ("worker", "gateway", "nats", "temporal")
+PARTS = ("worker", "gateway", "delivery", "nats", "temporal")
 #: One of each per episode of a high-risk pathway handed over within its period, and nothing else.
 EXPECTED_STEPS = (
     "pathway_started",
@@ -128,11 +132,20 @@ class Figures:
     not_completed: int = 0
     running: int = 0
     non_json: int = 0
+    deliveries: int = 0
+    deliveries_not_once: int = 0
     ends: list[dict[str, Any] | None] = field(default_factory=list)  # per patient, comparable
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.extra_steps or self.not_completed or self.running or self.non_json)
+        return not (
+            self.missing
+            or self.extra_steps
+            or self.not_completed
+            or self.running
+            or self.non_json
+            or self.deliveries_not_once
+        )
 
     def line(self) -> str:
         kills = " ".join(f"{name} {self.kills[name]}" for name in PARTS)
@@ -140,7 +153,8 @@ class Figures:
             f"soak: {self.patients} patients, {self.events} events ({self.acked} acked), kills: {kills}; "
             f"{self.seconds:.0f} s to every pathway's end; missing events {self.missing}, outbound steps "
             f"not exactly once {self.extra_steps}, pathways not completed {self.not_completed}, still "
-            f"running {self.running}, non-JSON log lines {self.non_json}"
+            f"running {self.running}, non-JSON log lines {self.non_json}; deliveries {self.deliveries}, "
+            f"not exactly once per receiver and step {self.deliveries_not_once}"
         )
 
 
@@ -188,9 +202,24 @@ async def soak(
         await wait_until_closed(client, settings, per_patient, timeout=300 + patients)
         figures.seconds = time.perf_counter() - started
         await check(client, nc.jetstream(), settings, per_patient, set(acked), figures)
+        await wait_for_deliveries(nc.jetstream())
+        figures.deliveries, figures.deliveries_not_once = await deliveries_not_once(
+            nc.jetstream(), settings.discharge_lmv_unit
+        )
         figures.non_json = len(parts.non_json_lines())
         await nc.close()
     return figures
+
+
+async def wait_for_deliveries(js: JetStreamContext, timeout: float = 60) -> None:
+    """Until the fan-out has taken every stored outbound event (its consumer has nothing pending)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        with contextlib.suppress(Exception):
+            info = await js.consumer_info(OUTBOUND_STREAM, DELIVERY_CONSUMER)
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                return
+        await asyncio.sleep(1)
 
 
 def key_of(settings: Settings, number: int) -> str:

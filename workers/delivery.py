@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 from datetime import timedelta
 from typing import Any
@@ -112,12 +113,26 @@ async def _deliver_batch(js: JetStreamContext, messages: list[Msg], lmv_unit: st
             await message.ack()
 
 
+async def streams_provisioned(js: JetStreamContext, log: Any) -> None:
+    """Wait until both streams exist: provisioning makes them (`discharge streams provision`), never this."""
+    for attempt in itertools.count():
+        try:
+            for stream in (OUTBOUND_STREAM, DELIVERY_STREAM):
+                await js.stream_info(stream)
+            return
+        except NotFoundError:
+            if attempt == 0:
+                log.warning("waiting for the streams to be provisioned", stream=stream)
+            await asyncio.sleep(1)
+
+
 async def run_delivery(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Fetch outbound events, deliver, ack, until cancelled (or ``stop`` is set)."""
     log = structlog.get_logger().bind(component="delivery")
     connection = await connect_nats(settings, name="discharge-delivery")
     try:
         js = connection.jetstream()
+        await streams_provisioned(js, log)
         subscription = await js.pull_subscribe(
             OUTBOUND_SUBJECTS, durable=DELIVERY_CONSUMER, stream=OUTBOUND_STREAM, config=consumer_config()
         )
