@@ -15,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.oncall import oncall_rota
 from discharge.settings import Settings
 from events.deadletter import DeadLetter, DeadLetterPublisher
-from events.outbound import OutboundEvent, OutboundPublisher
+from events.outbound.event import OutboundEvent, OutboundPublisher
 from events.streams import inbound_msg_id
 from workflows.api import SA_EPISODE, PathwayEvent
 from workflows.policy import Policy

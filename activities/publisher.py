@@ -16,7 +16,7 @@ from opentelemetry.trace import SpanKind
 from discharge.ops.metrics import record_outbound
 from discharge.ops.tracing import INSTRUMENTATION, inject
 from events.deadletter import DeadLetter, deadletter_subject
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from events.streams import CLOUDEVENTS_CONTENT_TYPE, DEADLETTER_STREAM, OUTBOUND_STREAM
 
 _tracer = trace.get_tracer(INSTRUMENTATION)
@@ -32,7 +32,7 @@ class JetStreamPublisher:
     async def publish(self, event: OutboundEvent) -> None:
         ack = await self.publish_raw(event)
         if not ack.duplicate:  # a retry JetStream recognised is not a second event
-            record_outbound(event.type, event.data)
+            record_outbound(event.type, event.data.published())
 
     async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None:
         """A dead letter from the worker (events held for a pathway that never opened), once per id."""

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
 
 from events.deadletter import (
     HEADER_DELIVERIES,
@@ -29,7 +29,10 @@ from events.deadletter import (
 )
 from events.examples import example_event
 from events.inbound import EVENT_CLASSES, CloudEvent
-from events.outbound import OUTBOUND_SOURCE, OUTBOUND_TYPES, EscalationReason
+from events.outbound.catalogue import OUTBOUND_MODELS
+from events.outbound.data import OutboundData
+from events.outbound.examples import example_outbound
+from events.outbound.names import OUTBOUND_SOURCE, OUTBOUND_TYPES
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, OUTBOUND_STREAM
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
@@ -37,71 +40,10 @@ VERSION = "1.0.0"
 SCHEMA_ID_BASE = "https://regionhalland.se/discharge-orchestrator/schemas/"
 
 
-class PatientRefOut(BaseModel):
-    id: str = Field(description="personnummer, samordningsnummer or reservnummer, canonical (12 characters)")
-
-
-class OutboundData(BaseModel):
-    """What every outbound event's ``data`` carries; each type may add fields (see its description)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    patient_key: str = Field(description="keyed pseudonym of the patient (pk_ + 32 hex digits)")
-    episode_id: str | None = Field(description="the hospital's care-episode id, when known")
-    patient: PatientRefOut | None = Field(
-        None, description="the patient's identity: only where the receiver must act on it"
-    )
-
-
-class EscalationData(OutboundData):
-    reason: EscalationReason
-    to: str = Field(description="who must act: lmv, vardcentral, coordinator or an on-call rota")
-
-
-#: Fields a type adds to ``data``, as the pathway publishes them today (the schema allows more).
-OUTBOUND_FIELDS: dict[str, str] = {
-    "pathway_started": "",
-    "joint_planning_requested": "to LMV and the listed vårdcentral; carries `patient`",
-    "support_started": (
-        "`support_ends_at` (RFC 3339), `to`; carries `patient`; for the indicators also `discharged_at`, "
-        "`admitted_at`, `risk_level`, `listed_vardcentral`, `home_type`"
-    ),
-    "extension_review_requested": "`due_at` (RFC 3339): the coordinator's task",
-    "extension_granted": "the new `support_ends_at`, `days`, `decided_by`",
-    "handover_requested": (
-        "to the vårdcentral; carries `patient`; `reason`, `summary` (`risk_level`, `home_type`, "
-        "`discharged_at`, `admitted_at`, `lmv_enrolled`, `extensions`)"
-    ),
-    "handover_completed": (
-        "`accepted_by` (HSA-id); `accepted_at` (RFC 3339) and `within_support_period` (true when the VC "
-        "accepted before the original end of LMV support; null without LMV support)"
-    ),
-    "home_visit_requested": "`to` (the listed vårdcentral); carries `patient`",
-    "reimbursable_visit_recorded": "`performed_by` (HSA-id), `visited_at` (RFC 3339)",
-    "escalation_raised": "`reason` (code), `to`, sometimes `due_at`, `urgency`, `missing` or `consult_id`",
-    "pathway_closed": "`outcome` (`entered_in_error` for an admission entered in error) and `indicators` "
-    "(the follow-up figures, docs/indicators.md; `counted` false when the indicators must leave the pathway "
-    "out)",
-    "discharge_cancelled": "`to` (`lmv` or the listed vårdcentral), each party told of the discharge; "
-    "carries `patient`",
-    "support_rescheduled": "`to` LMV: the new `support_ends_at` and `discharged_at` after a correction",
-    "pathway_withdrawn": "`to` (`lmv` or the listed vårdcentral), each party told of the pathway: "
-    "the admission was entered in error; carries `patient`",
-    "consult_requested": "`to` (the on-call rota), `consult_id`, `urgency`, `party`, `requested_by`, "
-    "`risk_level`, `discharged_at`, `support_ends_at`; carries `patient`",
-    "physician_contact_recorded": (
-        "(addition) `party`, `kind`, `contact_at` (RFC 3339), `first_lmv_contact` (true for LMV's "
-        "first contact after discharge), `hours_since_discharge`: a physician contact after discharge"
-    ),
-    "patient_experience_recorded": (
-        "(addition) `score` (1-5), `collected_by` (HSA-id), `reported_at` (RFC 3339); never a comment"
-    ),
-}
-
-
 def outbound_model(short_type: str) -> type[BaseModel]:
-    data_model = EscalationData if short_type == "escalation_raised" else OutboundData
-    name = "".join(part.title() for part in short_type.split("_")) + "Out"
+    """The CloudEvent of one outbound type, its ``data`` the type's model (events/outbound/)."""
+    data_model = OUTBOUND_MODELS[short_type]
+    name = "".join(part.title() for part in short_type.split("_")) + "Event"
     # Built per type so each schema names its own `type`; a dict keeps mypy out of the dynamic Literals.
     fields: dict[str, Any] = {
         "specversion": (Literal["1.0"], ...),
@@ -112,9 +54,22 @@ def outbound_model(short_type: str) -> type[BaseModel]:
         "datacontenttype": (Literal["application/json"], ...),
         "data": (data_model, ...),
     }
-    description = f"discharge.{short_type}: {OUTBOUND_FIELDS.get(short_type) or 'the pathway opened'}"
+    description = (
+        f"discharge.{short_type}: {_receivers_text(data_model)}. {(data_model.__doc__ or '').strip()}"
+    )
     model: type[BaseModel] = create_model(name, __doc__=description, **fields)
     return model
+
+
+def _receivers_text(model: type[OutboundData]) -> str:
+    """Who receives the type (its model's ``RECEIVERS``), for the schema's and AsyncAPI's description."""
+    parts = []
+    for rule in model.RECEIVERS:
+        needs = [
+            w for w, flag in (("needs the identity", rule.identity), ("asked to act", rule.acts)) if flag
+        ]
+        parts.append(f"{rule.party} ({', '.join(needs)})" if needs else rule.party)
+    return "receivers: " + ", ".join(dict.fromkeys(parts))
 
 
 class DeadLetterHeaders(BaseModel):
@@ -216,6 +171,7 @@ def documents() -> dict[Path, str]:
         files[Path("examples") / f"{event_type}.json"] = _text(example_event(event_type))
     for short_type in OUTBOUND_TYPES:
         files[Path("schemas") / f"discharge.{short_type}.json"] = _text(outbound_schema(short_type))
+        files[Path("examples") / f"discharge.{short_type}.json"] = _text(example_outbound(short_type))
     return files
 
 

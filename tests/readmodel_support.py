@@ -18,7 +18,7 @@ from discharge.readmodel.store import ReadModel
 from discharge.simulate.engine import Trace, run_pathway, simulation_policy
 from discharge.simulate.params import SimulationParams
 from discharge.simulate.patients import patient_script
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 
 NAMESPACE = uuid.UUID("3b0c3f0e-8a8e-4c1e-9d55-0b8f4f1f7a11")
 

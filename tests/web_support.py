@@ -32,7 +32,7 @@ from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from events.inbound import parse_inbound
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from workers.stack.servers import free_port, wait_for_tcp
 from workers.web.app import build_app
 from workers.web.dev_idp import DEV_CLIENT_ID, DEV_CLIENT_SECRET

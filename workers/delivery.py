@@ -68,10 +68,12 @@ def copies(message: Msg, lmv_unit: str | None) -> list[tuple[str, bytes, str]]:
         return []
     event_type = str(cloudevent.get("type", "")).removeprefix("discharge.")
     event_id = str(cloudevent.get("id", ""))
-    if not event_type or not event_id:
+    try:
+        owed = receivers(event_type, cloudevent["data"], lmv_unit)
+    except ValueError:  # not one of our outbound types (its model refuses it): nobody to deliver to
         return []
     found = []
-    for receiver in receivers(event_type, cloudevent["data"], lmv_unit):
+    for receiver in owed:
         document = delivered_document(cloudevent, receiver)
         found.append(
             (

@@ -18,7 +18,7 @@ from discharge.ops.process import ProcessTelemetry
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from discharge.temporal_client import connect_temporal
-from events.outbound import OutboundPublisher
+from events.outbound.event import OutboundPublisher
 from events.streams import ensure_streams
 from workflows.pathway import PatientPathway
 

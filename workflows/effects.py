@@ -15,7 +15,7 @@ from workflows import patches
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
-    from events.outbound import OutboundEvent
+    from events.outbound.event import OutboundEvent
     from workflows.api import PathwayEvent
 
 #: A re-sent event reaches a new run only after JetStream's duplicate window (24 h, events/streams.py)

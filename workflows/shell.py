@@ -20,7 +20,7 @@ from workflows import effects, patches
 
 with workflow.unsafe.imports_passed_through():
     from events.inbound import dedup_key
-    from events.outbound import OutboundEvent
+    from events.outbound.event import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
     from workflows.api import (
         QUERY_IDENTITY,
@@ -102,7 +102,7 @@ class PathwayShell:
         if self._state.awaits_receipts is None:
             self._state.awaits_receipts = workflow.patched(patches.DELIVERY_RECEIPTS)
         if self._state.awaits_receipts:
-            expect_receipts(self._state, command.type, command.data, message_id, workflow.now(), policy)
+            expect_receipts(self._state, command.data, message_id, workflow.now(), policy)
 
     def _sync_visibility(self) -> None:
         """Upsert what changed: search attributes, memo, current details. Never the identity."""

@@ -81,7 +81,7 @@ def record_outbound(event_type: str, data: dict[str, object]) -> None:
     Counted where the event is published (the worker's activity), not in workflow code: a workflow
     replays, an activity's effect happens once (a retry JetStream de-duplicates is not counted).
     """
-    from events.outbound import OUTBOUND_TYPES, EscalationReason
+    from events.outbound.names import OUTBOUND_TYPES, EscalationReason
 
     OUTBOUND_PUBLISHED.labels(bounded(event_type, OUTBOUND_TYPES)).inc()
     if event_type == "pathway_started":

@@ -58,7 +58,7 @@ def _record(trace: Trace, state: PathwayState, outcome: RuleOutcome, now: dateti
     """Note the phase and the published events; True when the pathway continues as a new one."""
     for command in outcome.commands:
         if isinstance(command, Publish):
-            trace.outbound.append((now, command.type, command.data))
+            trace.outbound.append((now, command.type, command.data.published()))
         elif isinstance(command, StartNewPathway):
             trace.readmitted = True
     if not trace.phases or trace.phases[-1][1] != state.phase:

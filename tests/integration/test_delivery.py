@@ -15,7 +15,7 @@ from discharge.nats_connection import provision
 from discharge.receiving import receive
 from discharge.settings import Settings
 from events.delivery import DELIVERY_STREAM, receiver_user
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from events.streams import INBOUND_STREAM, OUTBOUND_STREAM
 from tests.integration.delivery_support import (
     LMV_UNIT,
@@ -136,6 +136,13 @@ async def test_discharge_receive_reads_a_handover_request_once_and_sends_its_rec
             "patient": {"id": OTHER_PATIENT},
             "to": VC_VARBERG,
             "reason": "support period ended",
+            "summary": {
+                "risk_level": "high",
+                "home_type": "own_home",
+                "discharged_at": "2026-11-19T10:00:00+01:00",
+                "lmv_enrolled": True,
+                "extensions": 0,
+            },
         },
     )
     shown: list[tuple[dict[str, object], bool]] = []

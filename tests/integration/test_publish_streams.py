@@ -13,7 +13,7 @@ from nats.js.errors import BadRequestError
 from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from events.streams import (
     DEADLETTER_STREAM,
     DUPLICATE_WINDOW,

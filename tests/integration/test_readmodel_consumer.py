@@ -14,7 +14,7 @@ from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from events.streams import OUTBOUND_STREAM, ensure_streams
 from tests.readmodel_support import cloudevents, trace_where, types
 from tests.servers import start_nats

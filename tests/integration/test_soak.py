@@ -22,5 +22,6 @@ async def test_nothing_lost_and_every_pathway_completes_when_each_part_is_killed
     assert figures.extra_steps == 0, figures.line()
     assert figures.not_completed == 0 and figures.running == 0, figures.line()
     assert figures.non_json == 0, figures.line()
-    # Each pathway: joint planning to LMV and the VC, support to LMV, handover to the VC; each once.
-    assert figures.deliveries == 12 * 4 and figures.deliveries_not_once == 0, figures.line()
+    # Each pathway at least: joint planning to LMV and the VC, support to LMV, handover to the VC; and
+    # every delivery an outbound step owes (its model's receivers) stored exactly once.
+    assert figures.deliveries >= 12 * 4 and figures.deliveries_not_once == 0, figures.line()

@@ -83,7 +83,7 @@ class Pathway:
         return [str(p.data["reason"]) for p in self.published if p.type == "escalation_raised"]
 
     def data(self, type_: str) -> dict[str, Any]:
-        return next(p.data for p in self.published if p.type == type_)
+        return next(p.data.published() for p in self.published if p.type == type_)
 
 
 def high_risk_discharged(at: datetime | None = None) -> Pathway:

@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from events.contract_docs import DOCS_DIR, asyncapi_document, main, stale, write
 from events.inbound import INBOUND_TYPES, parse_inbound
-from events.outbound import OUTBOUND_TYPES
+from events.outbound.catalogue import OUTBOUND_MODELS
+from events.outbound.event import OutboundEvent
+from events.outbound.names import OUTBOUND_TYPES
 
 
 def test_committed_documents_are_up_to_date() -> None:
@@ -24,6 +27,29 @@ def test_every_committed_example_is_a_valid_event_of_its_type(event_type: str) -
     assert event.type == event_type
     born = int(event.data.patient.id[:4])
     assert born < 1910  # synthetic identities only
+
+
+@pytest.mark.parametrize("short_type", OUTBOUND_TYPES)
+def test_every_outbound_type_has_a_committed_example_its_model_reads_without_unknown_fields(
+    short_type: str,
+) -> None:
+    raw = (DOCS_DIR / "examples" / f"discharge.{short_type}.json").read_text(encoding="utf-8")
+    event = OutboundEvent.from_cloudevent(json.loads(raw))
+    assert event.type == short_type and event.cloudevent() == json.loads(raw)
+    parts: list[BaseModel] = [event.data, *(v for v in vars(event.data).values() if isinstance(v, BaseModel))]
+    assert all(not part.model_extra for part in parts), "a field the model does not know (a misspelling?)"
+    identity = event.data.patient
+    assert identity is None or int(identity.id[:4]) < 1910  # synthetic identities only
+
+
+@pytest.mark.parametrize("short_type", OUTBOUND_TYPES)
+def test_each_outbound_schema_requires_what_its_model_requires(short_type: str) -> None:
+    schema = json.loads((DOCS_DIR / "schemas" / f"discharge.{short_type}.json").read_text(encoding="utf-8"))
+    model = OUTBOUND_MODELS[short_type]
+    data = schema["$defs"][model.__name__]
+    required = [name for name, info in model.model_fields.items() if info.is_required()]
+    assert data["required"] == required and {"patient_key", "episode_id"} <= set(required)
+    assert schema["properties"]["type"]["const"] == f"discharge.{short_type}"
 
 
 def test_the_asyncapi_document_names_every_channel() -> None:
@@ -41,7 +67,7 @@ def test_each_schema_describes_its_type() -> None:
         assert schema["properties"]["type"]["const"] == event_type
         assert "data" in schema["required"]
     escalation = json.loads((DOCS_DIR / "schemas" / "discharge.escalation_raised.json").read_text())
-    reasons = escalation["$defs"]["EscalationData"]["properties"]["reason"]["enum"]
+    reasons = escalation["$defs"]["EscalationRaised"]["properties"]["reason"]["enum"]
     assert "discharged_without_risk_assessment" in reasons
 
 

@@ -70,7 +70,7 @@ def test_after_discharge_the_score_is_published_for_the_indicators_with_who_coll
     [published] = [c for c in outcome.commands if isinstance(c, Publish)]
     assert published.type == "patient_experience_recorded"
     assert published.data["score"] == 5 and published.data["collected_by"] == STAFF
-    assert "comment" not in published.data and COMMENT not in json.dumps(published.data)
+    assert "comment" not in published.data and COMMENT not in json.dumps(published.data.published())
     assert s.experience_scores == [5]
 
 

@@ -18,7 +18,7 @@ def planning_requested() -> tuple[Pathway, str]:
     """A high-risk patient in joint planning, the request delivered (as the workflow records it)."""
     p = Pathway().on(admitted(T0, listed_vardcentral=UNIT), risk(T0 + hours(1)))
     for index, command in enumerate(p.published):
-        expect_receipts(p.state, command.type, command.data, f"msg-{index}", T0 + hours(1), POLICY)
+        expect_receipts(p.state, command.data, f"msg-{index}", T0 + hours(1), POLICY)
     message = next(f"msg-{i}" for i, c in enumerate(p.published) if c.type == "joint_planning_requested")
     return p, message
 
@@ -39,8 +39,9 @@ def test_the_planning_request_awaits_a_receipt_from_lmv_and_the_listed_vardcentr
     awaited = {(d.message_id, d.recipient) for d in p.state.deliveries if d.due_at is not None}
     assert awaited == {(message, LMV_UNIT), (message, UNIT)}
     assert next_deadline(p.state) == T0 + hours(3)
-    # `pathway_started` has no receiver: nothing is delivered, nothing awaited.
-    assert all(d.event_type == "joint_planning_requested" for d in p.state.deliveries)
+    # `pathway_started` only informs the listed vårdcentral: delivered, no receipt awaited.
+    informed = {(d.event_type, d.recipient) for d in p.state.deliveries if d.due_at is None}
+    assert informed == {("pathway_started", UNIT)}
 
 
 def test_a_rejection_is_escalated_at_once_naming_the_receiver_and_a_later_receipt_resolves_it() -> None:

@@ -32,7 +32,7 @@ from discharge.temporal_client import signal_with_start
 from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound import INBOUND_ADAPTER, InboundEvent
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from workers.worker import build_worker
 from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
 

@@ -55,7 +55,7 @@ async def test_a_cancelled_discharge_withdraws_support_and_a_later_one_starts_af
         await pw.send(discharged(again))
         view = await until(pw, lambda v: v.phase == "lmv_support")
         assert view.discharged_at == again and view.support_ends_at == add_local(again, days(14))
-        assert "fel patient" not in json.dumps([e.data for e in pw.publisher.events])
+        assert "fel patient" not in json.dumps([e.data.published() for e in pw.publisher.events])
         assert "fel patient" not in view.model_dump_json()
 
 

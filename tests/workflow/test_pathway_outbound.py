@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from temporalio.testing import WorkflowEnvironment
 
 from events.identity import workflow_id_for
-from events.outbound import OutboundEvent
+from events.outbound.event import OutboundEvent
 from tests.workflow.pathway_helpers import (
     HOSPITAL,
     Pathways,

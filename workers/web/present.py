@@ -6,6 +6,7 @@ from datetime import datetime
 
 from discharge.cli.render import span
 from events.identity import InvalidIdentity, parse_identity
+from events.outbound.catalogue import OUTBOUND_MODELS
 from workflows.policy import STOCKHOLM
 
 PHASES = {
@@ -32,23 +33,17 @@ REASONS = {
     "consult_not_answered": "On-call consult not answered",
 }
 HOME_TYPES = {"own_home": "Own home", "nursing_home": "Nursing home (SäBo)", "lss_home": "LSS home"}
-#: Who receives each outbound message (the contract's outbound list): the patient page's "messages".
-RECIPIENTS = {
-    "pathway_started": "LMV, VC",
-    "joint_planning_requested": "LMV, VC",
-    "support_started": "LMV",
-    "extension_review_requested": "Coordinator",
-    "extension_granted": "LMV, VC",
-    "handover_requested": "VC",
-    "handover_completed": "LMV, VC",
-    "home_visit_requested": "VC",
-    "reimbursable_visit_recorded": "VC, region",
-    "escalation_raised": "Coordinator",
-    "pathway_closed": "LMV, VC",
-    "discharge_cancelled": "LMV, VC",
-    "support_rescheduled": "LMV, VC",
-    "consult_requested": "On-call specialist",
-}
+#: The receiving parties in the words on the page.
+PARTIES = {"lmv": "LMV", "vardcentral": "VC", "oncall": "On-call unit", "coordination": "Coordinator"}
+
+
+def recipients(event_type: str | None) -> str:
+    """Who receives an outbound message (the patient page's "messages"), as its model declares."""
+    model = OUTBOUND_MODELS.get(event_type or "")
+    if model is None:
+        return "–"
+    parties = dict.fromkeys(PARTIES[rule.party] for rule in model.RECEIVERS)
+    return ", ".join(parties)
 
 
 def identity_kind(canonical: str) -> str:
@@ -97,5 +92,5 @@ FILTERS = {
     "task": lambda code: label(TASKS, code),
     "reason": lambda code: label(REASONS, code),
     "home": lambda code: label(HOME_TYPES, code),
-    "recipients": lambda code: RECIPIENTS.get(code or "", "–"),
+    "recipients": recipients,
 }

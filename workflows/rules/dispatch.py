@@ -118,6 +118,8 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
             if s.phase != "joint_planning" or event.data.party in s.planning_confirmed:
                 return None
             s.planning_confirmed.append(event.data.party)
+            if event.data.party == "lmv":
+                s.lmv_unit = event.data.unit
             if len(s.planning_confirmed) == 2:
                 s.timers.pop(Timer.PLANNING, None)
             return f"planning confirmed by {event.data.party}"

@@ -4,7 +4,7 @@ Each outbound event is delivered to its receivers (events/delivery.py: the same 
 uses). The pathway keeps one ``DeliveryRecord`` per receiver and waits for the receiver's
 ``primarycare.message_acknowledged``:
 
-- a delivery that asks the receiver to act (``asks_to_act``) and is not ``received`` within the policy's
+- a delivery that asks the receiver to act (its model's ``acts``) and is not ``received`` within the policy's
   ``delivery_receipt_timeout`` raises the escalation ``not_delivered``, once, to the coordinator;
 - ``rejected`` raises ``delivery_rejected`` at once;
 - both name the receiver (``receiver``), the message and its type; a later ``received`` resolves them
@@ -19,8 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from events.delivery import asks_to_act, receivers
 from events.inbound import MessageAcknowledged
+from events.outbound.data import OutboundData
 from workflows.api import DeliveryRecord
 from workflows.policy import Policy
 from workflows.rules.state import PathwayState
@@ -28,22 +28,22 @@ from workflows.rules.step import Step
 
 
 def expect_receipts(
-    state: PathwayState, event_type: str, data: dict[str, Any], message_id: str, now: datetime, policy: Policy
+    state: PathwayState, data: OutboundData, message_id: str, now: datetime, policy: Policy
 ) -> None:
-    """Record the deliveries of an outbound event just published (``message_id`` is its CloudEvent id)."""
+    """Record the deliveries of an outbound event just published (``message_id`` is its CloudEvent id):
+    its receivers as its type's model declares them (events/outbound/data.py), as the fan-out delivers."""
     timeout = policy.delivery_receipt_timeout
     if timeout is None:
         return
-    acts = asks_to_act(event_type, data)
-    for receiver in receivers(event_type, data, policy.lmv_unit):
+    for receiver in data.receivers(policy.lmv_unit):
         if _find(state, message_id, receiver.hsa_id) is not None:
             continue  # the same step carried out again: one delivery
         record = DeliveryRecord(
             message_id=message_id,
             recipient=receiver.hsa_id,
-            event_type=event_type,
+            event_type=data.TYPE,
             delivered_at=now,
-            due_at=now + timeout if acts else None,
+            due_at=now + timeout if receiver.acts else None,
         )
         state.deliveries.append(record)
 

@@ -40,6 +40,9 @@ class PathwayState(PathwayFields):
     # parties given the patient's identity (all, and since the discharge), what a cancelled discharge
     # returns to, and the consults the on-call specialist has not answered yet.
     admitting_unit: str | None = None
+    # The LMV unit taking part (the one that confirmed joint planning): outbound events name it, so that
+    # they are delivered to it (events/outbound/data.py); None: the region's LMV unit, for events to LMV.
+    lmv_unit: str | None = None
     oncall_rota: str | None = None
     told: list[str] = Field(default_factory=list)
     told_of_discharge: list[str] = Field(default_factory=list)

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from events.inbound import InboundEvent
-from events.outbound import EscalationReason, OutboundType
+from events.outbound.catalogue import OUTBOUND_MODELS, outbound_data
+from events.outbound.data import OutboundData
+from events.outbound.names import EscalationReason, OutboundType
 from workflows.api import LogEntry, PendingTask
 from workflows.rules.state import PathwayState
 
@@ -18,7 +20,7 @@ class Publish:
 
     type: OutboundType
     step: str
-    data: dict[str, Any]
+    data: OutboundData  # the type's model (events/outbound/catalogue.py)
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,17 @@ class Step:
         data: dict[str, Any] = {"patient_key": self.s.patient_key, "episode_id": self.s.episode_id}
         if identity and self.s.patient_id is not None:
             data["patient"] = {"id": self.s.patient_id}
-        data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()})
-        self.out.commands.append(Publish(type_, f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}", data))
+        data.update(fields)
+        data.update(self._receiver_units(type_, data))
+        typed = outbound_data(type_, data)
+        self.out.commands.append(Publish(type_, f"{self.s.opened_by}:{self.s.outbound_seq}:{type_}", typed))
         self.log("outbound", f"published {type_}", event_type=type_)
+
+    def _receiver_units(self, type_: OutboundType, data: dict[str, Any]) -> dict[str, str]:
+        """The receivers' HSA-ids the type's model has a field for and the state knows (added fields)."""
+        known = {"listed_vardcentral": self.s.listed_vardcentral, "lmv_unit": self.s.lmv_unit}
+        fields = OUTBOUND_MODELS[type_].model_fields
+        return {name: unit for name, unit in known.items() if unit and name in fields and name not in data}
 
     def _note_told(self, to: Any) -> None:
         """Remember LMV or the VC being given the identity: a cancellation must reach each of them."""
