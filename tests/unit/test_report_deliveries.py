@@ -19,7 +19,7 @@ KEY, EPISODE = "pk_" + "ab" * 16, "VE-1"
 
 def event(number: int, type_: str, at: datetime, **fields: Any) -> dict[str, Any]:
     data = {"patient_key": KEY, "episode_id": EPISODE, **fields}
-    return OutboundEvent(id=f"e-{number}", type=type_, time=at, data=data).cloudevent()  # type: ignore[arg-type]
+    return OutboundEvent(id=f"e-{number}", type=type_, time=at, data=data).cloudevent()
 
 
 def received(number: int, receiver: str, message: str, minutes: float) -> dict[str, Any]:
