@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,6 +116,16 @@ async def test_a_vardcentral_reads_its_own_patients_planning_request_and_nothing
         errors.clear()
         outbound = receiver_consumer(VC_CENTRUM, "discharge.>")
         assert await refused(js.add_consumer(OUTBOUND_STREAM, outbound, timeout=1), errors)
+        # Nor by hand, on its own create subject with a wider filter in the body (nats-server #6180).
+        name = receiver_user(VC_CENTRUM)
+        own_subject = f"$JS.API.CONSUMER.CREATE.{DELIVERY_STREAM}.{name}.deliver.{VC_CENTRUM}.>"
+        for wider in ({"filter_subject": "deliver.>"}, {"filter_subjects": ["deliver.>"]}):
+            request = {
+                "stream_name": DELIVERY_STREAM,
+                "config": {"name": name, "ack_policy": "explicit", **wider},
+            }
+            answer = json.loads((await vardcentral.request(own_subject, json.dumps(request).encode())).data)
+            assert answer["error"]["err_code"] in (10131, 10137), answer  # filter mismatch / several filters
     finally:
         await vardcentral.close()
         await worker.close()
