@@ -23,7 +23,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from discharge.nats_connection import connect_nats, dev_seed_file
 from discharge.settings import Settings
 from events.delivery import DELIVERY_STREAM, RECEIPT_TYPE, receiver_filter, receiver_user
-from events.inbound import INBOUND_ADAPTER
+from events.inbound.envelopes import INBOUND_ADAPTER
 from events.streams import CLOUDEVENTS_CONTENT_TYPE, inbound_msg_id
 
 #: How long a receiving system has to ack a fetched delivery before JetStream offers it again.

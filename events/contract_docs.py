@@ -28,7 +28,7 @@ from events.deadletter import (
     HEADER_SUBJECT,
 )
 from events.examples import example_event
-from events.inbound import EVENT_CLASSES, CloudEvent
+from events.inbound.envelopes import EVENT_CLASSES, CloudEvent
 from events.outbound.catalogue import OUTBOUND_MODELS
 from events.outbound.data import OutboundData
 from events.outbound.examples import example_outbound

@@ -29,7 +29,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import NotFoundError
 
 from events.delivery import DELIVERY_STREAM, DELIVERY_SUBJECTS
-from events.inbound import dedup_key
+from events.inbound.envelopes import dedup_key
 
 INBOUND_STREAM = "DISCHARGE_EVENTS"
 DEADLETTER_STREAM = "DISCHARGE_DEADLETTER"

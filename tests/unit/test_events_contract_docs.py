@@ -9,7 +9,8 @@ import pytest
 from pydantic import BaseModel
 
 from events.contract_docs import DOCS_DIR, asyncapi_document, main, stale, write
-from events.inbound import INBOUND_TYPES, parse_inbound
+from events.inbound.envelopes import INBOUND_TYPES
+from events.inbound.parsing import parse_inbound
 from events.outbound.catalogue import OUTBOUND_MODELS
 from events.outbound.event import OutboundEvent
 from events.outbound.names import OUTBOUND_TYPES

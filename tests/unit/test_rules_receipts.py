@@ -7,7 +7,7 @@ from datetime import timedelta
 from tests.unit.rules_harness import T0, Pathway
 from tests.workflow.pathway_helpers import UNIT, VC, admitted, event, hours, risk
 from workflows.policy import Policy
-from workflows.rules import apply_time, next_deadline
+from workflows.rules.deadlines import apply_time, next_deadline
 from workflows.rules.receipts import expect_receipts
 
 LMV_UNIT = "SE2321000131-E000000000200"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from discharge.cli.visibility import PathwayRow
+from discharge.views.visibility import PathwayRow
 from workers.web.data import _escalations_of
 from workflows.api import DeliveryRecord, LogEntry, PathwayView
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from tests.workflow.pathway_helpers import (
     OTHER_PATIENT,
     PATIENT,

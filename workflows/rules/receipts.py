@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from events.inbound import MessageAcknowledged
+from events.inbound.envelopes import MessageAcknowledged
 from events.outbound.data import OutboundData
 from workflows.api import DeliveryRecord
 from workflows.policy import Policy
