@@ -31,16 +31,13 @@ ACK_WAIT_SECONDS = 60.0
 
 
 def receiver_settings(settings: Settings, hsa_id: str) -> Settings:
-    """``settings`` as the receiver: its own seed from the data dir unless ``NATS_NKEY_SEED`` is set."""
-    if settings.nats_nkey_seed is not None or settings.nats_creds is not None:
-        return settings
+    """``settings`` as the receiver: its own seed from a `discharge dev` data dir, unless ``NATS_NKEY_SEED``
+    or ``NATS_CREDS`` says who it is (or the data dir has none: a NATS without users)."""
     user = receiver_user(hsa_id)
-    return settings.model_copy(
-        update={
-            "nats_nkey_seed": dev_seed_file(settings.discharge_data_dir, user),
-            "nats_inbox_prefix": f"_INBOX_{user}",
-        }
-    )
+    seed = dev_seed_file(settings.discharge_data_dir, user)
+    if settings.nats_nkey_seed is not None or settings.nats_creds is not None or not seed.exists():
+        return settings
+    return settings.model_copy(update={"nats_nkey_seed": seed, "nats_inbox_prefix": f"_INBOX_{user}"})
 
 
 def consumer_config(hsa_id: str) -> ConsumerConfig:

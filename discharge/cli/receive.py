@@ -38,17 +38,21 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 @command_handler("discharge receive")
 def run_receive(args: argparse.Namespace) -> int:
+    from discharge.nats_connection import dev_seed_file
     from discharge.receiving import receive, receiver_settings
-    from events.delivery import is_hsa_id
+    from events.delivery import is_hsa_id, receiver_user
 
     if not is_hsa_id(args.hsa_id):
         raise UsageError(f"--as: expected an HSA-id such as SE2321000131-E000000000101, got {args.hsa_id!r}")
-    settings = receiver_settings(command_settings(), args.hsa_id)
-    if settings.nats_nkey_seed is not None and not settings.nats_nkey_seed.exists():
+    settings = command_settings()
+    own_seed = dev_seed_file(settings.discharge_data_dir, receiver_user(args.hsa_id))
+    unknown = own_seed.parent.is_dir() and not own_seed.exists()  # a dev data dir without this unit
+    if unknown and settings.nats_nkey_seed is None and settings.nats_creds is None:
         raise UsageError(
             f"no NATS user for {args.hsa_id} in {settings.discharge_data_dir} (`discharge dev` makes one "
             "for every unit of the demo; elsewhere set NATS_NKEY_SEED or NATS_CREDS)"
         )
+    settings = receiver_settings(settings, args.hsa_id)
 
     def show(delivered: dict[str, Any], acked: bool) -> None:
         if args.json:
