@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from nats.errors import Error as NatsError
+from nats.js.api import ConsumerConfig, StreamConfig
 
 from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import provision
@@ -173,3 +174,27 @@ async def test_discharge_receive_reads_a_handover_request_once_and_sends_its_rec
         assert await receive(as_receiver, VC_VARBERG, lambda d, acked: None, idle=1) == 0
     finally:
         await worker.close()
+
+
+async def test_the_read_model_cannot_read_the_inbound_stream_and_no_service_can_create_a_stream(
+    secured: tuple[NatsProcess, Path],
+) -> None:
+    server, directory = secured
+    logins = ensure_logins(directory)
+    for user in ("readmodel", "delivery"):
+        errors: list[str] = []
+        connection = await connect_as(server, logins[user], errors)
+        try:
+            js = connection.jetstream()
+            peek = ConsumerConfig(name="peek", durable_name="peek", filter_subject="events.>")
+            assert await refused(js.add_consumer(INBOUND_STREAM, peek, timeout=1), errors), user
+        finally:
+            await connection.close()
+    for user in ("worker", "gateway", "readmodel", "delivery"):
+        errors = []
+        connection = await connect_as(server, logins[user], errors)
+        try:
+            stream = StreamConfig(name=f"ROGUE_{user.upper()}", subjects=[f"rogue.{user}.>"])
+            assert await refused(connection.jetstream(timeout=1).add_stream(stream), errors), user
+        finally:
+            await connection.close()
