@@ -81,8 +81,9 @@ async def get(js: JetStreamContext, sequence: int) -> StoredDeadLetter | None:
 async def stored(js: JetStreamContext, filters: Filters) -> AsyncIterator[StoredDeadLetter]:
     """Every dead letter still in the stream that passes ``filters``, oldest first."""
     info = await js.stream_info(DEADLETTER_STREAM)
-    first, last = info.state.first_seq, info.state.last_seq
-    for sequence in range(first, last + 1):
+    if not info.state.messages:  # an empty stream's sequences are 0, which no get may ask for
+        return
+    for sequence in range(info.state.first_seq, info.state.last_seq + 1):
         found = await get(js, sequence)
         if found is not None and filters.keep(found):
             yield found

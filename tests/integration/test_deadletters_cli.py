@@ -43,7 +43,11 @@ async def test_ops_list_filter_show_and_replay_a_corrected_dead_letter(
     logins = ensure_logins(tmp_path)
     await provision(login_settings(server, logins["cli"], tmp_path))
     gateway = await connect_as(server, logins["gateway"])
+    monkeypatch.setenv("NATS_URL", server.url)
+    monkeypatch.setenv("DISCHARGE_DATA_DIR", str(tmp_path))
     try:
+        status, out = await run(["deadletters", "--json"], capsys)
+        assert (status, json.loads(out)) == (0, [])  # none yet: an empty stream is no error
         good = example_event("hospital.patient_discharged")
         broken = {**good, "data": {**good["data"], "home_type": "castle"}}
         refused = [
@@ -64,8 +68,6 @@ async def test_ops_list_filter_show_and_replay_a_corrected_dead_letter(
             await gateway.jetstream().publish(
                 deadletter_subject(letter.subject), body, stream=DEADLETTER_STREAM, headers=letter.headers()
             )
-        monkeypatch.setenv("NATS_URL", server.url)
-        monkeypatch.setenv("DISCHARGE_DATA_DIR", str(tmp_path))
 
         status, out = await run(["deadletters", "--json"], capsys)
         assert status == 0 and [row["kind"] for row in json.loads(out)] == ["not_json", "schema_violation"]
