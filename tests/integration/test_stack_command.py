@@ -68,6 +68,7 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     banner = (await dev.process.stdout.readuntil(b"Ctrl-C stops everything.")).decode()
     assert f"http://127.0.0.1:{ports_of(env)[1]}" in banner
     assert f"Coordinators     http://127.0.0.1:{ports_of(env)[3]}" in banner
+    assert "receivers        discharge receive --as <HSA-id>" in banner
     # The README's first event, published as the README says, reaches its pathway through every part.
     code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
     assert code == 0, stderr

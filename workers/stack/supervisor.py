@@ -233,6 +233,8 @@ class Supervisor:
             f"  worker metrics   http://{s.discharge_worker_http_address}/metrics (/healthz, /readyz)\n"
             f"  gateway metrics  http://{s.discharge_gateway_http_address}/metrics (/healthz, /readyz)\n"
             f"  data             {self.data.root}\n"
+            f"  receivers        discharge receive --as <HSA-id> [--ack]  (LMV {s.discharge_lmv_unit}; "
+            f"their NATS users: {self.data.root}/keys/nats/receiver-*.nk)\n"
             f"Ctrl-C stops everything.\n",
             flush=True,
         )
