@@ -275,11 +275,16 @@ async def check(
 
 
 def end_state(result: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A pathway's end without what differs between patients by construction (key, episode, times, log)."""
+    """A pathway's end without what differs between patients by construction (key, episode, times, log,
+    and the deliveries' ids and times: what was delivered to whom, and each receipt's status, stays)."""
     if result is None:
         return None
     times = ("admitted_at", "discharged_at", "support_ends_at", "first_lmv_contact_at", "task_due_at")
-    return {k: v for k, v in result.items() if k not in ("patient_key", "episode_id", "log", *times)}
+    own = ("patient_key", "episode_id", "log", "deliveries", *times)
+    end = {k: v for k, v in result.items() if k not in own}
+    delivered = result.get("deliveries", [])
+    end["deliveries"] = sorted((d["event_type"], d["recipient"], d["status"]) for d in delivered)
+    return end
 
 
 async def outbound_steps(js: JetStreamContext) -> dict[str, Counter[str]]:
