@@ -47,6 +47,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from bench.soak_deliveries import deliveries_not_once
 from bench.soak_parts import connect, publish_all, quietly, running_parts, soak_settings
 from discharge.settings import Settings
+from events.cloudevent import cloudevent
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
 from events.streams import DELIVERY_CONSUMER, OUTBOUND_STREAM, ensure_streams
 
@@ -94,14 +95,13 @@ def pathway_events(run: str, number: int, start: datetime) -> list[dict[str, Any
         ("primarycare.handover_accepted", VC, {"unit": UNIT, "accepted_by": STAFF}),
     ]
     return [
-        {
-            "specversion": "1.0",
-            "id": f"{run}-{number}-{index}",
-            "source": source,
-            "type": type_,
-            "time": (start + timedelta(seconds=index)).isoformat(),
-            "data": {"patient": who, **data},
-        }
+        cloudevent(
+            id=f"{run}-{number}-{index}",
+            source=source,
+            type=type_,
+            time=start + timedelta(seconds=index),
+            data={"patient": who, **data},
+        )
         for index, (type_, source, data) in enumerate(steps)
     ]
 

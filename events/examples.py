@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from events.cloudevent import cloudevent
 from events.identity import luhn_check_digit
 
 #: Synthetic identities (born 1905-1909) of each kind the contract accepts.
@@ -138,15 +139,13 @@ def example_event(
 ) -> dict[str, Any]:
     """A valid CloudEvent of ``event_type`` as the JSON object a sender would publish."""
     domain = event_type.split(".", 1)[0]
-    return {
-        "specversion": "1.0",
-        "id": event_id or f"{event_type.split('.', 1)[1]}-0001",
-        "source": _SOURCES.get(domain, COORDINATION),
-        "type": event_type,
-        "time": time.isoformat(),
-        "datacontenttype": "application/json",
-        "data": _data(event_type, patient, episode),
-    }
+    return cloudevent(
+        id=event_id or f"{event_type.split('.', 1)[1]}-0001",
+        source=_SOURCES.get(domain, COORDINATION),
+        type=event_type,
+        time=time,
+        data=_data(event_type, patient, episode),
+    )
 
 
 def synthetic_patient(number: int) -> str:
@@ -206,15 +205,13 @@ def pathway_events(number: int, run: str, now: datetime) -> list[dict[str, Any]]
         ),
     ]
     return [
-        {
-            "specversion": "1.0",
-            "id": f"bench-{run}-{number}-{step}",
-            "source": source,
-            "type": event_type,
-            "time": (now - ago).isoformat(),
-            "datacontenttype": "application/json",
-            "data": {**ref, **data},
-        }
+        cloudevent(
+            id=f"bench-{run}-{number}-{step}",
+            source=source,
+            type=event_type,
+            time=now - ago,
+            data={**ref, **data},
+        )
         for step, (ago, event_type, source, data) in enumerate(steps)
     ]
 

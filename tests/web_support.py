@@ -30,6 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
+from events.cloudevent import cloudevent
 from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from events.inbound.parsing import parse_inbound
 from events.outbound.event import OutboundEvent
@@ -138,14 +139,13 @@ async def web_site(
 
 
 def _event(identity: str, number: int, type_: str, at: datetime, **data: Any) -> PathwayEvent:
-    document = {
-        "specversion": "1.0",
-        "id": f"web-{RUN}-{identity[-4:]}-{number}",
-        "source": HOSPITAL,
-        "type": type_,
-        "time": at.isoformat(),
-        "data": {"patient": {"id": identity}, **data},
-    }
+    document = cloudevent(
+        id=f"web-{RUN}-{identity[-4:]}-{number}",
+        source=HOSPITAL,
+        type=type_,
+        time=at,
+        data={"patient": {"id": identity}, **data},
+    )
     return PathwayEvent(patient_key=key_of(identity), event=parse_inbound(json.dumps(document)))
 
 

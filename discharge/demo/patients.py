@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from events.cloudevent import cloudevent
 from events.identity import luhn_check_digit
 
 HOSPITAL = "urn:hsa:SE2321000131-E000000000001"  # Hallands sjukhus
@@ -60,20 +61,15 @@ class DemoPatient:
     def events(self, anchor: datetime) -> list[tuple[Step, dict[str, Any]]]:
         result = []
         for number, step in enumerate(self.steps, start=1):
-            event = {
-                "specversion": "1.0",
+            event = cloudevent(
                 # Deterministic per patient and step: a second run is recognised as a duplicate.
-                "id": f"demo-{self.slug}-{number:02d}",
-                "source": step.source,
-                "type": step.type,
-                "time": (anchor - step.ago).isoformat(),
-                "datacontenttype": "application/json",
+                id=f"demo-{self.slug}-{number:02d}",
+                source=step.source,
+                type=step.type,
+                time=anchor - step.ago,
                 # A timedelta in the data is a time "ago", like the step's own (a corrected discharge).
-                "data": {
-                    "patient": {"id": self.identity},
-                    **{k: _ago(anchor, v) for k, v in step.data.items()},
-                },
-            }
+                data={"patient": {"id": self.identity}, **{k: _ago(anchor, v) for k, v in step.data.items()}},
+            )
             result.append((step, event))
         return result
 

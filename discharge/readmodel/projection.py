@@ -16,7 +16,12 @@ from typing import Any
 from events.outbound.data import OutboundData
 from events.outbound.escalation import EscalationRaised
 from events.outbound.event import OutboundEvent
-from events.outbound.handover import HandoverCompleted, HandoverRequested, ReimbursableVisitRecorded
+from events.outbound.handover import (
+    HandoverCompleted,
+    HandoverRequested,
+    HandoverSummary,
+    ReimbursableVisitRecorded,
+)
 from events.outbound.pathway import PathwayClosed, PathwayStarted
 from events.outbound.receipts import DeliveryReceived
 from events.outbound.support import (
@@ -98,28 +103,11 @@ def _read(f: Facts, data: OutboundData) -> None:
         case SupportStarted():
             f.set["lmv_enrolled"] = True
             f.set_if_empty["support_ends_at"] = data.support_ends_at
-            f.set.update(
-                _present(
-                    discharged_at=data.discharged_at,
-                    admitted_at=data.admitted_at,
-                    risk_level=data.risk_level,
-                    listed_vardcentral=data.listed_vardcentral,
-                    home_type=data.home_type,
-                )
-            )
+            _stay(f, data, data.listed_vardcentral)
         case ExtensionGranted():
             f.add.update({"extensions": 1, "extension_days": data.days})
         case HandoverRequested():
-            summary = data.summary
-            f.set.update(
-                _present(
-                    discharged_at=summary.discharged_at,
-                    admitted_at=summary.admitted_at,
-                    risk_level=summary.risk_level,
-                    home_type=summary.home_type,
-                    listed_vardcentral=data.to,
-                )
-            )
+            _stay(f, data.summary, data.to)
         case HandoverCompleted():
             f.set["handed_over_at"] = data.accepted_at or f.at
             if data.within_support_period is not None:
@@ -143,6 +131,19 @@ def _read(f: Facts, data: OutboundData) -> None:
 
 def _delivery(message_id: str, receiver: str, delivered_type: str | None, outcome: str) -> dict[str, Any]:
     return dict(message_id=message_id, receiver=receiver, delivered_type=delivered_type, outcome=outcome)
+
+
+def _stay(f: Facts, stay: SupportStarted | HandoverSummary, listed_vardcentral: str | None) -> None:
+    """The stay's facts, as ``support_started`` and a handover's summary tell them (when they do)."""
+    f.set.update(
+        _present(
+            discharged_at=stay.discharged_at,
+            admitted_at=stay.admitted_at,
+            risk_level=stay.risk_level,
+            home_type=stay.home_type,
+            listed_vardcentral=listed_vardcentral,
+        )
+    )
 
 
 def _contact(f: Facts, d: PhysicianContactRecorded) -> None:

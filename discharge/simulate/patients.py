@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from discharge.simulate.params import SimulationParams
+from events.cloudevent import cloudevent
 from events.fields import PatientRef
 from events.identity import luhn_check_digit
 from events.inbound.envelopes import EVENT_CLASSES, InboundEvent
@@ -72,14 +73,13 @@ class Script:
         patient = PatientRef(id=self.patient)  # validated once; an instance is not validated again
         return [
             EVENT_CLASSES[doc["type"]].model_validate(  # type: ignore[misc]
-                {
-                    "specversion": "1.0",
-                    "id": f"sim-{self.index}-{n}",
-                    "source": doc["source"],
-                    "type": doc["type"],
-                    "time": at,
-                    "data": {"patient": patient, **doc["data"]},
-                }
+                cloudevent(
+                    id=f"sim-{self.index}-{n}",
+                    source=doc["source"],
+                    type=doc["type"],
+                    time=at,
+                    data={"patient": patient, **doc["data"]},
+                )
             )
             for n, (at, doc) in enumerate(ordered)
         ]

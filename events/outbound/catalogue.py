@@ -13,7 +13,7 @@ from events.outbound.handover import (
     ReimbursableVisitRecorded,
 )
 from events.outbound.pathway import (
-    DischargeCancelled,
+    DischargeCancelledOutbound,
     JointPlanningRequested,
     PathwayClosed,
     PathwayStarted,
@@ -21,7 +21,7 @@ from events.outbound.pathway import (
 )
 from events.outbound.receipts import DeliveryReceived
 from events.outbound.support import (
-    ConsultRequested,
+    ConsultRequestedOutbound,
     ExtensionGranted,
     ExtensionReviewRequested,
     PatientExperienceRecorded,
@@ -44,10 +44,10 @@ OUTBOUND_MODELS: dict[str, type[OutboundData]] = {
         ReimbursableVisitRecorded,
         EscalationRaised,
         PathwayClosed,
-        DischargeCancelled,
+        DischargeCancelledOutbound,
         SupportRescheduled,
         PathwayWithdrawn,
-        ConsultRequested,
+        ConsultRequestedOutbound,
         PhysicianContactRecorded,
         PatientExperienceRecorded,
         DeliveryReceived,

@@ -43,7 +43,9 @@ class JointPlanningRequested(Addressed):
     lmv_unit: HsaIdText | None = _LMV_UNIT
 
 
-class DischargeCancelled(Addressed):
+# "Outbound": the inbound hospital.discharge_cancelled is `DischargeCancelled`, and the contract documents
+# name each schema by its class.
+class DischargeCancelledOutbound(Addressed):
     """The hospital cancelled the discharge: each party told of it must stop (one event per party)."""
 
     TYPE: ClassVar[OutboundType] = "discharge_cancelled"

@@ -69,7 +69,9 @@ class ExtensionGranted(OutboundData):
     listed_vardcentral: HsaIdText | None = _LISTED_VC
 
 
-class ConsultRequested(Addressed):
+# "Outbound": the inbound primarycare.consult_requested is `ConsultRequested`, and the contract documents
+# name each schema by its class.
+class ConsultRequestedOutbound(Addressed):
     """LMV or the VC called the discharging clinic's on-call specialist: the context, never free text."""
 
     TYPE: ClassVar[OutboundType] = "consult_requested"

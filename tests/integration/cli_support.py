@@ -24,6 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from discharge.cli.main import main
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
+from events.cloudevent import cloudevent
 from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from events.inbound.parsing import parse_inbound
 from tests.workflow.pathway_helpers import RecordingPublisher
@@ -57,14 +58,13 @@ def _key(identity: str) -> str:
 
 
 def _event(identity: str, number: int, type_: str, ago: timedelta, **data: Any) -> PathwayEvent:
-    document = {
-        "specversion": "1.0",
-        "id": f"cli-{RUN}-{identity[-4:]}-{number}",
-        "source": HOSPITAL,
-        "type": type_,
-        "time": (NOW - ago).isoformat(),
-        "data": {"patient": {"id": identity}, **data},
-    }
+    document = cloudevent(
+        id=f"cli-{RUN}-{identity[-4:]}-{number}",
+        source=HOSPITAL,
+        type=type_,
+        time=NOW - ago,
+        data={"patient": {"id": identity}, **data},
+    )
     return PathwayEvent(patient_key=_key(identity), event=parse_inbound(json.dumps(document)))
 
 

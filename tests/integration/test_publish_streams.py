@@ -55,7 +55,12 @@ async def test_outbound_publish_is_acked_and_idempotent_by_id(nats_server: NatsP
             id="wf-test-outbound-1/step-3",
             type="support_started",
             time=datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
-            data={"patient_key": "pk_abc", "episode_id": "E1", "support_ends_at": "2026-12-06T10:00:00Z"},
+            data={
+                "patient_key": "pk_abc",
+                "episode_id": "E1",
+                "to": "lmv",
+                "support_ends_at": "2026-12-06T10:00:00Z",
+            },
         )
         first = await publisher.publish_raw(event)
         again = await publisher.publish_raw(event)

@@ -19,6 +19,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
 from discharge.temporal_client import signal_with_start
+from events.cloudevent import cloudevent
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.envelopes import INBOUND_ADAPTER, InboundEvent
 from tests.integration.stack_support import process_gone, stack_ports_free, stack_settings
@@ -96,19 +97,18 @@ async def test_a_restart_on_the_same_data_dir_finds_the_pathway_as_it_was(tmp_pa
     settings = stack_settings(tmp_path / "data")
     key = patient_key(parse_identity(PATIENT), settings.discharge_patient_key_secret.get_secret_value())
     admitted = INBOUND_ADAPTER.validate_python(
-        {
-            "specversion": "1.0",
-            "id": "restart-1",
-            "source": "urn:hsa:SE2321000131-E000000000001",
-            "type": "hospital.patient_admitted",
-            "time": datetime.now(UTC).isoformat(),
-            "data": {
+        cloudevent(
+            id="restart-1",
+            source="urn:hsa:SE2321000131-E000000000001",
+            type="hospital.patient_admitted",
+            time=datetime.now(UTC),
+            data={
                 "patient": {"id": PATIENT},
                 "episode_id": "ep-restart",
                 "unit": "SE2321000131-E000000000020",
                 "admission": "unplanned",
             },
-        }
+        )
     )
     first = Supervisor(settings, parts=(), grace=5)
     await first.start()
@@ -135,37 +135,35 @@ async def test_a_restart_on_the_same_data_dir_finds_the_pathway_as_it_was(tmp_pa
 
 def admitted_event(event_id: str, at: datetime) -> InboundEvent:
     return INBOUND_ADAPTER.validate_python(
-        {
-            "specversion": "1.0",
-            "id": event_id,
-            "source": "urn:hsa:SE2321000131-E000000000001",
-            "type": "hospital.patient_admitted",
-            "time": at.isoformat(),
-            "data": {
+        cloudevent(
+            id=event_id,
+            source="urn:hsa:SE2321000131-E000000000001",
+            type="hospital.patient_admitted",
+            time=at,
+            data={
                 "patient": {"id": PATIENT},
                 "episode_id": "ep-timer",
                 "unit": "SE2321000131-E000000000020",
                 "admission": "unplanned",
             },
-        }
+        )
     )
 
 
 def high_risk_event(event_id: str, at: datetime) -> InboundEvent:
     return INBOUND_ADAPTER.validate_python(
-        {
-            "specversion": "1.0",
-            "id": event_id,
-            "source": "urn:hsa:SE2321000131-E000000000001",
-            "type": "hospital.risk_assessed",
-            "time": at.isoformat(),
-            "data": {
+        cloudevent(
+            id=event_id,
+            source="urn:hsa:SE2321000131-E000000000001",
+            type="hospital.risk_assessed",
+            time=at,
+            data={
                 "patient": {"id": PATIENT},
                 "episode_id": "ep-timer",
                 "level": "high",
                 "assessed_by": "SE2321000131-E000000000011",
             },
-        }
+        )
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from events.contract_docs import DOCS_DIR, asyncapi_document, main, stale, write
-from events.inbound.envelopes import INBOUND_TYPES
+from events.inbound.envelopes import EVENT_CLASSES, INBOUND_TYPES
 from events.inbound.parsing import parse_inbound
 from events.outbound.catalogue import OUTBOUND_MODELS
 from events.outbound.event import OutboundEvent
@@ -51,6 +51,15 @@ def test_each_outbound_schema_requires_what_its_model_requires(short_type: str) 
     required = [name for name, info in model.model_fields.items() if info.is_required()]
     assert data["required"] == required and {"patient_key", "episode_id"} <= set(required)
     assert schema["properties"]["type"]["const"] == f"discharge.{short_type}"
+
+
+def test_no_outbound_model_shares_its_name_with_an_inbound_one() -> None:
+    """The AsyncAPI document keeps one schema per name: a shared name would describe one with the other."""
+    inbound = {model.__name__ for model in EVENT_CLASSES.values()}
+    inbound |= {model.model_fields["data"].annotation.__name__ for model in EVENT_CLASSES.values()}  # type: ignore[union-attr]
+    assert not inbound & {model.__name__ for model in OUTBOUND_MODELS.values()}
+    schemas = asyncapi_document()["components"]["schemas"]
+    assert schemas["ConsultRequested"]["properties"]["type"]["const"] == "primarycare.consult_requested"
 
 
 def test_the_asyncapi_document_names_every_channel() -> None:

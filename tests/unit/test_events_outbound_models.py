@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -12,6 +13,7 @@ from events.outbound.catalogue import OUTBOUND_MODELS, outbound_data
 from events.outbound.data import OutboundData, Recipient
 from events.outbound.event import OutboundEvent
 from events.outbound.names import OUTBOUND_TYPES
+from tests.workflow.record_histories import HISTORY_DIR
 
 LMV = "SE2321000131-E000000000200"
 REGION_LMV = "SE2321000131-E000000000299"
@@ -67,6 +69,27 @@ def test_the_activity_input_keeps_its_json_form_through_temporals_converter() ->
     assert json.loads(payload.data) == wire
     [event] = pydantic_data_converter.payload_converter.from_payloads([payload], [OutboundEvent])
     assert event.cloudevent()["data"] == wire["data"]
+
+
+def saved_publish_inputs() -> list[dict[str, object]]:
+    """The publish activity's inputs in the saved histories (those recorded before it became local)."""
+    inputs = []
+    for path in sorted(HISTORY_DIR.glob("*.json")):
+        for event in json.loads(path.read_text())["events"]:
+            scheduled = event.get("activityTaskScheduledEventAttributes", {})
+            if scheduled.get("activityType", {}).get("name") == "publish_outbound":
+                inputs.append(json.loads(base64.b64decode(scheduled["input"]["payloads"][0]["data"])))
+    return inputs
+
+
+def test_every_publish_input_in_the_saved_histories_is_read_and_written_back_as_it_was() -> None:
+    inputs = saved_publish_inputs()
+    assert len(inputs) > 50 and len({i["type"] for i in inputs}) >= 12
+    for saved in inputs:
+        [payload] = pydantic_data_converter.payload_converter.to_payloads(
+            [OutboundEvent.model_validate(saved)]
+        )
+        assert json.loads(payload.data) == saved
 
 
 def test_joint_planning_goes_to_the_lmv_unit_and_the_listed_vc_both_with_the_identity() -> None:

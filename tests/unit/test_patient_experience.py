@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from events.cloudevent import cloudevent
 from events.inbound.envelopes import InboundEvent, PatientExperienceReported
 from events.inbound.parsing import InvalidEvent, parse_inbound
 from tests.workflow.pathway_helpers import STAFF, UNIT, admitted, discharged, event, hours, risk
@@ -22,14 +23,13 @@ COMMENT = "Doktor Svensson var så snäll, ring min dotter på 070-1234567"
 def report(**data: object) -> bytes:
     body = {"patient": {"id": "19091231-9803"}, "score": 4, "collected_by": STAFF, **data}
     return json.dumps(
-        {
-            "specversion": "1.0",
-            "id": "exp-1",
-            "source": "urn:hsa:SE2321000131-E000000000002",
-            "type": "primarycare.patient_experience_reported",
-            "time": T0.isoformat(),
-            "data": body,
-        }
+        cloudevent(
+            id="exp-1",
+            source="urn:hsa:SE2321000131-E000000000002",
+            type="primarycare.patient_experience_reported",
+            time=T0,
+            data=body,
+        )
     ).encode()
 
 

@@ -29,6 +29,7 @@ from temporalio.worker import Worker
 
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
+from events.cloudevent import cloudevent
 from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.envelopes import INBOUND_ADAPTER, InboundEvent
@@ -67,14 +68,13 @@ def event(
     prefix = type_.split(".")[0]
     src = source or default_source.get(prefix, LMV if data.get("party") != "vardcentral" else VC)
     return INBOUND_ADAPTER.validate_python(
-        {
-            "specversion": "1.0",
-            "id": id_ or f"evt-{next(_ids)}",
-            "source": src,
-            "type": type_,
-            "time": at.isoformat(),
-            "data": {"patient": {"id": patient}, **data},
-        }
+        cloudevent(
+            id=id_ or f"evt-{next(_ids)}",
+            source=src,
+            type=type_,
+            time=at,
+            data={"patient": {"id": patient}, **data},
+        )
     )
 
 

@@ -76,6 +76,8 @@ class Step:
         self.log("ignored", self.out.ignored, event.source, event.type)
 
     def publish(self, type_: OutboundType, *, identity: bool = False, **fields: Any) -> None:
+        """Publish the type's model (events/outbound/) with ``fields`` (times as datetimes), the patient's
+        identity when ``identity``, and the receivers' HSA-ids the state knows."""
         self.s.outbound_seq += 1
         if identity:
             self._note_told(fields.get("to"))
