@@ -24,3 +24,11 @@ def oncall_rota(unit: str | None) -> str:
     units = registry["units"]
     assert isinstance(units, dict)
     return str(units.get(unit, registry["default"]) if unit is not None else registry["default"])
+
+
+def oncall_registry_units() -> list[str]:
+    """Every on-call rota the registry names: each receives consults (`discharge dev` makes their users)."""
+    registry = _registry()
+    units = registry["units"]
+    assert isinstance(units, dict)
+    return [str(registry["default"]), *(str(rota) for rota in units.values())]

@@ -40,6 +40,14 @@ def listed_vardcentral(canonical_identity: str) -> str:
     return str(patients.get(canonical_identity, registry["default"]))
 
 
+def listing_registry_units() -> list[str]:
+    """Every vårdcentral the registry lists patients at, and its default (`discharge dev`: their users)."""
+    registry = _registry()
+    patients = registry["patients"]
+    assert isinstance(patients, dict)
+    return [str(registry["default"]), *(str(unit) for unit in patients.values())]
+
+
 class PathwayActivities:
     """Bound to the worker's settings and publisher; registered as ``activities=[...methods]``."""
 

@@ -12,7 +12,9 @@ JetStream on file storage, the worker and the gateway as child processes) on fre
 2. publishes ``patients`` full pathways (admitted → risk assessed high → discharge planned → planning
    confirmed by LMV and by the VC → discharged: 6 inbound events, one listing look-up, the outbound
    events each step publishes) to ``DISCHARGE_EVENTS`` and times them until the last outbound event of
-   the last pathway is in ``DISCHARGE_OUTBOUND``: the **end-to-end** rate (events/s);
+   the last pathway is in ``DISCHARGE_OUTBOUND``: the **end-to-end** rate (events/s); then the
+   **delivery latency** (p50/p99) of those pathways, read as the LMV unit reads its deliveries: from an
+   inbound event stored to its delivery stored in ``DISCHARGE_DELIVERY`` (`bench/delivery_latency.py`);
 3. for each size in ``--open``, grows the number of open pathways to that size (more full pathways) and
    records each process's resident memory (RSS) and the CLI's latencies (`discharge pathways`,
    `discharge tasks`, as a user runs them: a new Python process each).
@@ -43,6 +45,7 @@ if __package__ in (None, ""):  # run as `python bench/pathways.py`: the reposito
 
 from nats.js import JetStreamContext
 
+from bench.delivery_latency import InboundTimes, delivery_latencies, percentile
 from bench.pathways_figures import Figures
 from bench.pathways_floor import floor_rate
 from bench.pathways_measures import (
@@ -116,8 +119,9 @@ async def pathways_done(js: JetStreamContext) -> int:
     return int((info.state.subjects or {}).get(LAST_SUBJECT, 0))
 
 
-async def publish(js: JetStreamContext, events: Sequence[dict[str, Any]]) -> None:
-    """With acks, many in flight; the list's order is the stream's order (one patient's events in turn)."""
+async def publish(js: JetStreamContext, events: Sequence[dict[str, Any]], inbound: InboundTimes) -> None:
+    """With acks, many in flight; the list's order is the stream's order (one patient's events in turn).
+    Each event's ack is the moment it is stored (``inbound``: the delivery latency's start)."""
     limit = asyncio.Semaphore(256)
 
     async def one(event: dict[str, Any]) -> None:
@@ -127,6 +131,7 @@ async def publish(js: JetStreamContext, events: Sequence[dict[str, Any]]) -> Non
                 json.dumps(event).encode(),
                 headers={"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])},
             )
+            inbound.acked(event)
 
     await asyncio.gather(*(one(event) for event in events))
 
@@ -138,7 +143,9 @@ def interleaved(first: int, count: int, run: str) -> list[dict[str, Any]]:
     return [events[step] for step in range(EVENTS_PER_PATHWAY) for events in per_patient]
 
 
-async def run_pathways(js: JetStreamContext, first: int, count: int, run: str, worker_metrics: str) -> float:
+async def run_pathways(
+    js: JetStreamContext, first: int, count: int, run: str, worker_metrics: str, inbound: InboundTimes
+) -> float:
     """Publish ``count`` full pathways and wait for their last outbound event; the events/s end to end.
 
     A pathway whose event was dead-lettered (Temporal too slow to accept it within the gateway's tries,
@@ -149,7 +156,7 @@ async def run_pathways(js: JetStreamContext, first: int, count: int, run: str, w
     """
     expected = await pathways_done(js) + count
     started = time.perf_counter()
-    await publish(js, interleaved(first, count, run))
+    await publish(js, interleaved(first, count, run), inbound)
     tasks = await worker_tasks(worker_metrics)
     done, last_change, finished_at = -1, time.perf_counter(), time.perf_counter()
     while True:  # polled: the stream's count is the end-to-end signal (no callback exists for it)
@@ -168,10 +175,10 @@ async def run_pathways(js: JetStreamContext, first: int, count: int, run: str, w
     return finished * EVENTS_PER_PATHWAY / (finished_at - started)
 
 
-async def pilot(js: JetStreamContext, run: str, worker_metrics: str) -> float:
+async def pilot(js: JetStreamContext, run: str, worker_metrics: str, inbound: InboundTimes) -> float:
     """A few pathways first: warms the stack up and counts the outbound events one pathway publishes."""
     before = await stream_messages(js, OUTBOUND_STREAM)
-    await run_pathways(js, PILOT_FIRST, PILOT, run, worker_metrics)
+    await run_pathways(js, PILOT_FIRST, PILOT, run, worker_metrics, inbound)
     return (await stream_messages(js, OUTBOUND_STREAM) - before) / PILOT
 
 
@@ -187,7 +194,8 @@ async def run_benchmark(
         try:
             js = nats.jetstream()
             metrics = f"http://{settings.discharge_worker_http_address}/metrics"
-            figures.outbound_per_pathway = await pilot(js, run, metrics)
+            inbound = InboundTimes()
+            figures.outbound_per_pathway = await pilot(js, run, metrics, inbound)
             figures.load.append(load_average())
             pids = {"bench": os.getpid()} | {name: child.pid for name, child in stack.children.items()}
             events, cpu_before = patients * EVENTS_PER_PATHWAY, cpu_snapshot(pids)
@@ -200,15 +208,21 @@ async def run_benchmark(
             cpu_before, cpu_after = cpu_after, cpu_snapshot(pids)
             figures.cpu["floor"] = cpu_ms_per_event(cpu_before, cpu_after, events)
             progress(f"floor: {figures.floor_rate:.1f} events/s (load {load_average()})")
-            figures.end_to_end_rate = await run_pathways(js, 0, patients, run, metrics)
+            figures.end_to_end_rate = await run_pathways(js, 0, patients, run, metrics, inbound)
             figures.cpu["end to end"] = cpu_ms_per_event(cpu_after, cpu_snapshot(pids), events)
             figures.load.append(load_average())
             progress(f"end to end: {figures.end_to_end_rate:.1f} events/s (load {figures.load[-1]})")
+            assert stack.settings.discharge_lmv_unit is not None  # `discharge dev`: the demo's LMV unit
+            latencies = await delivery_latencies(
+                settings, stack.settings.discharge_lmv_unit, inbound, len(inbound.stored)
+            )
+            figures.delivery = (percentile(latencies, 0.5), percentile(latencies, 0.99), len(latencies))
+            progress(f"delivery latency: {figures.delivery}")
             opened = patients
             for size in sorted(sizes):
                 rate = figures.end_to_end_rate
                 if size > opened:
-                    rate = await run_pathways(js, opened, size - opened, run, metrics)
+                    rate = await run_pathways(js, opened, size - opened, run, metrics, inbound)
                     opened = size
                 figures.load.append(load_average())
                 rss = {name: rss_mb(child.pid) for name, child in stack.children.items()}

@@ -22,6 +22,8 @@ class Figures:
     listing: tuple[int, dict[str, float]] | None = None
     #: Per phase ("bare", "floor", "end to end"): each process's CPU milliseconds per event.
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Inbound stored -> delivery stored (bench/delivery_latency.py): p50 s, p99 s, deliveries timed.
+    delivery: tuple[float, float, int] = (0.0, 0.0, 0)
 
     @property
     def ratio(self) -> float:
@@ -54,6 +56,8 @@ class Figures:
             )
         lines += [
             f"end to end: {self.end_to_end_rate:.1f} events/s (publish -> last outbound event stored)",
+            f"delivery latency: p50 {self.delivery[0] * 1000:.0f} ms, p99 {self.delivery[1] * 1000:.0f} ms "
+            f"({self.delivery[2]} deliveries to the LMV unit; inbound stored -> delivery stored)",
             f"floor: {self.floor_rate:.1f} events/s (a do-nothing workflow, one workflow task per event; "
             f"end to end / floor: {self.end_to_end_rate / self.floor_rate if self.floor_rate else 0:.2f})",
             f"bare signal-with-start: {self.bare_rate:.1f} events/s (same server, no worker)",

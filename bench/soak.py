@@ -3,14 +3,16 @@
     python -m bench.soak [--patients 300] [--kills 2] [--pauses 1] [--shuffle-from 1] [--grace 40]
 
 Starts NATS (JetStream on file storage), the Temporal dev server (SQLite file: a killed server must come
-back with its workflows), the worker and the gateway as child processes (the same `ChildSpec`s
-`discharge dev` uses), all in JSON log mode. It publishes a full high-risk pathway for every patient
-(admission, risk, two planning confirmations, discharge, first contact, handover proposed and accepted)
-with a compressed readmission window, and meanwhile SIGKILLs and restarts each part ``--kills`` times.
+back with its workflows), the worker, the gateway and the delivery fan-out as child processes (the same
+`ChildSpec`s `discharge dev` uses), all in JSON log mode. It publishes a full high-risk pathway for every
+patient (admission, risk, two planning confirmations, discharge, first contact, handover proposed and
+accepted) with a compressed readmission window, and meanwhile SIGKILLs and restarts each part ``--kills``
+times.
 Then it checks:
 
 - every event JetStream acked to the publisher is in its patient's pathway (signalled in the history);
 - exactly one of each outbound step per episode, and nothing else (no escalation: the pathway ran right);
+- exactly one delivery per receiver per outbound step, and nothing else (bench/soak_deliveries.py);
 - every pathway at its expected end (closed, outcome ``completed``); no workflow still running;
 - every line every part wrote is JSON.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -41,13 +44,14 @@ import nats
 from nats.js import JetStreamContext
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from bench.soak_deliveries import deliveries_not_once
 from bench.soak_parts import connect, publish_all, quietly, running_parts, soak_settings
 from discharge.settings import Settings
 from events.cloudevent import cloudevent
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
-from events.streams import OUTBOUND_STREAM, ensure_streams
+from events.streams import DELIVERY_CONSUMER, OUTBOUND_STREAM, ensure_streams
 
-PARTS = ("worker", "gateway", "nats", "temporal")
+PARTS = ("worker", "gateway", "delivery", "nats", "temporal")
 #: One of each per episode of a high-risk pathway handed over within its period, and nothing else.
 EXPECTED_STEPS = (
     "pathway_started",
@@ -117,11 +121,20 @@ class Figures:
     non_json: int = 0
     # Outbound types not exactly once per pathway, and how often: escalations among them are false ones.
     off_steps: Counter[str] = field(default_factory=Counter)
+    deliveries: int = 0
+    deliveries_not_once: int = 0
     ends: list[dict[str, Any] | None] = field(default_factory=list)  # per patient, comparable
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.extra_steps or self.not_completed or self.running or self.non_json)
+        return not (
+            self.missing
+            or self.extra_steps
+            or self.not_completed
+            or self.running
+            or self.non_json
+            or self.deliveries_not_once
+        )
 
     def line(self) -> str:
         kills = " ".join(f"{name} {self.kills[name]}" for name in PARTS)
@@ -131,7 +144,9 @@ class Figures:
             f"{self.seconds:.0f} s to every pathway's end; missing events {self.missing}, outbound steps "
             f"not exactly once {self.extra_steps}, pathways not completed {self.not_completed}, still "
             f"running {self.running}, non-JSON log lines {self.non_json}; false escalations "
-            f"{self.off_steps['escalation_raised']}; types off {dict(self.off_steps)}"
+            f"{self.off_steps['escalation_raised']}; types off {dict(self.off_steps)}; "
+            f"deliveries {self.deliveries}, "
+            f"not exactly once per receiver and step {self.deliveries_not_once}"
         )
 
 
@@ -168,8 +183,12 @@ async def soak(
         )
         await ensure_streams(nc.jetstream())
         publishing = asyncio.create_task(publish_all(nc.jetstream, events))
-        schedule = [name for _ in range(kills) for name in PARTS]
+        schedule = [name for _ in range(kills) for name in PARTS if name != "delivery"]
         random.Random(len(events)).shuffle(schedule)
+        # The fan-out's kills first: the others keep the order they always had. (Shuffled in with them, a
+        # worker restarted while a killed Temporal was still starting exited for good: the worker does not
+        # retry its first connection, which is its own matter, not this soak's.)
+        schedule = ["delivery"] * kills + schedule
         pause = 2.0
         for name in schedule:
             await asyncio.sleep(pause)
@@ -185,9 +204,24 @@ async def soak(
         await wait_until_closed(client, settings, per_patient, timeout=300 + patients)
         figures.seconds = time.perf_counter() - started
         await check(client, nc.jetstream(), settings, per_patient, set(acked), figures)
+        await wait_for_deliveries(nc.jetstream())
+        figures.deliveries, figures.deliveries_not_once = await deliveries_not_once(
+            nc.jetstream(), settings.discharge_lmv_unit
+        )
         figures.non_json = len(parts.non_json_lines())
         await nc.close()
     return figures
+
+
+async def wait_for_deliveries(js: JetStreamContext, timeout: float = 60) -> None:
+    """Until the fan-out has taken every stored outbound event (its consumer has nothing pending)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        with contextlib.suppress(Exception):
+            info = await js.consumer_info(OUTBOUND_STREAM, DELIVERY_CONSUMER)
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                return
+        await asyncio.sleep(1)
 
 
 def key_of(settings: Settings, number: int) -> str:
@@ -256,11 +290,16 @@ async def check(
 
 
 def end_state(result: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A pathway's end without what differs between patients by construction (key, episode, times, log)."""
+    """A pathway's end without what differs between patients by construction (key, episode, times, log,
+    and the deliveries' ids and times: what was delivered to whom, and each receipt's status, stays)."""
     if result is None:
         return None
     times = ("admitted_at", "discharged_at", "support_ends_at", "first_lmv_contact_at", "task_due_at")
-    return {k: v for k, v in result.items() if k not in ("patient_key", "episode_id", "log", *times)}
+    own = ("patient_key", "episode_id", "log", "deliveries", *times)
+    end = {k: v for k, v in result.items() if k not in own}
+    delivered = result.get("deliveries", [])
+    end["deliveries"] = sorted((d["event_type"], d["recipient"], d["status"]) for d in delivered)
+    return end
 
 
 async def outbound_steps(js: JetStreamContext) -> dict[str, Counter[str]]:

@@ -80,7 +80,7 @@ class Parts:
         self.pauses[name] += 1
 
     async def stop_all(self) -> None:
-        for name in ("gateway", "worker", "temporal", "nats"):
+        for name in ("delivery", "gateway", "worker", "temporal", "nats"):
             if name in self.children:
                 await self.children[name].stop(grace=10)
 
@@ -111,6 +111,8 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
         # back after JetStream's ack wait (30 s), behind later ones, and the pathway's ledger puts them
         # back in clinical order by itself (workflows/rules/ledger.py).
         "discharge_late_event_grace": timedelta(seconds=2),
+        # The LMV unit that receives LMV's deliveries (the demo's).
+        "discharge_lmv_unit": "SE2321000131-E000000000200",
     }
     values.update(overrides)
     return Settings(**values)
@@ -122,7 +124,7 @@ async def running_parts(directory: Path, settings: Settings) -> AsyncIterator[Pa
     # The parts run with DISCHARGE_DEVELOPMENT: they share the development payload key ring made here.
     ensure_dev_ring(settings.discharge_data_dir)
     try:
-        for name in ("nats", "temporal", "worker", "gateway"):
+        for name in ("nats", "temporal", "worker", "gateway", "delivery"):
             await parts.start(name)
         yield parts
     finally:

@@ -148,3 +148,15 @@ async def connect_nats(settings: Settings, *, name: str = "discharge", retry_for
     )
     await client.connect(**options)
     return client
+
+
+async def provision(settings: Settings) -> None:
+    """The one provisioning step: every stream of the contract created where missing, by a user that may
+    (`discharge dev`'s supervisor at start; ``discharge streams provision`` in production)."""
+    from events.streams import provision_streams
+
+    client = await connect_nats(settings, name="discharge-streams", retry_forever=False)
+    try:
+        await provision_streams(client.jetstream(), settings.discharge_stream_replicas)
+    finally:
+        await client.close()

@@ -132,6 +132,18 @@ class Settings(BaseSettings):
     discharge_consult_answer_timeout_acute: IsoDuration = timedelta(minutes=30)
     discharge_consult_answer_timeout_non_acute: IsoDuration = timedelta(hours=4)
 
+    # Delivery to each receiver (issue 21)
+    discharge_delivery_receipt_timeout: IsoDurationOrZero = Field(
+        timedelta(hours=2),
+        description="escalate (`not_delivered`) a delivery that asks to act and is not received this long "
+        "(PT0S: no receipts awaited)",
+    )
+    discharge_lmv_unit: str | None = Field(
+        None,
+        description="the HSA-id of the region's LMV unit, which receives LMV's deliveries; "
+        "`discharge dev`: the demo's",
+    )
+
     # Protection of identities (issue 13)
     discharge_payload_keys_file: Path | None = Field(
         None, description="the key ring for Temporal payloads; `discharge dev` makes one in the data dir"

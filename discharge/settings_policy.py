@@ -29,4 +29,6 @@ def policy_from_settings(settings: Settings) -> Policy:
         reorder_window=settings.discharge_reorder_window,
         consult_answer_timeout_acute=settings.discharge_consult_answer_timeout_acute,
         consult_answer_timeout_non_acute=settings.discharge_consult_answer_timeout_non_acute,
+        delivery_receipt_timeout=settings.discharge_delivery_receipt_timeout or None,
+        lmv_unit=settings.discharge_lmv_unit,
     )

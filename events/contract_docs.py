@@ -27,6 +27,7 @@ from events.deadletter import (
     HEADER_REASON,
     HEADER_SUBJECT,
 )
+from events.delivery import DELIVERY_STREAM
 from events.examples import example_event
 from events.inbound.envelopes import EVENT_CLASSES, CloudEvent
 from events.outbound.catalogue import OUTBOUND_MODELS
@@ -89,7 +90,8 @@ def documentation_broker() -> NatsBroker:
         description=(
             "Region Halland's discharge orchestrator. Inbound CloudEvents 1.0 (JSON structured mode) on "
             f"events.<type> (stream {INBOUND_STREAM}); outbound on discharge.<type> (stream "
-            f"{OUTBOUND_STREAM}); refused inbound messages on deadletter.events.<type> (stream "
+            f"{OUTBOUND_STREAM}); each receiver's copy on deliver.<HSA-id>.<type> (stream "
+            f"{DELIVERY_STREAM}); refused inbound messages on deadletter.events.<type> (stream "
             f"{DEADLETTER_STREAM}). Publish with header Nats-Msg-Id = source + ' ' + id. See docs/gateway.md."
         ),
     )
@@ -116,6 +118,17 @@ def documentation_broker() -> NatsBroker:
             description=outbound.__doc__,
             schema=outbound,
         )
+        if any(rule.field for rule in OUTBOUND_MODELS[short_type].RECEIVERS):  # delivered to each receiver
+            broker.publisher(
+                f"deliver.{{recipient}}.{short_type}",
+                title=f"deliver.<recipient>.{short_type}",
+                description=(
+                    f"discharge.{short_type} as its receiver (HSA-id `recipient`) gets it: the same "
+                    f"CloudEvent (same id) plus the attribute `recipient`, the identity only where it acts "
+                    f"(stream {DELIVERY_STREAM}, Nats-Msg-Id = <id>.<recipient>; see docs/gateway.md)."
+                ),
+                schema=outbound,
+            )
     return broker
 
 

@@ -78,6 +78,12 @@ def _data(event_type: str, patient: str, episode: str) -> dict[str, Any]:
         "primarycare.handover_accepted": {"patient": ref, "unit": _VARDCENTRAL, "accepted_by": _DOCTOR},
         "primarycare.support_declined": {"patient": ref, "recorded_by": _DOCTOR},
         "primarycare.patient_experience_reported": {"patient": ref, "score": 4, "collected_by": _DOCTOR},
+        "primarycare.message_acknowledged": {
+            "patient": ref,
+            "message_id": "3f1c5a0e-8d2b-5c6e-9a47-1b2c3d4e5f60",
+            "recipient": _VARDCENTRAL,
+            "outcome": "received",
+        },
         "municipality.homecare_enrolled": {"patient": ref, "municipality": "1380"},
         "municipality.homecare_ended": {"patient": ref, "municipality": "1380"},
         "municipality.concern_raised": {

@@ -6,6 +6,12 @@ Three streams, all on file storage so that a NATS restart loses nothing that was
 - ``DISCHARGE_DEADLETTER`` (``deadletter.>``): inbound messages the gateway could not accept, kept with
   the reason so someone can act on them.
 - ``DISCHARGE_OUTBOUND`` (``discharge.>``): what the pathways tell LMV, the vårdcentral and coordinators.
+- ``DISCHARGE_DELIVERY`` (``deliver.<receiver HSA-id>.<type>``): each outbound event a party must act on or
+  know, copied to that party alone (events/delivery.py), so a receiver reads only its own subject.
+
+Streams are made by one provisioning step (``provision_streams``): `discharge dev` at start, and
+``discharge streams provision`` in production. The processes only use them; their NATS users have no right to
+create a stream (docs/operations.md).
 
 The duplicate window (24 h) is how long JetStream remembers a ``Nats-Msg-Id``: a sender that retries a
 publish, or re-sends a whole batch within a day, is stored once. Duplicates that get past it (a re-send
@@ -22,6 +28,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from events.delivery import DELIVERY_STREAM, DELIVERY_SUBJECTS
 from events.inbound.envelopes import dedup_key
 
 INBOUND_STREAM = "DISCHARGE_EVENTS"
@@ -32,6 +39,11 @@ INBOUND_SUBJECTS = "events.>"
 DEADLETTER_SUBJECTS = "deadletter.>"
 OUTBOUND_SUBJECTS = "discharge.>"
 
+#: The durable consumers of the outbound stream (workers/readmodel.py, workers/delivery.py), by name: a
+#: user's rights name the one consumer it may create, with its filter (workers/stack/nats_auth.py).
+READMODEL_CONSUMER = "discharge-readmodel"
+DELIVERY_CONSUMER = "discharge-delivery"
+
 #: How long JetStream de-duplicates by ``Nats-Msg-Id``.
 DUPLICATE_WINDOW = timedelta(hours=24)
 #: Inbound events are kept a week: long enough to ride out a long Temporal outage (they stay unacked and
@@ -41,6 +53,8 @@ INBOUND_MAX_AGE = timedelta(days=7)
 DEADLETTER_MAX_AGE = timedelta(days=30)
 #: Receivers (LMV, vårdcentral systems) may be offline for days; a month covers any realistic outage.
 OUTBOUND_MAX_AGE = timedelta(days=30)
+#: The same month for each receiver's copy: a receiving system away for days still finds its deliveries.
+DELIVERY_MAX_AGE = timedelta(days=30)
 
 #: The JSON content type of a CloudEvent in structured mode.
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
@@ -94,7 +108,20 @@ STREAMS: tuple[StreamSpec, ...] = (
         DUPLICATE_WINDOW,
         "outbound CloudEvents from the discharge pathways",
     ),
+    StreamSpec(
+        DELIVERY_STREAM,
+        DELIVERY_SUBJECTS,
+        DELIVERY_MAX_AGE,
+        # `Nats-Msg-Id` = `<id>.<recipient>`: a delivery repeated after a crash of the fan-out is stored once.
+        DUPLICATE_WINDOW,
+        "outbound CloudEvents delivered to each receiver on deliver.<HSA-id>.<type>",
+    ),
 )
+
+
+async def provision_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """The provisioning step: every stream of the contract, created where missing (a user that may)."""
+    await ensure_streams(js, replicas)
 
 
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:

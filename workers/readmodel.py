@@ -25,9 +25,9 @@ from nats.js.errors import NotFoundError
 from discharge.nats_connection import connect_nats, login_options
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
-from events.streams import OUTBOUND_STREAM, OUTBOUND_SUBJECTS, ensure_streams
+from events.streams import OUTBOUND_STREAM, OUTBOUND_SUBJECTS, READMODEL_CONSUMER, ensure_streams
 
-DURABLE = "discharge-readmodel"
+DURABLE = READMODEL_CONSUMER
 #: Events per fetch and per transaction: large enough for a backlog, small enough to ack in time.
 BATCH = 256
 #: How long JetStream waits for an ack before redelivering (a batch commit takes far less).
@@ -38,6 +38,9 @@ RETRY_DELAY = timedelta(seconds=5)
 
 def consumer_config() -> ConsumerConfig:
     return ConsumerConfig(
+        # `name` as well: nats-py then creates it on the subject that carries the filter, the only one the
+        # read model's user may use (workers/stack/nats_auth.py).
+        name=DURABLE,
         durable_name=DURABLE,
         description="the follow-up indicators' read model (discharge readmodel)",
         deliver_policy=DeliverPolicy.ALL,

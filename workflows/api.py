@@ -90,6 +90,19 @@ class LogEntry(BaseModel):
     occurred_at: datetime | None = None
 
 
+class DeliveryRecord(BaseModel):
+    """One outbound event delivered to one receiver, and its receipt (workflows/rules/receipts.py)."""
+
+    message_id: str  # the delivered CloudEvent's id (the outbound one's)
+    recipient: str  # the receiver's HSA-id
+    event_type: str  # the outbound type, e.g. "handover_requested"
+    delivered_at: datetime  # when the pathway published it (workflow time)
+    due_at: datetime | None = None  # a receipt is awaited by then; None once answered or escalated
+    status: Literal["sent", "received", "rejected", "not_delivered"] = "sent"
+    received_at: datetime | None = None  # the receipt's time (`received` only)
+    escalation: int | None = None  # its escalation's position in `escalations`, if one was raised
+
+
 class Acknowledgement(BaseModel):
     """Someone has taken an escalation on: ``escalation`` is its position in ``PathwayView.escalations``."""
 
@@ -139,6 +152,9 @@ class PathwayFields(BaseModel):
     pending_task: PendingTask | None = None
     task_due_at: datetime | None = None
     escalations: list[str] = []
+    # Escalations a later event made moot (a `received` receipt after `not_delivered`), by position.
+    resolved_escalations: list[int] = []
+    deliveries: list[DeliveryRecord] = []
     extensions: list[ExtensionRecord] = []
     first_lmv_contact_at: datetime | None = None
     outcome: str | None = None

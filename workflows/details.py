@@ -34,7 +34,7 @@ def search_attributes(s: PathwayState) -> list[tuple[Any, Any]]:
         (SA_SUPPORT_ENDS_AT, s.support_ends_at),
         (SA_PENDING_TASK, s.pending_task),
         (SA_TASK_DUE_AT, s.task_due_at),
-        (SA_ESCALATED, bool(s.escalations)),
+        (SA_ESCALATED, s.open_escalations),
     ]
 
 

@@ -46,6 +46,10 @@ LEAN_HISTORY = "lean-history"
 #: rule that raises dead-letters its event, reminders count from now. It is the new umbrella: a run from
 #: it on records this one marker and takes `LEAN_HISTORY` and every patch before it as in force.
 ANY_ARRIVAL_ORDER = "any-arrival-order"
+#: Runs from this patch on record what they delivered to whom and await receipts (rules/receipts.py).
+#: Asked with `workflow.patched` itself, at a run's first publish: a run started under ``LEAN_HISTORY``
+#: before this patch must not take it as in force.
+DELIVERY_RECEIPTS = "delivery-receipts"
 
 
 def begin_run() -> bool:

@@ -62,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         try_event,
     )
     from workflows.rules.ledger import Ledger, Taken
+    from workflows.rules.receipts import expect_receipts
     from workflows.rules.records import record_acknowledgement, record_duplicate
     from workflows.rules.refusals import RULE_FAILED, Refused
     from workflows.rules.state import PathwayState
@@ -415,6 +416,17 @@ class PatientPathway:
             id=effects.outbound_id(command.step), type=command.type, time=workflow.now(), data=command.data
         )
         await effects.publish(outbound)
+        self._expect_receipts(command, outbound.id)
+
+    def _expect_receipts(self, command: Publish, message_id: str) -> None:
+        """What was delivered to whom, for the receipts (rules/receipts.py), in runs with the patch."""
+        policy = self._policy
+        if policy is None or policy.delivery_receipt_timeout is None:
+            return  # a run whose recorded policy predates receipts: asks for no patch either
+        if self._state.awaits_receipts is None:
+            self._state.awaits_receipts = workflow.patched(patches.DELIVERY_RECEIPTS)
+        if self._state.awaits_receipts:
+            expect_receipts(self._state, command.data, message_id, workflow.now(), policy)
 
     def _sync_visibility(self) -> None:
         """Upsert what changed: search attributes, memo, current details. Never the identity."""

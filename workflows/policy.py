@@ -40,6 +40,11 @@ class Policy(BaseModel):
     # (and again at this pace until answered). Runs recorded before consults existed replay with these.
     consult_answer_timeout_acute: timedelta = timedelta(minutes=30)
     consult_answer_timeout_non_acute: timedelta = timedelta(hours=4)
+    # Delivery receipts (workflows/rules/receipts.py): a delivery that asks to act and is not `received`
+    # this long is escalated (`DISCHARGE_DELIVERY_RECEIPT_TIMEOUT`; None: none awaited, as in runs recorded
+    # before), and the LMV unit whose deliveries are awaited (`DISCHARGE_LMV_UNIT`).
+    delivery_receipt_timeout: timedelta | None = None
+    lmv_unit: str | None = None
 
 
 def add_local(at: datetime, duration: timedelta) -> datetime:

@@ -50,6 +50,10 @@ COMMANDS: dict[str, str] = {
     "simulate": "indicators",
     "web": "web",
     "audit": "audit",
+    "delivery": "delivery",
+    "streams": "delivery",
+    "receive": "receive",
+    "deadletters": "deadletters",
 }
 
 

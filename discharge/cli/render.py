@@ -10,7 +10,7 @@ from discharge.views.times import NONE, due, local
 from discharge.views.visibility import PathwayRow, soonest_first
 
 if TYPE_CHECKING:  # the listings render rows only: the pathway's models stay off their start-up
-    from workflows.api import DecisionResult, PathwayView
+    from workflows.api import DecisionResult, DeliveryRecord, PathwayView
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -112,6 +112,9 @@ def pathway_story(view: PathwayView, now: datetime) -> str:
             f"support now ends {local(record.new_support_ends_at)}: {record.reason}"
             for record in view.extensions
         ]
+    if view.deliveries:
+        lines += ["", "Deliveries (to whom, and their receipts):"]
+        lines += [f"  {_delivery(d)}" for d in view.deliveries]
     lines += ["", "History (Europe/Stockholm):"]
     if not view.log:
         lines.append("  (nothing yet)")
@@ -119,6 +122,15 @@ def pathway_story(view: PathwayView, now: datetime) -> str:
         who = f" [{entry.actor}]" if entry.actor else ""
         lines.append(f"  {local(entry.at)}  {entry.kind:<10} {entry.summary}{who}")
     return "\n".join(lines)
+
+
+def _delivery(d: DeliveryRecord) -> str:
+    """One delivery to one receiver: ``sent`` (with its receipt's due time), ``received`` (when), ..."""
+    if d.received_at is not None:
+        receipt = f" {local(d.received_at)}"
+    else:
+        receipt = f", receipt due {local(d.due_at)}" if d.due_at else ""
+    return f"{local(d.delivered_at)}  {d.event_type} to {d.recipient}: {d.status}{receipt}"
 
 
 def decision_result(result: DecisionResult) -> str:

@@ -23,6 +23,7 @@ from events.outbound.handover import (
     ReimbursableVisitRecorded,
 )
 from events.outbound.pathway import PathwayClosed, PathwayStarted
+from events.outbound.receipts import DeliveryReceived
 from events.outbound.support import (
     ExtensionGranted,
     PatientExperienceRecorded,
@@ -62,6 +63,7 @@ class Facts:
     add: dict[str, int] = field(default_factory=dict)  # counters to increase
     escalation: str | None = None  # an escalation reason
     experience: tuple[int, str] | None = None  # (score, collected_by)
+    delivery: dict[str, Any] | None = None  # a delivery's outcome (discharge/readmodel/schema.py)
 
     @property
     def pathway_key(self) -> str:
@@ -116,10 +118,19 @@ def _read(f: Facts, data: OutboundData) -> None:
             _contact(f, data)
         case EscalationRaised():
             f.escalation = data.reason
+            if data.reason in ("not_delivered", "delivery_rejected") and data.receiver and data.message_id:
+                f.delivery = _delivery(data.message_id, data.receiver, data.delivered_type, data.reason)
+        case DeliveryReceived():
+            f.delivery = _delivery(data.message_id, data.receiver, data.delivered_type, "received")
+            f.delivery.update(delivered_at=data.delivered_at, received_at=data.received_at)
         case PatientExperienceRecorded():
             f.experience = (data.score, data.collected_by)
         case PathwayClosed():
             _closed(f, data)
+
+
+def _delivery(message_id: str, receiver: str, delivered_type: str | None, outcome: str) -> dict[str, Any]:
+    return dict(message_id=message_id, receiver=receiver, delivered_type=delivered_type, outcome=outcome)
 
 
 def _stay(f: Facts, stay: SupportStarted | HandoverSummary, listed_vardcentral: str | None) -> None:

@@ -82,6 +82,20 @@ escalations = sa.Table(
     sa.Column("raised_at", UtcDateTime(), nullable=False),
 )
 
+#: Deliveries to receivers with a known outcome (issue 21): a `received` receipt (`delivery_received`) or
+#: its escalation (`not_delivered`, `delivery_rejected`); a later receipt turns an escalated one `received`.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("message_id", sa.String(64), primary_key=True),
+    sa.Column("receiver", sa.String(64), primary_key=True),
+    sa.Column("pathway_key", sa.String(200), nullable=False, index=True),
+    sa.Column("delivered_type", sa.String(64)),
+    sa.Column("delivered_at", UtcDateTime()),
+    sa.Column("received_at", UtcDateTime()),
+    sa.Column("outcome", sa.String(32), nullable=False),  # received, not_delivered, delivery_rejected
+)
+
 #: Indicator 7: the score and who collected it; a free-text comment never reaches us (see events/).
 experiences = sa.Table(
     "experiences",

@@ -18,7 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from discharge.readmodel.projection import Facts, NotAnOutboundEvent, facts_of
-from discharge.readmodel.schema import escalations, experiences, metadata, pathways, processed_events
+from discharge.readmodel.schema import (
+    deliveries,
+    escalations,
+    experiences,
+    metadata,
+    pathways,
+    processed_events,
+)
 from discharge.settings import Settings
 from workflows.policy import calendar_days_between
 
@@ -120,6 +127,10 @@ class ReadModel:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(escalations).order_by("raised_at"))]
 
+    def deliveries(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(deliveries).order_by("delivered_at"))]
+
     def experiences(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(experiences).order_by("reported_at"))]
@@ -158,6 +169,8 @@ def _apply_facts(conn: Connection, facts: Facts, now: datetime) -> None:
                 event_id=facts.event_id, pathway_key=key, reason=facts.escalation, raised_at=facts.at
             )
         )
+    if facts.delivery is not None:
+        _apply_delivery(conn, key, facts.delivery)
     if facts.experience is not None:
         score, collected_by = facts.experience
         conn.execute(
@@ -169,3 +182,16 @@ def _apply_facts(conn: Connection, facts: Facts, now: datetime) -> None:
                 reported_at=facts.at,
             )
         )
+
+
+def _apply_delivery(conn: Connection, key: str, delivery: dict[str, Any]) -> None:
+    """One delivery's outcome; a `received` receipt wins over an escalation of the same delivery, whatever
+    order they are applied in (a receipt after `not_delivered` resolves it)."""
+    where = sa.and_(
+        deliveries.c.message_id == delivery["message_id"], deliveries.c.receiver == delivery["receiver"]
+    )
+    row = conn.execute(sa.select(deliveries.c.outcome).where(where)).first()
+    if row is None:
+        conn.execute(deliveries.insert().values(pathway_key=key, **delivery))
+    elif delivery["outcome"] == "received" or row.outcome != "received":
+        conn.execute(deliveries.update().where(where).values(**delivery))

@@ -51,6 +51,7 @@ def build_report(
         period_to=period_to,
         now=now or datetime.now(UTC),
         readmission_window=readmission_window,
+        deliveries=store.deliveries(),
     )
     return Report(indicators, html.render(indicators, plots.all_figures(indicators), title=TITLE))
 

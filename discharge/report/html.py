@@ -175,6 +175,17 @@ def render(ind: Indicators, figures: dict[str, str], *, title: str) -> str:
             "<h2>Escalations by reason</h2><table><thead><tr><th>reason</th><th>escalations</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>"
         )
+    if ind.deliveries:
+        rows = "".join(
+            f"<tr><td>{escape(d['receiver'])}</td><td>{d['deliveries']}</td><td>{d['received']}</td>"
+            f"<td>{escape(d['share_within_15_minutes'])}</td></tr>"
+            for d in ind.deliveries
+        )
+        parts.append(
+            "<h2>Deliveries received within 15 minutes, per receiver</h2><table><thead><tr><th>receiver "
+            "(HSA-id)</th><th>deliveries with an outcome</th><th>received</th><th>received within 15 "
+            f"minutes</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
     parts.append(
         '<p class="note">How each figure is computed: docs/indicators.md. '
         "A share of fewer than 10 patients is shown as counts only. Pathways not yet discharged: "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from discharge.report.deliveries import received_within
 from workflows.policy import STOCKHOLM
 
 #: The first LMV physician contact is due within this long of discharge (DISCHARGE_FIRST_CONTACT_TARGET).
@@ -89,6 +90,8 @@ class Indicators:
     escalations: dict[str, int]
     experience_distribution: dict[int, int]
     not_yet_discharged: int
+    #: Per receiver: the share of deliveries received within 15 minutes (discharge/report/deliveries.py).
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -100,6 +103,7 @@ class Indicators:
             "escalations_by_reason": self.escalations,
             "experience_score_distribution": {str(k): v for k, v in self.experience_distribution.items()},
             "pathways_not_yet_discharged": self.not_yet_discharged,
+            "deliveries_received_within_15_minutes_by_receiver": self.deliveries,
         }
 
 
@@ -120,6 +124,7 @@ def compute(
     period_to: date | None,
     now: datetime,
     readmission_window: timedelta = timedelta(days=30),
+    deliveries: Iterable[dict[str, Any]] = (),
 ) -> Indicators:
     """Every indicator for the pathways discharged from ``period_from`` to ``period_to`` (inclusive)."""
     scores: dict[str, list[int]] = defaultdict(list)
@@ -161,6 +166,10 @@ def compute(
         escalations=dict(sorted(reasons.items(), key=lambda item: -item[1])),
         experience_distribution=distribution,
         not_yet_discharged=waiting,
+        deliveries=[
+            {**row, "share_within_15_minutes": share(row["received_within_15_minutes"], row["deliveries"])}
+            for row in received_within(deliveries, cohort)
+        ],
     )
 
 

@@ -33,6 +33,7 @@ from events.inbound.data import (
     SupportDeclinedData,
 )
 from events.inbound.experience import PatientExperienceReportedData
+from events.inbound.receipts import MessageAcknowledgedData
 
 
 class CloudEvent(BaseModel):
@@ -200,6 +201,13 @@ class PatientExperienceReported(CloudEvent):
     data: PatientExperienceReportedData
 
 
+class MessageAcknowledged(CloudEvent):
+    """A receiver's receipt for a delivered event (events/inbound/receipts.py)."""
+
+    type: Literal["primarycare.message_acknowledged"]
+    data: MessageAcknowledgedData
+
+
 InboundEvent = Annotated[
     PatientAdmitted
     | RiskAssessed
@@ -221,7 +229,8 @@ InboundEvent = Annotated[
     | AdmissionCancelled
     | ConsultRequested
     | ConsultAnswered
-    | PatientExperienceReported,
+    | PatientExperienceReported
+    | MessageAcknowledged,
     Field(discriminator="type"),
 ]
 
@@ -248,6 +257,7 @@ EVENT_CLASSES: dict[str, type[CloudEvent]] = {
     "primarycare.consult_requested": ConsultRequested,
     "hospital.consult_answered": ConsultAnswered,
     "primarycare.patient_experience_reported": PatientExperienceReported,
+    "primarycare.message_acknowledged": MessageAcknowledged,
 }
 INBOUND_TYPES: tuple[str, ...] = tuple(EVENT_CLASSES)
 

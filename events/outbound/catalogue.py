@@ -19,6 +19,7 @@ from events.outbound.pathway import (
     PathwayStarted,
     PathwayWithdrawn,
 )
+from events.outbound.receipts import DeliveryReceived
 from events.outbound.support import (
     ConsultRequestedOutbound,
     ExtensionGranted,
@@ -49,6 +50,7 @@ OUTBOUND_MODELS: dict[str, type[OutboundData]] = {
         ConsultRequestedOutbound,
         PhysicianContactRecorded,
         PatientExperienceRecorded,
+        DeliveryReceived,
     )
 }
 

@@ -50,6 +50,15 @@ class EscalationRaised(Addressed):
     listed_vardcentral: HsaIdText | None = Field(
         None, description="(addition) the listed vårdcentral, when `to` is vardcentral"
     )
+    receiver: HsaIdText | None = Field(
+        None, description="(addition) not_delivered, delivery_rejected: the receiver of the delivery"
+    )
+    message_id: str | None = Field(
+        None, description="(addition) not_delivered, delivery_rejected: the delivered event's id"
+    )
+    delivered_type: OutboundType | None = Field(
+        None, description="(addition) not_delivered, delivery_rejected: the delivered event's type"
+    )
 
     def addresses(self, rule: Receives) -> bool:
         if self.routed_to is not None:  # routed away from the responsible unit: only the on-call unit

@@ -114,6 +114,16 @@ _FIELDS: dict[str, tuple[float, dict[str, Any]]] = {
         },
     ),
     "patient_experience_recorded": (15, {"score": 4, "collected_by": DOCTOR, "reported_at": _at(15)}),
+    "delivery_received": (
+        0.01,
+        {
+            "receiver": LMV_UNIT,
+            "message_id": str(uuid.uuid5(_IDS, "support_started")),
+            "delivered_type": "support_started",
+            "delivered_at": _at(0),
+            "received_at": _at(0.01),
+        },
+    ),
     "handover_requested": (
         18,
         {

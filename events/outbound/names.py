@@ -26,6 +26,8 @@ OutboundType = Literal[
     # Additions for the follow-up indicators (issue 15): facts as they happen, for the read model.
     "physician_contact_recorded",
     "patient_experience_recorded",
+    # A receiver's `received` receipt (issue 21): for the read model's "received within 15 minutes".
+    "delivery_received",
 ]
 
 OUTBOUND_TYPES: tuple[str, ...] = OutboundType.__args__  # type: ignore[attr-defined]
@@ -39,4 +41,6 @@ EscalationReason = Literal[
     "handover_not_accepted",
     "municipal_concern",
     "consult_not_answered",
+    "not_delivered",
+    "delivery_rejected",
 ]

@@ -14,9 +14,12 @@ async def test_nothing_lost_and_every_pathway_completes_when_each_part_is_killed
     settings = soak_settings(tmp_path, discharge_readmission_window=timedelta(seconds=15))
     figures = await soak(tmp_path, patients=12, kills=1, settings=settings)
     print(figures.line())
-    assert dict(figures.kills) == {"worker": 1, "gateway": 1, "nats": 1, "temporal": 1}
+    assert dict(figures.kills) == {"worker": 1, "gateway": 1, "delivery": 1, "nats": 1, "temporal": 1}
     assert figures.acked == figures.events == 12 * 8
     assert figures.missing == 0, figures.line()
     assert figures.extra_steps == 0, figures.line()
     assert figures.not_completed == 0 and figures.running == 0, figures.line()
     assert figures.non_json == 0, figures.line()
+    # Each pathway at least: joint planning to LMV and the VC, support to LMV, handover to the VC; and
+    # every delivery an outbound step owes (its model's receivers) stored exactly once.
+    assert figures.deliveries >= 12 * 4 and figures.deliveries_not_once == 0, figures.line()

@@ -59,13 +59,16 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     env = command_env(tmp_path / "data")
     dev = await start_dev(env)
     pids = dev.pids()
-    assert set(pids) == {"temporal", "nats", "worker", "gateway", "codec-server", "readmodel", "idp", "web"}
+    assert set(pids) == {
+        "temporal", "nats", "worker", "gateway", "codec-server", "readmodel", "delivery", "idp", "web"
+    }  # fmt: skip
     ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
-    assert ready == {"worker", "gateway", "codec-server", "readmodel", "web", None}  # None: "stack ready"
+    assert ready == {"worker", "gateway", "codec-server", "readmodel", "delivery", "web", None}  # None: stack
     assert dev.process.stdout is not None
     banner = (await dev.process.stdout.readuntil(b"Ctrl-C stops everything.")).decode()
     assert f"http://127.0.0.1:{ports_of(env)[1]}" in banner
     assert f"Coordinators     http://127.0.0.1:{ports_of(env)[3]}" in banner
+    assert "receivers        discharge receive --as <HSA-id>" in banner
     # The README's first event, published as the README says, reaches its pathway through every part.
     code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
     assert code == 0, stderr

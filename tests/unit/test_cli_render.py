@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from discharge.cli import render
 from discharge.views.times import due, local
 from discharge.views.visibility import PathwayRow
-from workflows.api import DecisionResult, ExtensionRecord, LogEntry, PathwayView
+from workflows.api import DecisionResult, DeliveryRecord, ExtensionRecord, LogEntry, PathwayView
 
 NOW = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
 
@@ -119,3 +119,31 @@ def test_decision_results_read_plainly() -> None:
     assert render.decision_result(extended).startswith(expected)
     handover = DecisionResult(decision="handover", message="VC asked")
     assert render.decision_result(handover).startswith("Handover to the VC started.")
+
+
+def test_the_story_says_what_was_delivered_to_whom_and_whether_it_was_received() -> None:
+    sent = NOW - timedelta(hours=1)
+    view = PathwayView(
+        patient_key="pk_x",
+        escalated=False,
+        deliveries=[
+            DeliveryRecord(
+                message_id="m-1",
+                recipient="SE2321000131-E000000000101",
+                event_type="joint_planning_requested",
+                delivered_at=sent,
+                status="received",
+                received_at=sent + timedelta(minutes=4),
+            ),
+            DeliveryRecord(
+                message_id="m-1",
+                recipient="SE2321000131-E000000000200",
+                event_type="joint_planning_requested",
+                delivered_at=sent,
+                due_at=sent + timedelta(hours=2),
+            ),
+        ],
+    )
+    story = render.pathway_story(view, NOW)
+    assert "joint_planning_requested to SE2321000131-E000000000101: received" in story
+    assert "joint_planning_requested to SE2321000131-E000000000200: sent, receipt due" in story

@@ -95,6 +95,9 @@ EVENTS: dict[str, Callable[[datetime], InboundEvent]] = {
     "primarycare.patient_experience_reported": lambda at: event(
         "primarycare.patient_experience_reported", at, score=4, collected_by=STAFF, comment="kind staff"
     ),
+    "primarycare.message_acknowledged": lambda at: event(
+        "primarycare.message_acknowledged", at, message_id="m-1", recipient=STAFF, outcome="received"
+    ),
 }
 
 BEFORE_DISCHARGE = {"inpatient", "joint_planning"}
@@ -127,6 +130,7 @@ ACTED_ON: dict[str, set[str]] = {
     "hospital.consult_answered": set(),  # no consult is open in any of these phases
     # The patient's experience of the support at home: once discharged, until the pathway closes.
     "primarycare.patient_experience_reported": OPEN - BEFORE_DISCHARGE,
+    "primarycare.message_acknowledged": set(),  # a receipt for no delivery of this pathway
 }
 
 

@@ -70,6 +70,9 @@ def settings_for(**overrides: Any) -> Settings:
     unique = uuid.uuid4().hex
     overrides.setdefault("temporal_task_queue", f"pathway-{unique}")
     overrides.setdefault("discharge_patient_key_secret", f"secret-{unique}")
+    # No receipts awaited unless a test is about them: no receiving system answers here, and every
+    # delivery asking to act would be escalated `not_delivered` (tests/workflow/test_pathway_receipts.py).
+    overrides.setdefault("discharge_delivery_receipt_timeout", "PT0S")
     return Settings(**overrides)
 
 

@@ -28,15 +28,64 @@ import nkeys  # type: ignore[import-untyped]
 
 from discharge.keyring import keys_dir
 from discharge.nats_connection import dev_seed_file
+from events.delivery import (
+    DELIVERY_STREAM,
+    DELIVERY_SUBJECTS,
+    RECEIPT_TYPE,
+    RECEIVER_PREFIX,
+    receiver_filter,
+    receiver_user,
+)
+from events.streams import (
+    DEADLETTER_STREAM,
+    DELIVERY_CONSUMER,
+    INBOUND_STREAM,
+    OUTBOUND_STREAM,
+    OUTBOUND_SUBJECTS,
+    READMODEL_CONSUMER,
+)
 
 #: The sending systems, each publishing only ``events.<system>.>``.
 SENDERS: tuple[str, ...] = ("hospital", "primarycare", "municipality", "coordination")
 #: The environment variable nats-server reads the JetStream key from (the config names it, not the key).
 STORE_KEY_ENV = "DISCHARGE_JETSTREAM_KEY"
 
-# What the JetStream client API needs around its own subjects.
-_JS_STREAMS = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.CREATE.>"]
-_JS_CONSUME = ["$JS.API.CONSUMER.>", "$JS.ACK.>", "$JS.FC.>"]
+# Looking a stream up (every process checks that its streams exist); creating them is provisioning's alone.
+_STREAM_INFO = ["$JS.API.STREAM.INFO.>"]
+_PROVISION = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.CREATE.>"]
+
+
+def consumer_rights(stream: str, consumer: str, filter_subject: str) -> list[str]:
+    """Creating, reading and acking one named consumer with one filter, and nothing else.
+
+    The filter is part of the subject only when the client creates the consumer by name
+    (``$JS.API.CONSUMER.CREATE.<stream>.<consumer>.<filter>``, nats-server 2.10+; nats-py sends it when the
+    config has ``name``): granting that subject is the only way the server itself refuses a wider filter
+    (nats-server issue #6180). The legacy ``CONSUMER.DURABLE.CREATE`` subject carries no filter: not granted.
+    """
+    return [
+        f"$JS.API.CONSUMER.CREATE.{stream}.{consumer}.{filter_subject}",
+        f"$JS.API.CONSUMER.INFO.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
+        f"$JS.ACK.{stream}.{consumer}.>",
+    ]
+
+
+def _stream_consumers(stream: str) -> list[str]:
+    """Any consumer of one stream: the gateway's (FastStream creates it by the legacy durable subject)."""
+    return [
+        f"$JS.API.CONSUMER.CREATE.{stream}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.>",
+        f"$JS.API.CONSUMER.INFO.{stream}.>",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.>",
+        f"$JS.ACK.{stream}.>",
+        "$JS.FC.>",
+    ]
+
+
+def receiver_of(user: str) -> str | None:
+    """The HSA-id of a receiving organisation's user, or None for any other user."""
+    return user[len(RECEIVER_PREFIX) :] if user.startswith(RECEIVER_PREFIX) else None
 
 
 def inbox_prefix(user: str) -> str:
@@ -44,20 +93,61 @@ def inbox_prefix(user: str) -> str:
 
 
 def publish_rights(user: str) -> list[str]:
-    """The subjects ``user`` may publish on (its own inbox is for subscribing only)."""
+    """The subjects ``user`` may publish on (its own inbox is for subscribing only); docs/operations.md
+    names the same rights for production."""
     if user in SENDERS:
         return [f"events.{user}.>"]
+    receiver = receiver_of(user)
+    if receiver is not None:
+        # Its own deliveries through its own consumer, and its receipts: nothing about anyone else's patients.
+        return [
+            *consumer_rights(DELIVERY_STREAM, user, receiver_filter(receiver)),
+            f"events.{RECEIPT_TYPE}",
+        ]
     rights = {
-        "gateway": [*_JS_STREAMS, *_JS_CONSUME, "deadletter.>"],
-        "worker": [*_JS_STREAMS, "discharge.>", "deadletter.events.>"],
-        "cli": [*_JS_STREAMS, "$JS.API.CONSUMER.LIST.>", "$JS.API.CONSUMER.INFO.>", "events.>"],
-        # The indicators' read model: its durable pull consumer on the outbound stream, and acks.
-        "readmodel": [*_JS_STREAMS, *_JS_CONSUME],
+        "gateway": [*_STREAM_INFO, *_stream_consumers(INBOUND_STREAM), "deadletter.>"],
+        "worker": [*_STREAM_INFO, "discharge.>", "deadletter.events.>"],
+        # `discharge dev`'s supervisor and the developer's commands: provisioning, health checks, any inbound
+        # event (it stands in for every sender), reading dead letters (`discharge deadletters`).
+        "cli": [
+            *_STREAM_INFO,
+            *_PROVISION,
+            "$JS.API.CONSUMER.LIST.>",
+            "$JS.API.CONSUMER.INFO.>",
+            f"$JS.API.STREAM.MSG.GET.{DEADLETTER_STREAM}",
+            "events.>",
+        ],
+        # The indicators' read model: its one consumer on the outbound stream, never the inbound one.
+        "readmodel": [
+            *_STREAM_INFO,
+            *consumer_rights(OUTBOUND_STREAM, READMODEL_CONSUMER, OUTBOUND_SUBJECTS),
+        ],
+        # The fan-out to receivers: its one consumer on the outbound stream, and the deliveries.
+        "delivery": [
+            *_STREAM_INFO,
+            *consumer_rights(OUTBOUND_STREAM, DELIVERY_CONSUMER, OUTBOUND_SUBJECTS),
+            DELIVERY_SUBJECTS,
+        ],
     }
     return rights[user]
 
 
-USERS: tuple[str, ...] = (*SENDERS, "gateway", "worker", "cli", "readmodel")
+#: Our own processes' users.
+SERVICE_USERS: tuple[str, ...] = ("gateway", "worker", "cli", "readmodel", "delivery")
+
+
+def dev_receivers() -> tuple[str, ...]:
+    """Every receiving unit of the demo: the LMV unit, the vårdcentraler and the on-call units it names."""
+    from activities.oncall import oncall_registry_units
+    from activities.pathway import listing_registry_units
+    from discharge.demo.patients import LMV, VC_ANDERSBERG, VC_CENTRUM, VC_VARBERG
+
+    units = [LMV, VC_CENTRUM, VC_ANDERSBERG, VC_VARBERG, *listing_registry_units(), *oncall_registry_units()]
+    return tuple(sorted(set(units)))
+
+
+def all_users(receivers: tuple[str, ...]) -> tuple[str, ...]:
+    return (*SENDERS, *SERVICE_USERS, *(receiver_user(hsa_id) for hsa_id in receivers))
 
 
 @dataclass(frozen=True)
@@ -85,11 +175,11 @@ def _write_secret(path: Path, content: bytes) -> None:
         handle.write(content)
 
 
-def ensure_logins(data_dir: Path) -> dict[str, NatsLogin]:
+def ensure_logins(data_dir: Path, receivers: tuple[str, ...] | None = None) -> dict[str, NatsLogin]:
     """Every embedded user's seed, generated on first use and kept (the data dir's JetStream consumers
-    and a developer's open terminals outlive one `discharge dev`)."""
+    and a developer's open terminals outlive one `discharge dev`); ``receivers``: the demo's units."""
     logins = {}
-    for user in USERS:
+    for user in all_users(dev_receivers() if receivers is None else receivers):
         seed_file = dev_seed_file(data_dir, user)
         if not seed_file.exists():
             _write_secret(seed_file, nkeys.encode_seed(secrets.token_bytes(32), nkeys.PREFIX_BYTE_USER))

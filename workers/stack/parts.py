@@ -25,7 +25,7 @@ from workers.stack.relay import relay_console, relay_structured
 #: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
 DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
 #: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server", "readmodel", "web")
+APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server", "readmodel", "delivery", "web")
 
 
 def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
@@ -65,6 +65,10 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
         from workers.readmodel import consumer_active  # the read model's own check, with its code
 
         return lambda: consumer_active(s)
+    if child.name == "delivery":
+        from workers.delivery import consumer_active as delivering
+
+        return lambda: delivering(s)
     if child.name == "web":
         return lambda: web_part.web_ready(s)
     raise ValueError(f"no readiness check for {child.name!r}")

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from discharge.demo.patients import LMV as DEMO_LMV_UNIT
 from discharge.keyring import ensure_dev_ring
 from discharge.principal import Principal
 from discharge.sessions import SessionStore
@@ -69,6 +70,8 @@ def prepare_protection(settings: Settings, root: Path, jetstream: Path) -> Prote
             "discharge_payload_keys_file": ring,
             "nats_nkey_seed": cli.seed_file,
             "nats_inbox_prefix": cli.inbox_prefix,
+            # The demo's LMV unit receives LMV's deliveries unless the developer names another.
+            "discharge_lmv_unit": settings.discharge_lmv_unit or DEMO_LMV_UNIT,
         }
     )
     return Protection(supervisor_settings, conf, {**os.environ, STORE_KEY_ENV: store_key}, logins)

@@ -24,6 +24,7 @@ import structlog
 from temporalio.client import Client
 
 from discharge import signals
+from discharge.nats_connection import provision
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from workers.stack import health, watch, web as web_part
@@ -145,6 +146,8 @@ class Supervisor:
             lambda: health.jetstream_ready(s), f"NATS at {s.nats_url}", self.startup_timeout
         )
         await self._guard(nats_ready)
+        # The one provisioning step: the streams, made by the supervisor's user; no part may create one.
+        await self._guard(provision(s))
         await self._spawn(
             ChildSpec(
                 "temporal",
@@ -247,6 +250,8 @@ class Supervisor:
             f"  worker metrics   http://{s.discharge_worker_http_address}/metrics (/healthz, /readyz)\n"
             f"  gateway metrics  http://{s.discharge_gateway_http_address}/metrics (/healthz, /readyz)\n"
             f"  data             {self.data.root}\n"
+            f"  receivers        discharge receive --as <HSA-id> [--ack]  (LMV {s.discharge_lmv_unit}; "
+            f"their NATS users: {self.data.root}/keys/nats/receiver-*.nk)\n"
             f"Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -55,6 +55,7 @@ class Escalation:
     reason: str
     raised_at: datetime | None
     acknowledgement: AcknowledgementRecord | None
+    receiver: str | None = None  # not_delivered, delivery_rejected: the receiver (HSA-id)
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,19 @@ def _escalations_of(row: PathwayRow, view: PathwayView) -> list[Escalation]:
     # the n-th escalation: its time is when it was raised.
     raised = [entry.at for entry in view.log if entry.event_type == "escalation_raised"]
     acks = {ack.escalation: ack for ack in view.acknowledgements}
+    # A delivery's escalation names its receiver; a later `received` receipt resolved it: not listed.
+    receivers = {d.escalation: d.recipient for d in view.deliveries if d.escalation is not None}
     return [
-        Escalation(row, index, reason, raised[index] if index < len(raised) else None, acks.get(index))
+        Escalation(
+            row,
+            index,
+            reason,
+            raised[index] if index < len(raised) else None,
+            acks.get(index),
+            receivers.get(index),
+        )
         for index, reason in enumerate(view.escalations)
+        if index not in view.resolved_escalations
     ]
 
 

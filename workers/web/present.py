@@ -31,6 +31,8 @@ REASONS = {
     "handover_not_accepted": "The vårdcentral has not accepted the handover",
     "municipal_concern": "The municipality raised a concern",
     "consult_not_answered": "On-call consult not answered",
+    "not_delivered": "Delivery not acknowledged by its receiver",
+    "delivery_rejected": "Delivery rejected by its receiver",
 }
 HOME_TYPES = {"own_home": "Own home", "nursing_home": "Nursing home (SäBo)", "lss_home": "LSS home"}
 #: The receiving parties in the words on the page.

@@ -9,6 +9,7 @@ from typing import Any
 from workflows.policy import Policy
 from workflows.rules.closing import close
 from workflows.rules.consults import consult_deadlines
+from workflows.rules.receipts import next_receipt_due, receipt_deadlines
 from workflows.rules.state import PathwayState
 from workflows.rules.step import RuleOutcome, Step
 from workflows.rules.timers import Timer
@@ -16,7 +17,11 @@ from workflows.rules.timers import Timer
 
 def next_deadline(state: PathwayState) -> datetime | None:
     """When `apply_time` will next have something to do: the earliest deadline, held for the grace."""
-    due = min([*state.timers.values(), *(c.due_at for c in state.consults)], default=None)
+    receipt = next_receipt_due(state)
+    due = min(
+        [*state.timers.values(), *(c.due_at for c in state.consults), *([receipt] if receipt else [])],
+        default=None,
+    )
     if due is None or state.settle_until is None:
         return due
     return max(due, state.settle_until)
@@ -41,6 +46,7 @@ def apply_time(state: PathwayState, now: datetime, policy: Policy) -> RuleOutcom
     if state.phase != "closed":
         step.cause = "consults"  # each consult escalation names its consult and repetition (consults.py)
         consult_deadlines(step, now, policy)
+        receipt_deadlines(step, now)
     return step.out
 
 
@@ -48,6 +54,10 @@ def deadline_summary(state: PathwayState) -> str:
     """What the next deadline is, for the workflow's timer in the UI."""
     timer = min(state.timers, key=state.timers.__getitem__, default=None)
     consult = min(state.consults, key=lambda c: c.due_at, default=None)
+    receipt = next_receipt_due(state)
+    others = [*state.timers.values(), *([consult.due_at] if consult else [])]
+    if receipt is not None and all(receipt < due for due in others):
+        return "a receiver must acknowledge a delivery"
     if consult is not None and (timer is None or consult.due_at < state.timers[timer]):
         return f"the on-call specialist must answer consult {consult.id}"
     return Timer(timer).summary if timer is not None else "nothing due"

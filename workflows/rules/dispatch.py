@@ -19,6 +19,7 @@ from events.inbound.envelopes import (
     HomecareEnrolled,
     InboundEvent,
     LmvEnrollmentDecided,
+    MessageAcknowledged,
     PatientAdmitted,
     PatientDeceased,
     PatientDischarged,
@@ -48,6 +49,7 @@ from workflows.rules.corrections import (
 )
 from workflows.rules.decisions import decide
 from workflows.rules.hospital import admitted, risk_assessed
+from workflows.rules.receipts import receipt_received
 from workflows.rules.state import SUPPORT_PHASES, PathwayState
 from workflows.rules.step import RuleOutcome, Step
 from workflows.rules.timers import Timer
@@ -177,4 +179,6 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
             return consult_requested(step, event, policy)
         case ConsultAnswered():
             return consult_answered(step, event)
+        case MessageAcknowledged():
+            return receipt_received(step, event)
     return None  # pragma: no cover - the union is exhaustive

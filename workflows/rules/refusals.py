@@ -33,6 +33,9 @@ def fresh_like(live: PathwayState, registry_listing: str | None) -> PathwayState
         ordered=live.ordered,
         run_key=live.run_key,
         oncall_rota=live.oncall_rota,
+        # What was delivered to whom is a fact of the run, not of the events (rules/receipts.py): kept.
+        awaits_receipts=live.awaits_receipts,
+        deliveries=[d.model_copy(deep=True) for d in live.deliveries],
     )
     if registry_listing is not None:
         state.listed_vardcentral = registry_listing

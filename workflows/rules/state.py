@@ -62,9 +62,17 @@ class PathwayState(PathwayFields):
     # What makes this run's step keys differ from an earlier run's of the same workflow ID (a readmission):
     # the key of the event that opened it by continue-as-new; empty for a patient's first run.
     run_key: str = ""
+    # Whether this run awaits delivery receipts (`workflows.patches.DELIVERY_RECEIPTS`, asked at its first
+    # publish; None until then).
+    awaits_receipts: bool | None = None
 
     def view(self) -> PathwayView:
         # Only the shared fields, copied: the state also holds the patient's identity, which the query
         # must never return, and a caller's view must not change with the state.
         shared = self.model_dump(include=set(PathwayFields.model_fields))
-        return PathwayView(**shared, escalated=bool(self.escalations))
+        return PathwayView(**shared, escalated=self.open_escalations)
+
+    @property
+    def open_escalations(self) -> bool:
+        """Whether an escalation is still open: one a later event resolved (a receipt) no longer counts."""
+        return len(self.resolved_escalations) < len(self.escalations)
