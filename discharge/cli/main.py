@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "report": "indicators",
     "simulate": "indicators",
     "web": "web",
+    "http": "doors",
+    "hl7": "doors",
 }
 
 
