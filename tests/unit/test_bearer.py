@@ -124,7 +124,7 @@ async def issuer_server(keys: list[ECKey], calls: list[str]) -> AsyncIterator[st
 
 async def test_keys_come_from_the_issuers_metadata_once_and_again_after_a_rotation(monkeypatch) -> None:
     first, rotated = new_key(), new_key()
-    keys, calls = [first], []
+    keys, calls = [first], list[str]()
     async for base in issuer_server(keys, calls):
         verifier = BearerVerifier(base, AUDIENCE, IssuerKeys(base))
         for _ in range(3):

@@ -20,6 +20,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import hl7
 import structlog
@@ -74,7 +75,8 @@ class Hl7Door:
         self._open = 0
 
     async def serve(self, host: str, port: int) -> asyncio.Server:
-        return await start_hl7_server(self._connected, host, port, limit=self._max_bytes)
+        server: asyncio.Server = await start_hl7_server(self._connected, host, port, limit=self._max_bytes)
+        return server
 
     async def _connected(self, reader: hl7.mllp.HL7StreamReader, writer: hl7.mllp.HL7StreamWriter) -> None:
         if self._open >= self._max_connections:
@@ -123,7 +125,7 @@ class Hl7Door:
             return self._ack(
                 "AE", "", reason=f"not an HL7 v2 message ({type(error).__name__})", error_code="102"
             )
-        context = {
+        context: dict[str, Any] = {
             "control_id": head.control_id,
             "trigger": head.trigger,
             "receiving": (_raw(message, 3), _raw(message, 4)),
@@ -158,9 +160,9 @@ class Hl7Door:
         log.debug("hl7 event stored", event_type=ready.event.type, event_id=ready.event.id)
         return self._ack("AA", **context)
 
-    def _ack(self, code: str, control_id: str, **fields: object) -> bytes:
+    def _ack(self, code: str, control_id: str, **fields: Any) -> bytes:
         ACKS.labels(code).inc()
-        return ack(code=code, control_id=control_id, **fields)  # type: ignore[arg-type]
+        return ack(code=code, control_id=control_id, **fields)
 
 
 def _raw(message: hl7.Message, field: int) -> str:

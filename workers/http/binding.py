@@ -71,7 +71,7 @@ def event_bodies(headers: Mapping[str, str], body: bytes) -> list[tuple[str, byt
 def _binary_event(headers: Mapping[str, str], body: bytes, media: str) -> bytes:
     lowered = {name.lower(): value for name, value in headers.items()}
     message = HTTPMessage(headers={k: v for k, v in lowered.items() if k != "ce-time"}, body=body)
-    captured: Any = from_binary(message, JSONFormat(), _Captured)
+    captured: Any = from_binary(message, JSONFormat(), _Captured)  # type: ignore[arg-type]
     document: dict[str, Any] = dict(captured.attributes)
     document["datacontenttype"] = media  # without parameters (charset): the contract's literal
     if "ce-time" in lowered:
