@@ -30,6 +30,9 @@ def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
         TEMPORAL_ADDRESS=f"127.0.0.1:{temporal}",
         NATS_URL=f"nats://127.0.0.1:{nats}",
         DISCHARGE_WEB_ADDRESS=f"127.0.0.1:{web_port()}",
+        DISCHARGE_HTTP_ADDRESS=f"127.0.0.1:{free_port()}",
+        DISCHARGE_HL7_ADDRESS=f"127.0.0.1:{free_port()}",
+        DISCHARGE_HL7_HTTP_ADDRESS=f"127.0.0.1:{free_port()}",
         DISCHARGE_DATA_DIR=str(data_dir),
         DISCHARGE_LOG_FORMAT="json",
         **{name.upper(): value for name, value in OPS_ADDRESSES.items()},
@@ -49,7 +52,12 @@ def web_port() -> int:
 def ports_of(env: dict[str, str]) -> list[int]:
     temporal = int(env["TEMPORAL_ADDRESS"].rpartition(":")[2])
     web = int(env["DISCHARGE_WEB_ADDRESS"].rpartition(":")[2])
-    return [temporal, temporal + 1000, int(env["NATS_URL"].rpartition(":")[2]), web, web + 1]
+    doors = [
+        int(env[name].rpartition(":")[2])
+        for name in ("DISCHARGE_HTTP_ADDRESS", "DISCHARGE_HL7_ADDRESS", "DISCHARGE_HL7_HTTP_ADDRESS")
+        if name in env
+    ]
+    return [temporal, temporal + 1000, int(env["NATS_URL"].rpartition(":")[2]), web, web + 1, *doors]
 
 
 @dataclass

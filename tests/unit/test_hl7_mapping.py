@@ -140,3 +140,10 @@ async def test_an_invalid_identity_gets_ae_quoting_no_identity() -> None:
 async def test_hostile_blocks_are_answered_without_storing(hostile: bytes) -> None:
     answer = (await door().answer(hostile)).decode()
     assert "\rMSA|A" in answer
+
+
+def test_docs_show_each_sample_as_it_is() -> None:
+    doors_md = (SAMPLES.parent / "doors.md").read_text(encoding="utf-8")
+    for sample in sorted(SAMPLES.glob("*.hl7")):
+        for segment in sample.read_text(encoding="utf-8").split("\r"):
+            assert segment in doors_md, (sample.name, segment[:40])

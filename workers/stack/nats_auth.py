@@ -52,11 +52,15 @@ def publish_rights(user: str) -> list[str]:
         "cli": [*_JS_STREAMS, "$JS.API.CONSUMER.LIST.>", "$JS.API.CONSUMER.INFO.>", "events.>"],
         # The indicators' read model: its durable pull consumer on the outbound stream, and acks.
         "readmodel": [*_JS_STREAMS, *_JS_CONSUME],
+        # The doors store what they accepted: HTTP for every sending system (it checks the token's system
+        # against the type), HL7 v2 only hospital events.
+        "http": [*_JS_STREAMS, "events.>"],
+        "hl7": [*_JS_STREAMS, "events.hospital.>"],
     }
     return rights[user]
 
 
-USERS: tuple[str, ...] = (*SENDERS, "gateway", "worker", "cli", "readmodel")
+USERS: tuple[str, ...] = (*SENDERS, "gateway", "worker", "cli", "readmodel", "http", "hl7")
 
 
 @dataclass(frozen=True)
