@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -147,3 +148,11 @@ def test_docs_show_each_sample_as_it_is() -> None:
     for sample in sorted(SAMPLES.glob("*.hl7")):
         for segment in sample.read_text(encoding="utf-8").split("\r"):
             assert segment in doors_md, (sample.name, segment[:40])
+
+
+async def test_thousands_of_repetitions_are_refused_before_parsing() -> None:
+    many = message("ADT_A01.hl7").replace("4711-0815", "~".join(["4711-0815"] * 3000))
+    started = time.perf_counter()
+    answer = hl7.parse((await door().answer(many.encode())).decode())
+    assert time.perf_counter() - started < 0.1  # python-hl7 would take a second or more to parse it
+    assert [str(answer.segment("MSA")(n)) for n in (1, 2)] == ["AE", "HSH-A01-000123"]

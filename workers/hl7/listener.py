@@ -45,16 +45,21 @@ ACK_LATENCY = Histogram(
 )
 #: The largest message taken: an ADT message with a few repetitions is a few kilobytes.
 MAX_MESSAGE_BYTES = 64 * 1024
+#: The most field, component, repetition and subcomponent separators a message may have (MSH-2 names them;
+#: the documented A01 has about 150).
+MAX_SEPARATORS = 2_000
 
 
 def decode(block: bytes) -> str:
-    """UTF-8 (HL7 v2.8's preferred character set), else ISO 8859-1 (what older Swedish systems send);
-    segments end in ``\\r``, also when the sender ended them with ``\\n`` or ``\\r\\n``."""
+    """UTF-8 (HL7 v2.8's preferred character set), else ISO 8859-1 (what older Swedish systems send).
+    Segments end in ``\\r``, also when the sender ended them with ``\\n`` or ``\\r\\n``; blank lines are
+    dropped."""
     try:
         text = block.decode("utf-8")
     except UnicodeDecodeError:
         text = block.decode("latin-1")
-    return text.replace("\r\n", "\r").replace("\n", "\r").strip("\r")
+    segments = text.replace("\r\n", "\r").replace("\n", "\r").split("\r")
+    return "\r".join(segment for segment in segments if segment.strip())
 
 
 class Hl7Door:
@@ -118,6 +123,15 @@ class Hl7Door:
         text = decode(block)
         if not text.startswith("MSH"):
             return self._ack("AR", "", reason="the message does not begin with MSH", error_code="100")
+        if sum(text.count(separator) for separator in set(text[3:6] + text[7:8])) > MAX_SEPARATORS:
+            # python-hl7 builds an object per field, component and repetition: thousands cost a parse of
+            # a tenth of a second or more. No ADT message of ours needs so many; refused before parsing.
+            return self._ack(
+                "AE",
+                _control_id(text),
+                reason=f"more than {MAX_SEPARATORS} fields and repetitions",
+                error_code="102",
+            )
         try:
             message = hl7.parse(text)
             head = header(message)
@@ -163,6 +177,12 @@ class Hl7Door:
     def _ack(self, code: str, control_id: str, **fields: Any) -> bytes:
         ACKS.labels(code).inc()
         return ack(code=code, control_id=control_id, **fields)
+
+
+def _control_id(text: str) -> str:
+    """MSH-10 read from the text itself (for an ACK of a message that is not parsed)."""
+    fields = text.split("\r", 1)[0].split(text[3:4] or "|")
+    return fields[9] if len(fields) > 9 else ""
 
 
 def _raw(message: hl7.Message, field: int) -> str:

@@ -16,6 +16,7 @@ validated by the contract's models like any other door's (workers/doors/intake.p
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,13 @@ LOCATIONS = {
     "data.home_type": "PV1^1^37^1^1",
 }
 _DTM = re.compile(r"^\d{12}")  # at least YYYYMMDDHHMM: a clinical time to the minute
+#: PID-3 repetitions looked at: a patient has a handful of identifiers (local ids, personnummer, ...).
+MAX_IDENTIFIERS = 20
+
+# python-hl7 logs a value it cannot unescape, quoting the message (an identity, possibly) at warning level,
+# under loggers named by its files' paths: silenced, the ACK's reason says what is wrong instead.
+for _module in (hl7.util, hl7.containers):
+    logging.getLogger(_module.__file__).disabled = True
 
 
 class Refused(ValueError):
@@ -102,20 +110,30 @@ def hl7_time(value: str) -> str:
     return parsed.isoformat()
 
 
+def _subcomponents(message: hl7.Message, repetition: object, component: int) -> list[str]:
+    """One component of a parsed repetition, its subcomponents unescaped ('' where absent)."""
+    if not isinstance(repetition, list) or len(repetition) < component:
+        return [str(repetition)] if component == 1 and not isinstance(repetition, list) else []
+    value = repetition[component - 1]
+    parts = value if isinstance(value, list) else [value]
+    return [str(message.unescape(str(part))).strip() for part in parts]
+
+
 def _patient(message: hl7.Message) -> dict[str, str]:
+    """The first PID-3 repetition named by a Swedish identifier system; read once, in order, and only the
+    first `MAX_IDENTIFIERS` (a message with thousands of repetitions costs no more than one with ten)."""
     try:
-        repetitions = len(message.segment("PID")(3))
+        repetitions = list(message.segment("PID")(3))[:MAX_IDENTIFIERS]
     except (KeyError, IndexError):
         raise Refused("PID-3: no patient identifier", code="101", location="PID^1^3") from None
-    for rep in range(1, repetitions + 1):
-        authority = {_value(message, "PID", 3, rep, 4, sub) for sub in (1, 2, 3)}
-        systems = [
-            system for system in ACCEPTED_SYSTEMS if system in authority or f"urn:oid:{system}" in authority
-        ]
+    for repetition in repetitions:
+        authority = set(_subcomponents(message, repetition, 4))
+        systems = [s for s in ACCEPTED_SYSTEMS if s in authority or f"urn:oid:{s}" in authority]
         if systems:
-            return {"id": _value(message, "PID", 3, rep, 1), "system": systems[0]}
+            return {"id": (_subcomponents(message, repetition, 1) or [""])[0], "system": systems[0]}
     raise Refused(
-        "PID-3: no identifier whose assigning authority (CX-4) is a Swedish identifier OID or HL7 Sweden URI",
+        f"PID-3: none of its first {MAX_IDENTIFIERS} identifiers has a Swedish identifier OID or HL7 Sweden "
+        "URI as its assigning authority (CX-4)",
         code="101",
         location="PID^1^3",
     )

@@ -76,6 +76,9 @@ def _binary_event(headers: Mapping[str, str], body: bytes, media: str) -> bytes:
     document["datacontenttype"] = media  # without parameters (charset): the contract's literal
     if "ce-time" in lowered:
         document["time"] = unquote(lowered["ce-time"])
+    if isinstance(captured.data, str | bytes):
+        # The SDK hands back text or bytes for a body that is not JSON; an event's data is a JSON object.
+        raise InvalidEvent("not_json", "binary mode: the body (the event's data) is not a JSON object")
     document["data"] = captured.data
     return json.dumps(document).encode()
 

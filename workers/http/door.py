@@ -23,6 +23,7 @@ from events.batch import ReadyEvent
 from events.bounds import MAX_EVENT_BYTES
 from events.inbound import InvalidEvent
 from workers.doors.intake import count_refused, read_event, store
+from workers.gateway.settlement import unreadable
 from workers.http.binding import UnsupportedMedia, event_bodies
 from workers.http.problems import problem
 
@@ -112,6 +113,9 @@ class EventsDoor:
         except InvalidEvent as invalid:
             count_refused("http")
             return problem(400, invalid.kind, invalid.reason)
+        except Exception as error:  # whatever else hostile input breaks in the binding is the input's fault
+            count_refused("http")
+            return problem(400, "schema_violation", unreadable(error))
         ready, errors = self._validated(bodies)
         if errors:
             kind = errors[0][0]
