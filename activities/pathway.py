@@ -14,12 +14,14 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.oncall import oncall_rota
 from discharge.settings import Settings
+from discharge.settings_policy import policy_from_settings
+from discharge.views.visibility import one_of, quoted
 from events.deadletter import DeadLetter, DeadLetterPublisher
 from events.outbound import OutboundEvent, OutboundPublisher
 from events.streams import inbound_msg_id
-from workflows.api import SA_EPISODE, PathwayEvent
+from workflows.api import PathwayEvent
+from workflows.names import SA_EPISODE
 from workflows.policy import Policy
-from workflows.visibility import one_of, quoted
 
 
 @cache
@@ -46,7 +48,7 @@ class PathwayActivities:
 
     @activity.defn(name="load_policy")
     async def load_policy(self) -> Policy:
-        return Policy.from_settings(self._settings)
+        return policy_from_settings(self._settings)
 
     @activity.defn(name="lookup_listing")
     async def lookup_listing(self, canonical_identity: str) -> str:

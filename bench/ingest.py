@@ -47,9 +47,10 @@ from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.identity import parse_identity, patient_key
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from events.streams import ensure_streams
-from workers.gateway.service import DEFAULT_CONCURRENCY, build_gateway, temporal_delivery
+from workers.gateway.consumer import DEFAULT_CONCURRENCY, build_gateway
+from workers.gateway.service import temporal_delivery
 from workflows.api import PathwayEvent
 
 #: CPU milliseconds this process spent per event on each path (independent of other load on the machine).

@@ -18,12 +18,13 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from discharge.cli.paging import count, pathways_page, tasks_page
-from discharge.cli.visibility import pathways_query, tasks_query
 from discharge.settings import Settings, settings_env
+from discharge.views.paging import count, pathways_page, tasks_page
+from discharge.views.visibility import pathways_query, tasks_query
 from events.examples import EVENTS_PER_PATHWAY
 from events.identity import workflow_id_for
-from workflows.api import SA_PATIENT_KEY, WORKFLOW_TYPE, PathwayStart
+from workflows.api import PathwayStart
+from workflows.names import SA_PATIENT_KEY, WORKFLOW_TYPE
 
 #: A workflow type no worker runs: the bare signal-with-start measures the server, not our workflow.
 BARE_TYPE = "BenchBareSignalWithStart"

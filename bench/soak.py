@@ -41,24 +41,10 @@ import nats
 from nats.js import JetStreamContext
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from bench.soak_parts import Parts, connect, publish_all, quietly, running_parts, soak_settings
+from bench.soak_parts import connect, publish_all, quietly, running_parts, soak_settings
 from discharge.settings import Settings
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
 from events.streams import OUTBOUND_STREAM, ensure_streams
-
-# The plumbing lives in soak_parts.py; tests import it from here, with the soak itself.
-__all__ = [
-    "Figures",
-    "Parts",
-    "connect",
-    "pathway_events",
-    "patient",
-    "publish_all",
-    "quietly",
-    "running_parts",
-    "soak",
-    "soak_settings",
-]
 
 PARTS = ("worker", "gateway", "nats", "temporal")
 #: One of each per episode of a high-risk pathway handed over within its period, and nothing else.

@@ -22,8 +22,8 @@ from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 from events.streams import inbound_msg_id
 from workers.stack.children import Child, ChildSpec
+from workers.stack.parts import app_child_spec
 from workers.stack.servers import free_port, nats_command, nats_config, temporal_dev_command, wait_for_tcp
-from workers.stack.supervisor import app_child_spec
 
 
 @dataclass

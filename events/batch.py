@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from nats.js import JetStreamContext
 
-from events.inbound import InboundEvent, InvalidEvent, parse_inbound
+from events.inbound.envelopes import InboundEvent
+from events.inbound.parsing import InvalidEvent, parse_inbound
 from events.streams import CLOUDEVENTS_CONTENT_TYPE, INBOUND_STREAM, inbound_msg_id
 
 

@@ -28,7 +28,7 @@ from events.deadletter import (
     HEADER_SUBJECT,
 )
 from events.examples import example_event
-from events.inbound import EVENT_CLASSES, CloudEvent
+from events.inbound.envelopes import EVENT_CLASSES, CloudEvent
 from events.outbound import OUTBOUND_SOURCE, OUTBOUND_TYPES, EscalationReason
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, OUTBOUND_STREAM
 

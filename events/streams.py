@@ -22,7 +22,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from events.inbound import dedup_key
+from events.inbound.envelopes import dedup_key
 
 INBOUND_STREAM = "DISCHARGE_EVENTS"
 DEADLETTER_STREAM = "DISCHARGE_DEADLETTER"

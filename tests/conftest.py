@@ -22,7 +22,7 @@ from discharge.codec import encrypted_data_converter
 from discharge.keyring import new_ring, read_ring, write_ring
 from tests.servers import NatsProcess, start_nats
 from workers.stack.servers import binary
-from workflows.api import SEARCH_ATTRIBUTES
+from workflows.names import SEARCH_ATTRIBUTES
 
 _KEYS_DIR = Path(tempfile.mkdtemp(prefix="discharge-test-keys-"))
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.examples import PERSONNUMMER, example_event
-from events.inbound import EVENT_CLASSES, INBOUND_TYPES
+from events.inbound.envelopes import EVENT_CLASSES, INBOUND_TYPES
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,14 @@ from temporalio.testing import WorkflowEnvironment
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from events.outbound import OutboundEvent
 from workers.stack.servers import free_port, wait_for_tcp
 from workers.web.app import build_app
 from workers.web.dev_idp import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 from workers.worker import build_worker
-from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+from workflows.api import PathwayEvent, PathwayView
+from workflows.names import QUERY_STATE
 
 RUN = uuid.uuid4().hex[:8]
 SECRET = f"web-test-secret-{RUN}"

@@ -1,8 +1,8 @@
-"""The pathway workflow's public interface: its names (from ``workflows.names``) and its messages.
+"""The pathway workflow's messages: what it is signalled, asked and answers (its names: ``workflows.names``).
 
-Everything outside the workflow (the gateway, the CLI, tests) talks to it through the names and
-models here, never by importing the workflow class, so that no process but the worker loads
-workflow code. What needs only the names (the CLI's listings) imports ``workflows.names``.
+Everything outside the workflow (the gateway, the CLI, tests) talks to it through these models and the
+names in ``workflows.names``, never by importing the workflow class, so that no process but the worker
+loads workflow code. What needs only the names (the CLI's listings) imports ``workflows.names`` alone.
 """
 
 from __future__ import annotations
@@ -13,29 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events.fields import ExtensionDays, HsaId
-from events.inbound import InboundEvent, describe_validation_error
-from workflows.names import (  # the names, re-exported: every importer of workflows.api keeps working
-    PHASES as PHASES,
-    QUERY_IDENTITY as QUERY_IDENTITY,
-    QUERY_STATE as QUERY_STATE,
-    SA_EPISODE as SA_EPISODE,
-    SA_ESCALATED as SA_ESCALATED,
-    SA_HOME_TYPE as SA_HOME_TYPE,
-    SA_PATIENT_KEY as SA_PATIENT_KEY,
-    SA_PENDING_TASK as SA_PENDING_TASK,
-    SA_PHASE as SA_PHASE,
-    SA_RISK as SA_RISK,
-    SA_SUPPORT_ENDS_AT as SA_SUPPORT_ENDS_AT,
-    SA_TASK_DUE_AT as SA_TASK_DUE_AT,
-    SA_VARDCENTRAL as SA_VARDCENTRAL,
-    SEARCH_ATTRIBUTES as SEARCH_ATTRIBUTES,
-    SIGNAL_INBOUND_EVENT as SIGNAL_INBOUND_EVENT,
-    UPDATE_ACKNOWLEDGE as UPDATE_ACKNOWLEDGE,
-    UPDATE_DECIDE as UPDATE_DECIDE,
-    WORKFLOW_TYPE as WORKFLOW_TYPE,
-    PendingTask as PendingTask,
-    Phase as Phase,
-)
+from events.inbound.envelopes import InboundEvent
+from events.inbound.parsing import describe_validation_error
+from workflows.names import PendingTask, Phase
 
 
 class PathwayEvent(BaseModel):

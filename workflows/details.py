@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.api import (
+from workflows.names import (
     SA_EPISODE,
     SA_ESCALATED,
     SA_HOME_TYPE,
@@ -19,7 +19,7 @@ from workflows.api import (
     SA_TASK_DUE_AT,
     SA_VARDCENTRAL,
 )
-from workflows.rules import PathwayState
+from workflows.rules.state import PathwayState
 
 
 def search_attributes(s: PathwayState) -> list[tuple[Any, Any]]:

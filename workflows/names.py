@@ -2,7 +2,7 @@
 
 No models here (and no pydantic): the CLI's listings need only these names, and a listing is a new process
 each time a coordinator runs it, so what it imports is start-up time (docs/benchmarks.md, "CLI start-up").
-`workflows.api` re-exports every name, with the models that use them.
+The models that use them are in `workflows.api`.
 """
 
 from __future__ import annotations

@@ -20,24 +20,13 @@ from workflows.shell import PathwayShell
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
-    from events.inbound import InboundEvent, episode_of
-    from workflows.api import (
-        WORKFLOW_TYPE,
-        AcknowledgementRecord,
-        PathwayEvent,
-        PathwayStart,
-        PathwayView,
-    )
+    from events.inbound.envelopes import InboundEvent
+    from events.inbound.parsing import episode_of
+    from workflows.api import AcknowledgementRecord, PathwayEvent, PathwayStart, PathwayView
+    from workflows.names import WORKFLOW_TYPE
     from workflows.policy import Policy
-    from workflows.rules import (
-        PathwayState,
-        StartNewPathway,
-        apply_event,
-        apply_time,
-        deadline_summary,
-        decline_opening,
-        next_deadline,
-    )
+    from workflows.rules.deadlines import apply_time, deadline_summary, next_deadline
+    from workflows.rules.dispatch import apply_event, decline_opening
     from workflows.rules.intake import (
         Intake,
         can_open,
@@ -46,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
         retry_waiting,
         try_event,
     )
+    from workflows.rules.state import PathwayState
+    from workflows.rules.step import StartNewPathway
 
 #: Events after which the listed VC is looked up when neither it nor an earlier event named one.
 LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")

@@ -1,4 +1,7 @@
-"""The pathway's policy (every duration from Settings) and Europe/Stockholm calendar arithmetic."""
+"""The pathway's policy (every duration the rules use) and Europe/Stockholm calendar arithmetic.
+
+No settings here: the policy is built outside the rules (``discharge/settings_policy.py``) and passed in.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-
-from discharge.settings import Settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -39,25 +40,6 @@ class Policy(BaseModel):
     # (and again at this pace until answered). Runs recorded before consults existed replay with these.
     consult_answer_timeout_acute: timedelta = timedelta(minutes=30)
     consult_answer_timeout_non_acute: timedelta = timedelta(hours=4)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Policy:
-        return cls(
-            support_period=settings.discharge_support_period,
-            extension_review_lead=settings.discharge_extension_review_lead,
-            planning_confirm_timeout=settings.discharge_planning_confirm_timeout,
-            first_contact_target=settings.discharge_first_contact_target,
-            handover_accept_timeout=settings.discharge_handover_accept_timeout,
-            readmission_window=settings.discharge_readmission_window,
-            # "Again each day"; a demo or staging environment with periods of seconds or minutes gets
-            # its reminders at the pace of its support period instead, so they can be watched.
-            reminder_interval=min(timedelta(days=1), settings.discharge_support_period),
-            late_event_grace=settings.discharge_late_event_grace,
-            early_event_hold=settings.discharge_early_event_hold,
-            reorder_window=settings.discharge_reorder_window,
-            consult_answer_timeout_acute=settings.discharge_consult_answer_timeout_acute,
-            consult_answer_timeout_non_acute=settings.discharge_consult_answer_timeout_non_acute,
-        )
 
 
 def add_local(at: datetime, duration: timedelta) -> datetime:

@@ -19,15 +19,10 @@ from temporalio.exceptions import ApplicationError
 from workflows import effects, patches
 
 with workflow.unsafe.imports_passed_through():
-    from events.inbound import dedup_key
+    from events.inbound.envelopes import dedup_key
     from events.outbound import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
     from workflows.api import (
-        QUERY_IDENTITY,
-        QUERY_STATE,
-        SIGNAL_INBOUND_EVENT,
-        UPDATE_ACKNOWLEDGE,
-        UPDATE_DECIDE,
         AcknowledgementRecord,
         DecisionResult,
         LogEntry,
@@ -37,15 +32,17 @@ with workflow.unsafe.imports_passed_through():
         parse_decision,
     )
     from workflows.details import current_details, memo_of, search_attributes
-    from workflows.policy import Policy
-    from workflows.rules import (
-        PathwayState,
-        Publish,
-        RuleOutcome,
-        StartNewPathway,
-        apply_decision,
-        validate_decision,
+    from workflows.names import (
+        QUERY_IDENTITY,
+        QUERY_STATE,
+        SIGNAL_INBOUND_EVENT,
+        UPDATE_ACKNOWLEDGE,
+        UPDATE_DECIDE,
     )
+    from workflows.policy import Policy
+    from workflows.rules.decisions import apply_decision, validate_decision
+    from workflows.rules.state import PathwayState
+    from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
 #: uuid5 namespace of outbound CloudEvent ids: id = uuid5(namespace, workflow id + ":" + step key).
 OUTBOUND_ID_NAMESPACE = uuid.UUID("6f1c2a52-5d3e-4d7e-9a51-2f0d7c1e8b10")

@@ -19,12 +19,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.audit import AuditEntry, AuditLog
 from discharge.cli import render
-from discharge.cli.plumbing import add_json
-from discharge.cli.session import EXIT_OK, Session, UsageError, one_line, sync_handler
+from discharge.cli.plumbing import EXIT_OK, UsageError, add_json
+from discharge.cli.session import Session, one_line, sync_handler
 from discharge.settings import Settings
 from events.fields import EXTENSION_DAYS_RANGE, MAX_EXTENSION_DAYS, MIN_EXTENSION_DAYS
 from events.identity import InvalidIdentity, resolve_patient, workflow_id_for
-from workflows.api import QUERY_STATE, UPDATE_DECIDE, Decision, DecisionResult, PathwayView
+from workflows.api import Decision, DecisionResult, PathwayView
+from workflows.names import QUERY_STATE, UPDATE_DECIDE
 
 #: How long to wait for a worker to answer a query or an update before telling the user.
 ANSWER_TIMEOUT = timedelta(seconds=20)
@@ -214,12 +215,3 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     decide.add_argument("--by", required=True, metavar="HSA-ID", help="the deciding coordinator's HSA-id")
     add_json(decide)
     decide.set_defaults(handler=sync_handler(decide_action, _check_decide), action=decide_action)
-
-
-__all__ = [
-    "decide_action",
-    "decision_of",
-    "patient_key_of",
-    "register",
-    "show_action",
-]

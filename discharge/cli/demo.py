@@ -12,7 +12,7 @@ DEMO_HELP = "load the demo patients into a running stack (safe to run twice)"
 
 @command_handler()
 def run_demo(args: argparse.Namespace) -> int:
-    from discharge.demo import demo_command  # NATS only: the other commands never load it
+    from discharge.demo.loader import demo_command  # NATS only: the other commands never load it
 
     return demo_command()
 

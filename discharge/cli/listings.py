@@ -2,7 +2,7 @@
 
 The table ends with a line saying which rows of how many are shown (the total from Temporal's count API);
 with ``--json`` the page (or, with ``--all``, every row) is the JSON list on stdout and that line goes to
-stderr, so scripts read clean JSON. Why pages: discharge/cli/paging.py.
+stderr, so scripts read clean JSON. Why pages: discharge/views/paging.py.
 
 Registered from here, not with `show` and `decide` (discharge/cli/coordinator.py), so that a listing
 imports neither the audit log nor the decision machinery: coordinators run these often, and start-up is
@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from discharge.cli import render
-from discharge.cli.paging import (
+from discharge.cli.plumbing import EXIT_OK, add_json
+from discharge.cli.session import Session, sync_handler
+from discharge.views.paging import (
     DEFAULT_PAGE_SIZE,
     Page,
     pathways_page,
@@ -27,9 +29,7 @@ from discharge.cli.paging import (
     stream_tasks,
     tasks_page,
 )
-from discharge.cli.plumbing import add_json
-from discharge.cli.session import EXIT_OK, Session, sync_handler
-from discharge.cli.visibility import PathwayRow, overdue_query, pathways_query, tasks_query, ui_queries
+from discharge.views.visibility import PathwayRow, overdue_query, pathways_query, tasks_query, ui_queries
 from events.fields import HSA_ID_PATTERN
 from workflows.names import PHASES
 

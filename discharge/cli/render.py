@@ -1,46 +1,16 @@
-"""Plain-text tables and stories for a terminal; every time in Swedish local time (Europe/Stockholm)."""
+"""Plain-text tables and stories for a terminal; times in Swedish local time (discharge/views/times.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from discharge.cli.visibility import PathwayRow
-from workflows.policy import STOCKHOLM
+from discharge.views.times import NONE, due, local
+from discharge.views.visibility import PathwayRow, soonest_first
 
 if TYPE_CHECKING:  # the listings render rows only: the pathway's models stay off their start-up
     from workflows.api import DecisionResult, PathwayView
-
-NONE = "-"
-
-
-def local(moment: datetime | None) -> str:
-    """``2026-03-29 03:15`` in Stockholm time: coordinators think in local time, not UTC."""
-    if moment is None:
-        return NONE
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
-
-
-def span(delta: timedelta) -> str:
-    """A rough, readable length of time: ``2 d 3 h``, ``5 h 10 min``, ``12 min``."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
-
-
-def due(moment: datetime | None, now: datetime) -> str:
-    """When a task is due, relative to ``now``; an overdue task says so in capitals."""
-    if moment is None:
-        return NONE
-    if moment < now:
-        return f"{local(moment)} (OVERDUE by {span(now - moment)})"
-    return f"{local(moment)} (in {span(moment - now)})"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -74,11 +44,6 @@ def pathways_table(rows: Sequence[PathwayRow], now: datetime) -> str:
     headers = ["PATIENT KEY", "EPISODE", "PHASE", "RISK", "LISTED VC", "SUPPORT ENDS", "TASK", "TASK DUE"]
     headers.append("ESCALATED")
     return f"{table(headers, body)}\n{len(rows)} running pathway(s); times in Europe/Stockholm."
-
-
-def soonest_first(rows: Sequence[PathwayRow]) -> list[PathwayRow]:
-    far = datetime.max.replace(tzinfo=STOCKHOLM)
-    return sorted(rows, key=lambda row: row.task_due_at or far)
 
 
 def tasks_table(rows: Sequence[PathwayRow], now: datetime) -> str:

@@ -20,7 +20,6 @@ from temporalio.service import RPCError
 
 from discharge.cli.plumbing import (
     EXIT_FAILED,
-    EXIT_OK,
     EXIT_USAGE,
     CommandError,
     UsageError,
@@ -29,8 +28,6 @@ from discharge.cli.plumbing import (
 )
 from discharge.settings import Settings, SettingsError
 from discharge.temporal_client import connect_temporal
-
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "Session", "UsageError", "run_action", "sync_handler"]
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 

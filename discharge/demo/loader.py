@@ -22,16 +22,17 @@ from discharge.demo.cast import PATIENTS
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
+from discharge.views.visibility import one_of, quoted
 from events.identity import resolve_patient, workflow_id_for
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from events.streams import (
     CLOUDEVENTS_CONTENT_TYPE,
     INBOUND_STREAM,
     ensure_streams,
     inbound_msg_id,
 )
-from workflows.api import QUERY_STATE, WORKFLOW_TYPE, PathwayView
-from workflows.visibility import one_of, quoted
+from workflows.api import PathwayView
+from workflows.names import QUERY_STATE, WORKFLOW_TYPE
 
 #: Decisions that answer a task the pathway opens on its own (an extension decided on a review) are
 #: sent in a second wave, once the pathway shows the task open; at most this long is waited for it.

@@ -14,15 +14,15 @@ import structlog
 from temporalio.client import Client
 
 from discharge.ops.metrics import PATHWAYS_BY_PHASE
-from workflows.api import PHASES, SA_PHASE, WORKFLOW_TYPE
+from discharge.views.visibility import RUNNING, quoted
+from workflows.names import PHASES, SA_PHASE
 
 DEFAULT_INTERVAL = timedelta(seconds=30)
-RUNNING = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
 
 
 async def refresh_phases(client: Client) -> None:
     for phase in PHASES:
-        count = await client.count_workflows(f"{RUNNING} AND {SA_PHASE.name} = '{phase}'")
+        count = await client.count_workflows(f"{RUNNING} AND {SA_PHASE.name} = {quoted(phase)}")
         PATHWAYS_BY_PHASE.labels(phase).set(count.count)
 
 

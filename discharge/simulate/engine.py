@@ -13,18 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from discharge.settings import Settings
+from discharge.settings_policy import policy_from_settings
 from discharge.simulate.params import SimulationParams
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from workflows.policy import Policy
-from workflows.rules import (
-    PathwayState,
-    Publish,
-    RuleOutcome,
-    StartNewPathway,
-    apply_event,
-    apply_time,
-    next_deadline,
-)
+from workflows.rules.deadlines import apply_time, next_deadline
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
+from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
 #: A pathway that has not closed this long after its last event is stopped (a guard, never reached by
 #: the scripts: every pathway closes at the end of its readmission window).
@@ -47,7 +43,7 @@ class Trace:
 
 def simulation_policy(params: SimulationParams, settings: Settings | None = None) -> Policy:
     """The policy the workflow would load, with the simulated support period."""
-    base = Policy.from_settings(settings or Settings())
+    base = policy_from_settings(settings or Settings())
     support = timedelta(days=params.support_days)
     return base.model_copy(
         update={"support_period": support, "reminder_interval": min(timedelta(days=1), support)}

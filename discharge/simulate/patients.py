@@ -16,7 +16,7 @@ from typing import Any
 from discharge.simulate.params import SimulationParams
 from events.fields import PatientRef
 from events.identity import luhn_check_digit
-from events.inbound import EVENT_CLASSES, InboundEvent
+from events.inbound.envelopes import EVENT_CLASSES, InboundEvent
 from workflows.policy import STOCKHOLM, Policy, add_local, sub_local
 
 HOSPITAL = "urn:hsa:SE2321000131-E000000000001"

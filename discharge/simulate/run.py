@@ -18,7 +18,7 @@ from discharge.simulate.engine import Trace, run_pathway
 from discharge.simulate.params import SimulationParams
 from discharge.simulate.patients import PER_DAY, patient_script, patients_on
 from workflows.policy import STOCKHOLM, Policy
-from workflows.rules import SUPPORT_PHASES
+from workflows.rules.state import SUPPORT_PHASES
 
 #: Days per task handed to a process: small enough for a smooth progress bar.
 BLOCK_DAYS = 7

@@ -30,7 +30,7 @@ from nats.js import JetStreamContext
 from temporalio.api.common.v1 import Payloads
 
 from discharge.audit import AuditLog
-from discharge.demo import demo_events
+from discharge.demo.loader import demo_events
 from discharge.keyring import dev_ring_path
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings, load_settings

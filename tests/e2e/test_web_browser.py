@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.e2e.browser import screenshot_dir
 from tests.web_support import VC_ANDERSBERG, VC_CENTRUM, Site, finish, key_of, personnummer, seed, visible
 from workers.web.dev_idp import COORDINATOR, OPS_VIEWER, DevUser
-from workflows.api import UPDATE_ACKNOWLEDGE
+from workflows.names import UPDATE_ACKNOWLEDGE
 
 pytestmark = pytest.mark.integration
 

@@ -25,10 +25,11 @@ from discharge.cli.main import main
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from tests.workflow.pathway_helpers import RecordingPublisher
 from workers.worker import build_worker
-from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+from workflows.api import PathwayEvent, PathwayView
+from workflows.names import QUERY_STATE
 
 RUN = uuid.uuid4().hex[:8]
 # A secret of this module's own: its patients' workflow IDs cannot meet another test's.

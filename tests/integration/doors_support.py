@@ -16,8 +16,8 @@ from bench.soak_parts import Parts, running_parts, soak_settings
 from discharge.bearer import write_dev_tokens
 from discharge.settings import Settings
 from workers.stack.children import Child, ChildSpec
+from workers.stack.parts import app_child_spec
 from workers.stack.servers import free_port
-from workers.stack.supervisor import app_child_spec
 
 START_BLOCK, END_BLOCK = b"\x0b", b"\x1c\x0d"
 

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from discharge.settings import Settings, load_settings
+from workers.stack.preflight import EXTERNAL_ONLY
 from workers.stack.servers import free_port, nats_monitoring_port, port_is_free
-from workers.stack.supervisor import EXTERNAL_ONLY
 
 #: The worker's and gateway's ops endpoints on any free port (the defaults 9101/9102 are shared by everyone
 #: on the machine).

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bench.soak import soak, soak_settings
+from bench.soak import soak
+from bench.soak_parts import soak_settings
 
 
 async def test_shuffled_pathways_end_like_the_one_sent_in_order(tmp_path: Path) -> None:

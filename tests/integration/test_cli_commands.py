@@ -17,7 +17,7 @@ import pytest
 from temporalio.client import Client
 
 from discharge.audit import AuditLog
-from discharge.cli import render
+from discharge.views.times import local
 from tests.integration import cli_support
 from tests.integration.cli_support import (
     COORDINATOR,
@@ -157,7 +157,7 @@ async def test_an_extension_is_decided_then_shown_and_a_second_one_refused(
     assert [(e.days, e.reason, e.decided_by) for e in after.extensions] == [(7, reason, COORDINATOR)]
     assert after.support_ends_at is not None and after.support_ends_at > before.support_ends_at
     assert decided.out.strip().startswith(
-        f"Extension granted: LMV support now ends {render.local(after.support_ends_at)}."
+        f"Extension granted: LMV support now ends {local(after.support_ends_at)}."
     )
     # `--by` is typed, so the decision also names who recorded it: this Temporal client, as an ops action.
     identity = after.extensions[0].recorded_by

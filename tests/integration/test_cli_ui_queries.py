@@ -17,7 +17,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.cli.visibility import (
+from discharge.views.visibility import (
     list_pathways,
     overdue_query,
     pathways_query,
@@ -25,7 +25,8 @@ from discharge.cli.visibility import (
     tasks_query,
     ui_queries,
 )
-from workflows.api import (
+from workflows.api import PathwayStart
+from workflows.names import (
     SA_ESCALATED,
     SA_PATIENT_KEY,
     SA_PENDING_TASK,
@@ -35,7 +36,6 @@ from workflows.api import (
     SA_TASK_DUE_AT,
     SA_VARDCENTRAL,
     WORKFLOW_TYPE,
-    PathwayStart,
 )
 
 pytestmark = pytest.mark.integration

@@ -36,7 +36,7 @@ from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.examples import example_event
 from events.identity import parse_identity, patient_key, workflow_id_for
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from workers.codec_server.service import codec_server
 from workers.stack.servers import free_port
 from workflows.api import PathwayEvent

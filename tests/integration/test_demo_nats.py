@@ -12,9 +12,10 @@ from pathlib import Path
 import nats
 import pytest
 
-from discharge.demo import PATIENTS, load_demo
+from discharge.demo.cast import PATIENTS
+from discharge.demo.loader import load_demo
 from discharge.settings import Settings
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from events.streams import INBOUND_STREAM
 from tests.servers import start_nats
 from workers.stack.servers import free_port

@@ -16,9 +16,10 @@ import pytest
 from nats.errors import TimeoutError as NatsTimeoutError
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.demo import PATIENTS, load_demo
+from discharge.demo.cast import PATIENTS
+from discharge.demo.loader import load_demo
 from discharge.settings import Settings
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from events.streams import INBOUND_STREAM, ensure_streams
 from tests.servers import start_nats
 

@@ -18,22 +18,18 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from discharge.demo import (
-    PATIENTS,
-    DemoPatient,
-    demo_events,
-    demo_pathways_exist,
-    load_demo,
-    wait_for_open_reviews,
-)
+from discharge.demo.cast import PATIENTS
+from discharge.demo.loader import demo_events, demo_pathways_exist, load_demo, wait_for_open_reviews
+from discharge.demo.patients import DemoPatient
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.identity import resolve_patient, workflow_id_for
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from tests.workflow.pathway_helpers import RecordingPublisher
 from workers.stack.servers import free_port
 from workers.worker import build_worker
-from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+from workflows.api import PathwayEvent, PathwayView
+from workflows.names import QUERY_STATE
 
 pytestmark = pytest.mark.integration
 

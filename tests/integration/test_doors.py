@@ -21,7 +21,8 @@ from events.examples import example_event
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.streams import INBOUND_STREAM
 from tests.integration.doors_support import Doors, mllp_send, running_doors
-from workflows.api import QUERY_STATE, PathwayView
+from workflows.api import PathwayView
+from workflows.names import QUERY_STATE
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +46,7 @@ def admission(number: int, event_id: str) -> dict[str, Any]:
 
 
 async def pathway(doors: Doors, number: int, until: str, timeout: float = 30) -> PathwayView:
-    from bench.soak import connect
+    from bench.soak_parts import connect
 
     client = await connect(doors.settings)
     secret = doors.settings.discharge_patient_key_secret.get_secret_value()

@@ -24,7 +24,7 @@ from events.examples import (
     SAMORDNINGSNUMMER,
     example_event,
 )
-from events.inbound import INBOUND_TYPES
+from events.inbound.envelopes import INBOUND_TYPES
 from events.streams import DEADLETTER_STREAM, ensure_streams
 from tests.integration.gateway_support import (
     dead_letters,

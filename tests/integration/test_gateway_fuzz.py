@@ -17,14 +17,16 @@ import nats
 import pytest
 from temporalio.client import Client
 
-from bench.soak import connect, patient, quietly, running_parts, soak_settings
+from bench.soak import patient
+from bench.soak_parts import connect, quietly, running_parts, soak_settings
 from events.deadletter import HEADER_KIND, HEADER_MSG_ID, HEADER_REASON
 from events.examples import example_event
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM, ensure_streams, inbound_msg_id
 from tests.fuzz_messages import malformed_messages
 from workers.gateway.consumer import DURABLE
-from workflows.api import QUERY_STATE, PathwayView
+from workflows.api import PathwayView
+from workflows.names import QUERY_STATE
 
 pytestmark = pytest.mark.integration
 

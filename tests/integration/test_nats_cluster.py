@@ -38,7 +38,8 @@ from tests.integration.gateway_support import gateway_settings, running_gateway,
 from tests.nats_cluster import Cluster, start_cluster
 from workers.gateway.service import temporal_delivery
 from workers.worker import build_worker
-from workflows.api import QUERY_STATE, PathwayView
+from workflows.api import PathwayView
+from workflows.names import QUERY_STATE
 
 pytestmark = pytest.mark.integration
 

@@ -28,7 +28,7 @@ from events.streams import ensure_streams, inbound_msg_id
 from tests.integration.gateway_support import wait_for
 from tests.servers import NatsProcess, start_nats
 from workers.stack.servers import free_port
-from workflows.api import PHASES
+from workflows.names import PHASES
 
 pytestmark = pytest.mark.integration
 

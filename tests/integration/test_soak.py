@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bench.soak import soak, soak_settings
+from bench.soak import soak
+from bench.soak_parts import soak_settings
 
 
 async def test_nothing_lost_and_every_pathway_completes_when_each_part_is_killed_once(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ from tests.integration.stack_command_support import Starter, command_env, ports_
 from tests.integration.stack_support import process_gone
 from tests.integration.test_stack_readme import readme_first_event
 from workers.stack.servers import port_is_free
-from workflows.api import QUERY_STATE, PathwayView
+from workflows.api import PathwayView
+from workflows.names import QUERY_STATE
 
 pytestmark = pytest.mark.integration
 

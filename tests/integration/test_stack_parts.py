@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.stack_support import stack_settings
+from workers.stack.parts import app_child_spec
 from workers.stack.relay import relay_console, relay_structured
-from workers.stack.supervisor import app_child_spec
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from discharge.cli.main import build_parser
 from discharge.settings import Settings
-from events.inbound import PatientAdmitted, parse_inbound
+from events.inbound.envelopes import PatientAdmitted
+from events.inbound.parsing import parse_inbound
 from workers.doors.settings import DoorSettings
 from workers.stack.servers import search_attribute_create_command
 

@@ -13,8 +13,9 @@ import pytest
 
 from tests.integration.stack_support import stack_settings
 from workers.stack import preflight as preflight_module
+from workers.stack.datadir import StackError
 from workers.stack.servers import MissingBinary
-from workers.stack.supervisor import StackError, Supervisor, run_stack
+from workers.stack.supervisor import Supervisor, run_stack
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 from discharge.settings import Settings
 from workers.stack.health import connect_when_ready
 from workers.stack.servers import binary, free_port, search_attribute_create_command
-from workflows.api import SEARCH_ATTRIBUTES
+from workflows.names import SEARCH_ATTRIBUTES
 
 pytestmark = pytest.mark.integration
 

@@ -20,10 +20,11 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
 from discharge.temporal_client import signal_with_start
 from events.identity import parse_identity, patient_key, workflow_id_for
-from events.inbound import INBOUND_ADAPTER, InboundEvent
+from events.inbound.envelopes import INBOUND_ADAPTER, InboundEvent
 from tests.integration.stack_support import process_gone, stack_ports_free, stack_settings
 from workers.stack.supervisor import Supervisor
-from workflows.api import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT, PathwayEvent
+from workflows.api import PathwayEvent
+from workflows.names import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT
 
 pytestmark = pytest.mark.integration
 

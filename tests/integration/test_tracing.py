@@ -28,7 +28,8 @@ from events.examples import PERSONNUMMER, example_event
 from events.streams import OUTBOUND_STREAM, ensure_streams, inbound_msg_id
 from tests.integration.gateway_support import gateway_settings, wait_for
 from tests.servers import NatsProcess, start_nats
-from workers.gateway.service import build_gateway, temporal_delivery
+from workers.gateway.consumer import build_gateway
+from workers.gateway.service import temporal_delivery
 from workers.worker import build_worker
 
 pytestmark = pytest.mark.integration

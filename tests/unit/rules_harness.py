@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from tests.workflow.pathway_helpers import (
     UNIT,
     admitted,
@@ -16,17 +16,11 @@ from tests.workflow.pathway_helpers import (
 )
 from workflows.api import Decision
 from workflows.policy import Policy
-from workflows.rules import (
-    PathwayState,
-    Publish,
-    RuleOutcome,
-    StartNewPathway,
-    apply_decision,
-    apply_event,
-    apply_time,
-    next_deadline,
-    validate_decision,
-)
+from workflows.rules.deadlines import apply_time, next_deadline
+from workflows.rules.decisions import apply_decision, validate_decision
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
+from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
 POLICY = Policy()
 

@@ -9,9 +9,9 @@ import pytest
 
 from discharge.cli.coordinator import decision_of, patient_key_of
 from discharge.cli.main import build_parser, main
-from discharge.cli.session import UsageError
-from discharge.cli.visibility import pathways_query, patient_query, tasks_query
+from discharge.cli.plumbing import UsageError
 from discharge.settings import Settings
+from discharge.views.visibility import pathways_query, patient_query, tasks_query
 from events.identity import resolve_patient
 
 BY = ["--by", "SE2321000131-E000000000300"]

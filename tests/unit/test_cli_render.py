@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from discharge.cli import render
-from discharge.cli.visibility import PathwayRow
+from discharge.views.times import due, local
+from discharge.views.visibility import PathwayRow
 from workflows.api import DecisionResult, ExtensionRecord, LogEntry, PathwayView
 
 NOW = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
@@ -29,14 +30,14 @@ def _row(key: str, task: str | None, due: datetime | None, **extra: object) -> P
 
 
 def test_times_are_shown_in_stockholm_time_across_summer_time() -> None:
-    assert render.local(datetime(2026, 3, 29, 0, 30, tzinfo=UTC)) == "2026-03-29 01:30"
-    assert render.local(datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == "2026-03-29 03:30"
-    assert render.local(None) == "-"
+    assert local(datetime(2026, 3, 29, 0, 30, tzinfo=UTC)) == "2026-03-29 01:30"
+    assert local(datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == "2026-03-29 03:30"
+    assert local(None) == "-"
 
 
 def test_an_overdue_task_says_so_and_a_future_one_says_when() -> None:
-    assert render.due(NOW - timedelta(days=1, hours=2), NOW).endswith("(OVERDUE by 1 d 2 h)")
-    assert render.due(NOW + timedelta(minutes=90), NOW).endswith("(in 1 h 30 min)")
+    assert due(NOW - timedelta(days=1, hours=2), NOW).endswith("(OVERDUE by 1 d 2 h)")
+    assert due(NOW + timedelta(minutes=90), NOW).endswith("(in 1 h 30 min)")
 
 
 def test_tasks_are_listed_soonest_first_with_the_overdue_count() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from discharge.demo import PATIENTS, anchor_time, demo_events, demo_rounds
+from discharge.demo.cast import PATIENTS
+from discharge.demo.loader import anchor_time, demo_events, demo_rounds
 from events.identity import parse_identity
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 
 NOW = datetime(2026, 10, 25, 2, 40, tzinfo=UTC)  # the night summer time ends in Sweden
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from events.contract_docs import DOCS_DIR, asyncapi_document, main, stale, write
-from events.inbound import INBOUND_TYPES, parse_inbound
+from events.inbound.envelopes import INBOUND_TYPES
+from events.inbound.parsing import parse_inbound
 from events.outbound import OUTBOUND_TYPES
 
 

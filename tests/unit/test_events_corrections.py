@@ -8,7 +8,8 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from events.examples import example_event
-from events.inbound import DischargeCancelled, InvalidEvent, parse_inbound
+from events.inbound.envelopes import DischargeCancelled
+from events.inbound.parsing import InvalidEvent, parse_inbound
 from workflows.api import PathwayEvent
 
 NEW_TYPES = (

@@ -10,7 +10,8 @@ import pytest
 
 from events.batch import read_batch
 from events.examples import RESERVNUMMER, SAMORDNINGSNUMMER, example_event
-from events.inbound import INBOUND_TYPES, InvalidEvent, parse_inbound, patient_of
+from events.inbound.envelopes import INBOUND_TYPES
+from events.inbound.parsing import InvalidEvent, parse_inbound, patient_of
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from events.examples import example_event
-from events.inbound import InvalidEvent, parse_inbound
+from events.inbound.parsing import InvalidEvent, parse_inbound
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

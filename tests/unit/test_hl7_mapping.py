@@ -11,7 +11,7 @@ from typing import Any
 import hl7
 import pytest
 
-from events.inbound import parse_inbound
+from events.inbound.parsing import parse_inbound
 from workers.hl7.ack import ack
 from workers.hl7.listener import Hl7Door, decode
 from workers.hl7.mapping import Refused, hl7_time, to_event

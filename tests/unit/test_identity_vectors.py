@@ -172,7 +172,7 @@ def test_an_unknown_system_is_refused_without_repeating_it() -> None:
 
 def test_an_event_on_any_door_takes_the_uri_in_patient_system() -> None:
     from events.examples import example_event
-    from events.inbound import parse_inbound
+    from events.inbound.parsing import parse_inbound
 
     event = example_event("hospital.patient_admitted")
     event["data"]["patient"]["system"] = "http://electronichealth.se/identifier/personnummer"

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from tests.workflow.pathway_helpers import (
     accepted,
     admitted,
@@ -19,8 +19,11 @@ from tests.workflow.pathway_helpers import (
     risk,
 )
 from workflows.policy import Policy
-from workflows.rules import PathwayState, Publish, apply_event, apply_time
+from workflows.rules.deadlines import apply_time
+from workflows.rules.dispatch import apply_event
 from workflows.rules.intake import Intake, can_open, retry_waiting, try_event
+from workflows.rules.state import PathwayState
+from workflows.rules.step import Publish
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 WINDOW = timedelta(seconds=10)

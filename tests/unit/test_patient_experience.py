@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from events.inbound import InboundEvent, InvalidEvent, PatientExperienceReported, parse_inbound
+from events.inbound.envelopes import InboundEvent, PatientExperienceReported
+from events.inbound.parsing import InvalidEvent, parse_inbound
 from tests.workflow.pathway_helpers import STAFF, UNIT, admitted, discharged, event, hours, risk
 from workflows.policy import Policy
-from workflows.rules import PathwayState, Publish, apply_event
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
+from workflows.rules.step import Publish
 
 T0 = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)
 COMMENT = "Doktor Svensson var så snäll, ring min dotter på 070-1234567"

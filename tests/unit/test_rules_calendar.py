@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from discharge.settings import Settings
 from tests.workflow.pathway_helpers import admitted, discharged, risk
 from workflows.policy import STOCKHOLM, Policy, add_local, sub_local
-from workflows.rules import PathwayState, apply_event
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
 
 
 def local(*parts: int) -> datetime:
@@ -60,23 +60,3 @@ def test_discharge_before_the_spring_change_gives_support_until_ten_local() -> N
     assert state.support_ends_at == local(2026, 4, 11, 10, 0)
     # The review opens 3 calendar days before, also in local time.
     assert state.timers["review"] == local(2026, 4, 8, 10, 0)
-
-
-def test_policy_takes_every_period_from_settings() -> None:
-    settings = Settings(
-        discharge_support_period="PT60S",
-        discharge_extension_review_lead="PT20S",
-        discharge_planning_confirm_timeout="PT10S",
-        discharge_first_contact_target="PT15S",
-        discharge_handover_accept_timeout="PT30S",
-        discharge_readmission_window="PT5M",
-    )
-    policy = Policy.from_settings(settings)
-    assert policy.support_period == timedelta(seconds=60)
-    assert policy.extension_review_lead == timedelta(seconds=20)
-    assert policy.planning_confirm_timeout == timedelta(seconds=10)
-    assert policy.first_contact_target == timedelta(seconds=15)
-    assert policy.handover_accept_timeout == timedelta(seconds=30)
-    assert policy.readmission_window == timedelta(minutes=5)
-    assert policy.reminder_interval == timedelta(seconds=60)  # paced like the demo's support period
-    assert Policy.from_settings(Settings()).reminder_interval == timedelta(days=1)

@@ -22,11 +22,9 @@ from tests.workflow.pathway_helpers import (
     risk,
 )
 from workflows.policy import add_local
-from workflows.rules import (
-    StartNewPathway,
-    indicators,
-    next_deadline,
-)
+from workflows.rules.closing import indicators
+from workflows.rules.deadlines import next_deadline
+from workflows.rules.step import StartNewPathway
 
 # ---- 8. follow-up, readmission, death ------------------------------------------------------------
 

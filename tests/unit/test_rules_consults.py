@@ -12,7 +12,7 @@ from tests.workflow.pathway_helpers import (
     discharge_cancelled,
     hours,
 )
-from workflows.rules import next_deadline
+from workflows.rules.deadlines import next_deadline
 
 DISCHARGE = T0 + hours(4)
 ROTA = "SE2321000131-E000000000920"

@@ -22,7 +22,9 @@ from tests.workflow.pathway_helpers import (
     risk,
 )
 from workflows.policy import add_local, sub_local
-from workflows.rules import Timer, indicators, next_deadline
+from workflows.rules.closing import indicators
+from workflows.rules.deadlines import next_deadline
+from workflows.rules.timers import Timer
 
 DISCHARGE = T0 + hours(4)
 

@@ -20,14 +20,10 @@ from tests.workflow.pathway_helpers import (
     risk,
 )
 from workflows.policy import Policy, add_local
-from workflows.rules import (
-    PathwayState,
-    Publish,
-    apply_event,
-    apply_time,
-    next_deadline,
-)
-from workflows.rules.deadlines import ON_DEADLINE
+from workflows.rules.deadlines import ON_DEADLINE, apply_time, next_deadline
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
+from workflows.rules.step import Publish
 from workflows.rules.timers import SUMMARIES, Timer
 
 # ---- 10. real event streams ------------------------------------------------------------------------

@@ -21,9 +21,7 @@ from tests.workflow.pathway_helpers import (
 )
 from workflows.api import Decision
 from workflows.policy import add_local
-from workflows.rules import (
-    validate_decision,
-)
+from workflows.rules.decisions import validate_decision
 
 # ---- 4. extension review -------------------------------------------------------------------------
 

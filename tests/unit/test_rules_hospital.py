@@ -21,10 +21,8 @@ from tests.workflow.pathway_helpers import (
     risk,
 )
 from workflows.policy import add_local
-from workflows.rules import (
-    decline_opening,
-    next_deadline,
-)
+from workflows.rules.deadlines import next_deadline
+from workflows.rules.dispatch import decline_opening
 
 # ---- 1. admission and joint planning ------------------------------------------------------------
 

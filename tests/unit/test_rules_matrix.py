@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from events.inbound import INBOUND_TYPES, InboundEvent
+from events.inbound.envelopes import INBOUND_TYPES, InboundEvent
 from tests.workflow.pathway_helpers import (
     STAFF,
     UNIT,
@@ -27,9 +27,12 @@ from tests.workflow.pathway_helpers import (
     hours,
     risk,
 )
-from workflows.api import PHASES
+from workflows.names import PHASES
 from workflows.policy import Policy
-from workflows.rules import PathwayState, StartNewPathway, apply_event, apply_time
+from workflows.rules.deadlines import apply_time
+from workflows.rules.dispatch import apply_event
+from workflows.rules.state import PathwayState
+from workflows.rules.step import StartNewPathway
 
 POLICY = Policy()
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.testing import WorkflowEnvironment
 
-from workflows.api import SEARCH_ATTRIBUTES
+from workflows.names import SEARCH_ATTRIBUTES
 
 
 async def register_search_attributes(env: WorkflowEnvironment) -> None:

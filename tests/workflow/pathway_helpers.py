@@ -31,10 +31,11 @@ from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
-from events.inbound import INBOUND_ADAPTER, InboundEvent
+from events.inbound.envelopes import INBOUND_ADAPTER, InboundEvent
 from events.outbound import OutboundEvent
 from workers.worker import build_worker
-from workflows.api import QUERY_STATE, PathwayEvent, PathwayView
+from workflows.api import PathwayEvent, PathwayView
+from workflows.names import QUERY_STATE
 
 #: Synthetic identities (born before 1910, valid check digits); the first is in the listing registry.
 PATIENT = "19091231-9803"

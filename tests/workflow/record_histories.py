@@ -41,7 +41,8 @@ from tests.workflow.pathway_helpers import (
     until,
 )
 from workers.stack.servers import binary
-from workflows.api import UPDATE_DECIDE, Decision, DecisionResult
+from workflows.api import Decision, DecisionResult
+from workflows.names import UPDATE_DECIDE
 from workflows.policy import add_local
 
 HISTORY_DIR = Path(__file__).parent / "histories"

@@ -9,7 +9,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from tests.workflow.pathway_helpers import STAFF, Pathways, admitted, discharged, hours, running_worker, until
-from workflows.api import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE, AcknowledgementRecord
+from workflows.api import AcknowledgementRecord
+from workflows.names import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE
 from workflows.patches import LEAN_HISTORY
 
 

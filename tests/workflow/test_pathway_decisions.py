@@ -24,7 +24,8 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
-from workflows.api import UPDATE_DECIDE, Decision, DecisionResult
+from workflows.api import Decision, DecisionResult
+from workflows.names import UPDATE_DECIDE
 from workflows.policy import add_local
 
 

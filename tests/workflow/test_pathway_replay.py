@@ -21,7 +21,8 @@ from tests.workflow.record_histories import HISTORY_DIR, SCENARIOS
 from workers.worker import WORKFLOW_RUNNER
 from workflows.pathway import PatientPathway
 from workflows.policy import Policy
-from workflows.rules import Step, care, hospital
+from workflows.rules import care, hospital
+from workflows.rules.step import Step
 
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
 

@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 from temporalio.testing import WorkflowEnvironment
 
+from discharge.views.visibility import quoted
 from events.identity import workflow_id_for
 from tests.payloads import map_payloads
 from tests.workflow.pathway_helpers import (
@@ -30,7 +31,9 @@ from tests.workflow.pathway_helpers import (
     running_worker,
     until,
 )
-from workflows.api import (
+from workflows.api import PathwayView
+from workflows.effects import CLOSED_CHECK_AGE
+from workflows.names import (
     SA_EPISODE,
     SA_ESCALATED,
     SA_HOME_TYPE,
@@ -41,12 +44,9 @@ from workflows.api import (
     SA_SUPPORT_ENDS_AT,
     SA_TASK_DUE_AT,
     SA_VARDCENTRAL,
-    PathwayView,
 )
-from workflows.effects import CLOSED_CHECK_AGE
 from workflows.patches import LEAN_HISTORY
 from workflows.policy import add_local
-from workflows.visibility import quoted
 
 # Every way the synthetic identity could be written.
 IDENTITY_FORMS = ("190912319803", "19091231-9803", "0912319803", "091231-9803")

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from discharge.simulate.engine import Trace, run_pathway, simulation_policy
 from discharge.simulate.params import SimulationParams
 from discharge.simulate.patients import patient_script, synthetic_personnummer
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from tests.workflow.pathway_helpers import running_worker, until
 
 

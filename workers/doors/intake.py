@@ -18,7 +18,8 @@ from prometheus_client import Counter
 from discharge.ops.metrics import bounded
 from events.batch import Published, ReadyEvent, publish_batch
 from events.bounds import OutOfBounds, check_bounds
-from events.inbound import INBOUND_TYPES, InvalidEvent, parse_inbound
+from events.inbound.envelopes import INBOUND_TYPES
+from events.inbound.parsing import InvalidEvent, parse_inbound
 from workers.gateway.settlement import unreadable
 
 DOOR_EVENTS = Counter(

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from events.bounds import OutOfBounds, check_bounds
 from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key
-from events.inbound import InboundEvent, InvalidEvent, describe_validation_error, parse_inbound, patient_of
+from events.inbound.envelopes import InboundEvent
+from events.inbound.parsing import InvalidEvent, describe_validation_error, parse_inbound, patient_of
 from workers.gateway.ordering import PatientTurns, TurnNotReached
 from workers.gateway.settlement import transient, unreadable
 from workflows.api import PathwayEvent

@@ -23,7 +23,7 @@ from discharge.ops.metrics import (
     bounded,
 )
 from events.deadletter import DeadLetter
-from events.inbound import INBOUND_TYPES
+from events.inbound.envelopes import INBOUND_TYPES
 from workflows.api import PathwayEvent
 
 Deliver = Callable[[PathwayEvent], Awaitable[object]]

@@ -25,20 +25,11 @@ from discharge.ops.process import ProcessTelemetry
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
 from discharge.temporal_client import connect_temporal, signal_with_start
-from events.inbound import INBOUND_TYPES
+from events.inbound.envelopes import INBOUND_TYPES
 from events.streams import INBOUND_SUBJECTS
-from workers.gateway.consumer import DEFAULT_CONCURRENCY, build_gateway
+from workers.gateway.consumer import build_gateway
 from workers.gateway.ingest import Deliver, log, retry_delay
 from workflows.api import PathwayEvent
-
-# Kept importable from here, where the gateway's users (tests, the benchmark) have always found them.
-__all__ = [
-    "DEFAULT_CONCURRENCY",
-    "build_gateway",
-    "connect_temporal_patiently",
-    "run_gateway",
-    "temporal_delivery",
-]
 
 #: Longest wait for Temporal to accept one signal before the message is retried later. Generous: a call
 #: given up on may still have been accepted, and is then signalled twice (harmless, but avoidable).

@@ -29,7 +29,7 @@ from hl7.mllp.exceptions import InvalidBlockError
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge, Histogram
 
-from events.inbound import InvalidEvent
+from events.inbound.parsing import InvalidEvent
 from workers.doors.intake import count_refused, read_event, store
 from workers.hl7.ack import ack
 from workers.hl7.mapping import Refused, header, location_of, to_event

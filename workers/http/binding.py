@@ -26,7 +26,7 @@ from urllib.parse import unquote
 from cloudevents.core.bindings.http import HTTPMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
-from events.inbound import InvalidEvent
+from events.inbound.parsing import InvalidEvent
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"

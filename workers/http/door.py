@@ -21,7 +21,7 @@ from prometheus_client import Counter
 from discharge.bearer import SCOPE_SEND_EVENTS, BearerVerifier, TokenRefused
 from events.batch import ReadyEvent
 from events.bounds import MAX_EVENT_BYTES
-from events.inbound import InvalidEvent
+from events.inbound.parsing import InvalidEvent
 from workers.doors.intake import count_refused, read_event, store
 from workers.gateway.settlement import unreadable
 from workers.http.binding import UnsupportedMedia, event_bodies

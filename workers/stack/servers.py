@@ -13,7 +13,7 @@ import socket
 import sys
 from pathlib import Path
 
-from workflows.api import SEARCH_ATTRIBUTES
+from workflows.names import SEARCH_ATTRIBUTES
 
 _INDEXED_VALUE_TYPES = {
     "KEYWORD": "Keyword",

@@ -29,7 +29,7 @@ from workers.stack import doors as doors_part, health, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
 from workers.stack.parts import APP_PARTS, app_child_spec, ready_check
-from workers.stack.preflight import EXTERNAL_ONLY, preflight
+from workers.stack.preflight import preflight
 from workers.stack.protection import DEV_OPS_HSA_ID, Protection, dev_ops_token, prepare_protection
 from workers.stack.relay import relay_nats, relay_temporal
 from workers.stack.servers import (
@@ -38,9 +38,6 @@ from workers.stack.servers import (
     temporal_dev_command,
     wait_for_tcp,
 )
-
-# The parts' and the preflight's names are kept importable from here, where tests have always found them.
-__all__ = ["APP_PARTS", "EXTERNAL_ONLY", "DataDir", "StackError", "Supervisor", "app_child_spec", "run_stack"]
 
 T = TypeVar("T")
 # Not bound at import: `configure_logging` runs later and binds the component for the process.
@@ -205,7 +202,7 @@ class Supervisor:
 
     async def _load_demo(self) -> None:
         try:
-            from discharge.demo import load_demo
+            from discharge.demo.loader import load_demo
         except ImportError as missing:
             log.warning("demo not available in this build; continuing without it", error=str(missing))
             return

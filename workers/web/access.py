@@ -13,8 +13,8 @@ pathway's own state before showing anything.
 from __future__ import annotations
 
 from discharge.principal import Principal
+from discharge.views.visibility import one_of, quoted
 from workflows.api import PathwayView
-from workflows.visibility import one_of, quoted
 
 #: The phases in which a patient is LMV's (handover: LMV keeps the patient until the VC accepts).
 LMV_PHASES: tuple[str, ...] = ("lmv_support", "extension_review", "handover")

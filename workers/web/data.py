@@ -19,20 +19,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateR
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from discharge.cli.render import soonest_first
-from discharge.cli.visibility import PathwayRow, list_pathways, pathways_query, tasks_query
 from discharge.principal import Principal
+from discharge.views.visibility import PathwayRow, list_pathways, pathways_query, soonest_first, tasks_query
 from events.identity import workflow_id_for
 from workers.web.access import scoped
-from workflows.api import (
-    QUERY_IDENTITY,
-    QUERY_STATE,
-    UPDATE_ACKNOWLEDGE,
-    UPDATE_DECIDE,
-    AcknowledgementRecord,
-    DecisionResult,
-    PathwayView,
-)
+from workflows.api import AcknowledgementRecord, DecisionResult, PathwayView
+from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
 #: How long a page waits for a worker to answer a query or an update.
 ANSWER_TIMEOUT = timedelta(seconds=15)

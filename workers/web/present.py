@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from discharge.cli.render import span
+from discharge.views.times import span
 from events.identity import InvalidIdentity, parse_identity
 from workflows.policy import STOCKHOLM
 

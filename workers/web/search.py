@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from discharge.cli.visibility import RUNNING, pathways_query, patient_query
 from discharge.principal import Principal
+from discharge.views.visibility import RUNNING, pathways_query, patient_query, quoted
 from events.fields import HSA_ID_PATTERN
 from events.identity import InvalidIdentity, is_patient_key, parse_identity, patient_key
 from workers.web.access import may_see_identity, scoped
-from workflows.api import WORKFLOW_TYPE
-from workflows.visibility import quoted
+from workflows.names import WORKFLOW_TYPE
 
 #: What a personnummer, samordningsnummer or reservnummer looks like (validated after): YYYYMMDD-NNNN, ...
 _IDENTITY_SHAPE = re.compile(r"\d{8}-?[0-9A-Z]\d{3}")

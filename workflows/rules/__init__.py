@@ -19,29 +19,3 @@ times computed from clinical time, so a late event is never given a fresh period
 | ``corrections`` | the hospital's corrections: discharge cancelled or re-timed, admission in error |
 | ``consult``, ``consults`` | the on-call specialist: ``OpenConsult``; consults requested, answered, overdue |
 """
-
-from workflows.rules.closing import indicators
-from workflows.rules.deadlines import apply_time, deadline_summary, next_deadline
-from workflows.rules.decisions import apply_decision, validate_decision
-from workflows.rules.dispatch import apply_event, decline_opening
-from workflows.rules.state import SUPPORT_PHASES, PathwayState
-from workflows.rules.step import Publish, RuleOutcome, StartNewPathway, Step
-from workflows.rules.timers import Timer
-
-__all__ = [
-    "SUPPORT_PHASES",
-    "PathwayState",
-    "Publish",
-    "RuleOutcome",
-    "StartNewPathway",
-    "Step",
-    "Timer",
-    "apply_decision",
-    "apply_event",
-    "apply_time",
-    "deadline_summary",
-    "decline_opening",
-    "indicators",
-    "next_deadline",
-    "validate_decision",
-]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from events.inbound import PatientExperienceReported, PhysicianContact
+from events.inbound.envelopes import PatientExperienceReported, PhysicianContact
 from workflows.policy import Policy, add_local, sub_local
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Step, iso

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from events.inbound import ConsultUrgency, Party
+from events.inbound.corrections import ConsultUrgency
+from events.inbound.data import Party
 
 
 class OpenConsult(BaseModel):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from events.inbound import ConsultAnswered, ConsultRequested, ConsultUrgency
+from events.inbound.corrections import ConsultUrgency
+from events.inbound.envelopes import ConsultAnswered, ConsultRequested
 from workflows.policy import Policy
 from workflows.rules.consult import OpenConsult
 from workflows.rules.state import SUPPORT_PHASES

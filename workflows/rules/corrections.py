@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from events.inbound import AdmissionCancelled, DischargeCancelled, DischargeCorrected, PatientDischarged
+from events.inbound.envelopes import (
+    AdmissionCancelled,
+    DischargeCancelled,
+    DischargeCorrected,
+    PatientDischarged,
+)
 from workflows.policy import Policy, add_local, sub_local
 from workflows.rules.closing import close
 from workflows.rules.hospital import discharged

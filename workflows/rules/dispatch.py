@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from events.inbound import (
+from events.inbound.envelopes import (
     AdmissionCancelled,
     ConcernRaised,
     ConsultAnswered,

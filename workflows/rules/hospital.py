@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from events.inbound import PatientAdmitted, PatientDischarged, RiskAssessed
+from events.inbound.envelopes import PatientAdmitted, PatientDischarged, RiskAssessed
 from workflows.policy import Policy, add_local
 from workflows.rules.care import start_handover, start_support
 from workflows.rules.closing import close

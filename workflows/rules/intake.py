@@ -25,7 +25,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from workflows.api import LogEntry
 from workflows.policy import Policy
 from workflows.rules.dispatch import apply_event

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from workflows.api import PathwayFields, PathwayView, Phase
+from workflows.api import PathwayFields, PathwayView
+from workflows.names import Phase
 from workflows.rules.consult import OpenConsult
 
 SUPPORT_PHASES = ("lmv_support", "extension_review")

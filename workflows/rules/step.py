@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from events.inbound import InboundEvent
+from events.inbound.envelopes import InboundEvent
 from events.outbound import EscalationReason, OutboundType
-from workflows.api import LogEntry, PendingTask
+from workflows.api import LogEntry
+from workflows.names import PendingTask
 from workflows.rules.state import PathwayState
 
 

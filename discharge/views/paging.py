@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
 
-from discharge.cli.visibility import PathwayRow, list_pathways, rfc3339
+from discharge.views.visibility import PathwayRow, list_pathways, rfc3339
 
 DEFAULT_PAGE_SIZE = 50
 #: Upper ends of the due-time bands after ``now`` (the first band is everything already overdue).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
-from discharge.cli.paging import TASK_BANDS, Page, due_bands
+from discharge.views.paging import TASK_BANDS, Page, due_bands
 
 
 def test_the_footer_says_which_rows_of_how_many_and_how_to_see_more() -> None:

@@ -1,12 +1,19 @@
-"""Finding pathways through Temporal visibility: the queries ops staff type and the CLI runs.
+"""Finding pathways through Temporal visibility: the one way a query is written, for every reader.
 
 A listing reads each pathway's state from the search attributes the workflow keeps up to date, so
-one visibility query answers it; no query is sent to each workflow. The same query strings are
+one visibility query answers it; no query is sent to each workflow. The CLI's listings, the web page,
+the worker's activities and the demo all build their queries here; the same query strings are
 documented for the Temporal UI (README, ``discharge pathways --help``) and tested on a real server.
+
+Visibility query strings are single-quoted with no escape that every server version honours, so a
+value is put into a query only when it is plainly safe (letters, digits and ``_.:/-``); anything
+else is refused, never escaped.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +33,21 @@ from workflows.names import (
     SA_VARDCENTRAL,
     WORKFLOW_TYPE,
 )
-from workflows.visibility import one_of, quoted
+
+SAFE_VALUE = re.compile(r"[A-Za-z0-9_.:/-]{1,128}")
+
+
+def quoted(value: str) -> str:
+    """``value`` as a query string literal, or ``ValueError`` when it is not safe to put in one."""
+    if not SAFE_VALUE.fullmatch(value):
+        raise ValueError("a search value may not contain quotes or other than letters, digits and _.:/-")
+    return f"'{value}'"
+
+
+def one_of(values: Iterable[str]) -> str:
+    """An ``IN`` list: ``('a', 'b')``."""
+    return f"({', '.join(quoted(value) for value in values)})"
+
 
 RUNNING = f"WorkflowType = {quoted(WORKFLOW_TYPE)} AND ExecutionStatus = {quoted('Running')}"
 
@@ -119,3 +140,9 @@ class PathwayRow:
 
 async def list_pathways(client: Client, query: str) -> list[PathwayRow]:
     return [PathwayRow.from_execution(execution) async for execution in client.list_workflows(query)]
+
+
+def soonest_first(rows: Sequence[PathwayRow]) -> list[PathwayRow]:
+    """Open tasks as people work them: the soonest due first, rows without a due time last."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(rows, key=lambda row: row.task_due_at or far)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from discharge.cli.visibility import (
+from discharge.views.visibility import (
     overdue_query,
     pathways_query,
     patient_query,
