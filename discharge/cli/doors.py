@@ -10,15 +10,33 @@ from typing import Any
 from discharge.cli.plumbing import command_handler, command_settings
 from discharge.cli.stack import Runner, serve
 from discharge.logging import configure_logging
-from discharge.settings import Settings
+from discharge.settings import Settings, SettingsError
 
 
 def _run(command: str, runner: Runner) -> int:
     def prepare(settings: Settings) -> None:
         configure_logging(command, settings.discharge_log_format, settings.discharge_log_level)
+        check_door_settings(command, settings)
 
     settings = command_settings(check=prepare)
     return asyncio.run(serve(command, runner, settings))
+
+
+def check_door_settings(command: str, settings: Settings) -> None:
+    """The doors' own settings valid, and the HTTP door's issuer set (or development): before serving."""
+    from pydantic import ValidationError
+
+    from workers.doors.settings import DoorSettings
+
+    try:
+        doors = DoorSettings()
+    except ValidationError as error:
+        problems = [f"{str(p['loc'][0]).upper()}: {p['msg']}" for p in error.errors(include_input=False)]
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems)) from None
+    if command == "http":
+        from workers.http.service import http_verifier
+
+        http_verifier(settings, doors)
 
 
 @command_handler("discharge http")
