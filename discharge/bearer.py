@@ -49,6 +49,8 @@ ALGORITHMS = ["RS256", "PS256", "ES256", "ES384", "EdDSA"]
 KEYS_TTL = 300.0
 REFRESH_FLOOR = 30.0
 LEEWAY = 60
+#: Tokens kept as verified until their ``exp`` (a sending system reuses one for its lifetime).
+VERIFIED_CACHE_SIZE = 1024
 
 #: `discharge dev`'s own issuer and audience, when DISCHARGE_HTTP_ISSUER / _AUDIENCE are not set.
 DEV_ISSUER = "urn:discharge:dev-issuer"
@@ -122,6 +124,7 @@ class BearerVerifier:
         self.issuer = issuer
         self.audience = audience
         self._source = source
+        self._verified: dict[str, tuple[dict[str, Any], float]] = {}
         self._claims = JWTClaimsRegistry(
             leeway=LEEWAY,
             iss={"essential": True, "value": issuer},
@@ -131,6 +134,10 @@ class BearerVerifier:
 
     async def verify(self, authorization: str | None, *, scope: str, need_system: bool) -> Caller:
         token = bearer_token(authorization)
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            # The same token again (a client sends it for an hour): its signature and claims were checked.
+            return caller_of(cached[0], scope=scope, need_system=need_system)
         try:
             try:
                 decoded = jwt.decode(token, await self._source.keys(), algorithms=ALGORITHMS)
@@ -145,7 +152,11 @@ class BearerVerifier:
             raise TokenRefused(f"the token is not valid here ({type(error).__name__})") from None
         except httpx.HTTPError as error:
             raise TokenRefused(f"the issuer's keys could not be fetched ({type(error).__name__})") from None
-        return caller_of(decoded.claims, scope=scope, need_system=need_system)
+        caller = caller_of(decoded.claims, scope=scope, need_system=need_system)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()  # bounded: many clients at once just verify again
+        self._verified[token] = (decoded.claims, float(decoded.claims["exp"]))
+        return caller
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -169,3 +170,29 @@ async def test_discharge_dev_writes_a_private_token_per_sending_system_and_a_fhi
     again = dev_verifier(tmp_path)
     hospital = dev_token_file(tmp_path, "hospital").read_text().strip()
     assert (await again.verify(f"Bearer {hospital}", scope=SCOPE_SEND_EVENTS, need_system=True)).system
+
+
+async def test_a_verified_token_is_not_verified_again_until_it_expires() -> None:
+    key = new_key()
+    public = KeySet([ECKey.import_key(key.as_dict(private=False))])
+    asked: list[bool] = []
+
+    class CountingKeys(StaticKeys):
+        async def keys(self, *, refresh: bool = False) -> KeySet:
+            asked.append(refresh)
+            return public
+
+    verifier = BearerVerifier(ISSUER, AUDIENCE, CountingKeys(public))
+    hour = token(key)
+    for _ in range(3):
+        assert (await verifier.verify(f"Bearer {hour}", scope=SCOPE_SEND_EVENTS, need_system=True)).system
+    assert asked == [False]  # verified once
+    # Its scope is still checked per door: the cache keeps claims, not a decision.
+    with pytest.raises(TokenRefused, match="lacks the scope"):
+        await verifier.verify(f"Bearer {hour}", scope=SCOPE_FHIR_READ, need_system=False)
+    # A token past its exp is not served from the cache: verified again (and refused, beyond the leeway).
+    soon = token(key, now=time.time() - 3600, lifetime=3599)
+    assert (await verifier.verify(f"Bearer {soon}", scope=SCOPE_SEND_EVENTS, need_system=True)).system
+    await asyncio.sleep(1.1)
+    await verifier.verify(f"Bearer {soon}", scope=SCOPE_SEND_EVENTS, need_system=True)  # within the leeway
+    assert len(asked) == 3
