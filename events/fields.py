@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from events.bounds import check_year
-from events.identity import SYSTEMS, InvalidIdentity, parse_identity
+from events.identity import ACCEPTED_SYSTEMS, InvalidIdentity, parse_identity
 
 # An HSA-id: "SE", the organisation number (10 digits), a hyphen, then up to 31 letters/digits.
 HSA_ID_PATTERN = r"^SE\d{10}-[A-Za-z0-9]{1,31}$"
@@ -112,10 +112,12 @@ PatientSystem = Annotated[
         description=(
             "optional: the identifier's kind as an OID (personnummer 1.2.752.129.2.1.3.1, samordningsnummer "
             "1.2.752.129.2.1.3.3, national reservnummer 1.2.752.74.9.1, Region Halland's reservnummer "
-            "1.2.752.129.2.1.3.2); when given, the number must be of that kind"
+            "1.2.752.129.2.1.3.2), or HL7 Sweden's identifier URI for it "
+            "(http://electronichealth.se/identifier/personnummer, .../samordningsnummer, "
+            ".../nationelltReservnummer); when given, the number must be of that kind"
         ),
-        examples=["1.2.752.129.2.1.3.1"],
-        json_schema_extra={"enum": list(SYSTEMS)},
+        examples=["1.2.752.129.2.1.3.1", "http://electronichealth.se/identifier/personnummer"],
+        json_schema_extra={"enum": list(ACCEPTED_SYSTEMS)},
     ),
 ]
 

@@ -17,7 +17,9 @@ source of events reaches the same pathway. Each kind has its own rule (docs/iden
   check digit like a personnummer's (HL7 Sweden basprofiler's Halland invariant; Inera's local formats).
 * a regional reservnummer in the older letter form ``YYYYMMDD-X999`` (a real date, a letter, three digits).
 
-Kinds never overlap, so the kind is recognised from the number; ``system`` (an OID) pins it when given.
+Kinds never overlap, so the kind is recognised from the number; ``system`` pins it when given: an OID
+(``1.2.752.129.2.1.3.1``, optionally ``urn:oid:``-prefixed) or, as FHIR and HL7 Sweden's basprofiler name
+the same kinds, an identifier URI (``http://electronichealth.se/identifier/personnummer``).
 """
 
 from __future__ import annotations
@@ -40,12 +42,25 @@ OID_NATIONAL_RESERVNUMMER = "1.2.752.74.9.1"
 #: reserve identities ``yyyymmxxNNNC``, day 32-59, Luhn); no separate Halland OID is published, so this
 #: is the one we accept for it (docs/identity.md; configure here if the region registers its own).
 OID_HALLAND_RESERVNUMMER = "1.2.752.129.2.1.3.2"
+#: HL7 Sweden's identifier URIs (basprofiler: the preferred ``Identifier.system`` of each kind's NamingSystem,
+#: whose other unique id is the OID above). No URI is published for a local reservnummer: Halland's is
+#: named by its OID only (``urn:oid:1.2.752.129.2.1.3.2`` where a URI is needed).
+URI_PERSONNUMMER = "http://electronichealth.se/identifier/personnummer"
+URI_SAMORDNINGSNUMMER = "http://electronichealth.se/identifier/samordningsnummer"
+URI_NATIONAL_RESERVNUMMER = "http://electronichealth.se/identifier/nationelltReservnummer"
 SYSTEMS: dict[str, IdentityKind] = {
     OID_PERSONNUMMER: "personnummer",
     OID_SAMORDNINGSNUMMER: "samordningsnummer",
     OID_NATIONAL_RESERVNUMMER: "national_reservnummer",
     OID_HALLAND_RESERVNUMMER: "halland_reservnummer",
 }
+#: Every ``patient.system`` accepted on every door: the OIDs above and HL7 Sweden's URIs for the same kinds.
+SYSTEM_URIS: dict[str, IdentityKind] = {
+    URI_PERSONNUMMER: "personnummer",
+    URI_SAMORDNINGSNUMMER: "samordningsnummer",
+    URI_NATIONAL_RESERVNUMMER: "national_reservnummer",
+}
+ACCEPTED_SYSTEMS: tuple[str, ...] = (*SYSTEMS, *SYSTEM_URIS)
 
 _DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})-?(\d{4})$")
 _NRID_LETTER = "[A-HJ-NPR-UX-Z]"  # A-Z without I, O, Q, V, W
@@ -155,18 +170,26 @@ def _recognise(value: str) -> PatientIdentity:
 def parse_identity(text: str, system: str | None = None) -> PatientIdentity:
     """Validate a patient identity and return its canonical form, or raise ``InvalidIdentity``.
 
-    ``system`` (an OID, optionally ``urn:oid:``-prefixed) names the kind; the number must then be of it.
-    The error messages never repeat the number itself: they end up in logs and dead letters.
+    ``system`` (an OID, optionally ``urn:oid:``-prefixed, or an HL7 Sweden identifier URI) names the kind;
+    the number must then be of it. The error messages never repeat the number itself: they end up in logs
+    and dead letters.
     """
     identity = _recognise(text.strip().upper())
     if system is not None:
-        oid = system.strip().removeprefix("urn:oid:")
-        expected = SYSTEMS.get(oid)
-        if expected is None:
-            raise InvalidIdentity(f"unknown patient.system {oid!r}: expected one of {', '.join(SYSTEMS)}")
+        expected = system_kind(system)
         if identity.kind != expected:
             raise InvalidIdentity(f"the number is a {identity.kind}, not a {expected} as patient.system says")
     return identity
+
+
+def system_kind(system: str) -> IdentityKind:
+    """The identity kind an OID or identifier URI names, or `InvalidIdentity` naming what is accepted."""
+    name = system.strip()
+    kind = SYSTEM_URIS.get(name) or SYSTEMS.get(name.removeprefix("urn:oid:"))
+    if kind is None:
+        # Not quoted: a sender that put the number in the wrong field would see it in a dead letter.
+        raise InvalidIdentity(f"unknown patient.system: expected one of {', '.join(ACCEPTED_SYSTEMS)}")
+    return kind
 
 
 def patient_key(identity: PatientIdentity, secret: str) -> str:

@@ -54,6 +54,8 @@ COMMANDS: dict[str, str] = {
     "streams": "delivery",
     "receive": "receive",
     "deadletters": "deadletters",
+    "http": "doors",
+    "hl7": "doors",
 }
 
 

@@ -30,6 +30,9 @@ def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
         TEMPORAL_ADDRESS=f"127.0.0.1:{temporal}",
         NATS_URL=f"nats://127.0.0.1:{nats}",
         DISCHARGE_WEB_ADDRESS=f"127.0.0.1:{web_port()}",
+        DISCHARGE_HTTP_ADDRESS=f"127.0.0.1:{free_port()}",
+        DISCHARGE_HL7_ADDRESS=f"127.0.0.1:{free_port()}",
+        DISCHARGE_HL7_HTTP_ADDRESS=f"127.0.0.1:{free_port()}",
         DISCHARGE_DATA_DIR=str(data_dir),
         DISCHARGE_LOG_FORMAT="json",
         **{name.upper(): value for name, value in OPS_ADDRESSES.items()},
@@ -49,7 +52,12 @@ def web_port() -> int:
 def ports_of(env: dict[str, str]) -> list[int]:
     temporal = int(env["TEMPORAL_ADDRESS"].rpartition(":")[2])
     web = int(env["DISCHARGE_WEB_ADDRESS"].rpartition(":")[2])
-    return [temporal, temporal + 1000, int(env["NATS_URL"].rpartition(":")[2]), web, web + 1]
+    doors = [
+        int(env[name].rpartition(":")[2])
+        for name in ("DISCHARGE_HTTP_ADDRESS", "DISCHARGE_HL7_ADDRESS", "DISCHARGE_HL7_HTTP_ADDRESS")
+        if name in env
+    ]
+    return [temporal, temporal + 1000, int(env["NATS_URL"].rpartition(":")[2]), web, web + 1, *doors]
 
 
 @dataclass
@@ -98,7 +106,9 @@ async def start_dev() -> AsyncIterator[Callable[[dict[str, str]], Awaitable[Dev]
         dev.drain = asyncio.create_task(dev.read_logs())
         ready = asyncio.create_task(dev.ready.wait())
         exited = asyncio.create_task(process.wait())
-        await asyncio.wait([ready, exited], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        # 90 s: nine parts start one after the other, each once the one before serves; a loaded machine
+        # (2 cores shared with other test runs) has taken over 60 s.
+        await asyncio.wait([ready, exited], timeout=90, return_when=asyncio.FIRST_COMPLETED)
         if not dev.ready.is_set():
             ready.cancel()
             raise AssertionError(f"discharge dev did not get ready: {dev.logs[-5:]}")

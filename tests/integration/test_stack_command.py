@@ -41,6 +41,23 @@ async def pathway_phase(settings: Settings, patient: str) -> str | None:
     return None
 
 
+def readme_door_commands(env: dict[str, str]) -> list[str]:
+    """The README's curl of an admission and its MLLP one-liner, pointed at this stack."""
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text()
+    curl = readme.split("```sh\ncurl ", 1)[1].split("\n```", 1)[0]
+    mllp = readme.split("```sh\npython3 -c ", 1)[1].split("\n```", 1)[0]
+    commands = [
+        "curl " + curl.replace("localhost:8090", env["DISCHARGE_HTTP_ADDRESS"]),
+        "python3 -c "
+        + mllp.replace('"localhost",2575', f'"127.0.0.1",{env["DISCHARGE_HL7_ADDRESS"].rpartition(":")[2]}'),
+    ]
+    return [
+        command.replace(".data/", env["DISCHARGE_DATA_DIR"] + "/").replace("docs/hl7/", f"{root}/docs/hl7/")
+        for command in commands
+    ]
+
+
 async def readmodel_pathways(data_dir: Path) -> int:
     store = ReadModel.from_settings(Settings(discharge_data_dir=data_dir)).create()
     try:
@@ -59,16 +76,18 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     env = command_env(tmp_path / "data")
     dev = await start_dev(env)
     pids = dev.pids()
-    assert set(pids) == {
-        "temporal", "nats", "worker", "gateway", "codec-server", "readmodel", "delivery", "idp", "web"
-    }  # fmt: skip
+    parts = {"worker", "gateway", "codec-server", "readmodel", "delivery", "web", "http", "hl7"}
+    assert set(pids) == {"temporal", "nats", "idp", *parts}
     ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
-    assert ready == {"worker", "gateway", "codec-server", "readmodel", "delivery", "web", None}  # None: stack
+    assert ready == {*parts, None}  # None: "stack ready"
     assert dev.process.stdout is not None
     banner = (await dev.process.stdout.readuntil(b"Ctrl-C stops everything.")).decode()
     assert f"http://127.0.0.1:{ports_of(env)[1]}" in banner
     assert f"Coordinators     http://127.0.0.1:{ports_of(env)[3]}" in banner
     assert "receivers        discharge receive --as <HSA-id>" in banner
+    assert f"HTTP door        http://{env['DISCHARGE_HTTP_ADDRESS']}/events" in banner
+    assert f"HL7 door (MLLP)  {env['DISCHARGE_HL7_ADDRESS']}" in banner
+    assert f"{env['DISCHARGE_DATA_DIR']}/keys/http/<system>.token" in banner
     # The README's first event, published as the README says, reaches its pathway through every part.
     code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
     assert code == 0, stderr
@@ -78,6 +97,11 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
         discharge_payload_keys_file=dev_ring_path(Path(env["DISCHARGE_DATA_DIR"])),  # the stack's own ring
     )
     assert await pathway_phase(settings, "19091231-9803") == "inpatient"
+    # The README's curl and its one-line MLLP send, as a user runs them against this stack.
+    for command in readme_door_commands(env):
+        shell = await asyncio.create_subprocess_shell(command, stdout=asyncio.subprocess.PIPE)
+        answer = (await shell.communicate())[0].decode()
+        assert '{"accepted": ["curl-1"]}' in answer or "MSA|AA|HSH-A01-000123" in answer, answer
     # ... and its pathway_started reaches the read model's SQLite file in the data dir.
     assert await readmodel_pathways(tmp_path / "data") == 1
     dev.process.send_signal(signal.SIGTERM)

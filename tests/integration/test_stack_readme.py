@@ -11,6 +11,7 @@ from discharge.cli.main import build_parser
 from discharge.settings import Settings
 from events.inbound.envelopes import PatientAdmitted
 from events.inbound.parsing import parse_inbound
+from workers.doors.settings import DoorSettings
 from workers.stack.servers import search_attribute_create_command
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
@@ -28,8 +29,8 @@ def test_the_first_event_in_the_readme_is_valid() -> None:
 
 
 def test_every_setting_is_documented_and_every_documented_variable_exists() -> None:
-    documented = set(re.findall(r"\b((?:TEMPORAL|NATS|DISCHARGE|OTEL)_[A-Z_]+)\b", README))
-    real = {name.upper() for name in Settings.model_fields}
+    documented = set(re.findall(r"\b((?:TEMPORAL|NATS|DISCHARGE|OTEL)_[A-Z0-9_]+)\b", README))
+    real = {name.upper() for name in (*Settings.model_fields, *DoorSettings.model_fields)}
     assert documented == real
 
 
@@ -38,8 +39,8 @@ def test_the_production_search_attribute_command_is_the_generated_one() -> None:
 
 
 def test_every_command_the_readme_names_exists() -> None:
-    named = set(re.findall(r"^discharge ([a-z][a-z-]*)", README, flags=re.MULTILINE))
-    named |= set(re.findall(r"`discharge ([a-z][a-z-]*)", README))
+    named = set(re.findall(r"^discharge ([a-z][a-z0-9-]*)", README, flags=re.MULTILINE))
+    named |= set(re.findall(r"`discharge ([a-z][a-z0-9-]*)", README))
     subcommands = next(
         action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
     )

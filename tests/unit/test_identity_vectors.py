@@ -15,6 +15,8 @@ Sources:
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from discharge.settings import DEV_PATIENT_KEY_SECRET
@@ -142,3 +144,36 @@ def test_patient_keys_of_existing_personnummer_are_unchanged() -> None:
     identity = parse_identity("19091231-9803")
     assert identity.canonical == "190912319803"
     assert patient_key(identity, "secret-a") == patient_key(parse_identity("190912319803"), "secret-a")
+
+
+@pytest.mark.parametrize(
+    ("number", "uri", "kind"),
+    [
+        ("195009072553", "http://electronichealth.se/identifier/personnummer", "personnummer"),
+        ("196109732393", "http://electronichealth.se/identifier/samordningsnummer", "samordningsnummer"),
+        (
+            "98240301AA06",
+            "http://electronichealth.se/identifier/nationelltReservnummer",
+            "national_reservnummer",
+        ),
+    ],
+)
+def test_hl7_sweden_identifier_uris_name_the_kind_like_the_oids(number: str, uri: str, kind: str) -> None:
+    assert parse_identity(number, uri).kind == kind
+    with pytest.raises(InvalidIdentity, match=r"as patient\.system says"):
+        parse_identity("198108320014", uri)  # a Halland reservnummer is none of these kinds
+
+
+def test_an_unknown_system_is_refused_without_repeating_it() -> None:
+    with pytest.raises(InvalidIdentity, match=r"unknown patient\.system") as caught:
+        parse_identity("195009072553", "http://electronichealth.se/identifier/195009072553")
+    assert "195009072553" not in str(caught.value)
+
+
+def test_an_event_on_any_door_takes_the_uri_in_patient_system() -> None:
+    from events.examples import example_event
+    from events.inbound.parsing import parse_inbound
+
+    event = example_event("hospital.patient_admitted")
+    event["data"]["patient"]["system"] = "http://electronichealth.se/identifier/personnummer"
+    assert parse_inbound(json.dumps(event)).data.patient.system == event["data"]["patient"]["system"]

@@ -128,12 +128,16 @@ def publish_rights(user: str) -> list[str]:
             *consumer_rights(OUTBOUND_STREAM, DELIVERY_CONSUMER, OUTBOUND_SUBJECTS),
             DELIVERY_SUBJECTS,
         ],
+        # The doors store what they accepted: HTTP for every sending system (it checks the token's system
+        # against the type), HL7 v2 only hospital events.
+        "http": [*_STREAM_INFO, "events.>"],
+        "hl7": [*_STREAM_INFO, "events.hospital.>"],
     }
     return rights[user]
 
 
 #: Our own processes' users.
-SERVICE_USERS: tuple[str, ...] = ("gateway", "worker", "cli", "readmodel", "delivery")
+SERVICE_USERS: tuple[str, ...] = ("gateway", "worker", "cli", "readmodel", "delivery", "http", "hl7")
 
 
 def dev_receivers() -> tuple[str, ...]:

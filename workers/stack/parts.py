@@ -3,7 +3,7 @@
 The worker, the gateway, the codec server and the web page run as `python -m discharge.cli.main <part>` with
 the same interpreter and venv, their settings through the environment and in the supervisor's log format;
 each is ready once it really serves (the worker polls its task queue, the gateway's consumer is active, the
-codec server and the web page answer `/healthz`), not once it has started.
+codec server and the web page answer `/healthz`, the doors `/readyz`), not once it has started.
 """
 
 from __future__ import annotations
@@ -18,14 +18,22 @@ from temporalio.client import Client
 from discharge.logging import resolve_format, use_colors
 from discharge.settings import Settings, format_iso_duration, settings_env
 from events.streams import OUTBOUND_STREAM
-from workers.stack import health, web as web_part
+from workers.stack import doors as doors_part, health, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.relay import relay_console, relay_structured
 
 #: `DISCHARGE_LATE_EVENT_GRACE` of the embedded stack's worker unless set (production's default is PT1M).
 DEV_LATE_EVENT_GRACE = timedelta(seconds=10)
 #: The parts of the system that run as Python child processes, in start order.
-APP_PARTS: tuple[str, ...] = ("worker", "gateway", "codec-server", "readmodel", "delivery", "web")
+APP_PARTS: tuple[str, ...] = (
+    "worker",
+    "gateway",
+    "codec-server",
+    "readmodel",
+    "delivery",
+    "web",
+    *doors_part.DOOR_PARTS,
+)
 
 
 def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
@@ -71,6 +79,9 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
         return lambda: delivering(s)
     if child.name == "web":
         return lambda: web_part.web_ready(s)
+    if child.name in doors_part.DOOR_PARTS:
+        name = child.name
+        return lambda: doors_part.door_ready(name)
     raise ValueError(f"no readiness check for {child.name!r}")
 
 

@@ -6,7 +6,7 @@ Each problem is a `StackError` with the setting or the command that fixes it.
 from __future__ import annotations
 
 from discharge.settings import Settings
-from workers.stack import web as web_part
+from workers.stack import doors as doors_part, web as web_part
 from workers.stack.datadir import StackError
 from workers.stack.servers import MissingBinary, binary, nats_monitoring_port, port_is_free
 
@@ -69,6 +69,7 @@ def preflight(settings: Settings, *, codec_server: bool = True, parts: tuple[str
             "the gateway's metrics",
         ),
         *web_part.ports_needed(s, parts),
+        *doors_part.ports_needed(parts),
     ):
         if port and not port_is_free(host, port):  # port 0: any free port
             raise StackError(

@@ -27,7 +27,7 @@ from discharge import signals
 from discharge.nats_connection import provision
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
-from workers.stack import health, watch, web as web_part
+from workers.stack import doors as doors_part, health, watch, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
 from workers.stack.parts import APP_PARTS, app_child_spec, ready_check, watch_check
@@ -129,6 +129,7 @@ class Supervisor:
             secured = prepare_protection(self.settings, self.data.root, self.data.jetstream)
             self.protection, self.settings = secured, secured.settings
             self.data.nats_conf.write_text(secured.nats_conf)
+            doors_part.prepare_tokens(self.data.root, self.parts)
         except OSError as error:
             raise StackError(
                 f"cannot use the data dir {self.data.root} (DISCHARGE_DATA_DIR): {error.strerror}"
@@ -243,6 +244,7 @@ class Supervisor:
             f"\ndischarge dev is running\n"
             f"  Temporal Web UI  {self.ui_url}\n"
             f"{web_part.banner_lines(s, self.parts)}"
+            f"{doors_part.banner_lines(self.data.root, self.parts)}"
             f"  Temporal         {s.temporal_address} (namespace {s.temporal_namespace})\n"
             f"  NATS             {s.nats_url}\n"
             f"{self._codec_lines()}"
