@@ -22,6 +22,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from discharge.nats_connection import connect_nats, dev_seed_file
 from discharge.settings import Settings
+from events.cloudevent import cloudevent
 from events.delivery import DELIVERY_STREAM, RECEIPT_TYPE, receiver_filter, receiver_user
 from events.inbound.envelopes import INBOUND_ADAPTER
 from events.streams import CLOUDEVENTS_CONTENT_TYPE, inbound_msg_id
@@ -59,20 +60,13 @@ def receipt_for(delivered: dict[str, Any], outcome: str, now: datetime) -> dict[
     recipient = delivered.get("recipient")
     if not isinstance(patient, dict) or not isinstance(recipient, str):
         return None
-    return {
-        "specversion": "1.0",
-        "id": f"receipt-{delivered['id']}",
-        "source": f"urn:hsa:{recipient}",
-        "type": RECEIPT_TYPE,
-        "time": now.isoformat(),
-        "datacontenttype": "application/json",
-        "data": {
-            "patient": patient,
-            "message_id": delivered["id"],
-            "recipient": recipient,
-            "outcome": outcome,
-        },
-    }
+    return cloudevent(
+        id=f"receipt-{delivered['id']}",
+        source=f"urn:hsa:{recipient}",
+        type=RECEIPT_TYPE,
+        time=now,
+        data={"patient": patient, "message_id": delivered["id"], "recipient": recipient, "outcome": outcome},
+    )
 
 
 async def send_receipt(client: Client, receipt: dict[str, Any]) -> None:

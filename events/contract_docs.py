@@ -73,16 +73,6 @@ def _receivers_text(model: type[OutboundData]) -> str:
     return "receivers: " + ", ".join(dict.fromkeys(parts))
 
 
-class DeadLetterHeaders(BaseModel):
-    """A dead letter's body is the refused message's original bytes; why is in these headers."""
-
-    kind: str = Field(alias=HEADER_KIND, description="not_json | unknown_type | schema_violation | …")
-    reason: str = Field(alias=HEADER_REASON, description="what is wrong, field by field; never input values")
-    subject: str = Field(alias=HEADER_SUBJECT)
-    failed_at: datetime = Field(alias=HEADER_FAILED_AT)
-    deliveries: int = Field(alias=HEADER_DELIVERIES)
-
-
 def documentation_broker() -> NatsBroker:
     """A broker that only describes the channels: the gateway's real subscriber takes raw bytes."""
     broker = NatsBroker(

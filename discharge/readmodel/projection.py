@@ -31,21 +31,6 @@ from events.outbound.support import (
     SupportStarted,
 )
 
-#: Every outbound type this projection reads; the others (joint planning, home visit, ...) are recorded
-#: as applied and change nothing.
-PROJECTED_TYPES = (
-    "pathway_started",
-    "support_started",
-    "extension_granted",
-    "handover_requested",
-    "handover_completed",
-    "reimbursable_visit_recorded",
-    "physician_contact_recorded",
-    "escalation_raised",
-    "patient_experience_recorded",
-    "pathway_closed",
-)
-
 
 class NotAnOutboundEvent(ValueError):
     """A message on the outbound stream that is not one of our CloudEvents (kept out of the model)."""

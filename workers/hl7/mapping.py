@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import hl7
 
+from events.cloudevent import cloudevent
 from events.identity import ACCEPTED_SYSTEMS
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -169,15 +170,13 @@ def to_event(message: hl7.Message) -> dict[str, Any]:
         data["listed_vardcentral"] = _hsa_of_pd1(message)
     application = ".".join(_components(message, "MSH", 3))
     facility = ".".join(_components(message, "MSH", 4))
-    return {
-        "specversion": "1.0",
-        "id": head.control_id,
-        "source": f"urn:hl7:{application}:{facility}",
-        "type": event_type,
-        "time": time,
-        "datacontenttype": "application/json",
-        "data": {key: value for key, value in data.items() if value is not None},
-    }
+    return cloudevent(
+        id=head.control_id,
+        source=f"urn:hl7:{application}:{facility}",
+        type=event_type,
+        time=time,
+        data={key: value for key, value in data.items() if value is not None},
+    )
 
 
 def location_of(reason: str) -> str:
