@@ -8,14 +8,17 @@ the same way, because in a container start-up NATS may simply not be up yet.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import nats
 import structlog
 from nats.aio.client import Client, Server
+from nats.js.errors import NotFoundError
 
 from discharge.keyring import keys_dir
 from discharge.settings import Settings
@@ -160,3 +163,34 @@ async def provision(settings: Settings) -> None:
         await provision_streams(client.jetstream(), settings.discharge_stream_replicas)
     finally:
         await client.close()
+
+
+async def _quiet(_: Exception) -> None:
+    """A refused connection while the server is still starting is the expected answer, not news."""
+
+
+@contextlib.asynccontextmanager
+async def check_connection(settings: Settings) -> AsyncIterator[Client]:
+    """A one-shot connection for a health or readiness check: one second to connect, no reconnects."""
+    connection = await nats.connect(
+        settings.nats_url,
+        connect_timeout=1,
+        max_reconnect_attempts=0,
+        allow_reconnect=False,
+        error_cb=_quiet,
+        **login_options(settings),
+    )
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def pull_consumer_waiting(settings: Settings, stream: str, durable: str) -> bool:
+    """True once the pull consumer ``durable`` has a pending fetch (a part's readiness check)."""
+    async with check_connection(settings) as connection:
+        try:
+            info = await connection.jetstream().consumer_info(stream, durable)
+        except NotFoundError:
+            return False
+        return (info.num_waiting or 0) > 0

@@ -16,7 +16,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import nats
 import structlog
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
@@ -24,7 +23,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from discharge.nats_connection import connect_nats, login_options
+from discharge.nats_connection import connect_nats, pull_consumer_waiting
 from discharge.settings import Settings
 from events.delivery import (
     DELIVERY_STREAM,
@@ -154,17 +153,4 @@ async def run_delivery(settings: Settings, *, stop: asyncio.Event | None = None)
 
 async def consumer_active(settings: Settings) -> bool:
     """True once the delivery consumer has a pending fetch (the dev stack's readiness check)."""
-    connection = await nats.connect(
-        settings.nats_url,
-        connect_timeout=1,
-        max_reconnect_attempts=0,
-        allow_reconnect=False,
-        **login_options(settings),
-    )
-    try:
-        info = await connection.jetstream().consumer_info(OUTBOUND_STREAM, DELIVERY_CONSUMER)
-        return (info.num_waiting or 0) > 0
-    except NotFoundError:
-        return False
-    finally:
-        await connection.close()
+    return await pull_consumer_waiting(settings, OUTBOUND_STREAM, DELIVERY_CONSUMER)

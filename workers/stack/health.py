@@ -13,14 +13,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import httpx
-import nats
 from nats.js.errors import NotFoundError
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from discharge.nats_connection import login_options
+from discharge.nats_connection import check_connection
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 from events.streams import INBOUND_STREAM
@@ -72,24 +71,10 @@ async def connect_when_ready(settings: Settings, timeout: float) -> Client:
     return client
 
 
-async def _quiet(_: Exception) -> None:
-    """A refused connection while the server is still starting is the expected answer, not news."""
-
-
 async def jetstream_ready(settings: Settings) -> bool:
-    connection = await nats.connect(
-        settings.nats_url,
-        connect_timeout=1,
-        max_reconnect_attempts=0,
-        allow_reconnect=False,
-        error_cb=_quiet,
-        **login_options(settings),
-    )
-    try:
+    async with check_connection(settings) as connection:
         await connection.jetstream().account_info()
         return True
-    finally:
-        await connection.close()
 
 
 async def http_ok(url: str) -> bool:
@@ -118,38 +103,20 @@ async def inbound_consumer_active(settings: Settings, stream: str = INBOUND_STRE
     """True once something consumes the inbound stream right now: a push consumer bound to a
     subscriber, or a pull consumer with a pending fetch. A durable consumer alone is not enough: it
     outlives the gateway on disk."""
-    connection = await nats.connect(
-        settings.nats_url,
-        connect_timeout=1,
-        max_reconnect_attempts=0,
-        allow_reconnect=False,
-        **login_options(settings),
-    )
-    try:
+    async with check_connection(settings) as connection:
         with contextlib.suppress(NotFoundError):
             for consumer in await connection.jetstream().consumers_info(stream):
                 if consumer.push_bound or (consumer.num_waiting or 0) > 0:
                     return True
         return False
-    finally:
-        await connection.close()
 
 
 async def pull_consumer_working(settings: Settings, stream: str, durable: str) -> bool:
     """True while a pull consumer is waiting for messages or holds some unacked: a consumer busy with a
     backlog has no fetch waiting for a while, and still works (the watch after start, watch.py)."""
-    connection = await nats.connect(
-        settings.nats_url,
-        connect_timeout=1,
-        max_reconnect_attempts=0,
-        allow_reconnect=False,
-        error_cb=_quiet,
-        **login_options(settings),
-    )
-    try:
-        info = await connection.jetstream().consumer_info(stream, durable)
+    async with check_connection(settings) as connection:
+        try:
+            info = await connection.jetstream().consumer_info(stream, durable)
+        except NotFoundError:
+            return False
         return (info.num_waiting or 0) > 0 or (info.num_ack_pending or 0) > 0
-    except NotFoundError:
-        return False
-    finally:
-        await connection.close()
