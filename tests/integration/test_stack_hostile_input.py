@@ -13,6 +13,7 @@ from pathlib import Path
 import nats
 import pytest
 from nats.aio.client import Client as Nats
+from nats.js.errors import NotFoundError
 
 from discharge.nats_connection import dev_seed_file, login_options
 from events.deadletter import HEADER_KIND, HEADER_REASON, HEADER_TRUNCATED
@@ -102,24 +103,23 @@ async def connect_as(stack: Supervisor, user: str) -> Nats:
 
 
 async def dead_letters(stack: Supervisor, expected: int, timeout: float) -> dict[str, dict[str, str]]:
-    """The dead letters' headers by original message id, read as the gateway's NATS user (the CLI's
-    user may not read the dead-letter stream)."""
-    connection = await connect_as(stack, "gateway")
+    """The dead letters' headers by original message id, read one by one as the CLI's NATS user (the only
+    right on the dead-letter stream: `$JS.API.STREAM.MSG.GET`, as `discharge deadletters` reads them)."""
+    connection = await connect_as(stack, "cli")
     found: dict[str, dict[str, str]] = {}
+    seq = 1
     try:
-        subscription = await connection.jetstream().pull_subscribe("deadletter.>", stream=DEADLETTER_STREAM)
         deadline = time.monotonic() + timeout
         while len(found) < expected:
             assert time.monotonic() < deadline, f"dead letters after {timeout:.0f} s: {sorted(found)}"
             try:
-                batch = await subscription.fetch(10, timeout=1)
-            except TimeoutError:
+                message = await connection.jetstream().get_msg(DEADLETTER_STREAM, seq)
+            except NotFoundError:
+                await asyncio.sleep(0.5)
                 continue
-            for message in batch:
-                headers = dict(message.headers or {})
-                found[headers.get("Discharge-Original-Msg-Id", "?")] = headers
-                await message.ack()
-        await asyncio.sleep(0)
+            headers = dict(message.headers or {})
+            found[headers.get("Discharge-Original-Msg-Id", "?")] = headers
+            seq += 1
     finally:
         await connection.close()
     return found

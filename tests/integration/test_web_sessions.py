@@ -59,17 +59,17 @@ async def test_a_cookie_used_after_sign_out_is_refused_by_the_web_page_and_the_c
         cookie = http.cookies[ACCESS_COOKIE]
         inbox = await http.get(f"{site.url}/")
         assert inbox.status_code == 200
-        assert (await http.post(f"{codec_url}/encode", json={"payloads": []})).status_code == 200
+        assert (await http.post(f"{codec_url}/decode", json={"payloads": []})).status_code == 200
         out = await http.post(f"{site.url}/signout", data={"csrf_token": csrf_of(inbox.text)})
         assert out.status_code == 303
     # A copy of the cookie kept from before the sign-out (another tab, a stolen copy) opens nothing.
     async with httpx2.AsyncClient(cookies={ACCESS_COOKIE: cookie}, timeout=20) as stolen:
         page = await stolen.get(f"{site.url}/patients/{key_of(REVIEW)}")
         assert page.status_code == 303 and page.headers["location"].startswith("/signin")
-        codec = await stolen.post(f"{codec_url}/encode", json={"payloads": []})
+        codec = await stolen.post(f"{codec_url}/decode", json={"payloads": []})
         assert codec.status_code == 401
         bearer = await httpx2.AsyncClient(timeout=20).post(
-            f"{codec_url}/encode", json={"payloads": []}, headers={"Authorization": f"Bearer {cookie}"}
+            f"{codec_url}/decode", json={"payloads": []}, headers={"Authorization": f"Bearer {cookie}"}
         )
         assert bearer.status_code == 401
 
