@@ -86,7 +86,9 @@ class Dev:
         }
 
     async def finish(self) -> int:
-        code = await asyncio.wait_for(self.process.wait(), 30)
+        # The supervisor gives the apps, then the servers, 15 s each before SIGKILL: 30 s is its bound,
+        # and a loaded machine (CI's 2 cores under the whole suite) has needed all of it.
+        code = await asyncio.wait_for(self.process.wait(), 45)
         if self.drain is not None:
             await self.drain
         return code
