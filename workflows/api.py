@@ -45,6 +45,8 @@ class PathwayStart(BaseModel):
     opening_event: PathwayEvent | None = None
     # Events that arrived after the readmission but before this run started, in arrival order.
     pending_events: list[PathwayEvent] = Field(default_factory=list)
+    # A run continued because its history grew long: everything it knew, as JSON (workflows/carried.py).
+    carried: str | None = None
 
 
 class Decision(BaseModel):
