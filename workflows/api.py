@@ -103,6 +103,9 @@ class DeliveryRecord(BaseModel):
     status: Literal["sent", "received", "rejected", "not_delivered"] = "sent"
     received_at: datetime | None = None  # the receipt's time (`received` only)
     escalation: int | None = None  # its escalation's position in `escalations`, if one was raised
+    # The receipts applied to it (their `source id` keys): a re-derivation of the state meets them again
+    # and finds them applied already, instead of ignoring them (workflows/rules/receipts.py).
+    receipts: list[str] = []
 
 
 class Acknowledgement(BaseModel):

@@ -479,6 +479,9 @@ class PatientPathway:
             return  # a run whose recorded policy predates receipts: asks for no patch either
         if self._state.awaits_receipts is None:
             self._state.awaits_receipts = workflow.patched(patches.DELIVERY_RECEIPTS)
+            self._state.receipts_rederived = self._state.awaits_receipts and workflow.patched(
+                patches.RECEIPTS_REDERIVED
+            )
         if self._state.awaits_receipts:
             expect_receipts(self._state, command.data, message_id, workflow.now(), policy)
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from events.inbound.envelopes import InboundEvent
 from workflows.policy import Policy
 from workflows.rules.dispatch import apply_event
+from workflows.rules.receipts import carried_escalations
 from workflows.rules.state import PathwayState
 from workflows.rules.step import RuleOutcome
 
@@ -39,8 +40,11 @@ def fresh_like(live: PathwayState, registry_listing: str | None) -> PathwayState
         oncall_rota=live.oncall_rota,
         # What was delivered to whom is a fact of the run, not of the events (rules/receipts.py): kept.
         awaits_receipts=live.awaits_receipts,
+        receipts_rederived=live.receipts_rederived,
         deliveries=[d.model_copy(deep=True) for d in live.deliveries],
     )
+    if live.receipts_rederived:  # and their escalations, which no event of the ledger raises again
+        state.escalations, state.resolved_escalations = carried_escalations(live, state.deliveries)
     if registry_listing is not None:
         state.listed_vardcentral = registry_listing
         state.listed_from_registry = True
