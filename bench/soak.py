@@ -135,6 +135,7 @@ class Figures:
     # Parts that ended on their own during the run (name → exit code, last line): the run stops waiting.
     exited: dict[str, str] = field(default_factory=dict)
     hostile: str = ""  # with --hostile: what the hostile inputs did (bench/soak_hostile.py)
+    runs: int = 0  # workflow runs of all pathways: more than one each where a long history continued as new
     ends: list[dict[str, Any] | None] = field(default_factory=list)  # per patient, comparable
 
     @property
@@ -160,7 +161,7 @@ class Figures:
             f"{self.off_steps['escalation_raised']}; types off {dict(self.off_steps)}; "
             f"deliveries {self.deliveries}, "
             f"not exactly once per receiver and step {self.deliveries_not_once}; "
-            f"parts that exited on their own {self.exited or 'none'}"
+            f"parts that exited on their own {self.exited or 'none'}; runs {self.runs}"
             + (f"; {self.hostile}" if self.hostile else "")
         )
 
@@ -295,12 +296,7 @@ async def check(
         handle = client.get_workflow_handle(workflow_id_for(key))
         signalled: set[str] = set()
         try:
-            async for event in handle.fetch_history_events():
-                if event.HasField("workflow_execution_signaled_event_attributes"):
-                    payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
-                    codec = client.data_converter.payload_codec
-                    payload = (await codec.decode([payload]))[0] if codec is not None else payload
-                    signalled.add(json.loads(payload.data)["event"]["id"])
+            figures.runs += await signalled_in_every_run(client, handle.id, signalled)
             description = await handle.describe()
             result = (
                 await handle.result() if description.status == WorkflowExecutionStatus.COMPLETED else None
@@ -341,6 +337,28 @@ async def hostile_line(
         f"history {LATE_DAYS} days late; dead letters {dict(kinds)}; {latency_line(published, first_out)}; "
         f"the late history's escalations {dict(late) or 'none'}"
     )
+
+
+async def signalled_in_every_run(client: Client, workflow_id: str, into: set[str]) -> int:
+    """The ids of the events signalled to every run of ``workflow_id`` (a run that continued as new for a
+    long history, workflows/carried.py, took some of them), from the latest run back; how many runs."""
+    run_id: str | None = None
+    runs = 0
+    while True:
+        runs += 1
+        continued = ""
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+        async for event in handle.fetch_history_events():
+            if event.HasField("workflow_execution_started_event_attributes"):
+                continued = event.workflow_execution_started_event_attributes.continued_execution_run_id
+            if event.HasField("workflow_execution_signaled_event_attributes"):
+                payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
+                codec = client.data_converter.payload_codec
+                payload = (await codec.decode([payload]))[0] if codec is not None else payload
+                into.add(json.loads(payload.data)["event"]["id"])
+        if not continued:
+            return runs
+        run_id = continued
 
 
 def end_state(result: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from events.cloudevent import cloudevent
-from events.deadletter import HEADER_KIND
+from events.deadletter import HEADER_KIND, HEADER_REASON
 from events.streams import DEADLETTER_STREAM, OUTBOUND_STREAM
 
 BURST = 1000
@@ -66,7 +66,7 @@ def burst(pathway: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def dead_letters_by_kind(js: JetStreamContext) -> Counter[str]:
-    """Dead letters of the run by kind (their header), from the dead-letter stream."""
+    """Dead letters of the run by kind and reason (their headers, the reason cut short), from the stream."""
     kinds: Counter[str] = Counter()
     subscription = await js.pull_subscribe("deadletter.>", stream=DEADLETTER_STREAM)
     while True:
@@ -75,7 +75,8 @@ async def dead_letters_by_kind(js: JetStreamContext) -> Counter[str]:
         except TimeoutError:
             break
         for message in batch:
-            kinds[(message.headers or {}).get(HEADER_KIND, "?")] += 1
+            headers = message.headers or {}
+            kinds[f"{headers.get(HEADER_KIND, '?')}: {headers.get(HEADER_REASON, '?')[:80]}"] += 1
             await message.ack()
     await subscription.unsubscribe()
     return kinds
