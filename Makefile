@@ -53,13 +53,14 @@ screenshots: $(STAMP) chromium
 	DISCHARGE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_web_browser.py
 
 # The page's and the report's words (docs/translations.md): extract every _()/N_()/ngettext() of the code and
-# the templates into messages.pot and merge it into each language's catalogue; translate the empty entries.
-# The catalogues are compiled in memory when the web page or the report first speaks (discharge/i18n.py).
+# the templates (babel.cfg) into a template (not committed) and merge it into each language's catalogue;
+# translate the empty entries. The catalogues are compiled in memory when the web page or the report first
+# speaks (discharge/i18n.py). The creation date is dropped: it would only make every merge conflict.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
-	  -o discharge/locale/messages.pot .
-	$(BIN)/pybabel update -i discharge/locale/messages.pot -d discharge/locale --no-fuzzy-matching \
-	  --ignore-obsolete --width 110
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o $(VENV)/messages.pot .
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d discharge/locale --no-fuzzy-matching --ignore-obsolete \
+	  --width 110
+	sed -i '/^"POT-Creation-Date: /d' discharge/locale/*/LC_MESSAGES/messages.po
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)

@@ -34,13 +34,14 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2731;background:#f6f8fa}
-main{max-width:1180px;margin:0 auto;padding:24px 32px 48px} .tablewrap{overflow-x:auto}
+main{max-width:1180px;margin:0 auto;padding:24px 32px 48px}
+.tablewrap{overflow-x:auto;position:relative;margin:8px 0}
 h1{font-size:26px;margin:0 0 4px} h2{font-size:19px;margin:32px 0 8px;border-bottom:1px solid #d0d7de}
 .sub{color:#57606a;margin:0 0 20px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px 14px}
 .card .n{font-size:24px;font-weight:600} .card .what{font-size:13px;color:#57606a}
-.card .k{margin:0;font-size:12px;color:#1f6fb2;font-weight:600;text-transform:uppercase;letter-spacing:.04em}
+.card .k{margin:0;font-size:13px;color:#1f6fb2;font-weight:600}
 figure{background:#fff;border:1px solid #d0d7de;border-radius:8px;margin:12px 0;padding:8px 12px}
 figure svg{max-width:100%;height:auto} figcaption{font-size:13px;color:#57606a;margin-top:4px}
 table{border-collapse:collapse;background:#fff;font-size:13px;width:100%}
@@ -68,6 +69,8 @@ def _shown(row: dict[str, Any], key: str) -> Any:
     """A row's value as the page shows it: its share in the page's words, a number as numbers are written."""
     if key == "readmission_share":
         return share(row["readmitted"], row["discharged"])
+    if key == "first_contact_within_24h":
+        return share(row["first_contact_within_24h_count"], row["first_contact_patients"])
     return row[key]
 
 
@@ -89,7 +92,13 @@ def table(rows: list[dict[str, Any]], first_heading: str, name: Callable[[str], 
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return _scrolling(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def _scrolling(table_html: str) -> str:
+    """A wide table scrolls in its own frame, reachable by keyboard (axe: scrollable-region-focusable)."""
+    label = escape(_("Table, scrolls sideways"))
+    return f'<div class="tablewrap" tabindex="0" role="region" aria-label="{label}">{table_html}</div>'
 
 
 def _cards(ind: Indicators) -> str:
@@ -123,7 +132,7 @@ def _cards(ind: Indicators) -> str:
             "5",
             _("Time to the first LMV physician contact"),
             "–" if hours is None else _("%(hours)s h") % {"hours": number(hours)},
-            _("median; within 24 h: %(within)s") % {"within": t["first_contact_within_24h"]},
+            _("median; within 24 h: %(within)s") % {"within": _shown(t, "first_contact_within_24h")},
         ),
         (
             "5b",
@@ -263,9 +272,11 @@ def render(ind: Indicators, figures: dict[str, str], *, title: str, directory: U
         )
         parts.append(
             _heading(_("Escalations by reason"))
-            + "<table><thead><tr>"
-            + "".join(f'<th scope="col">{escape(h)}</th>' for h in (_("reason"), _("escalations")))
-            + f"</tr></thead><tbody>{rows}</tbody></table>"
+            + _scrolling(
+                "<table><thead><tr>"
+                + "".join(f'<th scope="col">{escape(h)}</th>' for h in (_("reason"), _("escalations")))
+                + f"</tr></thead><tbody>{rows}</tbody></table>"
+            )
         )
     if ind.deliveries:
         rows = "".join(
@@ -282,9 +293,11 @@ def render(ind: Indicators, figures: dict[str, str], *, title: str, directory: U
         )
         parts.append(
             _heading(_("Deliveries received within 15 minutes, per receiver"))
-            + "<table><thead><tr>"
-            + "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
-            + f"</tr></thead><tbody>{rows}</tbody></table>"
+            + _scrolling(
+                "<table><thead><tr>"
+                + "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
+                + f"</tr></thead><tbody>{rows}</tbody></table>"
+            )
         )
     parts.append(
         '<p class="note">'

@@ -21,7 +21,7 @@ PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
 def extracted() -> set[str | tuple[str, ...]]:
     """What `make translations` extracts (babel.cfg), read the same way here."""
     with (ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     found: set[str | tuple[str, ...]] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
@@ -35,7 +35,7 @@ def swedish() -> dict[str | tuple[str, ...], str | tuple[str, ...]]:
         catalogue = read_po(po)
     return {
         (m.id if isinstance(m.id, str) else tuple(m.id)): (
-            m.string if isinstance(m.string, str) else tuple(m.string)
+            m.string if isinstance(m.string, str) else tuple(m.string or ())
         )
         for m in catalogue
         if m.id and not m.fuzzy

@@ -68,6 +68,27 @@ OUTCOMES = {
     "deceased": N_("deceased"),
     "readmitted": N_("readmitted"),
 }
+#: The messages the pathway sends (outbound types), in words; the type itself is shown beside them.
+MESSAGES = {
+    "pathway_started": N_("Pathway started"),
+    "joint_planning_requested": N_("Joint planning requested"),
+    "support_started": N_("LMV support started"),
+    "support_rescheduled": N_("LMV support rescheduled"),
+    "extension_review_requested": N_("Extension review requested"),
+    "extension_granted": N_("Extension granted"),
+    "handover_requested": N_("Handover requested"),
+    "handover_completed": N_("Handover completed"),
+    "home_visit_requested": N_("Home visit requested"),
+    "consult_requested": N_("Consult requested"),
+    "escalation_raised": N_("Escalation raised"),
+    "physician_contact_recorded": N_("Physician contact recorded"),
+    "reimbursable_visit_recorded": N_("Reimbursable visit recorded"),
+    "patient_experience_recorded": N_("Patient experience recorded"),
+    "delivery_received": N_("Delivery received"),
+    "discharge_cancelled": N_("Discharge cancelled"),
+    "pathway_withdrawn": N_("Pathway withdrawn"),
+    "pathway_closed": N_("Pathway closed"),
+}
 #: The receiving parties in the words on the page.
 PARTIES = {
     "lmv": N_("LMV"),
@@ -135,4 +156,5 @@ FILTERS = {
     "audit_action": labelled(AUDIT_ACTIONS),
     "audit_result": labelled(AUDIT_RESULTS),
     "recipients": recipients,
+    "message": labelled(MESSAGES),
 }
