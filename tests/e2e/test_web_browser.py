@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from discharge.readmodel.store import ReadModel
+from discharge.simulate.engine import run_pathway, simulation_policy
+from discharge.simulate.params import SimulationParams
+from discharge.simulate.patients import patient_script
 from tests.e2e.browser import screenshot_dir, serious_violations
+from tests.readmodel_support import cloudevents
 from tests.web_support import VC_ANDERSBERG, VC_CENTRUM, Site, finish, key_of, personnummer, seed, visible
 from workers.web.dev_idp import COORDINATOR, LMV_PHYSICIAN, OPS_VIEWER, VC_PHYSICIAN, DevUser
 from workflows.names import UPDATE_ACKNOWLEDGE
@@ -48,6 +54,20 @@ async def site(web_site: Site) -> AsyncIterator[Site]:
     await visible(web_site, [key_of(identity) for identity in PATIENTS])
     yield web_site
     await finish(web_site, PATIENTS)
+
+
+def followed_up(site: Site, count: int) -> None:
+    """Synthetic discharges in the page's read model (the simulator's pathways), so the report has figures."""
+    params = SimulationParams(start=date(2026, 9, 1), high_risk_share=0.5)
+    policy = simulation_policy(params)
+    assert site.settings.discharge_readmodel_url is not None
+    store = ReadModel(site.settings.discharge_readmodel_url).create()
+    try:
+        for index in range(count):
+            trace = run_pathway(f"pk_{index:032x}", patient_script(index, index % 14, params, policy), policy)
+            store.apply(cloudevents(trace))
+    finally:
+        store.close()
 
 
 async def looked_at(page: Page, name: str | None = None) -> None:
@@ -157,8 +177,10 @@ async def test_a_coordinator_works_a_review_and_an_escalation_in_the_browser(
     await page.goto(site.url + "/audit")
     await expect(page.get_by_role("cell", name="visa identitet").first).to_be_visible()
     await looked_at(page, "coordinator-08-audit")
+    followed_up(site, 12)
     await page.goto(site.url + "/report")
     await expect(page.get_by_role("heading", name="Per listningsvårdcentral")).to_be_visible()
+    await expect(page.get_by_text("Indikator 5b · Antal vårddygn i slutenvården")).to_be_visible()
     await looked_at(page, "coordinator-09-report")
 
     # English on choice, remembered across pages.
