@@ -57,8 +57,8 @@ screenshots: $(STAMP) chromium
 # translate the empty entries. The catalogues are compiled in memory when the web page or the report first
 # speaks (discharge/i18n.py). The creation date is dropped: it would only make every merge conflict.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o $(VENV)/messages.pot .
-	$(BIN)/pybabel update -i $(VENV)/messages.pot -d discharge/locale --no-fuzzy-matching --ignore-obsolete \
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o $(VENV)/messages.pot .
+	$(BIN)/pybabel -q update -i $(VENV)/messages.pot -d discharge/locale --no-fuzzy-matching --ignore-obsolete \
 	  --width 110
 	sed -i '/^"POT-Creation-Date: /d' discharge/locale/*/LC_MESSAGES/messages.po
 

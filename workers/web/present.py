@@ -68,6 +68,31 @@ OUTCOMES = {
     "deceased": N_("deceased"),
     "readmitted": N_("readmitted"),
 }
+#: The events the pathway receives (inbound types), in words, for the timeline.
+EVENTS = {
+    "hospital.patient_admitted": N_("Admitted"),
+    "hospital.risk_assessed": N_("Risk assessed"),
+    "hospital.discharge_planned": N_("Discharge planned"),
+    "hospital.patient_discharged": N_("Discharged (utskrivning)"),
+    "hospital.admission_cancelled": N_("Admission cancelled"),
+    "hospital.discharge_cancelled": N_("Discharge cancelled"),
+    "hospital.discharge_corrected": N_("Discharge corrected"),
+    "hospital.patient_deceased": N_("Patient deceased"),
+    "hospital.consult_answered": N_("Consult answered by the beredskapsjour"),
+    "primarycare.planning_confirmed": N_("Joint planning confirmed"),
+    "primarycare.physician_contact": N_("Physician contact"),
+    "primarycare.handover_proposed": N_("Handover proposed"),
+    "primarycare.handover_accepted": N_("Handover accepted by the vårdcentral"),
+    "primarycare.consult_requested": N_("Consult requested"),
+    "primarycare.support_declined": N_("LMV support declined"),
+    "primarycare.message_acknowledged": N_("Delivery acknowledged"),
+    "primarycare.patient_experience_reported": N_("Patient experience reported"),
+    "municipality.concern_raised": N_("Concern raised by the municipality"),
+    "municipality.homecare_enrolled": N_("Enrolled in municipal home care"),
+    "municipality.homecare_ended": N_("Municipal home care ended"),
+    "coordination.extension_decided": N_("Extension decided"),
+    "coordination.lmv_enrollment_decided": N_("LMV enrolment decided"),
+}
 #: The messages the pathway sends (outbound types), in words; the type itself is shown beside them.
 MESSAGES = {
     "pathway_started": N_("Pathway started"),
@@ -157,4 +182,5 @@ FILTERS = {
     "audit_result": labelled(AUDIT_RESULTS),
     "recipients": recipients,
     "message": labelled(MESSAGES),
+    "event_words": lambda code: label(EVENTS, code) if code in EVENTS else "",
 }
