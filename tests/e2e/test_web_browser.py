@@ -212,6 +212,18 @@ async def test_a_physician_finds_their_patient_on_a_phone_or_a_tablet(
     await expect(page.locator("dd", has_text="Vårdcentralen Centrum")).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     await looked_at(page, f"{role}-02-patient")
+    if role == "lmv":
+        # Keyboard only: Tab to the open escalation's note, type, Tab to its button, Enter.
+        for _press in range(60):
+            await page.keyboard.press("Tab")
+            if await page.evaluate("document.activeElement.name") == "note":
+                break
+        await page.keyboard.type("Jag ringer patienten i dag")
+        await page.keyboard.press("Tab")
+        await expect(page.locator(":focus")).to_have_text("Kvittera")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("status")).to_contain_text("Eskaleringen är kvitterad")
+        await expect(page.get_by_text(f"Kvitterad av {user.name}")).to_be_visible()
     await context.close()
 
 
