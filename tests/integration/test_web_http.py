@@ -64,7 +64,7 @@ async def test_sign_in_without_a_role_is_refused_and_gives_no_session(site: Site
         chosen = await http.post(start.headers["location"], data={"sub": "someone-without-a-role"})
         callback = await http.get(chosen.headers["location"])
         assert callback.status_code == 403
-        assert "no HSA-id" in callback.text or "no role" in callback.text
+        assert "inget HSA-id" in callback.text or "ingen roll" in callback.text
         assert ACCESS_COOKIE not in http.cookies
         assert (await http.get(f"{site.url}/")).status_code == 303
 

@@ -46,11 +46,11 @@ def test_every_dev_user_signs_in_as_the_role_its_claims_say() -> None:
 @pytest.mark.parametrize(
     ("claims", "why"),
     [
-        ({"sub": "someone", "role": "coordinator"}, "no HSA-id"),
-        ({"sub": HSA}, "no role"),
-        ({"sub": HSA, "role": "admin"}, "no role"),
-        ({"hsa_id": HSA, "role": "vc"}, "must name the unit"),
-        ({"hsa_id": HSA, "role": "vc", "unit": "x' OR 1=1"}, "must name the unit"),
+        ({"sub": "someone", "role": "coordinator"}, "inget HSA-id"),
+        ({"sub": HSA}, "ingen roll"),
+        ({"sub": HSA, "role": "admin"}, "ingen roll"),
+        ({"hsa_id": HSA, "role": "vc"}, "måste ange enheten"),
+        ({"hsa_id": HSA, "role": "vc", "unit": "x' OR 1=1"}, "måste ange enheten"),
     ],
 )
 def test_a_token_without_a_usable_hsa_id_role_or_unit_gives_no_session(
