@@ -11,7 +11,8 @@ from html import escape
 from typing import Any
 
 from discharge.i18n import N_, current_language, gettext as _, local_time, long_date, number
-from discharge.report.indicators import SMALL, Indicators
+from discharge.report.cards import cards, share, shown
+from discharge.report.indicators import Indicators
 from discharge.units import UnitDirectory
 from discharge.views.words import REASONS, label
 
@@ -52,28 +53,6 @@ td:first-child,th:first-child{text-align:left;white-space:nowrap} .hsa{color:#57
 """
 
 
-def share(part: int, whole: int) -> str:
-    """The page's words for a share (the CSV and JSON keep indicators.share's, a data format's)."""
-    if whole == 0:
-        return _("none")
-    if whole < SMALL:
-        return _("%(part)s of %(whole)s") % {"part": part, "whole": whole}
-    return _("%(part)s of %(whole)s (%(percent)s %%)") % {
-        "part": part,
-        "whole": whole,
-        "percent": round(100 * part / whole),
-    }
-
-
-def _shown(row: dict[str, Any], key: str) -> Any:
-    """A row's value as the page shows it: its share in the page's words, a number as numbers are written."""
-    if key == "readmission_share":
-        return share(row["readmitted"], row["discharged"])
-    if key == "first_contact_within_24h":
-        return share(row["first_contact_within_24h_count"], row["first_contact_patients"])
-    return row[key]
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return "–"
@@ -88,7 +67,7 @@ def table(rows: list[dict[str, Any]], first_heading: str, name: Callable[[str], 
     head = "".join(f'<th scope="col">{escape(heading)}</th>' for heading in headings)
     body = "".join(
         f'<tr><th scope="row">{name(str(row["group"]))}</th>'
-        + "".join(f"<td>{_cell(_shown(row, key))}</td>" for key, _h in COLUMNS[1:])
+        + "".join(f"<td>{_cell(shown(row, key))}</td>" for key, _h in COLUMNS[1:])
         + "</tr>"
         for row in rows
     )
@@ -99,71 +78,6 @@ def _scrolling(table_html: str) -> str:
     """A wide table scrolls in its own frame, reachable by keyboard (axe: scrollable-region-focusable)."""
     label = escape(_("Table, scrolls sideways"))
     return f'<div class="tablewrap" tabindex="0" role="region" aria-label="{label}">{table_html}</div>'
-
-
-def _cards(ind: Indicators) -> str:
-    """One card per indicator, named as the region names it (seed 003 numbers two of them 5: 5 and 5b)."""
-    t = ind.total.row()
-    handed = t["handed_over_within_14_days"] + t["handed_over_after_14_days"]
-    score = t["experience_mean_score"]
-    hours, days = t["first_contact_median_hours"], t["inpatient_days_median"]
-    cards = [
-        ("1", _("Discharged from inpatient care"), str(t["discharged"]), _("patients discharged")),
-        (
-            "2",
-            _("Enrolled in LMV"),
-            share(t["lmv_enrolled"], t["discharged"]),
-            _("enrolled in LMV (physician support at home)"),
-        ),
-        (
-            "3",
-            _("Unplanned readmissions"),
-            share(t["readmitted"], t["discharged"]),
-            _("readmitted unplanned within 30 days; %(open)s still within the 30 days")
-            % {"open": t["readmission_window_open"]},
-        ),
-        (
-            "4",
-            _("From LMV to the vårdcentral within 14 days"),
-            share(t["handed_over_within_14_days"], handed),
-            _("handed over within 14 days (%(after)s after)") % {"after": t["handed_over_after_14_days"]},
-        ),
-        (
-            "5",
-            _("Time to the first LMV physician contact"),
-            "–" if hours is None else _("%(hours)s h") % {"hours": number(hours)},
-            _("median; within 24 h: %(within)s") % {"within": _shown(t, "first_contact_within_24h")},
-        ),
-        (
-            "5b",
-            _("Inpatient days"),
-            "–" if days is None else _("%(days)s days") % {"days": number(days)},
-            _("median inpatient days before discharge (%(count)s patients)")
-            % {"count": t["inpatient_days_patients"]},
-        ),
-        (
-            "6",
-            _("Vårdcentral physician contacts"),
-            str(t["vc_physician_visits"]),
-            _("physician contacts by the vårdcentral with these patients"),
-        ),
-        (
-            "7",
-            _("The patients' experience"),
-            "–" if score is None else _("%(score)s of 5") % {"score": number(score)},
-            _("mean score (%(count)s answers)") % {"count": t["experience_reports"]},
-        ),
-    ]
-    indicator = _("Indicator %(number)s")
-    return (
-        '<div class="cards">'
-        + "".join(
-            f'<div class="card"><h2 class="k">{escape(indicator % {"number": k})} · {escape(title)}</h2>'
-            f'<div class="n">{escape(n)}</div><div class="what">{escape(what)}</div></div>'
-            for k, title, n, what in cards
-        )
-        + "</div>"
-    )
 
 
 SECTIONS: tuple[tuple[str, str, str], ...] = (
@@ -249,7 +163,7 @@ def render(ind: Indicators, figures: dict[str, str], *, title: str, directory: U
             % {"when": produced}
         )
         + "</p>",
-        _cards(ind),
+        cards(ind),
     ]
     if not figures:
         nothing = _("No patient was discharged in this period: nothing to count yet.")

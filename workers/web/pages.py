@@ -20,9 +20,9 @@ from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import access, csrf, data, paging
 from workers.web.context import Web, principal_of, web_of
-from workers.web.present import local
+from workers.web.present import decided_text
 from workers.web.search import SearchRefused, build_search
-from workflows.api import DecisionResult, LogEntry
+from workflows.api import LogEntry
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -185,18 +185,6 @@ async def decide(request: Request) -> Response:
     web.record(principal, "decide", key, detail, request=request)
     request.session["flash"] = decided_text(result, decision.get("extend_days"))
     return RedirectResponse(f"/patients/{key}", status_code=303)
-
-
-def decided_text(result: DecisionResult, days: object) -> str:
-    """The flash after a decision, in the page's words (the workflow's own message is English)."""
-    if result.decision == "extend" and result.support_ends_at:
-        return _("LMV support extended by %(days)s days; support now ends %(when)s") % {
-            "days": days,
-            "when": local(result.support_ends_at),
-        }
-    if result.decision == "handover":
-        return _("Handover to the listed vårdcentral started")
-    return result.message
 
 
 async def acknowledge(request: Request) -> Response:

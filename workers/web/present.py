@@ -13,6 +13,7 @@ from discharge.views.times import span
 from discharge.views.words import REASONS, label
 from events.identity import InvalidIdentity, parse_identity
 from events.outbound.catalogue import OUTBOUND_MODELS
+from workflows.api import DecisionResult
 
 PHASES = {
     "inpatient": N_("Inpatient care (slutenvård)"),
@@ -159,6 +160,18 @@ def relative(moment: datetime | None, now: datetime) -> str:
     if moment < now:
         return _("overdue by %(span)s") % {"span": span(now - moment)}
     return _("in %(span)s") % {"span": span(moment - now)}
+
+
+def decided_text(result: DecisionResult, days: object) -> str:
+    """The flash after a decision, in the page's words (the workflow's own message is English)."""
+    if result.decision == "extend" and result.support_ends_at:
+        return _("LMV support extended by %(days)s days; support now ends %(when)s") % {
+            "days": days,
+            "when": local(result.support_ends_at),
+        }
+    if result.decision == "handover":
+        return _("Handover to the listed vårdcentral started")
+    return result.message
 
 
 def labelled(table: dict[str, str]) -> object:
