@@ -182,13 +182,19 @@ class PatientPathway:
     def _continue_as_new(self) -> None:
         assert self._policy is not None
         carried = Carried.of(self._state, self._ledger, self._policy, self._acknowledgements)
-        workflow.logger.info("history long: continuing as new with the pathway's whole state")
+        text = carried.model_dump_json()
+        # Its size, for ops: Temporal refuses a payload over 2 MiB (docs/pathway.md, "A bounded history").
+        workflow.logger.info(
+            "history long: continuing as new with the pathway's whole state (%d events kept, %d bytes)",
+            len(self._ledger.entries),
+            len(text),
+        )
         workflow.continue_as_new(
             PathwayStart(
                 patient_key=self._state.patient_key,
                 seen_event_keys=self._seen,
                 pending_events=self._queue,
-                carried=carried.model_dump_json(),
+                carried=text,
             )
         )
 
