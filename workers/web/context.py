@@ -17,19 +17,29 @@ from discharge.audit import READ, WRITE, AuditLog, Result
 from discharge.principal import Principal
 from discharge.sessions import SessionStore
 from discharge.settings import Settings
-from workers.web import access, csrf
+from workers.web import access, actions, csrf
+from workers.web.missing import missing
 from workers.web.present import FILTERS, relative
+from workers.web.problems import problems_of
 
 HERE = Path(__file__).parent
 #: What changes a pathway (Inera's "Skriva"); everything else the page logs is a read.
-_ACTIONS = frozenset({"decide", "decide_refused", "acknowledge"})
+_ACTIONS = frozenset({"decide", "decide_refused", "acknowledge", *actions.ACTIONS})
 
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # `_()` and `{% trans %}` mark the page's words; until the Babel catalogues are installed they are
+    # the (Swedish) words as written.
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     templates.env.filters.update(FILTERS)
     templates.env.globals["access"] = access
     templates.env.globals["relative"] = relative
+    templates.env.globals["offered"] = actions.offered
+    templates.env.globals["deliveries_to_acknowledge"] = actions.deliveries_to_acknowledge
+    templates.env.globals["missing"] = missing
+    templates.env.globals["problems_of"] = problems_of
     return templates
 
 

@@ -1,0 +1,69 @@
+"""The physicians' actions from the patient page: one route, each action the contract's inbound event.
+
+``POST /patients/{key}/actions/{action}`` (workers/web/actions.py names them): checked as every form is
+(CSRF, the person's role, the key), the pathway must be one the person may see, the event is built for the
+signed-in person and sent through the gateway's path (workers/web/send.py). Refused by the pathway's rules
+or the gateway's validation: the patient page again, with the reason, nothing sent. Either way the access
+log has the action, granted or refused, before the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from events.identity import is_patient_key, workflow_id_for
+from workers.web import access, csrf, data, send
+from workers.web.actions import ACTIONS, ActionRefused, may_take, source_of
+from workers.web.context import principal_of, web_of
+from workers.web.pages import _forbidden, _not_yours, _patient, _unavailable
+
+
+async def act(request: Request) -> Response:
+    web, principal = web_of(request), principal_of(request)
+    key = request.path_params["key"]
+    action = ACTIONS.get(request.path_params["action"])
+    try:
+        form = await csrf.checked_form(request)
+    except csrf.CsrfRefused as refused:
+        return _forbidden(web, request, str(refused))
+    if action is None or not may_take(principal, action):
+        return _forbidden(web, request, "din roll gör inte detta")
+    if not is_patient_key(key):
+        return _not_yours(web, request)
+    try:
+        view = await data.read_state(web.temporal, workflow_id_for(key))
+        if not access.may_see_patient(principal, view):
+            web.record(principal, action.name, key, "not among theirs", request=request, result="refused")
+            return _not_yours(web, request)
+        identity = await data.read_identity(web.temporal, workflow_id_for(key))
+    except data.NoPathway:
+        return _not_yours(web, request)
+    except data.NoAnswer as problem:
+        return _unavailable(web, request, problem)
+    now = datetime.now(UTC)
+    try:
+        if identity is None:
+            raise data.Refused("the pathway has no patient identity yet")
+        event = send.build_event(
+            web.settings, source_of(principal), action.type, identity, action.data(principal, dict(form)), now
+        )
+        if event.patient_key != key:  # the identity is the pathway's own: a mismatch is a wrong secret
+            raise data.Refused("the event would reach another pathway")
+        await send.send(web.temporal, web.settings, event)
+    except (ActionRefused, data.Refused, data.NoAnswer) as problem:
+        web.record(
+            principal, action.name, key, f"{action.type}: {problem}", request=request, result="refused"
+        )
+        return await _patient(
+            request, action_refusal=str(problem), refused_action=action.name, form=dict(form)
+        )
+    web.record(principal, action.name, key, f"{action.type} {event.event.id}", request=request)
+    request.session["flash"] = action.done
+    return RedirectResponse(f"/patients/{key}", status_code=303)
+
+
+ROUTES = [Route("/patients/{key}/actions/{action}", act, methods=["POST"])]
