@@ -115,6 +115,7 @@ async def web_site(
         discharge_oidc_client_secret=DEV_CLIENT_SECRET,
         discharge_audit_log=audit_path,
         discharge_session_store=audit_path.parent / "sessions.db",
+        discharge_notification_store=audit_path.parent / "notifications.db",
         discharge_readmodel_url=f"sqlite:///{audit_path.parent / 'readmodel.db'}",
         discharge_development=True,
     )

@@ -15,6 +15,7 @@ from functools import partial
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from discharge.notify.optins import OptIns
 from tests.e2e.test_web_browser import shot, sign_in
 from tests.web_support import (
     VC_CENTRUM,
@@ -95,6 +96,15 @@ async def test_the_lmv_physician_confirms_planning_and_records_a_home_visit(
     )
     assert view.first_lmv_contact_at is not None
     await shot(page, "21-lmv-visit-recorded")
+    # E-mail when something new needs them: their own choice, on their own page.
+    await page.goto(f"{site.url}/notifications")
+    await page.locator("#notify-wanted").check()
+    await page.locator("#notify-email").fill("lars@lmv.example.se")
+    await page.locator("#notify-form button").click()
+    await expect(page.get_by_role("status")).to_contain_text("Aviseringar sparade")
+    chosen = OptIns(site.settings.notification_store_path).of(LMV_PHYSICIAN.hsa_id)
+    assert chosen is not None and (chosen.role, chosen.email) == ("lmv", "lars@lmv.example.se")
+    await shot(page, "24-notifications")
     done = [line for line in audit_lines(site) if line.get("actor") == LMV_PHYSICIAN.hsa_id]
     assert {"confirm_planning", "record_contact"} <= {line.get("action") for line in done}
     await page.context.close()

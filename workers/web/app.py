@@ -16,7 +16,7 @@ from discharge.audit import AuditLog
 from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
-from workers.web import act, auth, pages, report
+from workers.web import act, auth, notifications, pages, report
 from workers.web.context import HERE, Web
 from workers.web.headers import SecurityHeaders
 
@@ -52,6 +52,7 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
             *auth.ROUTES,
             *pages.ROUTES,
             *act.ROUTES,
+            *notifications.ROUTES,
             *report.ROUTES,
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
         ],

@@ -24,7 +24,7 @@ from workers.web.problems import problems_of
 
 HERE = Path(__file__).parent
 #: What changes a pathway (Inera's "Skriva"); everything else the page logs is a read.
-_ACTIONS = frozenset({"decide", "decide_refused", "acknowledge", *actions.ACTIONS})
+_ACTIONS = frozenset({"decide", "decide_refused", "acknowledge", "notifications", *actions.ACTIONS})
 
 
 def make_templates() -> Jinja2Templates:
