@@ -84,6 +84,7 @@ async def test_the_lmv_physician_confirms_planning_and_records_a_home_visit(
     assert view.planning_confirmed == ["lmv"]
     confirmed = next(e for e in view.log if e.event_type == "primarycare.planning_confirmed")
     assert confirmed.actor == f"urn:hsa:{LMV_PHYSICIAN.hsa_id}"  # the signed-in person is the source
+    await page.reload()
     await expect(page.locator("#action-confirm_planning")).to_have_count(0)  # done: not offered again
     await shot(page, "20-lmv-planning-confirmed")
 
@@ -117,6 +118,7 @@ async def test_the_vardcentral_physician_accepts_the_handover(browser: Browser, 
     await expect(page.get_by_role("status")).to_contain_text("Överlämning accepterad")
     view = await eventually(partial(state_of, site.client, HANDOVER), lambda v: v.phase == "follow_up")
     assert view.phase == "follow_up" and view.pending_task is None
+    await page.reload()
     await expect(page.locator("#action-accept_handover")).to_have_count(0)
     await shot(page, "22-vc-handover-accepted")
 

@@ -129,6 +129,8 @@ def publish_rights(user: str) -> list[str]:
             *consumer_rights(OUTBOUND_STREAM, DELIVERY_CONSUMER, OUTBOUND_SUBJECTS),
             DELIVERY_SUBJECTS,
         ],
+        # The web page stores the physicians' actions (primary care's events) for the gateway, as a door does.
+        "web": [*_STREAM_INFO, "events.primarycare.>"],
         # Content-free e-mail (`discharge notify`): its one consumer on the outbound stream, nothing else.
         "notify": [
             *_STREAM_INFO,
@@ -144,7 +146,7 @@ def publish_rights(user: str) -> list[str]:
 
 #: Our own processes' users.
 SERVICE_USERS: tuple[str, ...] = (
-    "gateway", "worker", "cli", "readmodel", "delivery", "http", "hl7", "notify",
+    "gateway", "worker", "cli", "readmodel", "delivery", "http", "hl7", "notify", "web",
 )  # fmt: skip
 
 

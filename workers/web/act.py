@@ -2,9 +2,9 @@
 
 ``POST /patients/{key}/actions/{action}`` (workers/web/actions.py names them): checked as every form is
 (CSRF, the person's role, the key), the pathway must be one the person may see, the event is built for the
-signed-in person and sent through the gateway's path (workers/web/send.py). Refused by the pathway's rules
-or the gateway's validation: the patient page again, with the reason, nothing sent. Either way the access
-log has the action, granted or refused, before the answer.
+signed-in person and stored for the gateway as a door stores events (workers/web/send.py). Refused by the
+pathway's rules or the gateway's validation: the patient page again, with the reason, nothing sent. Either
+way the access log has the action, granted or refused, before the answer.
 """
 
 from __future__ import annotations
@@ -48,12 +48,12 @@ async def act(request: Request) -> Response:
     try:
         if identity is None:
             raise data.Refused("the pathway has no patient identity yet")
-        event = send.build_event(
+        outgoing = send.build_event(
             web.settings, source_of(principal), action.type, identity, action.data(principal, dict(form)), now
         )
-        if event.patient_key != key:  # the identity is the pathway's own: a mismatch is a wrong secret
+        if outgoing.patient_key != key:  # the identity is the pathway's own: a mismatch is a wrong secret
             raise data.Refused("the event would reach another pathway")
-        await send.send(web.temporal, web.settings, event)
+        await send.send(web.temporal, await web.events(), outgoing)
     except (ActionRefused, data.Refused, data.NoAnswer) as problem:
         web.record(
             principal, action.name, key, f"{action.type}: {problem}", request=request, result="refused"
@@ -61,7 +61,7 @@ async def act(request: Request) -> Response:
         return await _patient(
             request, action_refusal=str(problem), refused_action=action.name, form=dict(form)
         )
-    web.record(principal, action.name, key, f"{action.type} {event.event.id}", request=request)
+    web.record(principal, action.name, key, f"{action.type} {outgoing.ready.event.id}", request=request)
     request.session["flash"] = action.done
     return RedirectResponse(f"/patients/{key}", status_code=303)
 

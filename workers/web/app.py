@@ -45,7 +45,11 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if web.client is None:
             web.client = await connect_temporal(settings)
-        yield
+        try:
+            yield
+        finally:
+            if web.nats is not None and not web.nats.is_closed:
+                await web.nats.close()
 
     app = Starlette(
         routes=[

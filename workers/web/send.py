@@ -1,54 +1,65 @@
-"""A person's action as an inbound event, through the gateway's own path: validate, pseudonymise, signal.
+"""A person's action as an inbound event, through the gateway like every sender's: stored as a door stores.
 
 The event is built as any sending system builds one (a CloudEvent, ``source`` the signed-in person), read
 with the doors' and the gateway's validation (`workers.doors.intake.read_event`: the same bounds, model and
-reasons), pseudonymised with the same secret, and delivered with the gateway's sender
-(`discharge.temporal_client.signal_with_start`), so whatever that sender adds applies to the page's events
-too. Before sending, the pathway is asked whether its rules would act on it now (query ``check_event``,
-workflows/rules/dryrun.py): a refusal is shown on the page in the rules' own words and nothing is sent.
+reasons), and stored in ``DISCHARGE_EVENTS`` on ``events.<type>`` as the HTTP and HL7 doors store theirs
+(`workers.doors.intake.store`, ``Nats-Msg-Id`` = ``source`` + ``id``). The gateway takes it from there: it
+pseudonymises it and signals the pathway for the sending system (only the gateway signals).
+Before storing, the pathway is asked whether its rules would act on it now (query ``check_event``,
+workflows/rules/dryrun.py): a refusal is shown on the page in the rules' own words and nothing is stored.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from nats.js import JetStreamContext
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.settings import Settings
-from discharge.temporal_client import signal_with_start
+from events.batch import ReadyEvent
 from events.cloudevent import cloudevent
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.parsing import InvalidEvent, patient_of
-from workers.doors.intake import read_event
+from workers.doors.intake import read_event, store
 from workers.web.data import ANSWER_TIMEOUT, NoAnswer, NoPathway, Refused
 from workflows.api import PathwayEvent
 from workflows.names import QUERY_CHECK_EVENT
 
-#: The label the doors' validation puts on an event read from the web page (what a refusal names).
-LABEL = "web"
+#: The door's name in the doors' metrics and the label a refusal names.
+DOOR = "web"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    ready: ReadyEvent  # what is stored, as the doors store it
+    pathway_event: PathwayEvent  # what the gateway will signal (for the pathway's check)
+
+    @property
+    def patient_key(self) -> str:
+        return self.pathway_event.patient_key
 
 
 def build_event(
     settings: Settings, source: str, type_: str, identity: str, data: dict[str, Any], now: datetime
-) -> PathwayEvent:
+) -> Outgoing:
     """The inbound event, validated as the gateway validates it, or ``Refused`` with the gateway's reason."""
     document = cloudevent(
         id=str(uuid.uuid4()), source=source, type=type_, time=now, data={"patient": {"id": identity}, **data}
     )
     body = json.dumps(document).encode("utf-8")
     try:
-        event = read_event(
-            body, label=LABEL, future_tolerance=settings.discharge_future_tolerance, now=now
-        ).event
+        ready = read_event(body, label=DOOR, future_tolerance=settings.discharge_future_tolerance, now=now)
     except InvalidEvent as invalid:
         raise Refused(invalid.reason) from None
     secret = settings.discharge_patient_key_secret.get_secret_value()
-    key = patient_key(parse_identity(patient_of(event)), secret)
-    return PathwayEvent(patient_key=key, event=event, received_at=now)
+    key = patient_key(parse_identity(patient_of(ready.event)), secret)
+    return Outgoing(ready, PathwayEvent(patient_key=key, event=ready.event, received_at=now))
 
 
 async def check_event(client: Client, event: PathwayEvent) -> str | None:
@@ -65,12 +76,14 @@ async def check_event(client: Client, event: PathwayEvent) -> str | None:
     return reason
 
 
-async def send(client: Client, settings: Settings, event: PathwayEvent) -> None:
-    """Refused with the pathway's reason, or delivered as the gateway delivers (signal-with-start)."""
-    reason = await check_event(client, event)
+async def send(client: Client, js: JetStreamContext, outgoing: Outgoing) -> None:
+    """Refused with the pathway's reason, or stored for the gateway (``NoAnswer`` if NATS would not)."""
+    reason = await check_event(client, outgoing.pathway_event)
     if reason:
         raise Refused(reason)
     try:
-        await signal_with_start(client, settings.temporal_task_queue, event)
-    except RPCError as error:
-        raise NoAnswer(f"the pathway did not take the event: {error.message}") from None
+        await store(js, DOOR, [outgoing.ready])
+    except Exception as error:  # NATS away or the stream not answering: nothing was stored
+        raise NoAnswer(
+            f"the event could not be stored just now ({type(error).__name__}): try again"
+        ) from None
