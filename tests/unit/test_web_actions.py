@@ -23,7 +23,8 @@ def test_the_event_names_the_signed_in_person_never_a_typed_one() -> None:
     data = ACTIONS["confirm_planning"].data(VC, typed)
     assert data == {"party": "vardcentral", "unit": UNIT, "confirmed_by": VC.hsa_id}
     assert ACTIONS["accept_handover"].data(VC, {})["accepted_by"] == VC.hsa_id
-    assert source_of(LMV) == f"urn:hsa:{LMV.hsa_id}"
+    assert source_of(LMV, ACTIONS["record_contact"]) == f"urn:hsa:{LMV.hsa_id}"
+    assert source_of(VC, ACTIONS["acknowledge_delivery"]) == f"urn:hsa:{UNIT}"  # the receiver's own receipt
     without_unit = Principal(hsa_id=LMV.hsa_id, name="Lars", role="lmv", unit=None)
     with pytest.raises(ActionRefused):
         ACTIONS["confirm_planning"].data(without_unit, {})

@@ -49,7 +49,12 @@ async def act(request: Request) -> Response:
         if identity is None:
             raise data.Refused("the pathway has no patient identity yet")
         outgoing = send.build_event(
-            web.settings, source_of(principal), action.type, identity, action.data(principal, dict(form)), now
+            web.settings,
+            source_of(principal, action),
+            action.type,
+            identity,
+            action.data(principal, dict(form)),
+            now,
         )
         if outgoing.patient_key != key:  # the identity is the pathway's own: a mismatch is a wrong secret
             raise data.Refused("the event would reach another pathway")

@@ -46,6 +46,9 @@ class Action:
     roles: frozenset[str]
     data: Callable[[Principal, Form], dict[str, Any]]
     done: str  # what the page says once it is sent (Swedish; sv's catalogues translate it)
+    # A receipt is the receiving unit's: its ``source`` is the unit (a receipt must come from the receiver it
+    # names, events/inbound/receipts.py); the person who pressed the button is in the access log.
+    as_unit: bool = False
 
 
 ACTIONS: dict[str, Action] = {
@@ -96,6 +99,7 @@ ACTIONS: dict[str, Action] = {
                 "outcome": "received",
             },
             "Mottagning kvitterad",
+            as_unit=True,
         ),
     )
 }
@@ -105,8 +109,11 @@ def may_take(principal: Principal, action: Action) -> bool:
     return principal.role in action.roles
 
 
-def source_of(principal: Principal) -> str:
-    """The CloudEvent ``source`` of an action: the signed-in person (contract: ``urn:hsa:<HSA-id>``)."""
+def source_of(principal: Principal, action: Action | None = None) -> str:
+    """The CloudEvent ``source`` of an action: the signed-in person (contract: ``urn:hsa:<HSA-id>``), or for
+    a receipt the person's unit, the receiver."""
+    if action is not None and action.as_unit:
+        return f"urn:hsa:{unit_of(principal)}"
     return f"urn:hsa:{principal.hsa_id}"
 
 
