@@ -49,5 +49,5 @@ async def test_the_documented_examples_published_late_raise_each_problem_once(
         assert len(problems) == len(first)
         repeated = next(p for p in problems if p.reason == "extension_decision_overdue")
         assert repeated.count == later.escalations.count("extension_decision_overdue") > 1
-        assert repeated.since is not None and repeated.last_raised is not None
-        assert repeated.since < repeated.last_raised
+        assert repeated.raised_at is not None and repeated.last_raised_at is not None
+        assert repeated.raised_at < repeated.last_raised_at

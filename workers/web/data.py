@@ -21,7 +21,7 @@ from discharge.principal import Principal
 from discharge.views.visibility import PathwayRow, list_pathways, pathways_query, soonest_first, tasks_query
 from events.identity import workflow_id_for
 from workers.web.access import scoped
-from workers.web.problems import problems_of
+from workers.web.problems import one_per_problem
 from workflows.api import AcknowledgementRecord, DecisionResult, PathwayView
 from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
@@ -52,12 +52,13 @@ class Task:
 @dataclass(frozen=True)
 class Escalation:
     row: PathwayRow
-    index: int  # position in the pathway's escalations (what an acknowledgement names): the latest raising
+    index: int  # position in the pathway's escalations (what an acknowledgement names)
     reason: str
-    raised_at: datetime | None  # when the problem was first raised
+    raised_at: datetime | None
     acknowledgement: AcknowledgementRecord | None
     receiver: str | None = None  # not_delivered, delivery_rejected: the receiver (HSA-id)
-    count: int = 1  # how many times this problem was raised (reminders included)
+    # One row per problem (workers/web/problems.py): how many times it was raised, and when last.
+    count: int = 1
     last_raised_at: datetime | None = None
 
 
@@ -69,19 +70,23 @@ class Inbox:
 
 
 def _escalations_of(row: PathwayRow, view: PathwayView) -> list[Escalation]:
-    """One inbox row per problem (workers/web/problems.py): a repeat counts, it adds no row."""
+    # Each escalation is published as it is raised, so the n-th "escalation_raised" line of the story is
+    # the n-th escalation: its time is when it was raised.
+    raised = [entry.at for entry in view.log if entry.event_type == "escalation_raised"]
+    acks = {ack.escalation: ack for ack in view.acknowledgements}
+    # A delivery's escalation names its receiver; a later `received` receipt resolved it: not listed.
+    receivers = {d.escalation: d.recipient for d in view.deliveries if d.escalation is not None}
     return [
         Escalation(
             row,
-            problem.index,
-            problem.reason,
-            problem.since,
-            problem.acknowledgement,
-            problem.receiver,
-            count=problem.count,
-            last_raised_at=problem.last_raised,
+            index,
+            reason,
+            raised[index] if index < len(raised) else None,
+            acks.get(index),
+            receivers.get(index),
         )
-        for problem in problems_of(view)
+        for index, reason in enumerate(view.escalations)
+        if index not in view.resolved_escalations
     ]
 
 
@@ -104,6 +109,7 @@ async def read_inbox(client: Client, principal: Principal, now: datetime, vardce
         if view is not None
         for item in _escalations_of(row, view)
     ]
+    escalations = one_per_problem(escalations, lambda item: item.row.workflow_id)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     # Unacknowledged first (nobody has it yet), then the longest-waiting first.
     escalations.sort(key=lambda item: (item.acknowledgement is not None, item.raised_at or far))
