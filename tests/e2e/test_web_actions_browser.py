@@ -1,9 +1,10 @@
 """Each role's day in headless Chromium: each action is a form on the page; the pathway moves as events would.
 
 Signed in through the real dev OpenID provider: the LMV physician confirms joint planning and records a
-home visit, the vårdcentral physician accepts a handover, the coordinator sees what is missing from whom,
-acknowledges a problem and decides a review. Each physician's action is the contract's inbound event with
-the person as ``source`` (workers/web/send.py); the test reads the pathway's own state afterwards.
+home visit, the vårdcentral physician acknowledges a delivery and accepts a handover, the coordinator sees
+what is missing from whom, acknowledges a problem and decides a review. Each physician's action is the
+contract's inbound event with the person as ``source`` (workers/web/send.py), stored for the web site's own
+gateway; the test reads the pathway's own state afterwards.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tests.web_support import (
     visible,
 )
 from workers.web.dev_idp import COORDINATOR, LMV_PHYSICIAN, VC_PHYSICIAN, DevUser
+from workflows.api import PathwayView
 
 pytestmark = pytest.mark.integration
 
@@ -114,6 +116,14 @@ async def test_the_lmv_physician_confirms_planning_and_records_a_home_visit(
 async def test_the_vardcentral_physician_accepts_the_handover(browser: Browser, site: Site) -> None:
     page = await signed_in_page(browser, site, VC_PHYSICIAN)
     await page.goto(f"{site.url}/patients/{key_of(HANDOVER)}")
+    # First the vårdcentral acknowledges what was delivered to it (its receipt, in its unit's name).
+    await page.locator("form[id^=receipt-] button").first.click()
+    await expect(page.get_by_role("status")).to_contain_text("Mottagning kvitterad")
+
+    def received(view: PathwayView) -> bool:
+        return any(d.recipient == VC_CENTRUM and d.status == "received" for d in view.deliveries)
+
+    assert received(await eventually(partial(state_of, site.client, HANDOVER), received))
     await page.locator("#action-accept_handover button").click()
     await expect(page.get_by_role("status")).to_contain_text("Överlämning accepterad")
     view = await eventually(partial(state_of, site.client, HANDOVER), lambda v: v.phase == "follow_up")
