@@ -19,7 +19,7 @@ import structlog
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from discharge.nats_connection import connect_nats
+from discharge.nats_connection import connect_nats, pull_consumer_waiting
 from discharge.notify import mail
 from discharge.notify.notifier import Notifier
 from discharge.notify.optins import OptIns
@@ -86,3 +86,8 @@ async def consume(settings: Settings, notifier: Notifier, *, stop: asyncio.Event
             await asyncio.wait_for(connection.flush(), 2)
         with contextlib.suppress(Exception):
             await connection.close()
+
+
+async def consumer_active(settings: Settings) -> bool:
+    """True once the notifier's consumer has a pending fetch (`discharge dev`'s readiness check)."""
+    return await pull_consumer_waiting(settings, OUTBOUND_STREAM, DURABLE)
