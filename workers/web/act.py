@@ -63,9 +63,7 @@ async def act(request: Request) -> Response:
         web.record(
             principal, action.name, key, f"{action.type}: {problem}", request=request, result="refused"
         )
-        return await _patient(
-            request, action_refusal=str(problem), refused_action=action.name, form=dict(form)
-        )
+        return await _patient(request, action_refusal=str(problem))
     web.record(principal, action.name, key, f"{action.type} {outgoing.ready.event.id}", request=request)
     request.session["flash"] = action.done
     return RedirectResponse(f"/patients/{key}", status_code=303)
