@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from discharge.notify.optins import OptIns
-from tests.e2e.test_web_browser import shot, sign_in
+from tests.e2e.test_web_browser import looked_at, sign_in
 from tests.web_support import (
     VC_CENTRUM,
     Site,
@@ -88,7 +88,7 @@ async def test_the_lmv_physician_confirms_planning_and_records_a_home_visit(
     assert confirmed.actor == f"urn:hsa:{LMV_PHYSICIAN.hsa_id}"  # the signed-in person is the source
     await page.reload()
     await expect(page.locator("#action-confirm_planning")).to_have_count(0)  # done: not offered again
-    await shot(page, "20-lmv-planning-confirmed")
+    await looked_at(page, "20-lmv-planning-confirmed")
 
     await page.goto(f"{site.url}/patients/{key_of(SUPPORT)}")
     await page.locator("#contact-kind").select_option("home_visit")
@@ -98,7 +98,7 @@ async def test_the_lmv_physician_confirms_planning_and_records_a_home_visit(
         partial(state_of, site.client, SUPPORT), lambda v: v.first_lmv_contact_at is not None
     )
     assert view.first_lmv_contact_at is not None
-    await shot(page, "21-lmv-visit-recorded")
+    await looked_at(page, "21-lmv-visit-recorded")
     # E-mail when something new needs them: their own choice, on their own page.
     await page.goto(f"{site.url}/notifications")
     await page.locator("#notify-wanted").check()
@@ -107,7 +107,7 @@ async def test_the_lmv_physician_confirms_planning_and_records_a_home_visit(
     await expect(page.get_by_role("status")).to_contain_text("Aviseringar sparade")
     chosen = OptIns(site.settings.notification_store_path).of(LMV_PHYSICIAN.hsa_id)
     assert chosen is not None and (chosen.role, chosen.email) == ("lmv", "lars@lmv.example.se")
-    await shot(page, "24-notifications")
+    await looked_at(page, "24-notifications")
     done = [line for line in audit_lines(site) if line.get("actor") == LMV_PHYSICIAN.hsa_id]
     assert {"confirm_planning", "record_contact"} <= {line.get("action") for line in done}
     await page.context.close()
@@ -125,12 +125,12 @@ async def test_the_vardcentral_physician_accepts_the_handover(browser: Browser, 
 
     assert received(await eventually(partial(state_of, site.client, HANDOVER), received))
     await page.locator("#action-accept_handover button").click()
-    await expect(page.get_by_role("status")).to_contain_text("Överlämning accepterad")
+    await expect(page.get_by_role("status")).to_contain_text("Överlämningen accepterad")
     view = await eventually(partial(state_of, site.client, HANDOVER), lambda v: v.phase == "follow_up")
     assert view.phase == "follow_up" and view.pending_task is None
     await page.reload()
     await expect(page.locator("#action-accept_handover")).to_have_count(0)
-    await shot(page, "22-vc-handover-accepted")
+    await looked_at(page, "22-vc-handover-accepted")
 
     # A handover that is not pending: the pathway's own reason, on the page, and nothing sent.
     await page.goto(f"{site.url}/patients/{key_of(SUPPORT)}")
@@ -164,5 +164,5 @@ async def test_the_coordinator_sees_what_is_missing_acknowledges_and_decides(
     await page.locator("form.decide button[type=submit]").click()
     view = await eventually(partial(state_of, site.client, REVIEW), lambda v: v.phase == "handover")
     assert view.phase == "handover" and view.acknowledgements
-    await shot(page, "23-coordinator-decided")
+    await looked_at(page, "23-coordinator-decided")
     await page.context.close()

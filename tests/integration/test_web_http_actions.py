@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from discharge.i18n import gettext
 from tests.integration.web_http_support import HANDOVER, INPATIENT, REVIEW, audit, no_identity, site
 from tests.web_support import VC_ANDERSBERG, VC_CENTRUM, Site, csrf_of, key_of, signed_in, state_of
 from workers.web import pages
@@ -66,7 +67,7 @@ async def test_a_decision_is_refused_on_the_page_then_granted_by_the_signed_in_c
             data={"csrf_token": token, "decision": "extend", "extend_days": "30", "reason": "slow recovery"},
         )
         assert refused.status_code == 200
-        assert "Refused, nothing changed" in refused.text and "extend_days" in refused.text
+        assert "Avvisat, inget ändrades" in refused.text and "extend_days" in refused.text
         assert (await state_of(site.client, REVIEW)).extensions == []
         granted = await http.post(
             f"{site.url}/patients/{key}/decide",
@@ -80,7 +81,7 @@ async def test_a_decision_is_refused_on_the_page_then_granted_by_the_signed_in_c
         )
         assert granted.status_code == 303
         shown = (await http.get(f"{site.url}/patients/{key}")).text
-        assert "LMV support extended by 7 days" in shown
+        assert "LMV-insatsen förlängd med 7 dagar" in shown
     after = await state_of(site.client, REVIEW)
     assert len(after.extensions) == 1 and after.extensions[0].decided_by == COORDINATOR.hsa_id
     assert before.support_ends_at is not None and after.support_ends_at is not None
@@ -157,7 +158,7 @@ async def test_a_physicians_action_is_refused_for_the_wrong_role_unit_or_token_a
         other_unit = await http.post(
             f"{site.url}/patients/{key}/actions/accept_handover", data={"csrf_token": token}
         )
-        assert other_unit.status_code == 404 and pages.NOT_YOURS in other_unit.text
+        assert other_unit.status_code == 404 and gettext(pages.NOT_YOURS) in other_unit.text
     refused = [e for e in audit(site) if e["action"] == "accept_handover" and e["patient_key"] == key]
     assert [(e["actor"], e["result"]) for e in refused] == [(VC_PHYSICIAN.hsa_id, "refused")]
     after = await state_of(site.client, HANDOVER)

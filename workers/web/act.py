@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from discharge.i18n import gettext as _
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import access, csrf, data, send
 from workers.web.actions import ACTIONS, ActionRefused, may_take, source_of
@@ -31,7 +32,7 @@ async def act(request: Request) -> Response:
     except csrf.CsrfRefused as refused:
         return _forbidden(web, request, str(refused))
     if action is None or not may_take(principal, action):
-        return _forbidden(web, request, "din roll gör inte detta")
+        return _forbidden(web, request, _("your role does not take this action"))
     if not is_patient_key(key):
         return _not_yours(web, request)
     try:
@@ -47,7 +48,7 @@ async def act(request: Request) -> Response:
     now = datetime.now(UTC)
     try:
         if identity is None:
-            raise data.Refused("the pathway has no patient identity yet")
+            raise data.Refused(_("the pathway has no patient identity yet"))
         outgoing = send.build_event(
             web.settings,
             source_of(principal, action),
@@ -57,7 +58,7 @@ async def act(request: Request) -> Response:
             now,
         )
         if outgoing.patient_key != key:  # the identity is the pathway's own: a mismatch is a wrong secret
-            raise data.Refused("the event would reach another pathway")
+            raise data.Refused(_("the event would reach another pathway"))
         await send.send(web.temporal, await web.events(), outgoing)
     except (ActionRefused, data.Refused, data.NoAnswer) as problem:
         web.record(
@@ -65,7 +66,7 @@ async def act(request: Request) -> Response:
         )
         return await _patient(request, action_refusal=str(problem))
     web.record(principal, action.name, key, f"{action.type} {outgoing.ready.event.id}", request=request)
-    request.session["flash"] = action.done
+    request.session["flash"] = _(action.done)
     return RedirectResponse(f"/patients/{key}", status_code=303)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from discharge.i18n import N_, gettext as _
 from discharge.principal import Principal
 from workflows.api import DeliveryRecord, PathwayView
 
@@ -31,7 +32,7 @@ def party_of(principal: Principal) -> str:
 
 def unit_of(principal: Principal) -> str:
     if principal.unit is None:
-        raise ActionRefused("din inloggning anger ingen enhet (claim 'unit'): be om behörighet")
+        raise ActionRefused(_("your sign-in names no unit (claim 'unit'): ask for access"))
     return principal.unit
 
 
@@ -45,7 +46,7 @@ class Action:
     type: str  # the contract's inbound type
     roles: frozenset[str]
     data: Callable[[Principal, Form], dict[str, Any]]
-    done: str  # what the page says once it is sent (Swedish; sv's catalogues translate it)
+    done: str  # what the page says once it is sent (marked N_, translated when shown)
     # A receipt is the receiving unit's: its ``source`` is the unit (a receipt must come from the receiver it
     # names, events/inbound/receipts.py); the person who pressed the button is in the access log.
     as_unit: bool = False
@@ -59,35 +60,35 @@ ACTIONS: dict[str, Action] = {
             "primarycare.planning_confirmed",
             frozenset({"lmv", "vc"}),
             lambda p, f: {"party": party_of(p), "unit": unit_of(p), "confirmed_by": p.hsa_id},
-            "Samordnad planering bekräftad",
+            N_("Joint planning confirmed"),
         ),
         Action(
             "record_contact",
             "primarycare.physician_contact",
             frozenset({"lmv", "vc"}),
             lambda p, f: {"party": party_of(p), "kind": _text(f, "kind"), "performed_by": p.hsa_id},
-            "Läkarkontakt registrerad",
+            N_("Physician contact recorded"),
         ),
         Action(
             "propose_handover",
             "primarycare.handover_proposed",
             frozenset({"lmv"}),
             lambda p, f: {"proposed_by": p.hsa_id},
-            "Överlämning föreslagen",
+            N_("Handover proposed"),
         ),
         Action(
             "request_consult",
             "primarycare.consult_requested",
             frozenset({"lmv", "vc"}),
             lambda p, f: {"party": party_of(p), "requested_by": p.hsa_id, "urgency": _text(f, "urgency")},
-            "Konsultation hos jourhavande specialist begärd",
+            N_("Consult with the on-call specialist requested"),
         ),
         Action(
             "accept_handover",
             "primarycare.handover_accepted",
             frozenset({"vc"}),
             lambda p, f: {"unit": unit_of(p), "accepted_by": p.hsa_id},
-            "Överlämning accepterad",
+            N_("Handover accepted"),
         ),
         Action(
             "acknowledge_delivery",
@@ -98,7 +99,7 @@ ACTIONS: dict[str, Action] = {
                 "recipient": unit_of(p),
                 "outcome": "received",
             },
-            "Mottagning kvitterad",
+            N_("Receipt acknowledged"),
             as_unit=True,
         ),
     )

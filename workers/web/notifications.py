@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from discharge.i18n import gettext as _
 from discharge.notify.optins import OptIns
 from workers.web import csrf
 from workers.web.context import principal_of, web_of
@@ -30,7 +31,7 @@ def _store(request: Request) -> OptIns:
 async def notifications_page(request: Request) -> Response:
     web, principal = web_of(request), principal_of(request)
     if principal.role not in ROLES:
-        return _forbidden(web, request, "drift får inga aviseringar")
+        return _forbidden(web, request, _("ops gets no notifications"))
     chosen = await asyncio.to_thread(_store(request).of, principal.hsa_id)
     flash = request.session.pop("flash", None)
     return web.render(request, "notifications.html", chosen=chosen, flash=flash, problem=None)
@@ -43,12 +44,12 @@ async def notifications_choose(request: Request) -> Response:
     except csrf.CsrfRefused as refused:
         return _forbidden(web, request, str(refused))
     if principal.role not in ROLES:
-        return _forbidden(web, request, "drift får inga aviseringar")
+        return _forbidden(web, request, _("ops gets no notifications"))
     wanted = form.get("wanted") == "yes"
     address = str(form.get("email", "")).strip()
     if wanted and not EMAIL.match(address):
         chosen = await asyncio.to_thread(_store(request).of, principal.hsa_id)
-        problem = "Ange en giltig e-postadress."
+        problem = _("Give a valid e-mail address.")
         return web.render(
             request, "notifications.html", chosen=chosen, flash=None, problem=problem, status_code=400
         )
@@ -56,7 +57,7 @@ async def notifications_choose(request: Request) -> Response:
         _store(request).choose, principal.hsa_id, principal.role, principal.unit, address if wanted else None
     )
     web.record(principal, "notifications", None, "e-mail on" if wanted else "e-mail off", request=request)
-    request.session["flash"] = "Aviseringar sparade" if wanted else "Aviseringar avstängda"
+    request.session["flash"] = _("Notifications saved") if wanted else _("Notifications turned off")
     return RedirectResponse("/notifications", status_code=303)
 
 
