@@ -152,7 +152,9 @@ async def test_the_coordinator_sees_what_is_missing_acknowledges_and_decides(
     page = await signed_in_page(browser, site, COORDINATOR)
     await page.goto(f"{site.url}/patients/{key_of(PLANNING)}")
     # The vårdcentral has not confirmed joint planning (nor LMV, when this test runs alone).
-    await expect(page.locator("#missing .missing-planning", has_text="Vårdcentralen Centrum")).to_have_count(1)
+    await expect(page.locator("#missing .missing-planning", has_text="Vårdcentralen Centrum")).to_have_count(
+        1
+    )
     await looked_at(page, "23-coordinator-missing")
 
     await page.goto(f"{site.url}/patients/{key_of(REVIEW)}")
