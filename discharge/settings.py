@@ -109,6 +109,14 @@ class Settings(BaseSettings):
         timedelta(minutes=1),
         description="a deadline is acted on only once no event of the pathway has arrived for this long",
     )
+    discharge_history_bound: int = Field(
+        5000,
+        ge=20,
+        description=(
+            "a pathway's run continues as new once its history holds this many events (or sooner, when "
+            "Temporal suggests it), so its history stays bounded whatever it is sent"
+        ),
+    )
 
     # The gateway
     discharge_max_deliveries: int = Field(

@@ -45,6 +45,8 @@ class PathwayStart(BaseModel):
     opening_event: PathwayEvent | None = None
     # Events that arrived after the readmission but before this run started, in arrival order.
     pending_events: list[PathwayEvent] = Field(default_factory=list)
+    # A run continued because its history grew long: everything it knew, as JSON (workflows/carried.py).
+    carried: str | None = None
 
 
 class Decision(BaseModel):
@@ -101,6 +103,9 @@ class DeliveryRecord(BaseModel):
     status: Literal["sent", "received", "rejected", "not_delivered"] = "sent"
     received_at: datetime | None = None  # the receipt's time (`received` only)
     escalation: int | None = None  # its escalation's position in `escalations`, if one was raised
+    # The receipts applied to it (their `source id` keys): a re-derivation of the state meets them again
+    # and finds them applied already, instead of ignoring them (workflows/rules/receipts.py).
+    receipts: list[str] = []
 
 
 class Acknowledgement(BaseModel):

@@ -50,6 +50,14 @@ ANY_ARRIVAL_ORDER = "any-arrival-order"
 #: Asked with `workflow.patched` itself, at a run's first publish: a run started under ``LEAN_HISTORY``
 #: before this patch must not take it as in force.
 DELIVERY_RECEIPTS = "delivery-receipts"
+#: Runs from this patch on keep their deliveries' escalations (`not_delivered`, `delivery_rejected`) and
+#: applied receipts when the ledger re-derives the state (rules/receipts.py, `carried_escalations`). Asked
+#: with `workflow.patched` itself, at a run's first publish, with `DELIVERY_RECEIPTS`.
+RECEIPTS_REDERIVED = "receipts-rederived"
+#: Runs from this patch on continue as new when their history is long (workflows/carried.py): the whole
+#: state goes to the next run. Asked with `workflow.patched` only at that moment, so a run records its
+#: marker only when it continues, and a history recorded before the patch replays without continuing.
+BOUNDED_HISTORY = "bounded-history"
 
 
 def begin_run() -> bool:
