@@ -50,6 +50,11 @@ ANY_ARRIVAL_ORDER = "any-arrival-order"
 #: Asked with `workflow.patched` itself, at a run's first publish: a run started under ``LEAN_HISTORY``
 #: before this patch must not take it as in force.
 DELIVERY_RECEIPTS = "delivery-receipts"
+#: Runs from this patch on refuse (dead-letter, ``not_permitted``) a signal whose sender may not send it
+#: (workflows/actor.py). Asked with `workflow.patched` itself, and only when a signal fails the check, so
+#: a run whose signals all pass records no marker: a run started before the patch (its signals carry no
+#: sender) first asks while replaying its first signal, hears "no", and keeps that answer for its life.
+SIGNAL_ACTORS = "signal-actors"
 
 
 def begin_run() -> bool:

@@ -14,6 +14,8 @@ from workflows.rules.state import PathwayState
 #: Dead-letter kinds of the pathway's own (besides `no_pathway`, workflows/rules/intake.py).
 NOT_APPLICABLE = "not_applicable"
 RULE_FAILED = "rule_failed"
+#: A signal whose sender may not send it (workflows/actor.py `signal_refusal`).
+NOT_PERMITTED = "not_permitted"
 
 
 @dataclass(frozen=True)
