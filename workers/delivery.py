@@ -28,6 +28,7 @@ from nats.js.errors import NotFoundError
 
 from discharge.nats_connection import connect_nats, pull_consumer_waiting
 from discharge.ops.http import ReadinessCheck, ops_endpoints
+from discharge.ops.metrics import DELIVERIES_RETRIED, DELIVERIES_STORED
 from discharge.settings import Settings
 from events.delivery import (
     DELIVERY_STREAM,
@@ -113,8 +114,10 @@ async def _deliver_batch(js: JetStreamContext, messages: list[Msg], lmv_unit: st
     for message, result in zip(messages, results, strict=True):
         if isinstance(result, BaseException):
             log.warning("delivery not stored; the event comes back", error_type=type(result).__name__)
+            DELIVERIES_RETRIED.inc()
             await message.nak(delay=RETRY_DELAY.total_seconds())
         else:
+            DELIVERIES_STORED.inc(result)
             await message.ack()
 
 
