@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(None, description="mTLS client private key (PEM) for Temporal")
     temporal_tls_ca: Path | None = Field(None, description="CA bundle for the Temporal server, if private")
     temporal_api_key: SecretStr | None = Field(None, description="API key (Temporal Cloud); implies TLS")
+    # How long the worker keeps trying its first connection to Temporal before it exits with the reason.
+    discharge_temporal_connect_timeout: IsoDuration = timedelta(minutes=2)
 
     # NATS
     nats_url: str = "nats://localhost:4222"

@@ -4,6 +4,7 @@ encrypted with the payload key ring (discharge/codec.py): every client the proje
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from temporalio.client import Client, Interceptor, WorkflowHandle
@@ -13,6 +14,7 @@ from temporalio.service import TLSConfig
 
 from discharge.codec import encrypted_data_converter
 from discharge.keyring import load_ring
+from discharge.patience import patiently
 from discharge.settings import Settings
 from events.identity import workflow_id_for
 from workflows.names import SA_PATIENT_KEY, SIGNAL_INBOUND_EVENT, WORKFLOW_TYPE
@@ -46,6 +48,22 @@ async def connect_temporal(
         data_converter=converter,
         runtime=runtime,
         interceptors=interceptors,
+    )
+
+
+async def connect_temporal_patiently(
+    settings: Settings,
+    *,
+    give_up_after: timedelta | None,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
+    """`connect_temporal`, tried again with a growing delay while Temporal does not answer yet (one log
+    line per miss); after ``give_up_after`` `discharge.patience.Unreachable`; None: until cancelled."""
+    return await patiently(
+        lambda: connect_temporal(settings, runtime=runtime, interceptors=interceptors),
+        what=f"Temporal at {settings.temporal_address}",
+        give_up_after=give_up_after,
     )
 
 
