@@ -14,7 +14,6 @@ from temporalio.service import TLSConfig
 
 from discharge.codec import encrypted_data_converter
 from discharge.keyring import load_ring
-from discharge.patience import patiently
 from discharge.settings import Settings
 from events.identity import workflow_id_for
 from workflows.names import SA_PATIENT_KEY, SIGNAL_INBOUND_EVENT, WORKFLOW_TYPE
@@ -60,6 +59,9 @@ async def connect_temporal_patiently(
 ) -> Client:
     """`connect_temporal`, tried again with a growing delay while Temporal does not answer yet (one log
     line per miss); after ``give_up_after`` `discharge.patience.Unreachable`; None: until cancelled."""
+    # Imported here: the CLI's listings connect through this module and must not load logging (start-up).
+    from discharge.patience import patiently
+
     return await patiently(
         lambda: connect_temporal(settings, runtime=runtime, interceptors=interceptors),
         what=f"Temporal at {settings.temporal_address}",
