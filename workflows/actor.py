@@ -1,4 +1,4 @@
-"""Who acts on a pathway through an update, and whether that process may: a pure rule, no Temporal.
+"""Who acts on a pathway through an update or a signal, and whether that process may: pure rules.
 
 Every update carries its ``Actor``: the process that sends it and the person it acts for. The actor rides
 inside the update's payload, which only a holder of the key ring can seal (discharge/codec.py refuses
@@ -29,8 +29,6 @@ from events.fields import HsaId
 from workflows.names import UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
 Process = Literal["gateway", "web", "cli"]
-#: The sending systems: each publishes only on ``events.<system>.>`` (workers/stack/nats_auth.py).
-SendingSystem = Literal["hospital", "primarycare", "municipality", "coordination"]
 #: A signed-in person's role (the same four as `discharge.principal.Role`, which loads no workflow code).
 PersonRole = Literal["coordinator", "lmv", "vc", "ops"]
 
