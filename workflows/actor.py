@@ -7,8 +7,11 @@ an update arrives, never on replay, so saved histories are untouched) refuses an
 missing, whose process may not make it, or whose person is not the one the update names:
 
 - ``decide``: the web page for the signed-in coordinator (``decided_by``), or the CLI for its ``--as``
-  person, a key ring holder (``recorded_by``; ``decided_by`` is then the typed coordinator).
-- ``acknowledge_escalation``: the web page, for the signed-in person (``acknowledged_by``).
+  person, a key ring holder acting as ops (``recorded_by``; ``decided_by`` is then the typed coordinator).
+- ``acknowledge_escalation``: the web page, for the signed-in coordinator or physician (``acknowledged_by``).
+
+The actor names the person's role too, and the validator checks it (``MAY_UPDATE_AS``): the web page's own
+role checks (workers/web/access.py) are kept by the pathway as well.
 
 The gateway only signals events; it makes no update. Every signal carries its ``Sender`` the same way
 (inside the encrypted payload, `workflows.api.PathwayEvent.actor`) and ``signal_refusal`` checks it where
@@ -47,6 +50,12 @@ MAY_UPDATE: dict[str, frozenset[str]] = {
     UPDATE_DECIDE: frozenset({"web", "cli"}),
     UPDATE_ACKNOWLEDGE: frozenset({"web"}),
 }
+#: Which roles the person may have, per update and process (the CLI's person acts as ops).
+MAY_UPDATE_AS: dict[tuple[str, str], frozenset[str]] = {
+    (UPDATE_DECIDE, "web"): frozenset({"coordinator"}),
+    (UPDATE_DECIDE, "cli"): frozenset({"ops"}),
+    (UPDATE_ACKNOWLEDGE, "web"): frozenset({"coordinator", "lmv", "vc"}),
+}
 
 
 class Actor(BaseModel):
@@ -54,6 +63,8 @@ class Actor(BaseModel):
 
     process: Process
     person: HsaId
+    # The person's role; None in updates from before roles were checked (refused by today's validator).
+    role: PersonRole | None = None
 
 
 def check_actor(update: str, actor: Actor | None, named: str | None) -> None:
@@ -62,6 +73,8 @@ def check_actor(update: str, actor: Actor | None, named: str | None) -> None:
         raise ValueError(f"{update}: no actor: an update must say which process sends it, for whom")
     if actor.process not in MAY_UPDATE.get(update, frozenset()):
         raise ValueError(f"{update}: the {actor.process} process may not send it")
+    if actor.role not in MAY_UPDATE_AS.get((update, actor.process), frozenset()):
+        raise ValueError(f"{update}: a person in role {actor.role} may not send it from the {actor.process}")
     if named is None:
         raise ValueError(f"{update}: it names no person it is for")
     if actor.person != named:

@@ -26,7 +26,7 @@ COORDINATOR_SOURCE = f"urn:hsa:{COORDINATOR}"
 
 
 def test_the_web_page_decides_and_acknowledges_for_the_signed_in_person() -> None:
-    web = Actor(process="web", person=COORDINATOR)
+    web = Actor(process="web", person=COORDINATOR, role="coordinator")
     check_actor(UPDATE_DECIDE, web, COORDINATOR)
     check_actor(UPDATE_ACKNOWLEDGE, web, COORDINATOR)
     with pytest.raises(ValueError, match="names SE2321000131-E000000000900"):
@@ -34,11 +34,11 @@ def test_the_web_page_decides_and_acknowledges_for_the_signed_in_person() -> Non
 
 
 def test_the_cli_decides_as_its_person_and_acknowledges_nothing_the_gateway_updates_nothing() -> None:
-    check_actor(UPDATE_DECIDE, Actor(process="cli", person=OPS), OPS)
+    check_actor(UPDATE_DECIDE, Actor(process="cli", person=OPS, role="ops"), OPS)
     with pytest.raises(ValueError, match="cli process may not"):
-        check_actor(UPDATE_ACKNOWLEDGE, Actor(process="cli", person=OPS), OPS)
+        check_actor(UPDATE_ACKNOWLEDGE, Actor(process="cli", person=OPS, role="ops"), OPS)
     with pytest.raises(ValueError, match="gateway process may not"):
-        check_actor(UPDATE_DECIDE, Actor(process="gateway", person=OPS), OPS)
+        check_actor(UPDATE_DECIDE, Actor(process="gateway", person=OPS, role="ops"), OPS)
 
 
 def test_an_update_without_an_actor_is_refused() -> None:
@@ -47,10 +47,38 @@ def test_an_update_without_an_actor_is_refused() -> None:
 
 
 def test_a_cli_decision_is_for_its_typist_a_web_decision_for_the_signed_in_coordinator() -> None:
-    check_decision_actor(Actor(process="cli", person=OPS), decided_by=COORDINATOR, recorded_by=OPS)
-    check_decision_actor(Actor(process="web", person=COORDINATOR), decided_by=COORDINATOR, recorded_by=None)
+    cli, web = (
+        Actor(process="cli", person=OPS, role="ops"),
+        Actor(process="web", person=COORDINATOR, role="coordinator"),
+    )
+    check_decision_actor(cli, decided_by=COORDINATOR, recorded_by=OPS)
+    check_decision_actor(web, decided_by=COORDINATOR, recorded_by=None)
     with pytest.raises(ValueError, match="names"):
-        check_decision_actor(Actor(process="cli", person=OPS), decided_by=COORDINATOR, recorded_by=None)
+        check_decision_actor(cli, decided_by=COORDINATOR, recorded_by=None)
+
+
+@pytest.mark.parametrize(
+    ("update", "process", "role"),
+    [
+        (UPDATE_DECIDE, "web", "lmv"),  # only a coordinator decides on the web page
+        (UPDATE_DECIDE, "web", "ops"),
+        (UPDATE_DECIDE, "web", None),  # an actor from before roles were checked: the web page not updated
+        (UPDATE_DECIDE, "cli", "coordinator"),  # the CLI is ops' tool: its person acts as ops
+        (UPDATE_ACKNOWLEDGE, "web", "ops"),  # ops acknowledge no escalation
+        (UPDATE_ACKNOWLEDGE, "web", None),
+    ],
+)
+def test_an_update_from_a_person_whose_role_may_not_send_it_is_refused(
+    update: str, process: str, role: str | None
+) -> None:
+    actor = Actor(process=process, person=COORDINATOR, role=role)
+    with pytest.raises(ValueError, match=f"role {role} may not"):
+        check_actor(update, actor, COORDINATOR)
+
+
+def test_the_physicians_acknowledge_on_the_web_page() -> None:
+    for role in ("lmv", "vc", "coordinator"):
+        check_actor(UPDATE_ACKNOWLEDGE, Actor(process="web", person=COORDINATOR, role=role), COORDINATOR)
 
 
 # -- signals: every signalled event says who sends it, for which system or person

@@ -37,8 +37,8 @@ from workflows.actor import Actor, Sender, gateway_for
 from workflows.api import PathwayEvent, PathwayView
 from workflows.names import QUERY_STATE
 
-#: Who sends the tests' updates: the web page, for STAFF signed in (workflows/actor.py).
-WEB_ACTOR = Actor(process="web", person=STAFF)
+#: Who sends the tests' updates: the web page, for STAFF signed in as a coordinator (workflows/actor.py).
+WEB_ACTOR = Actor(process="web", person=STAFF, role="coordinator")
 
 
 @dataclass
