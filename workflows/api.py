@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from events.fields import ExtensionDays, HsaId
 from events.inbound.envelopes import InboundEvent
 from events.inbound.parsing import describe_validation_error
-from workflows.actor import Actor
+from workflows.actor import Actor, Sender
 from workflows.names import PendingTask, Phase
 
 
@@ -32,6 +32,9 @@ class PathwayEvent(BaseModel):
     patient_key: str
     event: InboundEvent
     received_at: datetime | None = None
+    # Who signals it, for whom (workflows/actor.py): checked where the workflow takes the signal; None in
+    # histories before it, and on events the workflow carries itself (a readmission's, continue-as-new).
+    actor: Sender | None = None
 
 
 class PathwayStart(BaseModel):

@@ -58,6 +58,11 @@ RECEIPTS_REDERIVED = "receipts-rederived"
 #: state goes to the next run. Asked with `workflow.patched` only at that moment, so a run records its
 #: marker only when it continues, and a history recorded before the patch replays without continuing.
 BOUNDED_HISTORY = "bounded-history"
+#: Runs from this patch on refuse (dead-letter, ``not_permitted``) a signal whose sender may not send it
+#: (workflows/actor.py). Asked with `workflow.patched` itself, and only when a signal fails the check, so
+#: a run whose signals all pass records no marker: a run started before the patch (its signals carry no
+#: sender) first asks while replaying its first signal, hears "no", and keeps that answer for its life.
+SIGNAL_ACTORS = "signal-actors"
 
 
 def begin_run() -> bool:

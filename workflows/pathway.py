@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from events.inbound.parsing import episode_of
     from events.outbound.event import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
-    from workflows.actor import check_actor, check_decision_actor
+    from workflows.actor import check_actor, check_decision_actor, signal_refusal
     from workflows.api import (
         AcknowledgementRecord,
         DecisionResult,
@@ -67,7 +67,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules.ledger import Ledger, Taken, apply_time_safely
     from workflows.rules.receipts import expect_receipts
     from workflows.rules.records import record_acknowledgement, record_duplicate
-    from workflows.rules.refusals import RULE_FAILED, Refused, apply_or_refuse
+    from workflows.rules.refusals import NOT_PERMITTED, RULE_FAILED, Refused, apply_or_refuse
     from workflows.rules.state import PathwayState
     from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
@@ -100,6 +100,8 @@ class PatientPathway:
         self._lean = False
         # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
         self._acknowledgements: list[AcknowledgementRecord] = []
+        # Signals whose sender may not send them (workflows/actor.py): dead-lettered, never applied.
+        self._not_permitted: list[Refused] = []
         self._continuing = False  # the history grew long: continue as new (workflows/carried.py)
         if start.carried is not None:
             carried = Carried.model_validate_json(start.carried)
@@ -134,6 +136,7 @@ class PatientPathway:
             if not self._queue:
                 await self._wait_for_event_or_deadline()
             async with self._lock:
+                await self._refuse_not_permitted()
                 if self._ordered:
                     await self._take_in_clinical_order()
                 else:
@@ -141,6 +144,8 @@ class PatientPathway:
             self._sync_visibility()
             self._continuing = self._history_too_long()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        # Refused signals are dead-lettered by this run: a continued run would not know of them.
+        await self._refuse_not_permitted()
         if self._continuing and self._state.phase != "closed":
             self._continue_as_new()
         if self._ordered:
@@ -220,14 +225,14 @@ class PatientPathway:
         if release is not None and (deadline is None or release < deadline):
             deadline, what = release, "held events and escalations: apply, publish or dead-letter them"
         if deadline is None:
-            await workflow.wait_condition(lambda: bool(self._queue) or self._wake)
+            await workflow.wait_condition(lambda: bool(self._queue or self._not_permitted) or self._wake)
             return
         timeout = deadline - workflow.now()
         if timeout <= timedelta(0):
             return
         try:
             await workflow.wait_condition(
-                lambda: bool(self._queue) or self._wake,
+                lambda: bool(self._queue or self._not_permitted) or self._wake,
                 timeout=timeout,
                 timeout_summary=f"{what} ({deadline.isoformat()})",
             )
@@ -338,9 +343,21 @@ class PatientPathway:
         event = refused.event
         if refused.kind == RULE_FAILED:
             workflow.logger.error("a rule failed on event %s from %s: dead-lettered", event.id, event.source)
+        elif refused.kind == NOT_PERMITTED:
+            workflow.logger.warning("event %s from %s refused: %s", event.id, event.source, refused.reason)
         else:
             workflow.logger.warning("event %s from %s not applicable: dead-lettered", event.id, event.source)
         await self._dead_letter(event, refused.reason, refused.kind)
+
+    async def _refuse_not_permitted(self) -> None:
+        """Dead-letter refused signals; a run that holds nothing else (a refused signal-with-start) ends."""
+        refused, self._not_permitted = self._not_permitted, []
+        for each in refused:
+            await self._refuse(each)
+        empty = not self._queue and self._ledger.first_arrival() is None
+        if refused and self._ordered and self._state.opened_by is None and empty:
+            assert self._policy is not None
+            close_unopened(self._state, [], workflow.now(), self._policy)
 
     async def _dead_letter(self, event: InboundEvent, reason: str, kind: str) -> None:
         held = PathwayEvent(patient_key=self._state.patient_key, event=event)
@@ -521,6 +538,11 @@ class PatientPathway:
         if key in self._seen:
             record_duplicate(self._state, event, workflow.now())
             workflow.logger.info("duplicate event %s from %s ignored", event.id, event.source)
+            return
+        # Refused before it counts as seen: a forged copy must not make the real event a "duplicate".
+        why = signal_refusal(event.type, event.source, pathway_event.actor)
+        if why is not None and patches.since(patches.SIGNAL_ACTORS):
+            self._not_permitted.append(Refused(event, NOT_PERMITTED, why))
             return
         self._seen.append(key)
         self._queue.append(pathway_event)

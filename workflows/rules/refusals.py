@@ -19,6 +19,8 @@ from workflows.rules.step import RuleOutcome
 #: Dead-letter kinds of the pathway's own (besides `no_pathway`, workflows/rules/intake.py).
 NOT_APPLICABLE = "not_applicable"
 RULE_FAILED = "rule_failed"
+#: A signal whose sender may not send it (workflows/actor.py `signal_refusal`).
+NOT_PERMITTED = "not_permitted"
 
 
 @dataclass(frozen=True)
