@@ -20,7 +20,7 @@ from tests.inbound_events import (
     hours,
     risk,
 )
-from tests.workflow.pathway_helpers import WEB_ACTOR, published, running_worker, until
+from tests.workflow.pathway_helpers import WEB_ACTOR, published, running_worker, timer_set, until
 from workflows.api import Decision, DecisionResult, PathwayView
 from workflows.names import UPDATE_DECIDE
 from workflows.policy import add_local
@@ -62,6 +62,7 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         second_end = add_local(end, days(7))
         assert result.support_ends_at == second_end
         view = await until(pw, lambda v: v.phase == "lmv_support")
+        await timer_set(pw, second_end - days(3))
 
         # The second review opens before the new end; this time the decision comes as an event.
         await env.sleep(second_end - days(3) - (await env.get_current_time()) + hours(0.1))
@@ -69,6 +70,7 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         await pw.send(extension_decided(await env.get_current_time(), days=2))
         third_end = add_local(second_end, days(2))
         view = await until(pw, lambda v: v.support_ends_at == third_end and v.phase == "lmv_support")
+        await timer_set(pw, third_end - days(3))
 
         # The third review ends in a handover decision; the VC accepts.
         await env.sleep(third_end - days(3) - (await env.get_current_time()) + hours(0.1))
