@@ -76,7 +76,7 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     env = command_env(tmp_path / "data")
     dev = await start_dev(env)
     pids = dev.pids()
-    parts = {"worker", "gateway", "codec-server", "readmodel", "delivery", "web", "http", "hl7"}
+    parts = {"worker", "gateway", "codec-server", "readmodel", "delivery", "web", "http", "hl7", "fhir"}
     assert set(pids) == {"temporal", "nats", "idp", *parts}
     ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
     assert ready == {*parts, None}  # None: "stack ready"
@@ -88,6 +88,7 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     assert f"HTTP door        http://{env['DISCHARGE_HTTP_ADDRESS']}/events" in banner
     assert f"HL7 door (MLLP)  {env['DISCHARGE_HL7_ADDRESS']}" in banner
     assert f"{env['DISCHARGE_DATA_DIR']}/keys/http/<system>.token" in banner
+    assert f"FHIR R4 (read)   http://{env['DISCHARGE_FHIR_ADDRESS']}/fhir/R4/EpisodeOfCare" in banner
     # The README's first event, published as the README says, reaches its pathway through every part.
     code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
     assert code == 0, stderr
