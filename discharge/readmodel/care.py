@@ -63,7 +63,7 @@ care_episodes = sa.Table(
 care_tasks = sa.Table(
     "care_tasks",
     metadata,
-    # The id of the outbound event that opened the task (a uuid: a valid FHIR id as it is).
+    # The FHIR resource id: a hash of the id of the outbound event that opened the task.
     sa.Column("task_id", sa.String(64), primary_key=True),
     sa.Column("pathway_key", sa.String(200), nullable=False, index=True),
     sa.Column("kind", sa.String(32), nullable=False),  # extension_review, handover_acceptance
@@ -89,6 +89,10 @@ _PHASE_OF: dict[type[OutboundData], str] = {
 
 def resource_id(pathway_key: str) -> str:
     return "pw-" + hashlib.sha256(pathway_key.encode()).hexdigest()[:32]
+
+
+def task_id(event_id: str) -> str:
+    return "task-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
 
 
 def apply_care(conn: Connection, event: OutboundEvent, pathway_key: str, now: datetime) -> None:
@@ -175,7 +179,7 @@ def _apply_tasks(conn: Connection, event: OutboundEvent, pathway_key: str, liste
 
 def _open(
     conn: Connection,
-    task_id: str,
+    event_id: str,
     pathway_key: str,
     kind: str,
     owner: str | None,
@@ -185,7 +189,7 @@ def _open(
     _close(conn, pathway_key, at, "cancelled", kind=kind)  # one open task of a kind per pathway
     conn.execute(
         care_tasks.insert().values(
-            task_id=task_id,
+            task_id=task_id(event_id),
             pathway_key=pathway_key,
             kind=kind,
             owner=owner,

@@ -93,7 +93,12 @@ class FhirApi:
 
     async def _search(self, request: web.Request, resource: Resource) -> web.Response:
         started = time.perf_counter()
-        response = await self._answer(request, resource)
+        try:
+            response = await self._answer(request, resource)
+        except Exception as error:  # a bug or a database away: still an OperationOutcome
+            # The kind only: a validation error's text would quote the resource, identifier and all.
+            log.error("fhir search failed", resource=resource, error=type(error).__name__)
+            response = outcome(500, "exception", "the search could not be answered; try again later")
         FHIR_ANSWERS.labels(resource, str(response.status)).inc()
         FHIR_SECONDS.labels(resource).observe(time.perf_counter() - started)
         return response
