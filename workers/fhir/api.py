@@ -139,17 +139,17 @@ class FhirApi:
         search one line per patient its page shows."""
         origin = f"fhir {remote or '-'}"
         if c.patient_key is not None:
-            keys = [c.patient_key]
+            keys: list[str | None] = [c.patient_key]
             action = "search_identity"
         else:
             keys = list(dict.fromkeys(row["patient_key"] for row in rows))
             action = "search"
-        for key in keys:
-            self._access_log.record(
+        if keys:  # one fsync for the whole page
+            self._access_log.record_many(
+                keys,
                 actor=caller.client_id,
                 role="system",
                 action=action,
-                patient_key=key,
                 origin=origin,
                 detail=f"FHIR {c.resource} search",
             )
