@@ -55,10 +55,10 @@ def managed_by(resource: dict[str, Any]) -> str:
     return str(reference["value"])
 
 
-def support_end(resource: dict[str, Any]) -> str | None:
+def support_end(resource: dict[str, Any]) -> datetime | None:
     for extension in resource.get("extension", []):
         if extension["url"] == SUPPORT_END_URL:
-            return str(extension["valueDateTime"])
+            return datetime.fromisoformat(extension["valueDateTime"])
     return None
 
 
@@ -95,7 +95,7 @@ async def test_a_high_risk_patient_from_admission_to_follow_up_end_as_fhir_sees_
                 supported = await episode(door, identifier)
                 assert supported["status"] == "active"
                 assert managed_by(supported) == UNIT
-                assert support_end(supported) == end.isoformat()
+                assert support_end(supported) == end
             team = {p["member"]["identifier"]["value"] for p in supported["contained"][0]["participant"]}
             assert team == {UNIT, REGISTRY_VC}
             assert (await door.search("Task", status="requested"))["total"] == 0

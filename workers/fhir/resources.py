@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.episodeofcare import EpisodeOfCare
 from fhir.resources.R4B.task import Task
@@ -45,6 +46,8 @@ _TASK_TEXT = {
     "handover_acceptance": "Ta emot överlämningen av patientens vård",
 }
 COORDINATOR_TEXT = "Samordnare (koordinator)"
+#: Times are shown in Swedish time (with their offset): what a banner prints is the local day and hour.
+LOCAL = ZoneInfo("Europe/Stockholm")
 
 
 def status_of(row: dict[str, Any]) -> str:
@@ -70,7 +73,7 @@ def manager_of(row: dict[str, Any]) -> str | None:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+    return None if value is None else value.astimezone(LOCAL).isoformat()
 
 
 def unit_reference(hsa_id: str, names: dict[str, str]) -> dict[str, Any]:
@@ -125,6 +128,7 @@ def episode_of_care(
         "resourceType": "EpisodeOfCare",
         "id": row["resource_id"],
         "meta": {"lastUpdated": _iso(row["updated_at"])},
+        "identifier": [{"system": EPISODE_SYSTEM, "value": row["episode_id"]}] if row["episode_id"] else [],
         "status": status,
         "type": [{"text": PATHWAY_TYPE_TEXT}],
         "patient": patient_reference(row, searched),
@@ -132,8 +136,8 @@ def episode_of_care(
         "contained": [_care_team(row, status, names)],
         "team": [{"reference": "#team"}],
     }
-    if row["episode_id"]:
-        resource["identifier"] = [{"system": EPISODE_SYSTEM, "value": row["episode_id"]}]
+    if not resource["identifier"]:
+        del resource["identifier"]
     if row["closed_at"] is not None:
         resource["period"]["end"] = _iso(row["closed_at"])
     manager = manager_of(row)
