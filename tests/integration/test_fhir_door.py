@@ -18,7 +18,7 @@ from discharge.bearer import dev_issuer_key, issue_token
 from discharge.readmodel.care import care_episodes
 from events.identity import parse_identity, patient_key
 from events.outbound.names import OUTBOUND_SOURCE
-from tests.fhir_support import FhirDoor, serving_fhir
+from tests.fhir_support import FhirDoor, serving_fhir, validate
 from workers.fhir.queries import _status_clause
 from workers.fhir.resources import status_of
 from workers.fhir.search import EPISODE_STATUSES
@@ -193,3 +193,16 @@ async def test_the_status_search_and_the_status_shown_are_one_rule(door: FhirDoo
             }
             shown = {f"r{n}" for n, row in enumerate(rows) if status_of(row) == status}
             assert selected == shown, status
+
+
+async def test_a_post_search_keeps_the_identifier_out_of_the_url(door: FhirDoor) -> None:
+    form = {"patient.identifier": f"urn:oid:1.2.752.129.2.1.3.1|{PATIENT}"}
+    headers = {"Authorization": f"Bearer {door.token}"}
+    response = await door.http.post(f"{door.base}/EpisodeOfCare/_search", data=form, headers=headers)
+    assert response.status_code == 200, response.text
+    validate(response.json())
+    assert response.json()["total"] == 1
+    assert PATIENT not in str(response.url)
+    json_body = await door.http.post(f"{door.base}/Task/_search", json=form, headers=headers)
+    assert json_body.status_code == 415
+    assert [line.action for line in door.audit()] == ["search_identity"]

@@ -69,7 +69,10 @@ def capability_statement(base: str) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read-only. Unknown search parameters are refused (OperationOutcome).",
+                "documentation": (
+                    "Read-only. Search by GET or by POST [type]/_search (form body: keeps identifiers out of "
+                    "URLs). Unknown search parameters are refused (OperationOutcome)."
+                ),
                 "security": {
                     "service": [
                         {
