@@ -109,12 +109,12 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     # ... where `discharge fhir` answers who holds the patient, with the reader's development token.
     token = (tmp_path / "data" / "keys" / "http" / "fhir-reader.token").read_text().strip()
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as fhir:
-        answer = await fhir.get(
+        found = await fhir.get(
             f"http://{env['DISCHARGE_FHIR_ADDRESS']}/fhir/R4/EpisodeOfCare",
             params={"patient.identifier": "http://electronichealth.se/identifier/personnummer|19091231-9803"},
         )
-    assert answer.status_code == 200, answer.text
-    assert [e["resource"]["status"] for e in answer.json()["entry"]] == ["planned"]
+    assert found.status_code == 200, found.text
+    assert [e["resource"]["status"] for e in found.json()["entry"]] == ["planned"]
     dev.process.send_signal(signal.SIGTERM)
     assert await dev.finish() == 0
     assert all(process_gone(pid) for pid in pids.values())
