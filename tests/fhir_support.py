@@ -67,7 +67,7 @@ class FhirDoor:
 
 
 @asynccontextmanager
-async def serving_fhir(directory: Path, secret: str) -> AsyncIterator[FhirDoor]:
+async def serving_fhir(directory: Path, secret: str, lmv_unit: str | None = None) -> AsyncIterator[FhirDoor]:
     store = ReadModel(f"sqlite:///{directory / 'readmodel.db'}").create()
     access_log = AccessLog(directory / "audit.jsonl")
     api = FhirApi(
@@ -77,6 +77,7 @@ async def serving_fhir(directory: Path, secret: str) -> AsyncIterator[FhirDoor]:
         secret=secret,
         public_base=None,
         handover_accept_timeout=timedelta(days=2),
+        lmv_unit=lmv_unit,
     )
     app = web.Application()
     api.add_routes(app)

@@ -58,6 +58,7 @@ class FhirApi:
         public_base: str | None,
         handover_accept_timeout: timedelta,
         unit_names: dict[str, str] | None = None,
+        lmv_unit: str | None = None,
     ) -> None:
         self._verifier = verifier
         self._engine = engine
@@ -66,6 +67,9 @@ class FhirApi:
         self._public_base = public_base
         self._handover_accept_timeout = handover_accept_timeout
         self._names = unit_names or {}
+        #: The region's LMV unit (DISCHARGE_LMV_UNIT): LMV's part when no unit confirmed planning by name,
+        #: as deliveries to LMV fall back to it.
+        self._lmv_unit = lmv_unit
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(f"{BASE_PATH}/metadata", self.metadata)
@@ -139,6 +143,8 @@ class FhirApi:
 
     def _resource(self, resource: Resource, row: dict[str, Any], criteria: Criteria) -> dict[str, Any]:
         if resource == "EpisodeOfCare":
+            if row["lmv_unit"] is None and row["support_ends_at"] is not None:
+                row = {**row, "lmv_unit": self._lmv_unit}
             return episode_of_care(row, self._names, criteria.identifier)
         return task(row, self._names, self._handover_accept_timeout, criteria.identifier)
 

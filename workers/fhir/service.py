@@ -49,6 +49,7 @@ def build_api(settings: Settings, store: ReadModel) -> FhirApi:
         secret=settings.discharge_patient_key_secret.get_secret_value(),
         public_base=fhir.discharge_fhir_public_base,
         handover_accept_timeout=settings.discharge_handover_accept_timeout,
+        lmv_unit=settings.discharge_lmv_unit,
     )
 
 
