@@ -62,10 +62,11 @@ def status_of(row: dict[str, Any]) -> str:
 
 
 def manager_of(row: dict[str, Any]) -> str | None:
-    """The unit responsible now: the vårdcentral after handover, LMV in support, else the hospital unit."""
+    """The unit responsible now (or last, once closed): the vårdcentral after handover, LMV from discharge
+    into support until then, the vårdcentral of a pathway in handover without LMV, else the admitting unit."""
     if row["handed_over_at"] is not None:
         return row["listed_vardcentral"]  # type: ignore[no-any-return]
-    if row["phase"] in ("lmv_support", "extension_review", "handover") and row["support_ends_at"] is not None:
+    if row["support_ends_at"] is not None and row["discharged_at"] is not None:  # in LMV support
         return row["lmv_unit"]  # type: ignore[no-any-return]
     if row["phase"] in ("handover", "follow_up"):
         return row["listed_vardcentral"]  # type: ignore[no-any-return]
