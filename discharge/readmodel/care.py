@@ -74,6 +74,19 @@ care_tasks = sa.Table(
     sa.Column("closed_at", UtcDateTime()),
 )
 
+#: The phases in the order a pathway goes through them. The stream is in the workflow's publishing order,
+#: which is not always the clinical order (an outcome held for the late-event grace is published after a
+#: later deadline's), so an event moves the phase forward only; the two steps back (an extension granted
+#: after a review, a discharge cancelled) are the events' own.
+RANK = {
+    "inpatient": 0,
+    "joint_planning": 1,
+    "lmv_support": 2,
+    "extension_review": 3,
+    "handover": 4,
+    "follow_up": 5,
+    "closed": 6,
+}
 #: The phase each outbound type moves the pathway to (the workflow's DischargePhase values).
 _PHASE_OF: dict[type[OutboundData], str] = {
     JointPlanningRequested: "joint_planning",
@@ -124,8 +137,9 @@ def apply_care(conn: Connection, event: OutboundEvent, pathway_key: str, now: da
 def _episode_values(event: OutboundEvent, current: dict[str, Any]) -> dict[str, Any]:
     data, at = event.data, event.time
     values: dict[str, Any] = {}
-    phase = _PHASE_OF.get(type(data))
-    if phase is not None and current.get("phase") != "closed":
+    phase, was = _PHASE_OF.get(type(data)), current.get("phase")
+    back = isinstance(data, ExtensionGranted) and was == "extension_review"
+    if phase is not None and (back or RANK[phase] > RANK.get(was or "", -1)):
         values["phase"] = phase
     lmv_unit = getattr(data, "lmv_unit", None)
     if lmv_unit:
@@ -135,13 +149,19 @@ def _episode_values(event: OutboundEvent, current: dict[str, Any]) -> dict[str, 
         values["listed_vardcentral"] = listed
     match data:
         case PathwayStarted():
-            values["phase"] = current.get("phase") or data.phase
+            values["phase"] = current.get("phase") or data.phase  # opened by a later step: its phase
             if data.admitting_unit:  # an addition: absent in events published before it
                 values["hospital_unit"] = data.admitting_unit
-        case SupportStarted() | SupportRescheduled() | ExtensionGranted():
-            values["support_ends_at"] = data.support_ends_at
-            if isinstance(data, SupportStarted | SupportRescheduled) and data.discharged_at:
+        case SupportStarted():
+            # The first end; an extension or a correction applied before it (stream order) has the newer one.
+            if current.get("support_ends_at") is None:
+                values["support_ends_at"] = data.support_ends_at
+            if data.discharged_at and not current.get("discharged_at"):
                 values["discharged_at"] = data.discharged_at
+        case SupportRescheduled():
+            values.update(support_ends_at=data.support_ends_at, discharged_at=data.discharged_at)
+        case ExtensionGranted():
+            values["support_ends_at"] = data.support_ends_at
         case HandoverRequested():
             if data.to:
                 values["listed_vardcentral"] = data.to
@@ -149,7 +169,7 @@ def _episode_values(event: OutboundEvent, current: dict[str, Any]) -> dict[str, 
                 values["discharged_at"] = data.summary.discharged_at
         case HandoverCompleted():
             values["handed_over_at"] = data.accepted_at or at
-        case DischargeCancelledOutbound():
+        case DischargeCancelledOutbound() if current.get("phase") != "closed":
             # Back in hospital: support and handover are withdrawn; the phase is the one before discharge.
             values.update(phase="inpatient", discharged_at=None, support_ends_at=None)
         case PathwayWithdrawn():

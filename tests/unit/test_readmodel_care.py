@@ -84,3 +84,27 @@ def test_support_retimed_extended_then_the_discharge_cancelled(tmp_path: Path) -
     )
     assert tasks == [("extension_review", "completed"), ("extension_review", "cancelled")]
     store.close()
+
+
+def test_a_step_published_late_moves_the_phase_forward_only(tmp_path: Path) -> None:
+    store = ReadModel(f"sqlite:///{tmp_path / 'rm.db'}").create()
+    end = at(24 + 14 * 24)
+    review = event("extension_review_requested", 1, 24 + 11 * 24, due_at=end)
+    extended = event(
+        "extension_granted", 2, 24 + 12 * 24, days=7, support_ends_at=at(24 + 21 * 24), decided_by=LMV
+    )
+    # The discharge's outcome was held for the late-event grace: published after the review and the extension.
+    support = event(
+        "support_started", 3, 24, to="lmv", support_ends_at=end, discharged_at=at(24), lmv_unit=LMV
+    )
+    store.apply([review])
+    assert state(store)[0]["phase"] == "extension_review"
+    store.apply([extended, support])
+    episode, tasks = state(store)
+    assert (episode["phase"], episode["support_ends_at"]) == (
+        "lmv_support",
+        T0 + timedelta(hours=24 + 21 * 24),
+    )
+    assert episode["discharged_at"] == T0 + timedelta(hours=24)
+    assert tasks == [("extension_review", "completed")]
+    store.close()
