@@ -67,7 +67,9 @@ class FhirDoor:
 
 
 @asynccontextmanager
-async def serving_fhir(directory: Path, secret: str, lmv_unit: str | None = None) -> AsyncIterator[FhirDoor]:
+async def serving_fhir(
+    directory: Path, secret: str, lmv_unit: str | None = None, unit_names: dict[str, str] | None = None
+) -> AsyncIterator[FhirDoor]:
     store = ReadModel(f"sqlite:///{directory / 'readmodel.db'}").create()
     access_log = AccessLog(directory / "audit.jsonl")
     api = FhirApi(
@@ -78,6 +80,7 @@ async def serving_fhir(directory: Path, secret: str, lmv_unit: str | None = None
         public_base=None,
         handover_accept_timeout=timedelta(days=2),
         lmv_unit=lmv_unit,
+        unit_names=unit_names,
     )
     app = web.Application()
     api.add_routes(app)

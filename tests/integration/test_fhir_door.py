@@ -208,9 +208,12 @@ async def test_a_post_search_keeps_the_identifier_out_of_the_url(door: FhirDoor)
     assert [line.action for line in door.audit()] == ["search_identity"]
 
 
-async def test_support_without_a_named_lmv_unit_is_managed_by_the_regions(tmp_path: Path) -> None:
+async def test_support_without_a_named_lmv_unit_is_the_regions_and_units_have_their_names(
+    tmp_path: Path,
+) -> None:
     region_lmv = "SE2321000131-E000000000299"
-    async with serving_fhir(tmp_path, SECRET, lmv_unit=region_lmv) as door:
+    names = {VC: "Vårdcentralen Centrum"}
+    async with serving_fhir(tmp_path, SECRET, lmv_unit=region_lmv, unit_names=names) as door:
         key = patient_key(parse_identity(PATIENT), SECRET)
         unnamed = supported_pathway(key, "ep-2", T0)
         del unnamed[1]["data"]["lmv_unit"]
@@ -218,5 +221,6 @@ async def test_support_without_a_named_lmv_unit_is_managed_by_the_regions(tmp_pa
         bundle = await door.search("EpisodeOfCare", **{"patient.identifier": PATIENT.replace("-", "")})
         episode = bundle["entry"][0]["resource"]
         assert episode["managingOrganization"]["identifier"]["value"] == region_lmv
-        members = [p["member"]["identifier"]["value"] for p in episode["contained"][0]["participant"]]
-        assert members == [region_lmv, VC]
+        members = [p["member"] for p in episode["contained"][0]["participant"]]
+        assert [m["identifier"]["value"] for m in members] == [region_lmv, VC]
+        assert [m.get("display") for m in members] == [None, "Vårdcentralen Centrum"]  # from the directory

@@ -114,7 +114,9 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
             params={"patient.identifier": "http://electronichealth.se/identifier/personnummer|19091231-9803"},
         )
     assert found.status_code == 200, found.text
-    assert [e["resource"]["status"] for e in found.json()["entry"]] == ["planned"]
+    (episode,) = [e["resource"] for e in found.json()["entry"]]
+    assert episode["status"] == "planned"  # in hospital, at the admitting unit, named by the demo's directory
+    assert episode["managingOrganization"]["display"] == "Medicinavdelning 3, Hallands sjukhus Halmstad"
     dev.process.send_signal(signal.SIGTERM)
     assert await dev.finish() == 0
     assert all(process_gone(pid) for pid in pids.values())

@@ -18,6 +18,7 @@ from discharge.ops.http import OpsServer, ReadinessCheck
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
+from discharge.units import load_unit_directory
 from workers.doors.settings import DoorSettings
 from workers.fhir import queries
 from workers.fhir.api import FhirApi
@@ -50,7 +51,15 @@ def build_api(settings: Settings, store: ReadModel) -> FhirApi:
         public_base=fhir.discharge_fhir_public_base,
         handover_accept_timeout=settings.discharge_handover_accept_timeout,
         lmv_unit=settings.discharge_lmv_unit,
+        unit_names=unit_names(settings),
     )
+
+
+def unit_names(settings: Settings) -> dict[str, str]:
+    """HSA-id -> name from the unit directory (`DISCHARGE_UNIT_DIRECTORY`; `discharge dev`: the demo's), read
+    at start: restart the door after changing it."""
+    directory = load_unit_directory(settings.discharge_unit_directory)
+    return {hsa_id: unit.name for hsa_id, unit in directory.units.items()}
 
 
 async def run_fhir(settings: Settings) -> None:
