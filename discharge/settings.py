@@ -183,6 +183,19 @@ class Settings(BaseSettings):
         "`discharge dev`: the demo's",
     )
 
+    # Content-free e-mail notifications to people who opted in (issue 24, docs/notifications.md)
+    discharge_smtp_url: SecretStr | None = Field(
+        None,
+        description="smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://…; unset: none",
+    )
+    discharge_smtp_from: str = Field("utskrivningsstod@localhost", description="the notifications' From")
+    discharge_web_public_url: str | None = Field(
+        None, description="the web page's address in e-mails; default http://<DISCHARGE_WEB_ADDRESS>/"
+    )
+    discharge_notification_store: Path | None = Field(
+        None, description="who opted in to e-mail (SQLite); default notifications.db in the data dir"
+    )
+
     # Follow-up indicators (issue 15)
     discharge_readmodel_url: str | None = Field(
         None,
@@ -252,6 +265,14 @@ class Settings(BaseSettings):
     @property
     def session_store_path(self) -> Path:
         return self.discharge_session_store or self.discharge_data_dir / "sessions.db"
+
+    @property
+    def notification_store_path(self) -> Path:
+        return self.discharge_notification_store or self.discharge_data_dir / "notifications.db"
+
+    @property
+    def web_public_url(self) -> str:
+        return self.discharge_web_public_url or f"http://{self.discharge_web_address}/"
 
     @property
     def nats_port(self) -> int:

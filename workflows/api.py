@@ -151,6 +151,8 @@ class PathwayFields(BaseModel):
     support_ends_at: datetime | None = None
     pending_task: PendingTask | None = None
     task_due_at: datetime | None = None
+    # The parties (`lmv`, `vardcentral`) that have confirmed joint planning: what is missing from whom.
+    planning_confirmed: list[str] = []
     escalations: list[str] = []
     # Escalations a later event made moot (a `received` receipt after `not_delivered`), by position.
     resolved_escalations: list[int] = []

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.details import current_details, memo_of, search_attributes
     from workflows.names import (
+        QUERY_CHECK_EVENT,
         QUERY_IDENTITY,
         QUERY_STATE,
         SIGNAL_INBOUND_EVENT,
@@ -53,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules.deadlines import apply_time, deadline_summary, next_deadline
     from workflows.rules.decisions import apply_decision, validate_decision
     from workflows.rules.dispatch import apply_event, decline_opening
+    from workflows.rules.dryrun import refusal_of
     from workflows.rules.intake import (
         Intake,
         can_open,
@@ -468,6 +470,11 @@ class PatientPathway:
     def query_identity(self) -> str | None:
         """The patient's identity, for those allowed to see it (the web page asks, and audits the view)."""
         return self._state.patient_id
+
+    @workflow.query(name=QUERY_CHECK_EVENT)
+    def query_check_event(self, pathway_event: PathwayEvent) -> str | None:
+        """Why the rules would not act on this event now, or None (rules/dryrun.py; changes nothing)."""
+        return refusal_of(self._state, pathway_event.event, workflow.now(), self._policy)
 
     @workflow.update(name=UPDATE_ACKNOWLEDGE)
     def acknowledge_escalation(self, raw: dict[str, Any]) -> AcknowledgementRecord:

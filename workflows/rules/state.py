@@ -26,7 +26,6 @@ class PathwayState(PathwayFields):
     # True while the listed VC is the registry's answer: any hospital event naming one overrides it.
     listed_from_registry: bool = False
     original_support_ends_at: datetime | None = None
-    planning_confirmed: list[str] = Field(default_factory=list)
     handover_completed_at: datetime | None = None
     closed_at: datetime | None = None
     homecare_active: bool = False
