@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(None, description="mTLS client private key (PEM) for Temporal")
     temporal_tls_ca: Path | None = Field(None, description="CA bundle for the Temporal server, if private")
     temporal_api_key: SecretStr | None = Field(None, description="API key (Temporal Cloud); implies TLS")
+    # How long the worker keeps trying its first connection to Temporal before it exits with the reason.
+    discharge_temporal_connect_timeout: IsoDuration = timedelta(minutes=2)
 
     # NATS
     nats_url: str = "nats://localhost:4222"
@@ -108,6 +110,14 @@ class Settings(BaseSettings):
     discharge_late_event_grace: IsoDuration = Field(
         timedelta(minutes=1),
         description="a deadline is acted on only once no event of the pathway has arrived for this long",
+    )
+    discharge_history_bound: int = Field(
+        5000,
+        ge=20,
+        description=(
+            "a pathway's run continues as new once its history holds this many events (or sooner, when "
+            "Temporal suggests it), so its history stays bounded whatever it is sent"
+        ),
     )
 
     # The gateway
@@ -205,6 +215,9 @@ class Settings(BaseSettings):
     # Operations (issue 17)
     discharge_worker_http_address: str = "localhost:9101"
     discharge_gateway_http_address: str = "localhost:9102"
+    discharge_delivery_http_address: str = Field(
+        "localhost:9103", description="`discharge delivery`'s /metrics, /healthz, /readyz"
+    )
     discharge_stream_replicas: int = Field(1, ge=1, le=5)
     # Pathways a worker keeps in memory: an event for one that is not is applied after replaying its
     # history (docs/operations.md "Capacity": size it to the open pathways a worker holds).

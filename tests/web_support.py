@@ -44,6 +44,7 @@ from workers.stack.web import DEMO_UNIT_DIRECTORY
 from workers.web.app import build_app
 from workers.web.dev_idp import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 from workers.worker import build_worker
+from workflows.actor import gateway_for
 from workflows.api import PathwayEvent, PathwayView
 from workflows.names import QUERY_STATE
 
@@ -165,7 +166,8 @@ def _event(identity: str, number: int, type_: str, at: datetime, **data: Any) ->
         time=at,
         data={"patient": {"id": identity}, **data},
     )
-    return PathwayEvent(patient_key=key_of(identity), event=parse_inbound(json.dumps(document)))
+    event = parse_inbound(json.dumps(document))
+    return PathwayEvent(patient_key=key_of(identity), event=event, actor=gateway_for(event.type))
 
 
 def stay(identity: str, level: str | None, discharged_days_ago: int | None, vc: str) -> list[PathwayEvent]:

@@ -253,6 +253,7 @@ class Supervisor:
             f"  NATS monitoring  http://{s.nats_host}:{nats_monitoring_port(s.nats_port)}\n"
             f"  worker metrics   http://{s.discharge_worker_http_address}/metrics (/healthz, /readyz)\n"
             f"  gateway metrics  http://{s.discharge_gateway_http_address}/metrics (/healthz, /readyz)\n"
+            f"  delivery metrics http://{s.discharge_delivery_http_address}/metrics (/healthz, /readyz)\n"
             f"  data             {self.data.root}\n"
             f"  receivers        discharge receive --as <HSA-id> [--ack]  (LMV {s.discharge_lmv_unit}; "
             f"their NATS users: {self.data.root}/keys/nats/receiver-*.nk)\n"

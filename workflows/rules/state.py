@@ -64,6 +64,9 @@ class PathwayState(PathwayFields):
     # Whether this run awaits delivery receipts (`workflows.patches.DELIVERY_RECEIPTS`, asked at its first
     # publish; None until then).
     awaits_receipts: bool | None = None
+    # Whether a re-derivation keeps the deliveries' receipts and escalations (patch `receipts-rederived`,
+    # asked with `awaits_receipts`; None until then, False in runs started before it).
+    receipts_rederived: bool | None = None
 
     def view(self) -> PathwayView:
         # Only the shared fields, copied: the state also holds the patient's identity, which the query
