@@ -140,25 +140,64 @@ class AuditLog:
 
         ``purpose`` defaults by role: ops reads for administration, everyone else for care.
         """
-        entry = AuditEntry(
+        return self.record_many(
+            [patient_key],
             actor=actor,
             role=role,
             action=action,
-            patient_key=patient_key,
             unit=unit,
-            purpose=purpose or (ADMINISTRATION if role == "ops" else CARE),
+            purpose=purpose,
             activity=activity,
             result=result,
             origin=origin,
-            workflow_id=workflow_id if workflow_id is not None else _workflow_of(patient_key),
+            workflow_id=workflow_id,
             detail=detail,
-        )
-        return self.append(entry)
+        )[0]
+
+    def record_many(
+        self,
+        patient_keys: list[str | None],
+        *,
+        actor: str,
+        role: str,
+        action: str,
+        unit: str | None = None,
+        purpose: str | None = None,
+        activity: str = READ,
+        result: Result = "granted",
+        origin: str | None = None,
+        workflow_id: str | None = None,
+        detail: str | None = None,
+    ) -> list[AuditEntry]:
+        """One line per patient key (a listing that shows several), written together with one fsync."""
+        entries = [
+            AuditEntry(
+                actor=actor,
+                role=role,
+                action=action,
+                patient_key=key,
+                unit=unit,
+                purpose=purpose or (ADMINISTRATION if role == "ops" else CARE),
+                activity=activity,
+                result=result,
+                origin=origin,
+                workflow_id=workflow_id if workflow_id is not None else _workflow_of(key),
+                detail=detail,
+            )
+            for key in patient_keys
+        ]
+        return self.append_many(entries)
 
     def append(self, entry: AuditEntry) -> AuditEntry:
         """Chain ``entry`` to the last line and append it, under an exclusive lock shared by every writer."""
+        return self.append_many([entry])[0]
+
+    def append_many(self, entries: list[AuditEntry]) -> list[AuditEntry]:
+        """Chain and append several lines under one lock and one fsync (a listing that shows many
+        patients: one line each, written together before the answer)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        chained_entries: list[AuditEntry] = []
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             last = _last_line(fd)
@@ -166,19 +205,25 @@ class AuditLog:
             if last is not None and not last.endswith(b"\n"):
                 prefix = b"\n"  # a torn line stays, whole-line separated; verify names it
                 last += b"\n"
-            chained = entry.model_copy(
-                update={
-                    "seq": (_seq_of(last) if last else 0) + 1,
-                    "prev": line_hash(last) if last else GENESIS,
-                }
-            )
-            line = (chained.model_dump_json() + "\n").encode("utf-8")
-            os.write(fd, prefix + line)
+            lines = b""
+            for entry in entries:
+                chained = entry.model_copy(
+                    update={
+                        "seq": (_seq_of(last) if last else 0) + 1,
+                        "prev": line_hash(last) if last else GENESIS,
+                    }
+                )
+                last = (chained.model_dump_json() + "\n").encode("utf-8")
+                lines += last
+                chained_entries.append(chained)
+            if not chained_entries or last is None:
+                return chained_entries
+            os.write(fd, prefix + lines)
             os.fsync(fd)
-            _write_head(self.path, Head(seq=chained.seq, hash=line_hash(line)))
+            _write_head(self.path, Head(seq=chained_entries[-1].seq, hash=line_hash(last)))
         finally:
             os.close(fd)  # closing releases the lock
-        return chained
+        return chained_entries
 
     def entries(self) -> Iterator[AuditEntry]:
         """Every readable entry, oldest first; a torn line (a crash mid-write) is skipped here."""

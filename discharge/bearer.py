@@ -41,7 +41,8 @@ from discharge.keyring import keys_dir
 SYSTEMS: tuple[str, ...] = ("hospital", "primarycare", "municipality", "coordination")
 #: Scopes of the doors: sending events (`discharge http`), reading the FHIR API (`discharge fhir`).
 SCOPE_SEND_EVENTS = "events.send"
-SCOPE_FHIR_READ = "system/EpisodeOfCare.read system/Task.read"
+#: SMART v2 system scopes (`rs`: read and search); the door accepts the v1 form `.read` too.
+SCOPE_FHIR_READ = "system/EpisodeOfCare.rs system/Task.rs"
 #: RFC 9068 §4: the ``typ`` header of a JWT access token (``application/at+jwt`` in full).
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 #: Asymmetric algorithms only: the issuer's public keys are public.

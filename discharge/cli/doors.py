@@ -1,5 +1,5 @@
-"""`discharge http` and `discharge hl7`: the doors for systems that do not speak NATS (also started by
-`discharge dev`)."""
+"""`discharge http`, `discharge hl7` and `discharge fhir`: the doors for systems that do not speak NATS (also
+started by `discharge dev`)."""
 
 from __future__ import annotations
 
@@ -23,17 +23,21 @@ def _run(command: str, runner: Runner) -> int:
 
 
 def check_door_settings(command: str, settings: Settings) -> None:
-    """The doors' own settings valid, and the HTTP door's issuer set (or development): before serving."""
+    """The doors' own settings valid, and the HTTP and FHIR doors' issuer set (or development): before
+    serving."""
     from pydantic import ValidationError
 
     from workers.doors.settings import DoorSettings
+    from workers.fhir.settings import FhirSettings
 
     try:
         doors = DoorSettings()
+        if command == "fhir":
+            FhirSettings()
     except ValidationError as error:
         problems = [f"{str(p['loc'][0]).upper()}: {p['msg']}" for p in error.errors(include_input=False)]
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems)) from None
-    if command == "http":
+    if command in ("http", "fhir"):
         from workers.http.service import http_verifier
 
         http_verifier(settings, doors)
@@ -51,6 +55,13 @@ def run_hl7_command(args: argparse.Namespace) -> int:
     from workers.hl7.service import run_hl7
 
     return _run("hl7", run_hl7)
+
+
+@command_handler("discharge fhir")
+def run_fhir_command(args: argparse.Namespace) -> int:
+    from workers.fhir.service import run_fhir
+
+    return _run("fhir", run_fhir)
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -77,3 +88,14 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     hl7.set_defaults(handler=run_hl7_command)
+    fhir = commands.add_parser(
+        "fhir",
+        help="read-only FHIR R4: who holds the patient now (also started by `discharge dev`)",
+        description=(
+            "GET /fhir/R4/metadata, /fhir/R4/EpisodeOfCare and /fhir/R4/Task on DISCHARGE_FHIR_ADDRESS "
+            "(default localhost:8092), read from the read model (DISCHARGE_READMODEL_URL). Bearer tokens as "
+            "for `discharge http` (scopes system/EpisodeOfCare.rs, system/Task.rs); every search in the "
+            "access log. /healthz, /readyz and /metrics on the same address. docs/fhir.md."
+        ),
+    )
+    fhir.set_defaults(handler=run_fhir_command)

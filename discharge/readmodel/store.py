@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from discharge.readmodel.care import apply_care
 from discharge.readmodel.projection import Facts, NotAnOutboundEvent, facts_of
 from discharge.readmodel.schema import (
     deliveries,
@@ -27,6 +28,7 @@ from discharge.readmodel.schema import (
     processed_events,
 )
 from discharge.settings import Settings
+from events.outbound.event import OutboundEvent
 from workflows.policy import calendar_days_between
 
 READMODEL_FILE = "readmodel.db"
@@ -111,6 +113,8 @@ class ReadModel:
                     processed_events.insert().values(event_id=facts.event_id, type=facts.type, applied_at=now)
                 )
                 _apply_facts(conn, facts, now)
+                # Who holds the patient now, for `discharge fhir` (discharge/readmodel/care.py).
+                apply_care(conn, OutboundEvent.from_cloudevent(cloudevent), facts.pathway_key, now)
                 result.applied += 1
         return result
 

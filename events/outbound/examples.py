@@ -18,6 +18,7 @@ EPISODE = "VE-2026-000123"
 LMV_UNIT = "SE2321000131-E000000000200"
 VARDCENTRAL = "SE2321000131-F000000000101"
 ROTA = "SE2321000131-E000000000920"
+WARD = "SE2321000131-E000000000010"  # the admitting hospital unit
 DOCTOR = "SE2321000131-P000000000123"
 COORDINATOR = "SE2321000131-P000000000789"
 #: The ids are uuid5 of the workflow id and step, as the workflow makes them; these of a fixed name.
@@ -43,7 +44,12 @@ _STAY = {
 _FIELDS: dict[str, tuple[float, dict[str, Any]]] = {
     "pathway_started": (
         -2,
-        {"opened_by": "hospital.patient_admitted", "phase": "inpatient", "listed_vardcentral": VARDCENTRAL},
+        {
+            "opened_by": "hospital.patient_admitted",
+            "phase": "inpatient",
+            "listed_vardcentral": VARDCENTRAL,
+            "admitting_unit": WARD,
+        },
     ),
     "joint_planning_requested": (
         -2,

@@ -27,6 +27,10 @@ class PathwayStarted(OutboundData):
     phase: str = Field(description="the phase it opened in (DischargePhase), e.g. inpatient")
     lmv_unit: HsaIdText | None = _LMV_UNIT
     listed_vardcentral: HsaIdText | None = _LISTED_VC
+    admitting_unit: HsaIdText | None = Field(
+        None,
+        description="(addition) the hospital unit that admitted the patient, when known (FHIR's care team)",
+    )
 
 
 class JointPlanningRequested(Addressed):

@@ -246,6 +246,30 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
             p.data for p in json_format.ParseDict(answer.json(), Payloads()).payloads
         )
         assert [entry.patient_key for entry in AuditLog(settings.audit_log_path).entries()] == [key]
+
+        # A FHIR reader asks who holds a patient, by URL and by form: an answer, an access-log line, no trace.
+        fhir_base = "http://localhost:8092/fhir/R4"
+        reader = (data / "keys" / "http" / "fhir-reader.token").read_text().strip()
+        asked = f"urn:oid:{OID_PERSONNUMMER}|{EXTRA['personnummer_with_system']}"
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {reader}"}) as fhir:
+
+            async def fhir_found() -> bool:
+                found = await fhir.get(f"{fhir_base}/EpisodeOfCare", params={"patient.identifier": asked})
+                return bool(found.json()["total"] == 1)
+
+            await wait_until(fhir_found)
+            by_form = await fhir.post(
+                f"{fhir_base}/EpisodeOfCare/_search", data={"patient.identifier": asked}
+            )
+        assert by_form.json()["total"] == 1
+        asked_key = patient_key(
+            parse_identity(EXTRA["personnummer_with_system"]),
+            settings.discharge_patient_key_secret.get_secret_value(),
+        )
+        fhir_lines = [
+            e for e in AuditLog(settings.audit_log_path).entries() if e.origin and e.origin.startswith("fhir")
+        ]
+        assert fhir_lines and {e.patient_key for e in fhir_lines} == {asked_key}
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

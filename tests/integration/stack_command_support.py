@@ -33,6 +33,7 @@ def command_env(data_dir: Path, **extra: str) -> dict[str, str]:
         DISCHARGE_HTTP_ADDRESS=f"127.0.0.1:{free_port()}",
         DISCHARGE_HL7_ADDRESS=f"127.0.0.1:{free_port()}",
         DISCHARGE_HL7_HTTP_ADDRESS=f"127.0.0.1:{free_port()}",
+        DISCHARGE_FHIR_ADDRESS=f"127.0.0.1:{free_port()}",
         DISCHARGE_DATA_DIR=str(data_dir),
         DISCHARGE_LOG_FORMAT="json",
         **{name.upper(): value for name, value in OPS_ADDRESSES.items()},
@@ -54,7 +55,12 @@ def ports_of(env: dict[str, str]) -> list[int]:
     web = int(env["DISCHARGE_WEB_ADDRESS"].rpartition(":")[2])
     doors = [
         int(env[name].rpartition(":")[2])
-        for name in ("DISCHARGE_HTTP_ADDRESS", "DISCHARGE_HL7_ADDRESS", "DISCHARGE_HL7_HTTP_ADDRESS")
+        for name in (
+            "DISCHARGE_HTTP_ADDRESS",
+            "DISCHARGE_HL7_ADDRESS",
+            "DISCHARGE_HL7_HTTP_ADDRESS",
+            "DISCHARGE_FHIR_ADDRESS",
+        )
         if name in env
     ]
     return [temporal, temporal + 1000, int(env["NATS_URL"].rpartition(":")[2]), web, web + 1, *doors]

@@ -9,6 +9,7 @@ import os
 import signal
 from pathlib import Path
 
+import httpx
 import pytest
 from temporalio.service import RPCError
 
@@ -76,7 +77,7 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     env = command_env(tmp_path / "data")
     dev = await start_dev(env)
     pids = dev.pids()
-    parts = {"worker", "gateway", "codec-server", "readmodel", "delivery", "web", "http", "hl7"}
+    parts = {"worker", "gateway", "codec-server", "readmodel", "delivery", "web", "http", "hl7", "fhir"}
     assert set(pids) == {"temporal", "nats", "idp", *parts}
     ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
     assert ready == {*parts, None}  # None: "stack ready"
@@ -88,6 +89,7 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     assert f"HTTP door        http://{env['DISCHARGE_HTTP_ADDRESS']}/events" in banner
     assert f"HL7 door (MLLP)  {env['DISCHARGE_HL7_ADDRESS']}" in banner
     assert f"{env['DISCHARGE_DATA_DIR']}/keys/http/<system>.token" in banner
+    assert f"FHIR R4 (read)   http://{env['DISCHARGE_FHIR_ADDRESS']}/fhir/R4/EpisodeOfCare" in banner
     # The README's first event, published as the README says, reaches its pathway through every part.
     code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
     assert code == 0, stderr
@@ -104,6 +106,17 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
         assert '{"accepted": ["curl-1"]}' in answer or "MSA|AA|HSH-A01-000123" in answer, answer
     # ... and its pathway_started reaches the read model's SQLite file in the data dir.
     assert await readmodel_pathways(tmp_path / "data") == 1
+    # ... where `discharge fhir` answers who holds the patient, with the reader's development token.
+    token = (tmp_path / "data" / "keys" / "http" / "fhir-reader.token").read_text().strip()
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as fhir:
+        found = await fhir.get(
+            f"http://{env['DISCHARGE_FHIR_ADDRESS']}/fhir/R4/EpisodeOfCare",
+            params={"patient.identifier": "http://electronichealth.se/identifier/personnummer|19091231-9803"},
+        )
+    assert found.status_code == 200, found.text
+    (episode,) = [e["resource"] for e in found.json()["entry"]]
+    assert episode["status"] == "planned"  # in hospital, at the admitting unit, named by the demo's directory
+    assert episode["managingOrganization"]["display"] == "Medicinavdelning 3, Hallands sjukhus Halmstad"
     dev.process.send_signal(signal.SIGTERM)
     assert await dev.finish() == 0
     assert all(process_gone(pid) for pid in pids.values())

@@ -57,6 +57,19 @@ def test_a_record_has_the_access_log_extracts_fields(tmp_path: Path) -> None:
     assert entry.origin == "web 10.0.0.7"
 
 
+def test_a_page_of_patients_is_one_chained_line_each_written_together(tmp_path: Path) -> None:
+    log = _log_of(tmp_path / "audit.jsonl", 2)
+    keys: list[str | None] = ["pk_" + c * 32 for c in "abc"]
+    written = log.record_many(
+        keys, actor="fhir-reader", role="system", action="search", origin="fhir 10.0.0.8"
+    )
+    assert [(e.seq, e.patient_key) for e in written] == [(3, keys[0]), (4, keys[1]), (5, keys[2])]
+    raw = log.path.read_bytes().splitlines(keepends=True)
+    assert [json.loads(line)["prev"] for line in raw[2:]] == [line_hash(line) for line in raw[1:4]]
+    assert json.loads(head_path(log.path).read_text()) == {"seq": 5, "hash": line_hash(raw[4])}
+    assert verify_chain(log.path).whole
+
+
 @pytest.mark.parametrize("victim", [0, 1, 3])
 def test_a_deleted_line_breaks_the_chain_where_it_was(tmp_path: Path, victim: int) -> None:
     log = _log_of(tmp_path / "audit.jsonl")

@@ -1,6 +1,6 @@
-"""The doors' part of `discharge dev`: `discharge http` and `discharge hl7` as children, their ports, their
-readiness (each one's ``/readyz``: NATS connected and DISCHARGE_EVENTS there), the development tokens
-and the lines of the banner that say where all of it is."""
+"""The doors' part of `discharge dev`: `discharge http`, `discharge hl7` and `discharge fhir` as children,
+their ports, their readiness (each one's ``/readyz``: NATS connected and DISCHARGE_EVENTS there; the FHIR
+door's: the read model answers), the development tokens and the banner lines that say where all of it is."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 
 from discharge.bearer import SYSTEMS, dev_keys_dir, write_dev_tokens
 from workers.doors.settings import DoorSettings, host_port
+from workers.fhir.settings import FhirSettings
 from workers.stack.web import answers
 
-DOOR_PARTS = ("http", "hl7")
+DOOR_PARTS = ("http", "hl7", "fhir")
 
 
 def door_settings() -> DoorSettings:
@@ -19,6 +20,8 @@ def door_settings() -> DoorSettings:
 
 
 def ready_url(part: str, doors: DoorSettings) -> str:
+    if part == "fhir":
+        return f"http://{FhirSettings().discharge_fhir_address}/readyz"
     address = doors.discharge_http_address if part == "http" else doors.discharge_hl7_http_address
     return f"http://{address}/readyz"
 
@@ -44,12 +47,15 @@ def ports_needed(parts: tuple[str, ...]) -> list[tuple[str, int, str, str]]:
                 "the HL7 door's metrics",
             )
         )
+    if "fhir" in parts:
+        fhir_address = FhirSettings().discharge_fhir_address
+        needed.append((*host_port(fhir_address), "DISCHARGE_FHIR_ADDRESS", "the FHIR door"))
     return needed
 
 
 def prepare_tokens(data_dir: Path, parts: tuple[str, ...]) -> None:
     """Fresh development tokens for the HTTP door (and the FHIR reader), unless a real issuer is set."""
-    if "http" in parts and not door_settings().discharge_http_issuer:
+    if ("http" in parts or "fhir" in parts) and not door_settings().discharge_http_issuer:
         write_dev_tokens(data_dir)
 
 
@@ -63,4 +69,11 @@ def banner_lines(data_dir: Path, parts: tuple[str, ...]) -> str:
             lines += f"  HTTP dev tokens  {tokens}/<system>.token ({', '.join(SYSTEMS)}; fhir-reader)\n"
     if "hl7" in parts:
         lines += f"  HL7 door (MLLP)  {doors.discharge_hl7_address} (metrics http://{doors.discharge_hl7_http_address})\n"
+    if "fhir" in parts:
+        base = f"http://{FhirSettings().discharge_fhir_address}/fhir/R4"
+        lines += (
+            f"  FHIR R4 (read)   {base}/EpisodeOfCare?patient.identifier=... (who holds the patient now)\n"
+        )
+        if not doors.discharge_http_issuer:
+            lines += f"  FHIR dev token   {dev_keys_dir(data_dir)}/fhir-reader.token\n"
     return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from events.inbound.envelopes import (
     AdmissionCancelled,
@@ -72,7 +73,9 @@ def apply_event(state: PathwayState, event: InboundEvent, now: datetime, policy:
     if opening and handled:
         # Announced after the first event is applied, so it carries the episode when the event has one.
         # One pathway, one start, whichever of its events happened to open the run.
-        step.publish("pathway_started", cause="opened", opened_by=event.type, phase=state.phase)
+        # The admitting unit, when known: FHIR readers see who holds the patient before discharge.
+        unit: dict[str, Any] = {"admitting_unit": state.admitting_unit} if state.admitting_unit else {}
+        step.publish("pathway_started", cause="opened", opened_by=event.type, phase=state.phase, **unit)
     elif opening:
         # A stray event (e.g. a late contact after the pathway closed) opens no pathway: the run ends
         # at once instead of waiting forever, with the event recorded as ignored in its state.
