@@ -63,4 +63,8 @@ def banner_lines(data_dir: Path, parts: tuple[str, ...]) -> str:
             lines += f"  HTTP dev tokens  {tokens}/<system>.token ({', '.join(SYSTEMS)}; fhir-reader)\n"
     if "hl7" in parts:
         lines += f"  HL7 door (MLLP)  {doors.discharge_hl7_address} (metrics http://{doors.discharge_hl7_http_address})\n"
+    if "webhooks" in parts:
+        from workers.webhooks.settings import WebhookSettings
+
+        lines += f"  Webhooks out     to the endpoints in {WebhookSettings().discharge_webhooks_file}\n"
     return lines

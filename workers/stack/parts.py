@@ -36,6 +36,14 @@ APP_PARTS: tuple[str, ...] = (
 )
 
 
+def app_parts() -> tuple[str, ...]:
+    """`APP_PARTS`, and `discharge webhooks` when ``DISCHARGE_WEBHOOKS_FILE`` names receivers' endpoints
+    (the demo's receivers read NATS: without endpoints the sender would only wait)."""
+    from workers.webhooks.settings import WebhookSettings
+
+    return (*APP_PARTS, "webhooks") if WebhookSettings().discharge_webhooks_file else APP_PARTS
+
+
 def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
     """A part's child: settings through the environment, in the supervisor's log format; ``own`` is what
     only this part gets (its NATS user)."""
@@ -77,6 +85,12 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
         from workers.delivery import consumer_active as delivering
 
         return lambda: delivering(s)
+    if child.name == "webhooks":
+        from workers.webhooks.service import senders_active
+        from workers.webhooks.settings import WebhookSettings
+
+        webhooks = WebhookSettings()
+        return lambda: senders_active(s, webhooks)
     if child.name == "web":
         return lambda: web_part.web_ready(s)
     if child.name in doors_part.DOOR_PARTS:

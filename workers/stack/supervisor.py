@@ -30,7 +30,7 @@ from discharge.signals import on_stop_signals
 from workers.stack import doors as doors_part, health, watch, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
-from workers.stack.parts import APP_PARTS, app_child_spec, ready_check, watch_check
+from workers.stack.parts import APP_PARTS, app_child_spec, app_parts, ready_check, watch_check
 from workers.stack.preflight import preflight
 from workers.stack.protection import DEV_OPS_HSA_ID, Protection, dev_ops_token, prepare_protection
 from workers.stack.relay import relay_nats, relay_temporal
@@ -292,7 +292,7 @@ def _say(event: str, **fields: object) -> None:
 
 async def run_stack(settings: Settings, *, demo: bool) -> int:
     """The `discharge dev` command: run until Ctrl-C / SIGTERM or a child's death."""
-    supervisor = Supervisor(settings, demo=demo)
+    supervisor = Supervisor(settings, demo=demo, parts=app_parts())
     try:
         with on_stop_signals(supervisor.request_stop, STOP_SIGNALS):
             return await supervisor.run()
