@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from standardwebhooks import Webhook
 
+from discharge.deadletters import Filters, stored
 from discharge.nats_connection import provision
-from events.deadletter import DeadLetter
 from events.delivery import RECEIPT_TYPE
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM
 from tests.integration.delivery_support import connect_as, login_settings
@@ -150,10 +150,13 @@ async def test_a_receiver_that_never_answers_ends_in_a_dead_letter_after_the_ret
         attempts = len(down.requests)
         await asyncio.sleep(1.0)  # given up: no attempt after the dead letter
 
-    letter = await cli.jetstream().get_last_msg(DEADLETTER_STREAM, subject)
+    # As `discharge deadletters --subject 'deliver.>'` lists them.
+    listed = [found async for found in stored(cli.jetstream(), Filters(subject="deliver.>"))]
     await delivery.close()
     await cli.close()
-    parked = DeadLetter.from_headers(dict(letter.headers or {}))
+    [parked] = [
+        found.letter for found in listed if found.letter.subject == subject.removeprefix("deadletter.")
+    ]
     assert parked.kind == "delivery_failed"
     assert "HTTP 503" in parked.reason and "webhook" in parked.reason
     assert "190912319803" not in parked.reason
