@@ -169,7 +169,8 @@ async def test_the_webhook_process_killed_mid_delivery_loses_nothing(
 ) -> None:
     server, directory = secured
     lmv, vardcentral = "SE2321000131-E000000000240", "SE2321000131-E000000000141"
-    receiver = Endpoint([HANG, 200])  # holds the first request until the sender is killed
+    # Answers 500 once (a failure the sender logs), then holds the retry until the sender is killed.
+    receiver = Endpoint([500, HANG, 200])
     path = endpoints_file(tmp_path, {vardcentral: receiver})
     login = logins(directory)["webhooks"]
     env = {
@@ -194,17 +195,23 @@ async def test_the_webhook_process_killed_mid_delivery_loses_nothing(
             "webhooks",
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             await store_deliveries(delivery, planning_requested("wh-killed-1", vardcentral), lmv)
-            await asyncio.wait_for(receiver.arrived.wait(), 30)
+            await until(lambda: len(receiver.requests) >= 2, 30)
         finally:
             process.send_signal(signal.SIGKILL)
             await process.wait()
+        assert process.stderr is not None
+        logs = (await process.stderr.read()).decode()
         async with sending(settings, webhook_settings(path, timeout=2)):
-            await until(lambda: len(receiver.requests) >= 2, 20)
+            await until(lambda: len(receiver.requests) >= 3, 20)
 
     await delivery.close()
-    assert [headers["webhook-id"] for headers, _ in receiver.requests] == ["wh-killed-1", "wh-killed-1"]
-    Webhook(receiver.secret).verify(receiver.requests[1][1], receiver.requests[1][0])
+    assert [headers["webhook-id"] for headers, _ in receiver.requests] == ["wh-killed-1"] * 3
+    Webhook(receiver.secret).verify(receiver.requests[2][1], receiver.requests[2][0])
+    # Its log names the receiver and the endpoint's host, never the secret, the URL's path or the patient.
+    assert "sending webhooks" in logs and "HTTP 500" in logs and vardcentral in logs
+    assert receiver.secret.removeprefix("whsec_") not in logs and "/discharge/webhook" not in logs
+    assert "190912319803" not in logs

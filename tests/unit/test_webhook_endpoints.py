@@ -80,3 +80,19 @@ def test_no_file_is_no_endpoints_and_a_broken_file_says_so(tmp_path: Path) -> No
         load_endpoints(broken, development=False)
     with pytest.raises(EndpointError, match="DISCHARGE_WEBHOOKS_FILE"):
         load_endpoints(tmp_path / "missing.json", development=False)
+
+
+def test_discharge_webhooks_refuses_to_start_with_a_plain_http_url_outside_development(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from discharge.cli.webhooks import check_webhook_settings
+    from discharge.settings import Settings, SettingsError
+
+    path = tmp_path / "webhooks.json"
+    path.write_text(endpoints_text(url="http://vc.example.se/hook"))
+    monkeypatch.setenv("DISCHARGE_WEBHOOKS_FILE", str(path))
+
+    with pytest.raises(SettingsError, match="must be https") as refused:
+        check_webhook_settings(Settings(discharge_development=False))
+    assert SECRET not in str(refused.value)
+    check_webhook_settings(Settings(discharge_development=True))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -143,6 +144,9 @@ async def run_webhooks(
     """Send every configured receiver's deliveries until cancelled (or ``stop`` is set)."""
     webhooks = webhooks or WebhookSettings()
     stop = stop or asyncio.Event()
+    # httpx logs every request's full URL at INFO; a URL's path or query may hold the receiver's token.
+    # Our own lines name the endpoint's host only.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     log = structlog.get_logger().bind(component="webhooks")
     endpoints = load_endpoints(webhooks.discharge_webhooks_file, development=settings.discharge_development)
     if not endpoints:
