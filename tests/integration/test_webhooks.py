@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from standardwebhooks import Webhook
 
 from discharge.deadletters import Filters, stored
@@ -57,6 +58,10 @@ async def receipts_stored(server: NatsProcess, directory: Path) -> int:
         return sum((info.state.subjects or {}).values())
     finally:
         await connection.close()
+
+
+def given_up() -> float:
+    return REGISTRY.get_sample_value("discharge_webhook_attempts_total", {"outcome": "dead_lettered"}) or 0.0
 
 
 async def test_each_receiver_gets_its_own_delivery_signed_and_a_2xx_is_its_receipt(
@@ -133,6 +138,7 @@ async def test_a_receiver_that_never_answers_ends_in_a_dead_letter_after_the_ret
     )
     webhooks = webhook_settings(endpoints_file(tmp_path, {vardcentral: down}), retry_for=1.5)
     receipts_before = await receipts_stored(server, directory)
+    given_up_before = given_up()
     delivery = await connect_as(server, logins(directory)["delivery"])
     cli = await connect_as(server, logins(directory)["cli"])
     subject = f"deadletter.deliver.{vardcentral}.joint_planning_requested"
@@ -162,6 +168,7 @@ async def test_a_receiver_that_never_answers_ends_in_a_dead_letter_after_the_ret
     assert "190912319803" not in parked.reason
     assert parked.deliveries == attempts == len(down.requests) >= 3
     assert await receipts_stored(server, directory) == receipts_before  # no receipt: not_delivered follows
+    assert given_up() == given_up_before + 1  # what ops alert on (docs/operations.md)
 
 
 async def test_the_webhook_process_killed_mid_delivery_loses_nothing(
@@ -182,6 +189,7 @@ async def test_the_webhook_process_killed_mid_delivery_loses_nothing(
         "DISCHARGE_DEVELOPMENT": "true",
         "DISCHARGE_WEBHOOKS_FILE": str(path),
         "DISCHARGE_WEBHOOK_TIMEOUT": "PT2S",
+        "DISCHARGE_WEBHOOKS_HTTP_ADDRESS": "127.0.0.1:0",
         "DISCHARGE_LOG_FORMAT": "json",
     }
     delivery = await connect_as(server, logins(directory)["delivery"])

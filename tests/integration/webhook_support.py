@@ -92,6 +92,7 @@ def webhook_settings(path: Path, *, timeout: float = 2, retry_for: float = 60) -
         discharge_webhook_first_retry=timedelta(seconds=0.2),
         discharge_webhook_max_retry_interval=timedelta(seconds=0.5),
         discharge_webhook_retry_for=timedelta(seconds=retry_for),
+        discharge_webhooks_http_address="127.0.0.1:0",
     )
 
 

@@ -44,6 +44,11 @@ def ports_needed(parts: tuple[str, ...]) -> list[tuple[str, int, str, str]]:
                 "the HL7 door's metrics",
             )
         )
+    if "webhooks" in parts:
+        from workers.webhooks.settings import WebhookSettings
+
+        address = WebhookSettings().discharge_webhooks_http_address
+        needed.append((*host_port(address), "DISCHARGE_WEBHOOKS_HTTP_ADDRESS", "the webhooks' metrics"))
     return needed
 
 

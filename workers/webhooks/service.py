@@ -26,10 +26,12 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from discharge.nats_connection import connect_nats, pull_consumer_waiting
+from discharge.ops.http import OpsServer
 from discharge.settings import Settings
 from events.delivery import DELIVERY_STREAM, receiver_filter
 from events.streams import DEADLETTER_STREAM
 from workers.webhooks.endpoints import Endpoint, load_endpoints
+from workers.webhooks.observed import count
 from workers.webhooks.outcome import acknowledge, dead_letter, delivered_id, parsed, retry_or_give_up
 from workers.webhooks.post import http_client, post
 from workers.webhooks.retry import RetrySchedule
@@ -117,10 +119,13 @@ class EndpointSender:
             attempt = await post(self.client, self.endpoint, event_id, message.data.decode())
         if attempt.delivered:
             await acknowledge(self.connection, message, document)
+            count("delivered")
             log.info("webhook delivered")
         elif await retry_or_give_up(self.connection, message, attempt, self.schedule):
+            count("dead_lettered")
             log.warning("webhook given up: dead-lettered", problem=attempt.problem)
         else:
+            count("failed")
             log.info("webhook failed; tried again later", problem=attempt.problem)
 
 
@@ -153,7 +158,13 @@ async def run_webhooks(
         log.warning("no webhook endpoints configured (DISCHARGE_WEBHOOKS_FILE): nothing to send")
     connection = await connect_nats(settings, name="discharge-webhooks")
     timeout = webhooks.discharge_webhook_timeout.total_seconds()
+
+    async def connected() -> bool:
+        return bool(connection.is_connected)
+
+    ops = OpsServer(webhooks.discharge_webhooks_http_address, {"nats": connected})
     try:
+        await ops.start()
         await streams_provisioned(connection, log)
         slots = asyncio.Semaphore(webhooks.discharge_webhook_max_concurrency)
         async with http_client(timeout, webhooks.discharge_webhook_max_concurrency) as client:
@@ -166,6 +177,7 @@ async def run_webhooks(
                     group.create_task(sender.run(stop))
                 group.create_task(stop.wait())
     finally:
+        await ops.stop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(connection.flush(), 2)
         with contextlib.suppress(Exception):

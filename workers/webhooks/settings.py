@@ -29,3 +29,6 @@ class WebhookSettings(BaseSettings):
     discharge_webhook_retry_for: IsoDuration = timedelta(hours=24)
     discharge_webhook_first_retry: IsoDuration = timedelta(seconds=5)
     discharge_webhook_max_retry_interval: IsoDuration = timedelta(hours=2)
+    discharge_webhooks_http_address: str = Field(
+        "localhost:9105", description="`discharge webhooks`' /metrics, /healthz, /readyz"
+    )
