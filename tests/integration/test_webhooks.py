@@ -4,6 +4,7 @@ retried until a 2xx (the receipt `received`), dead-lettered past the budget, and
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ from events.streams import DEADLETTER_STREAM, INBOUND_STREAM
 from tests.integration.delivery_support import connect_as, login_settings
 from tests.integration.webhook_support import (
     HANG,
+    Arrivals,
     Endpoint,
     endpoints_file,
     planning_requested,
@@ -223,3 +225,28 @@ async def test_the_webhook_process_killed_mid_delivery_loses_nothing(
     assert "sending webhooks" in logs and "HTTP 500" in logs and vardcentral in logs
     assert receiver.secret.removeprefix("whsec_") not in logs and "/discharge/webhook" not in logs
     assert "190912319803" not in logs
+
+
+async def test_requests_in_flight_stay_within_the_concurrency_bound_over_all_endpoints(
+    secured: tuple[NatsProcess, Path], tmp_path: Path
+) -> None:
+    server, directory = secured
+    lmv = "SE2321000131-E000000000250"
+    receivers = ["SE2321000131-E000000000151", "SE2321000131-E000000000152"]
+    shared = Arrivals()
+    slow = {hsa_id: Endpoint([HANG], arrivals=shared) for hsa_id in receivers}
+    settings = login_settings(server, logins(directory)["webhooks"], directory).model_copy(
+        update={"discharge_development": True}
+    )
+    webhooks = webhook_settings(endpoints_file(tmp_path, slow), timeout=1, max_concurrency=1)
+    delivery = await connect_as(server, logins(directory)["delivery"])
+
+    async with serving(*slow.values()), sending(settings, webhooks):
+        for number, hsa_id in enumerate(receivers * 2):
+            await store_deliveries(delivery, planning_requested(f"wh-bound-{number}", hsa_id), lmv)
+        # Each request is held past the sender's 1 s timeout: with one slot, the next starts only then.
+        await until(lambda: len(shared.times) >= 4, 20)
+
+    await delivery.close()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(shared.times)]
+    assert min(gaps) >= 0.9, gaps

@@ -35,6 +35,13 @@ HANG = 0
 
 
 @dataclass
+class Arrivals:
+    """When requests arrived (the loop's clock), over the endpoints that share it."""
+
+    times: list[float] = field(default_factory=list)
+
+
+@dataclass
 class Endpoint:
     """One receiving system's webhook endpoint: answers with ``statuses`` in turn (the last one repeated)."""
 
@@ -43,6 +50,7 @@ class Endpoint:
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    arrivals: Arrivals = field(default_factory=Arrivals)
 
     @property
     def url(self) -> str:
@@ -55,6 +63,7 @@ class Endpoint:
         self.requests.append((dict(request.headers), await request.read()))
         self.arrived.set()
         status = self.statuses[min(len(self.requests), len(self.statuses)) - 1]
+        self.arrivals.times.append(asyncio.get_running_loop().time())
         if status == HANG:
             await asyncio.Event().wait()
         return web.Response(status=status)
@@ -85,7 +94,9 @@ def endpoints_file(directory: Path, endpoints: dict[str, Endpoint]) -> Path:
     return path
 
 
-def webhook_settings(path: Path, *, timeout: float = 2, retry_for: float = 60) -> WebhookSettings:
+def webhook_settings(
+    path: Path, *, timeout: float = 2, retry_for: float = 60, max_concurrency: int = 16
+) -> WebhookSettings:
     return WebhookSettings(
         discharge_webhooks_file=path,
         discharge_webhook_timeout=timedelta(seconds=timeout),
@@ -93,6 +104,7 @@ def webhook_settings(path: Path, *, timeout: float = 2, retry_for: float = 60) -
         discharge_webhook_max_retry_interval=timedelta(seconds=0.5),
         discharge_webhook_retry_for=timedelta(seconds=retry_for),
         discharge_webhooks_http_address="127.0.0.1:0",
+        discharge_webhook_max_concurrency=max_concurrency,
     )
 
 
