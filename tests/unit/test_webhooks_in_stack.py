@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from discharge.settings import Settings
 from workers.stack.doors import banner_lines
 from workers.stack.nats_auth import publish_rights
-from workers.stack.parts import APP_PARTS, app_parts
+from workers.stack.parts import APP_PARTS, dev_parts
 from workers.stack.secrets import env_for, secrets_of
 
 
@@ -16,10 +17,10 @@ def test_the_stack_runs_the_webhook_sender_only_when_endpoints_are_configured(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("DISCHARGE_WEBHOOKS_FILE", raising=False)
-    assert app_parts() == APP_PARTS and "webhooks" not in APP_PARTS
+    assert dev_parts(Settings()) == APP_PARTS and "webhooks" not in APP_PARTS
 
     monkeypatch.setenv("DISCHARGE_WEBHOOKS_FILE", str(tmp_path / "webhooks.json"))
-    assert app_parts() == (*APP_PARTS, "webhooks")
+    assert dev_parts(Settings()) == (*APP_PARTS, "webhooks")
     assert f"Webhooks out     to the endpoints in {tmp_path / 'webhooks.json'}" in banner_lines(
         tmp_path, ("webhooks",)
     )

@@ -23,6 +23,7 @@ SECRET_READERS: dict[str, frozenset[str]] = {
     "TEMPORAL_API_KEY": frozenset({"worker", "gateway", "web", "fhir"}),
     # The receivers' webhook endpoints and their signing secrets (workers/webhooks/endpoints.py).
     "DISCHARGE_WEBHOOKS_FILE": frozenset({"webhooks"}),
+    "DISCHARGE_SMTP_URL": frozenset({"notify"}),
 }
 
 
