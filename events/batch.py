@@ -7,11 +7,13 @@ half already went (and a re-send is harmless anyway: JetStream de-duplicates by 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
 
 from events.inbound.envelopes import InboundEvent
 from events.inbound.parsing import InvalidEvent, parse_inbound
@@ -70,6 +72,10 @@ def read_batch(text: str, *, now: datetime, future_tolerance: timedelta) -> Batc
     return batch
 
 
+#: Publishes whose acks `publish_batch` awaits at once (the HTTP door's largest batch is 100 events).
+ACKS_AWAITED_TOGETHER = 128
+
+
 @dataclass(frozen=True)
 class Published:
     published: int
@@ -86,18 +92,29 @@ async def publish_batch(
     The pathway still de-duplicates by ``source`` + ``id``, so a replay of something that did arrive is
     harmless.
     """
-    published = duplicates = 0
-    for ready in events:
-        msg_id = f"{ready.msg_id} replay {replay}" if replay else ready.msg_id
-        ack = await js.publish(
+    # Sent in order (nats-py writes each publish before the next one starts), the acks of up to
+    # `ACKS_AWAITED_TOGETHER` awaited together: a batch costs a round trip per chunk, not one per event, and a
+    # large file does not have thousands of acks outstanding against one timeout. Any failure fails the
+    # call; the sender sends the same events again, and what was stored is recognised by its Nats-Msg-Id.
+
+    async def one(ready: ReadyEvent) -> PubAck:
+        return await js.publish(
             ready.subject,
             ready.body,
             timeout=timeout,
             stream=INBOUND_STREAM,
-            headers={"Nats-Msg-Id": msg_id, "Content-Type": CLOUDEVENTS_CONTENT_TYPE},
+            headers={
+                "Nats-Msg-Id": f"{ready.msg_id} replay {replay}" if replay else ready.msg_id,
+                "Content-Type": CLOUDEVENTS_CONTENT_TYPE,
+            },
         )
-        if ack.duplicate:
-            duplicates += 1
-        else:
-            published += 1
-    return Published(published, duplicates)
+
+    # One event (most HTTP requests, every HL7 message) needs no task of its own.
+    if len(events) == 1:
+        acks = [await one(events[0])]
+    else:
+        acks = []
+        for start in range(0, len(events), ACKS_AWAITED_TOGETHER):
+            acks += await asyncio.gather(*map(one, events[start : start + ACKS_AWAITED_TOGETHER]))
+    duplicates = sum(1 for ack in acks if ack.duplicate)
+    return Published(len(acks) - duplicates, duplicates)

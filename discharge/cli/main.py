@@ -57,6 +57,7 @@ COMMANDS: dict[str, str] = {
     "http": "doors",
     "hl7": "doors",
     "fhir": "doors",
+    "webhooks": "webhooks",
     "notify": "notify",
 }
 

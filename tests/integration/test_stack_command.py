@@ -5,23 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from standardwebhooks import Webhook
 from temporalio.service import RPCError
 
+from discharge.demo.patients import LMV as DEMO_LMV_UNIT
 from discharge.keyring import dev_ring_path
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings, load_settings
 from discharge.temporal_client import connect_temporal
+from events.examples import example_event
 from events.identity import parse_identity, patient_key, workflow_id_for
 from tests.integration.stack_command_support import Starter, command_env, ports_of, run_command, start_dev
 from tests.integration.stack_support import process_gone
 from tests.integration.test_stack_readme import readme_first_event
-from workers.stack.servers import port_is_free
+from tests.integration.webhook_support import Endpoint, endpoints_file, serving, until
+from workers.doors.settings import host_port
+from workers.stack.servers import free_port, port_is_free
 from workflows.api import PathwayView
 from workflows.names import QUERY_STATE
 
@@ -74,10 +81,36 @@ async def readmodel_pathways(data_dir: Path) -> int:
 async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     tmp_path: Path, start_dev: Starter
 ) -> None:
-    env = command_env(tmp_path / "data")
+    # The LMV unit has a webhook endpoint: `discharge webhooks` runs too, and POSTs its deliveries there.
+    lmv_endpoint = Endpoint([204])
+    webhooks_ops = f"127.0.0.1:{free_port()}"
+    env = command_env(
+        tmp_path / "data",
+        DISCHARGE_WEBHOOKS_FILE=str(endpoints_file(tmp_path, {DEMO_LMV_UNIT: lmv_endpoint})),
+        DISCHARGE_WEBHOOKS_HTTP_ADDRESS=webhooks_ops,
+    )
+    async with serving(lmv_endpoint):
+        await dev_runs_every_part(env, start_dev, lmv_endpoint, tmp_path)
+    assert port_is_free(*host_port(webhooks_ops))
+
+
+async def dev_runs_every_part(
+    env: dict[str, str], start_dev: Starter, lmv_endpoint: Endpoint, tmp_path: Path
+) -> None:
     dev = await start_dev(env)
     pids = dev.pids()
-    parts = {"worker", "gateway", "codec-server", "readmodel", "delivery", "web", "http", "hl7", "fhir"}
+    parts = {
+        "worker",
+        "gateway",
+        "codec-server",
+        "readmodel",
+        "delivery",
+        "web",
+        "http",
+        "hl7",
+        "fhir",
+        "webhooks",
+    }
     assert set(pids) == {"temporal", "nats", "idp", *parts}
     ready = {record.get("part") for record in dev.logs if str(record.get("event")).endswith(" ready")}
     assert ready == {*parts, None}  # None: "stack ready"
@@ -90,6 +123,7 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     assert f"HL7 door (MLLP)  {env['DISCHARGE_HL7_ADDRESS']}" in banner
     assert f"{env['DISCHARGE_DATA_DIR']}/keys/http/<system>.token" in banner
     assert f"FHIR R4 (read)   http://{env['DISCHARGE_FHIR_ADDRESS']}/fhir/R4/EpisodeOfCare" in banner
+    assert f"Webhooks out     to the endpoints in {env['DISCHARGE_WEBHOOKS_FILE']}" in banner
     # The README's first event, published as the README says, reaches its pathway through every part.
     code, stderr = await run_command("publish", env=env, stdin=readme_first_event().encode())
     assert code == 0, stderr
@@ -117,6 +151,19 @@ async def test_dev_runs_every_part_and_sigterm_leaves_no_process_and_no_port(
     (episode,) = [e["resource"] for e in found.json()["entry"]]
     assert episode["status"] == "planned"  # in hospital, at the admitting unit, named by the demo's directory
     assert episode["managingOrganization"]["display"] == "Medicinavdelning 3, Hallands sjukhus Halmstad"
+    # A high risk asks LMV for joint planning: delivered to the LMV unit, POSTed to its endpoint, signed.
+    high_risk = example_event(
+        "hospital.risk_assessed",
+        patient="19091231-9803",
+        event_id="risk-1",
+        time=datetime(2026, 11, 20, 9, tzinfo=UTC),
+        episode="first-episode",
+    )
+    code, stderr = await run_command("publish", env=env, stdin=json.dumps(high_risk).encode())
+    assert code == 0, stderr
+    await until(lambda: bool(lmv_endpoint.requests), 30)
+    headers, body = lmv_endpoint.requests[0]
+    assert Webhook(lmv_endpoint.secret).verify(body, headers)["type"] == "discharge.joint_planning_requested"
     dev.process.send_signal(signal.SIGTERM)
     assert await dev.finish() == 0
     assert all(process_gone(pid) for pid in pids.values())

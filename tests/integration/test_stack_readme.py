@@ -14,6 +14,7 @@ from events.inbound.parsing import parse_inbound
 from workers.doors.settings import DoorSettings
 from workers.fhir.settings import FhirSettings
 from workers.stack.servers import search_attribute_create_command
+from workers.webhooks.settings import WebhookSettings
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 
@@ -31,7 +32,12 @@ def test_the_first_event_in_the_readme_is_valid() -> None:
 
 def test_every_setting_is_documented_and_every_documented_variable_exists() -> None:
     documented = set(re.findall(r"\b((?:TEMPORAL|NATS|DISCHARGE|OTEL)_[A-Z0-9_]+)\b", README))
-    fields = (*Settings.model_fields, *DoorSettings.model_fields, *FhirSettings.model_fields)
+    fields = (
+        *Settings.model_fields,
+        *DoorSettings.model_fields,
+        *FhirSettings.model_fields,
+        *WebhookSettings.model_fields,
+    )
     real = {name.upper() for name in fields}
     assert documented == real
 

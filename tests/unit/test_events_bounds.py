@@ -51,3 +51,13 @@ def test_a_huge_message_is_refused_naming_the_bound_not_the_content() -> None:
     with pytest.raises(OutOfBounds) as caught:
         check_bounds(json.dumps(event).encode())
     assert str(MAX_EVENT_BYTES) in caught.value.reason and "9803" not in caught.value.reason
+
+
+def test_brackets_in_strings_beyond_the_depth_bound_are_counted_exactly_and_allowed() -> None:
+    # More openers than the bound (so the exact scan runs), all inside a string: shallow, accepted.
+    shallow = json.dumps({"note": "{[" * MAX_EVENT_DEPTH}).encode()
+    check_bounds(shallow)
+    deep = b"[" * (MAX_EVENT_DEPTH + 1) + b"]" * (MAX_EVENT_DEPTH + 1)
+    with pytest.raises(OutOfBounds):
+        check_bounds(deep)
+    check_bounds(b"[" * MAX_EVENT_DEPTH + b"]" * MAX_EVENT_DEPTH)  # at the bound: no scan needed, accepted

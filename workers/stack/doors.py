@@ -50,6 +50,11 @@ def ports_needed(parts: tuple[str, ...]) -> list[tuple[str, int, str, str]]:
     if "fhir" in parts:
         fhir_address = FhirSettings().discharge_fhir_address
         needed.append((*host_port(fhir_address), "DISCHARGE_FHIR_ADDRESS", "the FHIR door"))
+    if "webhooks" in parts:
+        from workers.webhooks.settings import WebhookSettings
+
+        address = WebhookSettings().discharge_webhooks_http_address
+        needed.append((*host_port(address), "DISCHARGE_WEBHOOKS_HTTP_ADDRESS", "the webhooks' metrics"))
     return needed
 
 
@@ -76,4 +81,8 @@ def banner_lines(data_dir: Path, parts: tuple[str, ...]) -> str:
         )
         if not doors.discharge_http_issuer:
             lines += f"  FHIR dev token   {dev_keys_dir(data_dir)}/fhir-reader.token\n"
+    if "webhooks" in parts:
+        from workers.webhooks.settings import WebhookSettings
+
+        lines += f"  Webhooks out     to the endpoints in {WebhookSettings().discharge_webhooks_file}\n"
     return lines

@@ -139,6 +139,18 @@ def publish_rights(user: str) -> list[str]:
         # The doors store what they accepted: HTTP for every sending system (it checks the token's system
         # against the type), HL7 v2 only hospital events.
         "http": [*_STREAM_INFO, "events.>"],
+        # Webhooks out: one consumer per receiver with an endpoint (``webhook-<HSA-id>``, its own filter) on
+        # the deliveries; the endpoints file may grow without a new NATS config, so any consumer of that
+        # stream. It writes the receipts a 2xx stands for and the dead letters of deliveries given up.
+        "webhooks": [
+            *_STREAM_INFO,
+            f"$JS.API.CONSUMER.CREATE.{DELIVERY_STREAM}.>",
+            f"$JS.API.CONSUMER.INFO.{DELIVERY_STREAM}.>",
+            f"$JS.API.CONSUMER.MSG.NEXT.{DELIVERY_STREAM}.>",
+            f"$JS.ACK.{DELIVERY_STREAM}.>",
+            f"events.{RECEIPT_TYPE}",
+            "deadletter.deliver.>",
+        ],
         "hl7": [*_STREAM_INFO, "events.hospital.>"],
     }
     return rights[user]
@@ -146,7 +158,7 @@ def publish_rights(user: str) -> list[str]:
 
 #: Our own processes' users.
 SERVICE_USERS: tuple[str, ...] = (
-    "gateway", "worker", "cli", "readmodel", "delivery", "http", "hl7", "notify", "web",
+    "gateway", "worker", "cli", "readmodel", "delivery", "http", "hl7", "notify", "web", "webhooks",
 )  # fmt: skip
 
 

@@ -41,8 +41,13 @@ NOTIFY_PART = "notify"
 
 
 def dev_parts(settings: Settings) -> tuple[str, ...]:
-    """The parts `discharge dev` starts: every app part, and the notifier when there is a mail server."""
-    return (*APP_PARTS, NOTIFY_PART) if settings.discharge_smtp_url is not None else APP_PARTS
+    """The parts `discharge dev` starts: every app part, the notifier when there is a mail server, and
+    `discharge webhooks` when ``DISCHARGE_WEBHOOKS_FILE`` names receivers' endpoints (the demo's receivers
+    read NATS: without endpoints the sender would only wait)."""
+    from workers.webhooks.settings import WebhookSettings
+
+    parts = (*APP_PARTS, NOTIFY_PART) if settings.discharge_smtp_url is not None else APP_PARTS
+    return (*parts, "webhooks") if WebhookSettings().discharge_webhooks_file else parts
 
 
 def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
@@ -86,6 +91,12 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
         from workers.delivery import consumer_active as delivering
 
         return lambda: delivering(s)
+    if child.name == "webhooks":
+        from workers.webhooks.service import senders_active
+        from workers.webhooks.settings import WebhookSettings
+
+        webhooks = WebhookSettings()
+        return lambda: senders_active(s, webhooks)
     if child.name == NOTIFY_PART:
         from workers.notify import consumer_active as notifying
 

@@ -21,6 +21,8 @@ SECRET_READERS: dict[str, frozenset[str]] = {
     "DISCHARGE_OIDC_CLIENT_SECRET": frozenset({"web"}),
     "DISCHARGE_PAYLOAD_KEYS_FILE": frozenset({"worker", "gateway", "codec-server", "web", "fhir"}),
     "TEMPORAL_API_KEY": frozenset({"worker", "gateway", "web", "fhir"}),
+    # The receivers' webhook endpoints and their signing secrets (workers/webhooks/endpoints.py).
+    "DISCHARGE_WEBHOOKS_FILE": frozenset({"webhooks"}),
     "DISCHARGE_SMTP_URL": frozenset({"notify"}),
 }
 
