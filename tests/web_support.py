@@ -28,6 +28,8 @@ import uvicorn
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from discharge.readmodel import freshness
+from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.cloudevent import cloudevent
@@ -59,11 +61,18 @@ def key_of(identity: str) -> str:
 
 
 class Recorder:
-    def __init__(self) -> None:
+    """The worker's publisher for the web tests: keeps each outbound event and, as the read model's
+    consumer would from the stream, applies it to the read model the inbox reads."""
+
+    def __init__(self, store: ReadModel | None = None) -> None:
         self.events: list[OutboundEvent] = []
+        self.store = store
 
     async def publish(self, event: OutboundEvent) -> None:
         self.events.append(event)
+        if self.store is not None:
+            await asyncio.to_thread(self.store.apply, [event.cloudevent()])
+            await asyncio.to_thread(freshness.mark, self.store, datetime.now(UTC), caught_up=True)
 
 
 @dataclass
@@ -119,7 +128,7 @@ async def web_site(
         discharge_development=True,
     )
     client = temporal_env.client
-    recorder = Recorder()
+    recorder = Recorder(ReadModel.from_settings(settings).create())
     app = build_app(settings, client, show_dev_users=True)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from discharge.readmodel.projection import Facts, NotAnOutboundEvent, facts_of
 from discharge.readmodel.schema import (
     deliveries,
+    escalation_details,
     escalations,
     experiences,
     metadata,
@@ -164,11 +165,7 @@ def _apply_facts(conn: Connection, facts: Facts, now: datetime) -> None:
     else:
         conn.execute(pathways.update().where(pathways.c.pathway_key == key).values(**values))
     if facts.escalation is not None:
-        conn.execute(
-            escalations.insert().values(
-                event_id=facts.event_id, pathway_key=key, reason=facts.escalation, raised_at=facts.at
-            )
-        )
+        _apply_escalation(conn, key, facts)
     if facts.delivery is not None:
         _apply_delivery(conn, key, facts.delivery)
     if facts.experience is not None:
@@ -182,6 +179,29 @@ def _apply_facts(conn: Connection, facts: Facts, now: datetime) -> None:
                 reported_at=facts.at,
             )
         )
+
+
+def _apply_escalation(conn: Connection, key: str, facts: Facts) -> None:
+    """The escalation, numbered in the order applied: the stream's order is the workflow's (each is
+    published as it is raised), so the ordinal is the workflow's index that an acknowledgement names."""
+    count = sa.select(sa.func.count()).select_from(escalations).where(escalations.c.pathway_key == key)
+    ordinal = int(conn.execute(count).scalar_one())
+    assert facts.escalation is not None
+    conn.execute(
+        escalations.insert().values(
+            event_id=facts.event_id, pathway_key=key, reason=facts.escalation, raised_at=facts.at
+        )
+    )
+    delivery = facts.delivery or {}
+    conn.execute(
+        escalation_details.insert().values(
+            event_id=facts.event_id,
+            pathway_key=key,
+            ordinal=ordinal,
+            receiver=delivery.get("receiver"),
+            message_id=delivery.get("message_id"),
+        )
+    )
 
 
 def _apply_delivery(conn: Connection, key: str, delivery: dict[str, Any]) -> None:

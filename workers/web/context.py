@@ -15,6 +15,7 @@ from temporalio.client import Client
 
 from discharge.audit import READ, WRITE, AuditLog, Result
 from discharge.principal import Principal
+from discharge.readmodel.store import ReadModel
 from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from workers.web import access, csrf
@@ -42,6 +43,14 @@ class Web:
     templates: Jinja2Templates = field(default_factory=make_templates)
     client: Client | None = None  # connected at start-up (lifespan)
     show_dev_users: bool = False
+
+    store: ReadModel | None = None  # the read model the inbox reads (opened at first use)
+
+    @property
+    def readmodel(self) -> ReadModel:
+        if self.store is None:
+            self.store = ReadModel.from_settings(self.settings).create()
+        return self.store
 
     @property
     def temporal(self) -> Client:

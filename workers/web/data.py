@@ -1,9 +1,11 @@
 """What the web page reads from and asks of Temporal, as the CLI does (same queries, same names).
 
-Listings come from visibility (the search attributes, one query per listing, scoped by role), one
-pathway from its ``state`` query, the identity from its ``identity`` query (only for roles that may see
-it), and decisions and acknowledgements are the workflow's updates, whose validators refuse what does
-not fit the pathway: their refusal text is what the page shows.
+Listings come from visibility (the search attributes, one query per listing, scoped by role); the inbox's
+escalations from the read model (discharge/readmodel/inbox.py: one query for all of them, not one
+workflow query per escalated pathway, issue 26); one pathway from its ``state`` query, the identity
+from its ``identity`` query (only for roles that may see it), and decisions and acknowledgements are
+the workflow's updates, whose validators refuse what does not fit the pathway: their refusal text is
+what the page shows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.principal import Principal
+from discharge.readmodel import freshness
+from discharge.readmodel.freshness import Freshness
+from discharge.readmodel.inbox import Acknowledged, OpenEscalation, open_escalations, record_acknowledgement
+from discharge.readmodel.projection import pathway_key
+from discharge.readmodel.store import ReadModel
 from discharge.views.visibility import PathwayRow, list_pathways, pathways_query, soonest_first, tasks_query
 from events.identity import workflow_id_for
 from workers.web.access import scoped
@@ -26,8 +33,6 @@ from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPD
 
 #: How long a page waits for a worker to answer a query or an update.
 ANSWER_TIMEOUT = timedelta(seconds=15)
-#: At most this many escalated pathways are read one by one for the inbox (each is one query).
-ESCALATION_READ_LIMIT = 200
 
 
 class NoAnswer(Exception):
@@ -54,7 +59,7 @@ class Escalation:
     index: int  # position in the pathway's escalations (what an acknowledgement names)
     reason: str
     raised_at: datetime | None
-    acknowledgement: AcknowledgementRecord | None
+    acknowledgement: AcknowledgementRecord | Acknowledged | None
     receiver: str | None = None  # not_delivered, delivery_rejected: the receiver (HSA-id)
 
 
@@ -63,30 +68,12 @@ class Inbox:
     tasks: list[Task]
     escalations: list[Escalation]
     vardcentrals: list[str]  # every VC among the principal's open items, for the filter
+    freshness: Freshness | None = None  # how current the escalations are (the read model's)
 
 
-def _escalations_of(row: PathwayRow, view: PathwayView) -> list[Escalation]:
-    # Each escalation is published as it is raised, so the n-th "escalation_raised" line of the story is
-    # the n-th escalation: its time is when it was raised.
-    raised = [entry.at for entry in view.log if entry.event_type == "escalation_raised"]
-    acks = {ack.escalation: ack for ack in view.acknowledgements}
-    # A delivery's escalation names its receiver; a later `received` receipt resolved it: not listed.
-    receivers = {d.escalation: d.recipient for d in view.deliveries if d.escalation is not None}
-    return [
-        Escalation(
-            row,
-            index,
-            reason,
-            raised[index] if index < len(raised) else None,
-            acks.get(index),
-            receivers.get(index),
-        )
-        for index, reason in enumerate(view.escalations)
-        if index not in view.resolved_escalations
-    ]
-
-
-async def read_inbox(client: Client, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
+async def read_inbox(
+    client: Client, store: ReadModel, principal: Principal, now: datetime, vardcentral: str | None
+) -> Inbox:
     task_rows = await list_pathways(client, scoped(tasks_query(), principal))
     escalated_rows = await list_pathways(client, scoped(pathways_query(escalated=True), principal))
     vardcentrals = sorted(
@@ -96,26 +83,21 @@ async def read_inbox(client: Client, principal: Principal, now: datetime, vardce
         task_rows = [row for row in task_rows if row.listed_vardcentral == vardcentral]
         escalated_rows = [row for row in escalated_rows if row.listed_vardcentral == vardcentral]
     tasks = [Task(row, bool(row.task_due_at and row.task_due_at < now)) for row in soonest_first(task_rows)]
-    views = await asyncio.gather(
-        *(_state_or_none(client, row.workflow_id) for row in escalated_rows[:ESCALATION_READ_LIMIT])
-    )
+    rows = {pathway_key(row.patient_key, row.episode_id): row for row in escalated_rows if row.patient_key}
+    found, fresh = await asyncio.to_thread(_escalations_and_freshness, store, list(rows))
     escalations = [
-        item
-        for row, view in zip(escalated_rows, views, strict=False)
-        if view is not None
-        for item in _escalations_of(row, view)
-    ]
+        Escalation(rows[item.pathway_key], item.ordinal, item.reason, item.raised_at, item.acknowledgement,
+                   item.receiver)
+        for item in found
+    ]  # fmt: skip
     far = datetime.max.replace(tzinfo=now.tzinfo)
     # Unacknowledged first (nobody has it yet), then the longest-waiting first.
     escalations.sort(key=lambda item: (item.acknowledgement is not None, item.raised_at or far))
-    return Inbox(tasks, escalations, vardcentrals)
+    return Inbox(tasks, escalations, vardcentrals, fresh)
 
 
-async def _state_or_none(client: Client, workflow_id: str) -> PathwayView | None:
-    try:
-        return await read_state(client, workflow_id)
-    except NoAnswer:
-        return None
+def _escalations_and_freshness(store: ReadModel, keys: list[str]) -> tuple[list[OpenEscalation], Freshness]:
+    return open_escalations(store, keys), freshness.read(store)
 
 
 async def read_state(client: Client, workflow_id: str) -> PathwayView:
@@ -178,6 +160,14 @@ async def acknowledge(
         client, patient_key, UPDATE_ACKNOWLEDGE, acknowledgement, AcknowledgementRecord
     )
     return record
+
+
+async def remember_acknowledgement(store: ReadModel, key: str, record: AcknowledgementRecord) -> None:
+    """The inbox's copy of an acknowledgement the workflow accepted (the workflow's stays the record)."""
+    await asyncio.to_thread(
+        record_acknowledgement, store, key, record.escalation, record.acknowledged_by, record.name,
+        record.acknowledged_at,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from discharge.audit_chain import verify_chain
 from discharge.principal import Principal
+from discharge.readmodel.projection import pathway_key
 from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import access, csrf, data, paging
@@ -61,7 +62,7 @@ async def _inbox_values(request: Request) -> dict[str, Any]:
     if vardcentral and not re.match(HSA_ID_PATTERN, vardcentral):
         vardcentral = None
     now = datetime.now(UTC)
-    inbox = await data.read_inbox(web.temporal, principal, now, vardcentral)
+    inbox = await data.read_inbox(web.temporal, web.readmodel, principal, now, vardcentral)
     return {"inbox": inbox, "vc": vardcentral, "now": now}
 
 
@@ -210,9 +211,10 @@ async def acknowledge(request: Request) -> Response:
     }
     back = safe_back(str(form.get("back", "")), key)
     try:
-        await data.acknowledge(web.temporal, key, acknowledgement)
+        record = await data.acknowledge(web.temporal, key, acknowledgement)
     except (data.Refused, data.NoAnswer) as problem:
         return await _patient(request, ack_refusal=str(problem), ack_index=acknowledgement["escalation"])
+    await data.remember_acknowledgement(web.readmodel, pathway_key(key, view.episode_id), record)
     web.record(principal, "acknowledge", key, f"escalation {acknowledgement['escalation']}", request=request)
     request.session["flash"] = "Escalation acknowledged"
     return RedirectResponse(back, status_code=303)
