@@ -162,12 +162,14 @@ async def acknowledge(
     return record
 
 
-async def remember_acknowledgement(store: ReadModel, key: str, record: AcknowledgementRecord) -> None:
-    """The inbox's copy of an acknowledgement the workflow accepted (the workflow's stays the record)."""
-    await asyncio.to_thread(
-        record_acknowledgement, store, key, record.escalation, record.acknowledged_by, record.name,
-        record.acknowledged_at,
-    )  # fmt: skip
+async def remember_acknowledgements(store: ReadModel, key: str, records: list[AcknowledgementRecord]) -> None:
+    """The inbox's copy of acknowledgements the workflow accepted (the workflow's stays the record)."""
+
+    def remember() -> None:
+        for r in records:
+            record_acknowledgement(store, key, r.escalation, r.acknowledged_by, r.name, r.acknowledged_at)
+
+    await asyncio.to_thread(remember)
 
 
 @dataclass(frozen=True)

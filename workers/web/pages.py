@@ -210,11 +210,15 @@ async def acknowledge(request: Request) -> Response:
         "actor": {"process": "web", "person": principal.hsa_id},
     }
     back = safe_back(str(form.get("back", "")), key)
+    # The inbox reads acknowledgements from the read model: any the workflow took before it read there are
+    # copied first, so even a refused second acknowledgement leaves the inbox right (docs/coordinators.md).
+    pathway = pathway_key(key, view.episode_id)
+    await data.remember_acknowledgements(web.readmodel, pathway, view.acknowledgements)
     try:
         record = await data.acknowledge(web.temporal, key, acknowledgement)
     except (data.Refused, data.NoAnswer) as problem:
         return await _patient(request, ack_refusal=str(problem), ack_index=acknowledgement["escalation"])
-    await data.remember_acknowledgement(web.readmodel, pathway_key(key, view.episode_id), record)
+    await data.remember_acknowledgements(web.readmodel, pathway, [record])
     web.record(principal, "acknowledge", key, f"escalation {acknowledgement['escalation']}", request=request)
     request.session["flash"] = "Escalation acknowledged"
     return RedirectResponse(back, status_code=303)
