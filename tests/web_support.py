@@ -148,9 +148,9 @@ async def web_site(
 # ---- patients ---------------------------------------------------------------------------------------
 
 
-def _event(identity: str, number: int, type_: str, at: datetime, **data: Any) -> PathwayEvent:
+def _event(identity: str, number: int, type_: str, at: datetime, tag: str, **data: Any) -> PathwayEvent:
     document = cloudevent(
-        id=f"web-{RUN}-{identity[-4:]}-{number}",
+        id=f"web-{tag}-{identity[-4:]}-{number}",
         source=HOSPITAL,
         type=type_,
         time=at,
@@ -159,24 +159,30 @@ def _event(identity: str, number: int, type_: str, at: datetime, **data: Any) ->
     return PathwayEvent(patient_key=key_of(identity), event=parse_inbound(json.dumps(document)))
 
 
-def stay(identity: str, level: str | None, discharged_days_ago: int | None, vc: str) -> list[PathwayEvent]:
-    """An admission 5 days before discharge, a risk assessment (if ``level``), a discharge (if days)."""
+def stay(
+    identity: str, level: str | None, discharged_days_ago: int | None, vc: str, tag: str = RUN
+) -> list[PathwayEvent]:
+    """An admission 5 days before discharge, a risk assessment (if ``level``), a discharge (if days).
+
+    ``tag`` makes the episode and the event ids: each module's seeding its own, so that a patient seeded
+    again by another module is another episode (the read model keys a pathway by patient and episode)."""
     now = datetime.now(UTC).replace(microsecond=0)
     discharged = now - timedelta(days=discharged_days_ago or 0)
-    episode = {"episode_id": f"HS-{RUN}-{identity[-4:]}"}
+    episode = {"episode_id": f"HS-{tag}-{identity[-4:]}"}
     events = [
-        _event(identity, 1, "hospital.patient_admitted", discharged - timedelta(days=5), **episode,
+        _event(identity, 1, "hospital.patient_admitted", discharged - timedelta(days=5), tag, **episode,
                unit="SE2321000131-E000000000010", admission="unplanned", listed_vardcentral=vc),
     ]  # fmt: skip
     if level is not None:
         events.append(
-            _event(identity, 2, "hospital.risk_assessed", discharged - timedelta(days=4), **episode,
+            _event(identity, 2, "hospital.risk_assessed", discharged - timedelta(days=4), tag, **episode,
                    level=level, assessed_by=PAL)
         )  # fmt: skip
     if discharged_days_ago is not None:
         events.append(
-            _event(identity, 3, "hospital.patient_discharged", discharged, **episode, home_type="own_home")
-        )
+            _event(identity, 3, "hospital.patient_discharged", discharged, tag, **episode,
+                   home_type="own_home")
+        )  # fmt: skip
     return events
 
 
@@ -206,8 +212,9 @@ async def seed(
     ready: dict[str, Callable[[PathwayView], bool]],
 ) -> None:
     """Start each patient's pathway from its stay and wait until ``ready`` holds for it."""
+    tag = f"{RUN}-{uuid.uuid4().hex[:4]}"
     for identity, (level, days, vc) in stays.items():
-        for event in stay(identity, level, days, vc):
+        for event in stay(identity, level, days, vc, tag):
             await signal_with_start(site.client, TASK_QUEUE, event)
     for identity, check in ready.items():
         view = await eventually(functools.partial(state_of, site.client, identity), check)

@@ -1,11 +1,11 @@
-"""What the web page reads from and asks of Temporal, as the CLI does (same queries, same names).
+"""What the web page reads: the read model for the inbox, Temporal for one pathway and for changing it.
 
-Listings come from visibility (the search attributes, one query per listing, scoped by role); the inbox's
-escalations from the read model (discharge/readmodel/inbox.py: one query for all of them, not one
-workflow query per escalated pathway, issue 26); one pathway from its ``state`` query, the identity
-from its ``identity`` query (only for roles that may see it), and decisions and acknowledgements are
-the workflow's updates, whose validators refuse what does not fit the pathway: their refusal text is
-what the page shows.
+The inbox (open tasks, escalations, who took them) comes from the read model alone (discharge/readmodel/:
+``listing``, ``inbox``, ``freshness``; issue 26): no query to Temporal per refresh, however many tabs are
+open. The pathways listing still pages through visibility (one query per page, scoped by role); one
+pathway comes from its ``state`` query, the identity from its ``identity`` query (only for roles that may
+see it), and decisions and acknowledgements are the workflow's updates, whose validators refuse what does
+not fit the pathway: their refusal text is what the page shows.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.principal import Principal
-from discharge.readmodel import freshness
+from discharge.readmodel import freshness, listing
 from discharge.readmodel.freshness import Freshness
-from discharge.readmodel.inbox import Acknowledged, OpenEscalation, open_escalations, record_acknowledgement
-from discharge.readmodel.projection import pathway_key
+from discharge.readmodel.inbox import Acknowledged, open_escalations, record_acknowledgement
 from discharge.readmodel.store import ReadModel
-from discharge.views.visibility import PathwayRow, list_pathways, pathways_query, soonest_first, tasks_query
+from discharge.views.visibility import PathwayRow, soonest_first
 from events.identity import workflow_id_for
-from workers.web.access import scoped
+from workers.web.access import read_model_scope
 from workflows.api import AcknowledgementRecord, DecisionResult, PathwayView
 from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
@@ -71,33 +70,48 @@ class Inbox:
     freshness: Freshness | None = None  # how current the escalations are (the read model's)
 
 
-async def read_inbox(
-    client: Client, store: ReadModel, principal: Principal, now: datetime, vardcentral: str | None
-) -> Inbox:
-    task_rows = await list_pathways(client, scoped(tasks_query(), principal))
-    escalated_rows = await list_pathways(client, scoped(pathways_query(escalated=True), principal))
+async def read_inbox(store: ReadModel, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
+    """The inbox from the read model alone: no query to Temporal (docs/coordinators.md, "Where the pages
+    read"), in one worker thread."""
+    return await asyncio.to_thread(_inbox, store, principal, now, vardcentral)
+
+
+def _inbox(store: ReadModel, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
+    phases, unit = read_model_scope(principal)
+    task_rows = [_row(item) for item in listing.open_tasks(store, phases, unit)]
+    listed = listing.escalated(store, phases, unit)
+    escalated = {item.pathway_key: _row(item, escalated=True) for item in listed}
     vardcentrals = sorted(
-        {row.listed_vardcentral for row in [*task_rows, *escalated_rows] if row.listed_vardcentral}
+        {row.listed_vardcentral for row in [*task_rows, *escalated.values()] if row.listed_vardcentral}
     )
     if vardcentral:
         task_rows = [row for row in task_rows if row.listed_vardcentral == vardcentral]
-        escalated_rows = [row for row in escalated_rows if row.listed_vardcentral == vardcentral]
+        escalated = {key: row for key, row in escalated.items() if row.listed_vardcentral == vardcentral}
     tasks = [Task(row, bool(row.task_due_at and row.task_due_at < now)) for row in soonest_first(task_rows)]
-    rows = {pathway_key(row.patient_key, row.episode_id): row for row in escalated_rows if row.patient_key}
-    found, fresh = await asyncio.to_thread(_escalations_and_freshness, store, list(rows))
     escalations = [
-        Escalation(rows[item.pathway_key], item.ordinal, item.reason, item.raised_at, item.acknowledgement,
-                   item.receiver)
-        for item in found
-    ]  # fmt: skip
+        Escalation(escalated[i.pathway_key], i.ordinal, i.reason, i.raised_at, i.acknowledgement, i.receiver)
+        for i in open_escalations(store, list(escalated))
+    ]
     far = datetime.max.replace(tzinfo=now.tzinfo)
     # Unacknowledged first (nobody has it yet), then the longest-waiting first.
     escalations.sort(key=lambda item: (item.acknowledgement is not None, item.raised_at or far))
-    return Inbox(tasks, escalations, vardcentrals, fresh)
+    return Inbox(tasks, escalations, vardcentrals, freshness.read(store))
 
 
-def _escalations_and_freshness(store: ReadModel, keys: list[str]) -> tuple[list[OpenEscalation], Freshness]:
-    return open_escalations(store, keys), freshness.read(store)
+def _row(item: listing.Listed, escalated: bool = False) -> PathwayRow:
+    return PathwayRow(
+        workflow_id=workflow_id_for(item.patient_key),
+        patient_key=item.patient_key,
+        phase=item.phase,
+        risk_level=item.risk_level,
+        listed_vardcentral=item.listed_vardcentral,
+        home_type=item.home_type,
+        support_ends_at=item.support_ends_at,
+        pending_task=item.pending_task,
+        task_due_at=item.task_due_at,
+        escalated=escalated,
+        episode_id=item.episode_id,
+    )
 
 
 async def read_state(client: Client, workflow_id: str) -> PathwayView:

@@ -62,7 +62,7 @@ async def _inbox_values(request: Request) -> dict[str, Any]:
     if vardcentral and not re.match(HSA_ID_PATTERN, vardcentral):
         vardcentral = None
     now = datetime.now(UTC)
-    inbox = await data.read_inbox(web.temporal, web.readmodel, principal, now, vardcentral)
+    inbox = await data.read_inbox(web.readmodel, principal, now, vardcentral)
     return {"inbox": inbox, "vc": vardcentral, "now": now}
 
 
