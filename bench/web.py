@@ -38,7 +38,7 @@ import httpx2
 from bench.delivery_latency import percentile
 from bench.pathways import embedded_stack, free_door_ports, stack_settings
 from bench.pathways_measures import cpu_snapshot, load_average
-from bench.web_seed import publish_escalations, real_pathways, seed_listing
+from bench.web_seed import publish_escalations, real_pathways, seed_listing, seed_read_model
 from discharge.logging import configure_logging
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
@@ -147,13 +147,9 @@ async def run(args: argparse.Namespace, directory: Path) -> WebFigures:
         probes = max(int(args.duration // 4), 1)
         seeded = await seed_listing(client, args.open, args.escalated, probes)
         progress(f"{args.open} open pathways started (load {load_average()})")
-        await publish_escalations(settings, seeded.escalated)
         store = ReadModel.from_settings(settings)
-
-        async def applied() -> bool:
-            return len(await asyncio.to_thread(store.escalations)) >= len(seeded.escalated)
-
-        await wait_for(applied, "the escalations in the read model")
+        await asyncio.to_thread(seed_read_model, store, seeded)
+        progress(f"read model seeded (load {load_average()})")
         keys = await real_pathways(settings, args.real)
 
         async def answered() -> bool:

@@ -1,10 +1,13 @@
 """What `bench/web.py` puts in front of the web page: many open pathways, some escalated, a few real ones.
 
-- **Listing rows**: idle `PatientPathway` runs on a queue no worker polls (as `bench/pathways.py
-  --listing-size` makes them), with the search attributes a pathway in LMV support has; ``escalated`` of
-  them with ``Escalated = true`` and their escalation published on the outbound stream, as the worker
-  publishes one, so the read model's consumer applies it; a share with an open extension review task.
-- **Probes**: escalated runs whose escalation is published only during the run, to time event -> page.
+- **Open pathways**: idle `PatientPathway` runs on a queue no worker polls (as `bench/pathways.py
+  --listing-size` makes them: the Temporal server holds that many open runs and visibility rows), and in the
+  read model the outbound events a pathway in LMV support has published (`pathway_started`,
+  `support_started`; one in ``TASK_EVERY`` an `extension_review_requested`; ``escalated`` of them an
+  `escalation_raised`), applied to the store directly in batches (as its consumer applies them) to seed
+  10,000 in seconds.
+- **Probes**: pathways whose escalation is published on the outbound stream only during the run, as the
+  worker publishes one, to time event -> page through the real consumer.
 - **Real pathways**: a few full pathways through the gateway and the worker, whose patient pages are
   opened (a patient page asks its own workflow for its state: an idle run has no worker to answer).
 """
@@ -24,11 +27,15 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from bench.pathways_measures import BARE_QUEUE, for_each_concurrently
 from discharge.nats_connection import connect_nats, dev_seed_file
+from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
 from events.examples import pathway_events
 from events.identity import resolve_patient, workflow_id_for
+from events.outbound.data import OutboundData
 from events.outbound.escalation import EscalationRaised
 from events.outbound.event import OutboundEvent
+from events.outbound.pathway import PathwayStarted
+from events.outbound.support import ExtensionReviewRequested, SupportStarted
 from events.streams import inbound_msg_id
 from workflows.api import PathwayStart
 from workflows.names import (
@@ -49,7 +56,8 @@ TASK_EVERY = 20
 
 @dataclass
 class Seeded:
-    escalated: list[tuple[str, str]] = field(default_factory=list)  # (patient_key, episode_id)
+    all: list[tuple[str, str]] = field(default_factory=list)  # (patient_key, episode_id)
+    escalated: list[tuple[str, str]] = field(default_factory=list)
     probes: list[tuple[str, str]] = field(default_factory=list)
     real_keys: list[str] = field(default_factory=list)
 
@@ -89,7 +97,7 @@ async def seed_listing(client: Client, size: int, escalated: int, probes: int) -
         if n % TASK_EVERY == 0:
             pairs += [
                 SearchAttributePair(SA_PENDING_TASK, "extension_review"),
-                SearchAttributePair(SA_TASK_DUE_AT, now + timedelta(hours=n % 72)),
+                SearchAttributePair(SA_TASK_DUE_AT, _due(now, n)),
             ]
         await client.start_workflow(
             WORKFLOW_TYPE,
@@ -98,13 +106,62 @@ async def seed_listing(client: Client, size: int, escalated: int, probes: int) -
             task_queue=BARE_QUEUE,
             search_attributes=TypedSearchAttributes(pairs),
         )
-        if n < escalated:
-            seeded.escalated.append((key, episode))
-        elif n < escalated + probes:
-            seeded.probes.append((key, episode))
 
     await for_each_concurrently(size, 32, start)
+    for n in range(size):
+        pathway = (f"pk_{run}{n:024x}", f"BW-{run}-{n}")
+        seeded.all.append(pathway)
+        if n < escalated:
+            seeded.escalated.append(pathway)
+        elif n < escalated + probes:
+            seeded.probes.append(pathway)
     return seeded
+
+
+def _due(now: datetime, n: int) -> datetime:
+    return now + timedelta(hours=n % 72)
+
+
+def seed_read_model(store: ReadModel, seeded: Seeded, batch: int = 500) -> None:
+    """What the open pathways' workflows would have published, applied as the consumer applies it."""
+    now = datetime.now(UTC)
+    escalated = set(seeded.escalated)
+    events: list[dict[str, Any]] = []
+    for n, (key, episode) in enumerate(seeded.all):
+        events += _in_support(key, episode, now, review=n % TASK_EVERY == 0, due=_due(now, n))
+        if (key, episode) in escalated:
+            events.append(escalation_event(key, episode, now))
+        if len(events) >= batch:
+            store.apply(events)
+            events = []
+    store.apply(events)
+
+
+def _in_support(
+    key: str, episode: str, now: datetime, *, review: bool, due: datetime
+) -> list[dict[str, Any]]:
+    ends, discharged = now + timedelta(days=10), now - timedelta(days=4)
+    steps: list[OutboundData] = [
+        PathwayStarted(
+            patient_key=key, episode_id=episode, opened_by="hospital.patient_admitted", phase="inpatient"
+        ),
+        SupportStarted(
+            patient_key=key,
+            episode_id=episode,
+            to="lmv",
+            support_ends_at=ends,
+            listed_vardcentral=VC,
+            risk_level="high",
+            discharged_at=discharged,
+        ),
+    ]
+    if review:
+        steps.append(ExtensionReviewRequested(patient_key=key, episode_id=episode, due_at=due))
+    return [_outbound(step, now) for step in steps]
+
+
+def _outbound(data: OutboundData, at: datetime) -> dict[str, Any]:
+    return OutboundEvent(id=str(uuid.uuid4()), type=data.TYPE, time=at, data=data).cloudevent()
 
 
 async def publish_escalations(settings: Settings, pathways: list[tuple[str, str]]) -> None:
