@@ -37,7 +37,7 @@ import httpx2
 
 from bench.delivery_latency import percentile
 from bench.pathways import embedded_stack, free_door_ports, stack_settings
-from bench.pathways_measures import cpu_snapshot, load_average
+from bench.pathways_measures import cpu_snapshot, load_average, rss_mb
 from bench.web_seed import publish_escalations, real_pathways, seed_listing, seed_read_model
 from discharge.logging import configure_logging
 from discharge.readmodel.store import ReadModel
@@ -48,6 +48,8 @@ from workflows.api import PathwayView
 from workflows.names import QUERY_STATE
 
 LOCUSTFILE = Path(__file__).with_name("web_locust.py")
+#: Seconds of CPU measured with nobody on the pages, before the load.
+IDLE_WINDOW = 20.0
 
 
 def progress(line: str) -> None:
@@ -64,6 +66,8 @@ class WebFigures:
     cpu_ms_per_view: dict[str, float] = field(default_factory=dict)
     lags: list[float] = field(default_factory=list)
     load: list[str] = field(default_factory=list)
+    rss: dict[str, float] = field(default_factory=dict)
+    idle_cpu: dict[str, float] = field(default_factory=dict)  # % of a core with nobody on the pages
 
     def lines(self) -> list[str]:
         out = [
@@ -76,7 +80,10 @@ class WebFigures:
                 f"p50 {page['p50']:.0f} ms, p95 {page['p95']:.0f} ms, p99 {page['p99']:.0f} ms"
             )
         for name, ms in sorted(self.cpu_ms_per_view.items()):
-            out.append(f"cpu per page view, {name}: {ms:.2f} ms")
+            idle = self.idle_cpu.get(name, 0.0)
+            out.append(f"cpu per page view, {name}: {ms:.2f} ms (beyond its idle {idle:.1f} % of a core)")
+        if self.rss:
+            out.append("RSS MB at the end: " + ", ".join(f"{name} {mb:.0f}" for name, mb in self.rss.items()))
         if self.lags:
             out.append(
                 f"event -> page lag: p50 {percentile(self.lags, 0.5):.2f} s, "
@@ -172,7 +179,11 @@ async def run(args: argparse.Namespace, directory: Path) -> WebFigures:
         patients.write_text("\n".join(keys))
         pids = {name: stack.children[name].pid for name in ("temporal", "web")}
         figures.load.append(load_average())
+        # What the processes use with nobody on the pages (timers, polls): taken off the per-view figures.
+        idle_before = cpu_snapshot(pids)
+        await asyncio.sleep(IDLE_WINDOW)
         before = cpu_snapshot(pids)
+        idle = {name: (before[name] - idle_before[name]) / IDLE_WINDOW for name in pids}
         locust = await asyncio.create_subprocess_exec(
             shutil.which("locust", path=str(Path(sys.executable).parent)) or "locust",
             "-f", str(LOCUSTFILE), "--headless", "--host", base, "--users", str(args.users),
@@ -187,8 +198,11 @@ async def run(args: argparse.Namespace, directory: Path) -> WebFigures:
         figures.lags = await lagging
         figures.load.append(load_average())
         figures.pages = locust_stats(directory / "locust")
+        figures.rss = {name: rss_mb(child.pid) for name, child in stack.children.items()}
         views = sum(page["requests"] for page in figures.pages.values()) or 1
-        figures.cpu_ms_per_view = {name: (after[name] - before[name]) * 1000 / views for name in pids}
+        busy = {name: after[name] - before[name] - idle[name] * args.duration for name in pids}
+        figures.cpu_ms_per_view = {name: max(busy[name], 0.0) * 1000 / views for name in pids}
+        figures.idle_cpu = {name: idle[name] * 100 for name in pids}
         store.close()
     return figures
 

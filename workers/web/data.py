@@ -27,9 +27,13 @@ from discharge.readmodel.store import ReadModel
 from discharge.views.visibility import PathwayRow, soonest_first
 from events.identity import workflow_id_for
 from workers.web.access import read_model_scope
+from workers.web.moment_cache import MomentCache
 from workflows.api import AcknowledgementRecord, DecisionResult, PathwayView
 from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
+#: Rows per list on the inbox (the most urgent first): a page of 500 escalations and 500 tasks was 400 KB,
+#: re-sent to every open tab every 5 s, and its rendering most of the web page's CPU (docs/benchmarks.md).
+INBOX_ROWS = 100
 #: How long a page waits for a worker to answer a query or an update.
 ANSWER_TIMEOUT = timedelta(seconds=15)
 
@@ -68,12 +72,25 @@ class Inbox:
     escalations: list[Escalation]
     vardcentrals: list[str]  # every VC among the principal's open items, for the filter
     freshness: Freshness | None = None  # how current the escalations are (the read model's)
+    # All of them: the lists hold the first INBOX_ROWS.
+    open_escalations: int = 0  # not acknowledged
+    escalations_total: int = 0
+    all_tasks: int = 0
+
+    @property
+    def cut(self) -> bool:
+        return len(self.tasks) < self.all_tasks or len(self.escalations) < self.escalations_total
+
+
+#: Every tab of one scope that refreshes within the same second gets the same read (moment_cache.py).
+_SHARED: MomentCache[Inbox] = MomentCache(ttl=1.0)
 
 
 async def read_inbox(store: ReadModel, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
     """The inbox from the read model alone: no query to Temporal (docs/coordinators.md, "Where the pages
-    read"), in one worker thread."""
-    return await asyncio.to_thread(_inbox, store, principal, now, vardcentral)
+    read"), in one worker thread, shared by the requests of one scope within a second."""
+    scope = (id(store), read_model_scope(principal), vardcentral)
+    return await _SHARED.get(scope, lambda: asyncio.to_thread(_inbox, store, principal, now, vardcentral))
 
 
 def _inbox(store: ReadModel, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
@@ -95,7 +112,16 @@ def _inbox(store: ReadModel, principal: Principal, now: datetime, vardcentral: s
     far = datetime.max.replace(tzinfo=now.tzinfo)
     # Unacknowledged first (nobody has it yet), then the longest-waiting first.
     escalations.sort(key=lambda item: (item.acknowledgement is not None, item.raised_at or far))
-    return Inbox(tasks, escalations, vardcentrals, freshness.read(store))
+    unacknowledged = sum(item.acknowledgement is None for item in escalations)
+    return Inbox(
+        tasks[:INBOX_ROWS],
+        escalations[:INBOX_ROWS],
+        vardcentrals,
+        freshness.read(store),
+        open_escalations=unacknowledged,
+        all_tasks=len(tasks),
+        escalations_total=len(escalations),
+    )
 
 
 def _row(item: listing.Listed, escalated: bool = False) -> PathwayRow:
@@ -184,6 +210,7 @@ async def remember_acknowledgements(store: ReadModel, key: str, records: list[Ac
             record_acknowledgement(store, key, r.escalation, r.acknowledged_by, r.name, r.acknowledged_at)
 
     await asyncio.to_thread(remember)
+    _SHARED.clear()  # the person who acknowledged goes back to the inbox: it shows their acknowledgement
 
 
 @dataclass(frozen=True)
