@@ -50,6 +50,9 @@ from workflows.names import (
 )
 
 VC = "SE2321000131-E000000000101"
+#: The probes' listed vårdcentral: the lag probe reads the inbox filtered by it, so a new escalation is on the
+#: page it reads (the inbox shows the most urgent escalations, and a new one is the least urgent).
+PROBE_VC = "SE2321000131-E000000000199"
 #: One open pathway in this many has an extension review due (the inbox's task list).
 TASK_EVERY = 20
 
@@ -125,10 +128,11 @@ def _due(now: datetime, n: int) -> datetime:
 def seed_read_model(store: ReadModel, seeded: Seeded, batch: int = 500) -> None:
     """What the open pathways' workflows would have published, applied as the consumer applies it."""
     now = datetime.now(UTC)
-    escalated = set(seeded.escalated)
+    escalated, probes = set(seeded.escalated), set(seeded.probes)
     events: list[dict[str, Any]] = []
     for n, (key, episode) in enumerate(seeded.all):
-        events += _in_support(key, episode, now, review=n % TASK_EVERY == 0, due=_due(now, n))
+        vc = PROBE_VC if (key, episode) in probes else VC
+        events += _in_support(key, episode, now, vc, review=n % TASK_EVERY == 0, due=_due(now, n))
         if (key, episode) in escalated:
             events.append(escalation_event(key, episode, now))
         if len(events) >= batch:
@@ -138,7 +142,7 @@ def seed_read_model(store: ReadModel, seeded: Seeded, batch: int = 500) -> None:
 
 
 def _in_support(
-    key: str, episode: str, now: datetime, *, review: bool, due: datetime
+    key: str, episode: str, now: datetime, vc: str, *, review: bool, due: datetime
 ) -> list[dict[str, Any]]:
     ends, discharged = now + timedelta(days=10), now - timedelta(days=4)
     steps: list[OutboundData] = [
@@ -150,7 +154,7 @@ def _in_support(
             episode_id=episode,
             to="lmv",
             support_ends_at=ends,
-            listed_vardcentral=VC,
+            listed_vardcentral=vc,
             risk_level="high",
             discharged_at=discharged,
         ),
