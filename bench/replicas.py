@@ -82,13 +82,19 @@ async def per_subject(js: JetStreamContext) -> Counter[str]:
     return Counter(info.state.subjects or {})
 
 
-async def end_state(client: Client, key: str) -> tuple[object, ...] | None:
-    try:
-        view = await client.get_workflow_handle(workflow_id_for(key)).query(
-            QUERY_STATE, result_type=PathwayView
-        )
-    except Exception:
-        return None
+async def end_state(client: Client, key: str, tries: int = 5) -> tuple[object, ...] | None:
+    """The pathway's end state; a query can fail while the killed worker still holds its sticky queue (the
+    server moves it back to the task queue after a few seconds): asked again, then None (counted lost)."""
+    handle = client.get_workflow_handle(workflow_id_for(key))
+    for attempt in range(tries):
+        try:
+            view = await handle.query(QUERY_STATE, result_type=PathwayView)
+            break
+        except Exception as error:
+            if attempt == tries - 1:
+                progress(f"no state for a pathway: {type(error).__name__}")
+                return None
+            await asyncio.sleep(3)
     events = sum(entry.kind == "event" for entry in view.log)
     return (view.phase, view.risk_level, tuple(view.escalations), events)
 
