@@ -114,7 +114,11 @@ async def probe_lags(
             started = time.perf_counter()
             await publish_escalations(settings, [(key, episode)])
             while time.perf_counter() - started < 60:
-                if key in (await http.get(f"/inbox/live?vc={PROBE_VC}")).text:
+                try:
+                    page = (await http.get(f"/inbox/live?vc={PROBE_VC}")).text
+                except httpx2.HTTPError:  # a connection reset under load: a refresh that did not come
+                    page = ""
+                if key in page:
                     lags.append(time.perf_counter() - started)
                     break
                 await asyncio.sleep(0.1)
