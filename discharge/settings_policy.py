@@ -31,4 +31,5 @@ def policy_from_settings(settings: Settings) -> Policy:
         consult_answer_timeout_non_acute=settings.discharge_consult_answer_timeout_non_acute,
         delivery_receipt_timeout=settings.discharge_delivery_receipt_timeout or None,
         lmv_unit=settings.discharge_lmv_unit,
+        history_bound=settings.discharge_history_bound,
     )

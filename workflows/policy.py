@@ -45,6 +45,9 @@ class Policy(BaseModel):
     # before), and the LMV unit whose deliveries are awaited (`DISCHARGE_LMV_UNIT`).
     delivery_receipt_timeout: timedelta | None = None
     lmv_unit: str | None = None
+    # A run continues as new once its history has this many events (`DISCHARGE_HISTORY_BOUND`), or when the
+    # server suggests it; None in policies recorded before the patch `bounded-history`: the suggestion only.
+    history_bound: int | None = None
 
 
 def add_local(at: datetime, duration: timedelta) -> datetime:

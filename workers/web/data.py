@@ -29,6 +29,7 @@ from discharge.views.visibility import PathwayRow, soonest_first
 from events.identity import workflow_id_for
 from workers.web.access import read_model_scope
 from workers.web.moment_cache import MomentCache
+from workers.web.problems import one_per_problem
 from workflows.api import AcknowledgementRecord, DecisionResult, PathwayView
 from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
@@ -65,6 +66,9 @@ class Escalation:
     raised_at: datetime | None
     acknowledgement: AcknowledgementRecord | Acknowledged | None
     receiver: str | None = None  # not_delivered, delivery_rejected: the receiver (HSA-id)
+    # One row per problem (workers/web/problems.py): how many times it was raised, and when last.
+    count: int = 1
+    last_raised_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ def _inbox(store: ReadModel, principal: Principal, now: datetime, vardcentral: s
         Escalation(escalated[i.pathway_key], i.ordinal, i.reason, i.raised_at, i.acknowledgement, i.receiver)
         for i in open_escalations(store, list(escalated))
     ]
+    escalations = one_per_problem(escalations, lambda item: item.row.workflow_id)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     # Unacknowledged first (nobody has it yet), then the longest-waiting first.
     escalations.sort(key=lambda item: (item.acknowledgement is not None, item.raised_at or far))
