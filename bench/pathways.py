@@ -98,6 +98,14 @@ def stack_settings(directory: Path) -> Settings:
     )
 
 
+def free_door_ports() -> None:
+    """The doors' own settings (workers/doors/settings.py) come from the environment: free ports there too,
+    so that a bench can run beside a `discharge dev` or another bench."""
+    for name in ("DISCHARGE_HTTP_ADDRESS", "DISCHARGE_HL7_ADDRESS", "DISCHARGE_HL7_HTTP_ADDRESS"):
+        os.environ[name] = f"127.0.0.1:{free_port()}"
+    os.environ["DISCHARGE_FHIR_ADDRESS"] = f"127.0.0.1:{free_port()}"
+
+
 @contextlib.asynccontextmanager
 async def embedded_stack(settings: Settings) -> AsyncIterator[Supervisor]:
     supervisor = Supervisor(settings, demo=False, startup_timeout=120)

@@ -29,6 +29,8 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from discharge.nats_connection import connect_nats
+from discharge.readmodel import freshness
+from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.cloudevent import cloudevent
@@ -66,11 +68,18 @@ def key_of(identity: str) -> str:
 
 
 class Recorder:
-    def __init__(self) -> None:
+    """The worker's publisher for the web tests: keeps each outbound event and, as the read model's
+    consumer would from the stream, applies it to the read model the inbox reads."""
+
+    def __init__(self, store: ReadModel | None = None) -> None:
         self.events: list[OutboundEvent] = []
+        self.store = store
 
     async def publish(self, event: OutboundEvent) -> None:
         self.events.append(event)
+        if self.store is not None:
+            await asyncio.to_thread(self.store.apply, [event.cloudevent()])
+            await asyncio.to_thread(freshness.mark, self.store, datetime.now(UTC), caught_up=True)
 
 
 @dataclass
@@ -131,7 +140,7 @@ async def web_site(
         discharge_unit_directory=DEMO_UNIT_DIRECTORY,  # units and people by name, as `discharge dev` shows
     )
     client = temporal_env.client
-    recorder = Recorder()
+    recorder = Recorder(ReadModel.from_settings(settings).create())
     app = build_app(settings, client, show_dev_users=True)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
@@ -158,9 +167,9 @@ async def web_site(
 # ---- patients ---------------------------------------------------------------------------------------
 
 
-def _event(identity: str, number: int, type_: str, at: datetime, **data: Any) -> PathwayEvent:
+def _event(identity: str, number: int, type_: str, at: datetime, tag: str, **data: Any) -> PathwayEvent:
     document = cloudevent(
-        id=f"web-{RUN}-{identity[-4:]}-{number}",
+        id=f"web-{tag}-{identity[-4:]}-{number}",
         source=HOSPITAL,
         type=type_,
         time=at,
@@ -170,24 +179,30 @@ def _event(identity: str, number: int, type_: str, at: datetime, **data: Any) ->
     return PathwayEvent(patient_key=key_of(identity), event=event, actor=gateway_for(event.type))
 
 
-def stay(identity: str, level: str | None, discharged_days_ago: int | None, vc: str) -> list[PathwayEvent]:
-    """An admission 5 days before discharge, a risk assessment (if ``level``), a discharge (if days)."""
+def stay(
+    identity: str, level: str | None, discharged_days_ago: int | None, vc: str, tag: str = RUN
+) -> list[PathwayEvent]:
+    """An admission 5 days before discharge, a risk assessment (if ``level``), a discharge (if days).
+
+    ``tag`` makes the episode and the event ids: each module's seeding its own, so that a patient seeded
+    again by another module is another episode (the read model keys a pathway by patient and episode)."""
     now = datetime.now(UTC).replace(microsecond=0)
     discharged = now - timedelta(days=discharged_days_ago or 0)
-    episode = {"episode_id": f"HS-{RUN}-{identity[-4:]}"}
+    episode = {"episode_id": f"HS-{tag}-{identity[-4:]}"}
     events = [
-        _event(identity, 1, "hospital.patient_admitted", discharged - timedelta(days=5), **episode,
+        _event(identity, 1, "hospital.patient_admitted", discharged - timedelta(days=5), tag, **episode,
                unit="SE2321000131-E000000000010", admission="unplanned", listed_vardcentral=vc),
     ]  # fmt: skip
     if level is not None:
         events.append(
-            _event(identity, 2, "hospital.risk_assessed", discharged - timedelta(days=4), **episode,
+            _event(identity, 2, "hospital.risk_assessed", discharged - timedelta(days=4), tag, **episode,
                    level=level, assessed_by=PAL)
         )  # fmt: skip
     if discharged_days_ago is not None:
         events.append(
-            _event(identity, 3, "hospital.patient_discharged", discharged, **episode, home_type="own_home")
-        )
+            _event(identity, 3, "hospital.patient_discharged", discharged, tag, **episode,
+                   home_type="own_home")
+        )  # fmt: skip
     return events
 
 
@@ -217,8 +232,9 @@ async def seed(
     ready: dict[str, Callable[[PathwayView], bool]],
 ) -> None:
     """Start each patient's pathway from its stay and wait until ``ready`` holds for it."""
+    tag = f"{RUN}-{uuid.uuid4().hex[:4]}"
     for identity, (level, days, vc) in stays.items():
-        for event in stay(identity, level, days, vc):
+        for event in stay(identity, level, days, vc, tag):
             await signal_with_start(site.client, TASK_QUEUE, event)
     for identity, check in ready.items():
         view = await eventually(functools.partial(state_of, site.client, identity), check)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -21,6 +21,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from discharge.nats_connection import connect_nats, pull_consumer_waiting
+from discharge.readmodel import freshness
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
 from events.streams import OUTBOUND_STREAM, OUTBOUND_SUBJECTS, READMODEL_CONSUMER, ensure_streams
@@ -71,7 +72,8 @@ async def consume(settings: Settings, store: ReadModel, *, stop: asyncio.Event |
         while stop is None or not stop.is_set():
             try:
                 messages = await subscription.fetch(BATCH, timeout=1)
-            except (NatsTimeout, TimeoutError):  # no message within the second: ask again
+            except (NatsTimeout, TimeoutError):  # no message within the second: caught up; ask again
+                await _mark(store, caught_up=True)
                 continue
             await _apply_batch(store, messages, log)
     finally:
@@ -94,12 +96,42 @@ async def _apply_batch(store: ReadModel, messages: list[Msg], log: Any) -> None:
         return
     for message in messages:
         await message.ack()
+    await _mark(store, caught_up=_nothing_left(messages), last_event_at=_latest_time(documents))
     refused = result.refused + sum(1 for d in documents if d is None)
     if refused:
         # Not one of our CloudEvents: nothing to count, and blocking the stream on it would stop the
         # indicators. The content is not logged (it may be anything).
         log.warning("messages on the outbound stream that are not pathway events were skipped", count=refused)
     log.debug("read model batch applied", applied=result.applied, duplicates=result.duplicates)
+
+
+async def _mark(store: ReadModel, *, caught_up: bool, last_event_at: datetime | None = None) -> None:
+    """The pages' "as of" (discharge/readmodel/freshness.py); a failure only leaves the last one standing."""
+    try:
+        await asyncio.to_thread(
+            freshness.mark, store, datetime.now(UTC), caught_up=caught_up, last_event_at=last_event_at
+        )
+    except Exception as error:
+        structlog.get_logger().warning("read model freshness not recorded", error_type=type(error).__name__)
+
+
+def _nothing_left(messages: list[Msg]) -> bool:
+    try:
+        return messages[-1].metadata.num_pending == 0
+    except (IndexError, ValueError, AttributeError):  # not a JetStream message: say nothing
+        return False
+
+
+def _latest_time(documents: list[dict[str, Any] | None]) -> datetime | None:
+    times = []
+    for document in documents:
+        try:
+            moment = datetime.fromisoformat(str((document or {})["time"]))
+        except (KeyError, ValueError):
+            continue
+        if moment.tzinfo is not None:
+            times.append(moment)
+    return max(times, default=None)
 
 
 async def run_readmodel(settings: Settings) -> None:

@@ -80,3 +80,9 @@ def since(patch_id: str) -> bool:
 def patched(patch_id: str) -> bool:
     """Whether ``patch_id`` is in force in this run (``workflow.patched``, answered once per run)."""
     return workflow.patched(ANY_ARRIVAL_ORDER) or workflow.patched(LEAN_HISTORY) or workflow.patched(patch_id)
+
+
+#: Runs from this patch on keep one durable timer while the next deadline does not move
+#: (workflows/deadline_timer.py) instead of a new timer after every event (issue 26). Asked with
+#: `workflow.patched` itself at a run's start, as `DELIVERY_RECEIPTS`: older lean runs keep their timers.
+KEPT_DEADLINE_TIMER = "kept-deadline-timer"

@@ -23,6 +23,7 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 from workflows import effects, patches
+from workflows.deadline_timer import DeadlineTimer
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
@@ -98,6 +99,8 @@ class PatientPathway:
         self._ordered = False
         self._hold = False
         self._lean = False
+        self._timer = DeadlineTimer()  # from `kept-deadline-timer` on (workflows/deadline_timer.py)
+        self._keep_timer = False
         # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
         self._acknowledgements: list[AcknowledgementRecord] = []
         # Signals whose sender may not send them (workflows/actor.py): dead-lettered, never applied.
@@ -114,6 +117,7 @@ class PatientPathway:
         self._lean = patches.begin_run()  # first: see workflows/patches.py
         self._ordered = patches.since(patches.ANY_ARRIVAL_ORDER)
         self._hold = patches.patched(patches.HOLD_EARLY_EVENTS)
+        self._keep_timer = patches.since(patches.KEPT_DEADLINE_TIMER)
         # The policy is read from Settings once per run by a local activity: its result is in the
         # history, so a replay sees the same durations even if the worker's settings changed since.
         if start.carried is None:  # a continued run keeps the policy its pathway started with
@@ -225,10 +229,17 @@ class PatientPathway:
         if release is not None and (deadline is None or release < deadline):
             deadline, what = release, "held events and escalations: apply, publish or dead-letter them"
         if deadline is None:
+            self._timer.cancel()
             await workflow.wait_condition(lambda: bool(self._queue or self._not_permitted) or self._wake)
             return
         timeout = deadline - workflow.now()
         if timeout <= timedelta(0):
+            return
+        if self._keep_timer:
+            self._timer.wait_until(deadline, f"{what} ({deadline.isoformat()})")
+            await workflow.wait_condition(
+                lambda: bool(self._queue or self._not_permitted) or self._wake or self._timer.fired
+            )
             return
         try:
             await workflow.wait_condition(

@@ -47,8 +47,10 @@ class Facts:
     set_if_empty: dict[str, Any] = field(default_factory=dict)  # columns set only while still empty
     add: dict[str, int] = field(default_factory=dict)  # counters to increase
     escalation: str | None = None  # an escalation reason
+    escalation_index: int | None = None  # its index in the workflow (None: published before it was sent)
     experience: tuple[int, str] | None = None  # (score, collected_by)
     delivery: dict[str, Any] | None = None  # a delivery's outcome (discharge/readmodel/schema.py)
+    data: OutboundData | None = None  # the event's data, for where the pathway stands now (phases.py)
 
     @property
     def pathway_key(self) -> str:
@@ -72,7 +74,7 @@ def facts_of(cloudevent: dict[str, Any]) -> Facts:
     if event.time.tzinfo is None:
         raise NotAnOutboundEvent("not an outbound event of the pathway: a time without an offset")
     data = event.data
-    facts = Facts(event.id, event.type, event.time, data.patient_key, data.episode_id)
+    facts = Facts(event.id, event.type, event.time, data.patient_key, data.episode_id, data=data)
     _read(facts, data)
     return facts
 
@@ -102,7 +104,7 @@ def _read(f: Facts, data: OutboundData) -> None:
         case PhysicianContactRecorded():
             _contact(f, data)
         case EscalationRaised():
-            f.escalation = data.reason
+            f.escalation, f.escalation_index = data.reason, data.escalation_index
             if data.reason in ("not_delivered", "delivery_rejected") and data.receiver and data.message_id:
                 f.delivery = _delivery(data.message_id, data.receiver, data.delivered_type, data.reason)
         case DeliveryReceived():

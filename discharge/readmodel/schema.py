@@ -106,3 +106,56 @@ experiences = sa.Table(
     sa.Column("collected_by", sa.String(64), nullable=False),
     sa.Column("reported_at", UtcDateTime(), nullable=False),
 )
+
+# ---- for the pages (issue 26): the inbox reads here instead of asking each pathway -----------------
+
+#: An escalation's place among its pathway's escalations (``ordinal``: what an acknowledgement names, the
+#: workflow's own index, since each escalation is published as it is raised) and, for a delivery's
+#: escalation, which delivery it is about (a later `received` receipt resolves it: ``deliveries``).
+#: A table beside ``escalations`` so that a store made before it needs no migration.
+escalation_details = sa.Table(
+    "escalation_details",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("pathway_key", sa.String(200), nullable=False, index=True),
+    sa.Column("ordinal", sa.Integer, nullable=False),
+    sa.Column("receiver", sa.String(64)),
+    sa.Column("message_id", sa.String(64)),
+)
+
+#: Who took an escalation on, as the web page recorded it once the workflow's update accepted it (the
+#: acknowledgement is no outbound event; the web page is its only door: workflows/actor.py). No note here:
+#: it is free text, read on the patient's page from the workflow.
+acknowledgements = sa.Table(
+    "acknowledgements",
+    metadata,
+    sa.Column("pathway_key", sa.String(200), primary_key=True),
+    sa.Column("ordinal", sa.Integer, primary_key=True),
+    sa.Column("acknowledged_by", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200)),
+    sa.Column("acknowledged_at", UtcDateTime(), nullable=False),
+)
+
+#: How current the store is, per consumer: ``caught_up_at`` is the last moment it had applied everything
+#: on its stream (the page shows it); ``last_lag_ms`` the last applied event's lag from its ``time``.
+freshness = sa.Table(
+    "freshness",
+    metadata,
+    sa.Column("consumer", sa.String(64), primary_key=True),
+    sa.Column("caught_up_at", UtcDateTime()),
+    sa.Column("last_applied_at", UtcDateTime()),
+    sa.Column("last_lag_ms", sa.Float),
+)
+
+#: Where each pathway stands now (discharge/readmodel/phases.py): what the inbox lists and scopes by, kept
+#: current from the outbound stream instead of asked of Temporal's visibility on every refresh.
+pathway_now = sa.Table(
+    "pathway_now",
+    metadata,
+    sa.Column("pathway_key", sa.String(200), primary_key=True),
+    sa.Column("phase", sa.String(32), index=True),
+    sa.Column("pending_task", sa.String(32), index=True),
+    sa.Column("task_due_at", UtcDateTime()),
+    sa.Column("support_ends_at", UtcDateTime()),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)

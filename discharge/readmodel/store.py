@@ -18,12 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from discharge.readmodel.care import apply_care
+from discharge.readmodel.phases import now_of
 from discharge.readmodel.projection import Facts, NotAnOutboundEvent, facts_of
 from discharge.readmodel.schema import (
     deliveries,
+    escalation_details,
     escalations,
     experiences,
     metadata,
+    pathway_now,
     pathways,
     processed_events,
 )
@@ -168,11 +171,9 @@ def _apply_facts(conn: Connection, facts: Facts, now: datetime) -> None:
     else:
         conn.execute(pathways.update().where(pathways.c.pathway_key == key).values(**values))
     if facts.escalation is not None:
-        conn.execute(
-            escalations.insert().values(
-                event_id=facts.event_id, pathway_key=key, reason=facts.escalation, raised_at=facts.at
-            )
-        )
+        _apply_escalation(conn, key, facts)
+    if facts.data is not None:
+        _apply_now(conn, key, facts.data, now)
     if facts.delivery is not None:
         _apply_delivery(conn, key, facts.delivery)
     if facts.experience is not None:
@@ -186,6 +187,51 @@ def _apply_facts(conn: Connection, facts: Facts, now: datetime) -> None:
                 reported_at=facts.at,
             )
         )
+
+
+def _apply_now(conn: Connection, key: str, data: Any, now: datetime) -> None:
+    """Where the pathway stands now, in stream order (the workflow's publishing order)."""
+    row = conn.execute(
+        sa.select(pathway_now.c.phase, pathway_now.c.support_ends_at).where(pathway_now.c.pathway_key == key)
+    ).first()
+    values = now_of(data, row.phase if row is not None else None)
+    if values is None:
+        return
+    if "support_ends_at_if_empty" in values:
+        end = values.pop("support_ends_at_if_empty")
+        if row is not None and row.support_ends_at is None:
+            values["support_ends_at"] = end
+    if row is None:
+        conn.execute(pathway_now.insert().values(pathway_key=key, updated_at=now, **values))
+    else:
+        conn.execute(
+            pathway_now.update().where(pathway_now.c.pathway_key == key).values(updated_at=now, **values)
+        )
+
+
+def _apply_escalation(conn: Connection, key: str, facts: Facts) -> None:
+    """The escalation with the workflow's index (what an acknowledgement names); one published before the
+    index was sent is numbered in the order applied, which is the workflow's unless it was held."""
+    ordinal = facts.escalation_index
+    if ordinal is None:
+        count = sa.select(sa.func.count()).select_from(escalations).where(escalations.c.pathway_key == key)
+        ordinal = int(conn.execute(count).scalar_one())
+    assert facts.escalation is not None
+    conn.execute(
+        escalations.insert().values(
+            event_id=facts.event_id, pathway_key=key, reason=facts.escalation, raised_at=facts.at
+        )
+    )
+    delivery = facts.delivery or {}
+    conn.execute(
+        escalation_details.insert().values(
+            event_id=facts.event_id,
+            pathway_key=key,
+            ordinal=ordinal,
+            receiver=delivery.get("receiver"),
+            message_id=delivery.get("message_id"),
+        )
+    )
 
 
 def _apply_delivery(conn: Connection, key: str, delivery: dict[str, Any]) -> None:

@@ -59,6 +59,11 @@ class EscalationRaised(Addressed):
     delivered_type: OutboundType | None = Field(
         None, description="(addition) not_delivered, delivery_rejected: the delivered event's type"
     )
+    escalation_index: int | None = Field(
+        None,
+        ge=0,
+        description="(addition) its index among the pathway's escalations (what an acknowledgement names)",
+    )
 
     def addresses(self, rule: Receives) -> bool:
         if self.routed_to is not None:  # routed away from the responsible unit: only the on-call unit

@@ -37,6 +37,10 @@ class HandoverRequested(Addressed):
     to: str | None = Field(description="the listed vårdcentral's HSA-id (null when none is known)")
     reason: str = Field(description="why the handover starts, e.g. 'lmv proposed handover'")
     summary: HandoverSummary
+    due_at: Moment | None = Field(
+        None,
+        description="(addition) when the acceptance is due: after it, `handover_not_accepted` is escalated",
+    )
 
 
 class HandoverCompleted(OutboundData):

@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from discharge.readmodel.projection import pathway_key
 from discharge.readmodel.store import ReadModel
 from discharge.simulate.engine import run_pathway, simulation_policy
 from discharge.simulate.params import SimulationParams
@@ -23,8 +24,10 @@ from discharge.simulate.patients import patient_script
 from tests.e2e.browser import screenshot_dir, serious_violations
 from tests.readmodel_support import cloudevents
 from tests.web_support import VC_ANDERSBERG, VC_CENTRUM, Site, finish, key_of, personnummer, seed, visible
+from workers.web.data import remember_acknowledgements
 from workers.web.dev_idp import COORDINATOR, LMV_PHYSICIAN, OPS_VIEWER, VC_PHYSICIAN, DevUser
-from workflows.names import UPDATE_ACKNOWLEDGE
+from workflows.api import AcknowledgementRecord, PathwayView
+from workflows.names import QUERY_STATE, UPDATE_ACKNOWLEDGE
 
 pytestmark = pytest.mark.integration
 
@@ -151,7 +154,7 @@ async def test_a_coordinator_works_a_review_and_an_escalation_in_the_browser(
     assert await page.get_attribute("#live", "aria-live") is None
     await expect(page.locator("#live-news")).to_have_text("")
     handle = site.client.get_workflow_handle(f"pathway-{key_of(OVERDUE)}")
-    await handle.execute_update(
+    record = await handle.execute_update(
         UPDATE_ACKNOWLEDGE,
         {
             "escalation": 0,
@@ -160,7 +163,12 @@ async def test_a_coordinator_works_a_review_and_an_escalation_in_the_browser(
             "name": "Another Coordinator",
             "actor": {"process": "web", "person": COORDINATOR.hsa_id, "role": "coordinator"},
         },
+        result_type=AcknowledgementRecord,
     )
+    # ... and recorded in the read model the inbox reads, as that other tab (or web replica) records it.
+    view = await handle.query(QUERY_STATE, result_type=PathwayView)
+    pathway = pathway_key(key_of(OVERDUE), view.episode_id)
+    await remember_acknowledgements(ReadModel.from_settings(site.settings), pathway, [record])
     await expect(page.locator("#esc-h ~ div tr", has_text="Another Coordinator")).to_be_visible(
         timeout=15_000
     )

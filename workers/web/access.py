@@ -32,6 +32,15 @@ def scope_clause(principal: Principal) -> str | None:
     return None
 
 
+def read_model_scope(principal: Principal) -> tuple[tuple[str, ...] | None, str | None]:
+    """The same limit for the read model's listings (discharge/readmodel/listing.py): (phases, VC)."""
+    if principal.role == "lmv":
+        return LMV_PHASES, None
+    if principal.role == "vc":
+        return None, principal.unit or ""
+    return None, None
+
+
 def scoped(query: str, principal: Principal) -> str:
     clause = scope_clause(principal)
     return query if clause is None else f"{query} AND {clause}"

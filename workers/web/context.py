@@ -19,6 +19,7 @@ from temporalio.client import Client
 from discharge import i18n
 from discharge.audit import READ, WRITE, AuditLog, Result
 from discharge.principal import Principal
+from discharge.readmodel.store import ReadModel
 from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from workers.web import access, actions, csrf
@@ -76,6 +77,14 @@ class Web:
                         f"the event store (NATS) is not reachable ({type(error).__name__})"
                     ) from None
         return self.nats.jetstream()
+
+    store: ReadModel | None = None  # the read model the inbox reads (opened at first use)
+
+    @property
+    def readmodel(self) -> ReadModel:
+        if self.store is None:
+            self.store = ReadModel.from_settings(self.settings).create()
+        return self.store
 
     @property
     def temporal(self) -> Client:

@@ -1,8 +1,10 @@
-"""What the web page reads from and asks of Temporal, as the CLI does (same queries, same names).
+"""What the web page reads: the read model for the inbox, Temporal for one pathway and for changing it.
 
-Listings come from visibility (the search attributes, one query per listing, scoped by role), one
-pathway from its ``state`` query, the identity from its ``identity`` query (only for roles that may see
-it), and decisions and acknowledgements are the workflow's updates, whose validators refuse what does
+The inbox (open tasks, escalations, who took them) comes from the read model alone (discharge/readmodel/:
+``listing``, ``inbox``, ``freshness``; issue 26): no query to Temporal per refresh, however many tabs are
+open. The pathways listing still pages through visibility (one query per page, scoped by role); one
+pathway comes from its ``state`` query, the identity from its ``identity`` query (only for roles that may
+see it), and decisions and acknowledgements are the workflow's updates, whose validators refuse what does
 not fit the pathway: their refusal text is what the page shows.
 """
 
@@ -19,17 +21,23 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from discharge.i18n import gettext as _
 from discharge.principal import Principal
-from discharge.views.visibility import PathwayRow, list_pathways, pathways_query, soonest_first, tasks_query
+from discharge.readmodel import freshness, listing
+from discharge.readmodel.freshness import Freshness
+from discharge.readmodel.inbox import Acknowledged, open_escalations, record_acknowledgement
+from discharge.readmodel.store import ReadModel
+from discharge.views.visibility import PathwayRow, soonest_first
 from events.identity import workflow_id_for
-from workers.web.access import scoped
+from workers.web.access import read_model_scope
+from workers.web.moment_cache import MomentCache
 from workers.web.problems import one_per_problem
 from workflows.api import AcknowledgementRecord, DecisionResult, PathwayView
 from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
+#: Rows per list on the inbox (the most urgent first): a page of 500 escalations and 500 tasks was 400 KB,
+#: re-sent to every open tab every 5 s, and its rendering most of the web page's CPU (docs/benchmarks.md).
+INBOX_ROWS = 100
 #: How long a page waits for a worker to answer a query or an update.
 ANSWER_TIMEOUT = timedelta(seconds=15)
-#: At most this many escalated pathways are read one by one for the inbox (each is one query).
-ESCALATION_READ_LIMIT = 200
 
 
 class NoAnswer(Exception):
@@ -56,7 +64,7 @@ class Escalation:
     index: int  # position in the pathway's escalations (what an acknowledgement names)
     reason: str
     raised_at: datetime | None
-    acknowledgement: AcknowledgementRecord | None
+    acknowledgement: AcknowledgementRecord | Acknowledged | None
     receiver: str | None = None  # not_delivered, delivery_rejected: the receiver (HSA-id)
     # One row per problem (workers/web/problems.py): how many times it was raised, and when last.
     count: int = 1
@@ -68,60 +76,74 @@ class Inbox:
     tasks: list[Task]
     escalations: list[Escalation]
     vardcentrals: list[str]  # every VC among the principal's open items, for the filter
+    freshness: Freshness | None = None  # how current the escalations are (the read model's)
+    # All of them: the lists hold the first INBOX_ROWS.
+    open_escalations: int = 0  # not acknowledged
+    escalations_total: int = 0
+    all_tasks: int = 0
+
+    @property
+    def cut(self) -> bool:
+        return len(self.tasks) < self.all_tasks or len(self.escalations) < self.escalations_total
 
 
-def _escalations_of(row: PathwayRow, view: PathwayView) -> list[Escalation]:
-    # Each escalation is published as it is raised, so the n-th "escalation_raised" line of the story is
-    # the n-th escalation: its time is when it was raised.
-    raised = [entry.at for entry in view.log if entry.event_type == "escalation_raised"]
-    acks = {ack.escalation: ack for ack in view.acknowledgements}
-    # A delivery's escalation names its receiver; a later `received` receipt resolved it: not listed.
-    receivers = {d.escalation: d.recipient for d in view.deliveries if d.escalation is not None}
-    return [
-        Escalation(
-            row,
-            index,
-            reason,
-            raised[index] if index < len(raised) else None,
-            acks.get(index),
-            receivers.get(index),
-        )
-        for index, reason in enumerate(view.escalations)
-        if index not in view.resolved_escalations
-    ]
+#: Every tab of one scope that refreshes within the same second gets the same read (moment_cache.py).
+_SHARED: MomentCache[Inbox] = MomentCache(ttl=1.0)
 
 
-async def read_inbox(client: Client, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
-    task_rows = await list_pathways(client, scoped(tasks_query(), principal))
-    escalated_rows = await list_pathways(client, scoped(pathways_query(escalated=True), principal))
+async def read_inbox(store: ReadModel, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
+    """The inbox from the read model alone: no query to Temporal (docs/coordinators.md, "Where the pages
+    read"), in one worker thread, shared by the requests of one scope within a second."""
+    scope = (id(store), read_model_scope(principal), vardcentral)
+    return await _SHARED.get(scope, lambda: asyncio.to_thread(_inbox, store, principal, now, vardcentral))
+
+
+def _inbox(store: ReadModel, principal: Principal, now: datetime, vardcentral: str | None) -> Inbox:
+    phases, unit = read_model_scope(principal)
+    task_rows = [_row(item) for item in listing.open_tasks(store, phases, unit)]
+    listed = listing.escalated(store, phases, unit)
+    escalated = {item.pathway_key: _row(item, escalated=True) for item in listed}
     vardcentrals = sorted(
-        {row.listed_vardcentral for row in [*task_rows, *escalated_rows] if row.listed_vardcentral}
+        {row.listed_vardcentral for row in [*task_rows, *escalated.values()] if row.listed_vardcentral}
     )
     if vardcentral:
         task_rows = [row for row in task_rows if row.listed_vardcentral == vardcentral]
-        escalated_rows = [row for row in escalated_rows if row.listed_vardcentral == vardcentral]
+        escalated = {key: row for key, row in escalated.items() if row.listed_vardcentral == vardcentral}
     tasks = [Task(row, bool(row.task_due_at and row.task_due_at < now)) for row in soonest_first(task_rows)]
-    views = await asyncio.gather(
-        *(_state_or_none(client, row.workflow_id) for row in escalated_rows[:ESCALATION_READ_LIMIT])
-    )
     escalations = [
-        item
-        for row, view in zip(escalated_rows, views, strict=False)
-        if view is not None
-        for item in _escalations_of(row, view)
+        Escalation(escalated[i.pathway_key], i.ordinal, i.reason, i.raised_at, i.acknowledgement, i.receiver)
+        for i in open_escalations(store, list(escalated))
     ]
     escalations = one_per_problem(escalations, lambda item: item.row.workflow_id)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     # Unacknowledged first (nobody has it yet), then the longest-waiting first.
     escalations.sort(key=lambda item: (item.acknowledgement is not None, item.raised_at or far))
-    return Inbox(tasks, escalations, vardcentrals)
+    unacknowledged = sum(item.acknowledgement is None for item in escalations)
+    return Inbox(
+        tasks[:INBOX_ROWS],
+        escalations[:INBOX_ROWS],
+        vardcentrals,
+        freshness.read(store),
+        open_escalations=unacknowledged,
+        all_tasks=len(tasks),
+        escalations_total=len(escalations),
+    )
 
 
-async def _state_or_none(client: Client, workflow_id: str) -> PathwayView | None:
-    try:
-        return await read_state(client, workflow_id)
-    except NoAnswer:
-        return None
+def _row(item: listing.Listed, escalated: bool = False) -> PathwayRow:
+    return PathwayRow(
+        workflow_id=workflow_id_for(item.patient_key),
+        patient_key=item.patient_key,
+        phase=item.phase,
+        risk_level=item.risk_level,
+        listed_vardcentral=item.listed_vardcentral,
+        home_type=item.home_type,
+        support_ends_at=item.support_ends_at,
+        pending_task=item.pending_task,
+        task_due_at=item.task_due_at,
+        escalated=escalated,
+        episode_id=item.episode_id,
+    )
 
 
 async def read_state(client: Client, workflow_id: str) -> PathwayView:
@@ -188,6 +210,17 @@ async def acknowledge(
         client, patient_key, UPDATE_ACKNOWLEDGE, acknowledgement, AcknowledgementRecord
     )
     return record
+
+
+async def remember_acknowledgements(store: ReadModel, key: str, records: list[AcknowledgementRecord]) -> None:
+    """The inbox's copy of acknowledgements the workflow accepted (the workflow's stays the record)."""
+
+    def remember() -> None:
+        for r in records:
+            record_acknowledgement(store, key, r.escalation, r.acknowledged_by, r.name, r.acknowledged_at)
+
+    await asyncio.to_thread(remember)
+    _SHARED.clear()  # the person who acknowledged goes back to the inbox: it shows their acknowledgement
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from discharge.audit_chain import verify_chain
 from discharge.i18n import N_, gettext as _
 from discharge.principal import Principal
+from discharge.readmodel.projection import pathway_key
 from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import access, csrf, data, paging
@@ -62,7 +63,7 @@ async def _inbox_values(request: Request) -> dict[str, Any]:
     if vardcentral and not re.match(HSA_ID_PATTERN, vardcentral):
         vardcentral = None
     now = datetime.now(UTC)
-    inbox = await data.read_inbox(web.temporal, principal, now, vardcentral)
+    inbox = await data.read_inbox(web.readmodel, principal, now, vardcentral)
     return {"inbox": inbox, "vc": vardcentral, "now": now}
 
 
@@ -210,10 +211,15 @@ async def acknowledge(request: Request) -> Response:
         "actor": {"process": "web", "person": principal.hsa_id, "role": principal.role},
     }
     back = safe_back(str(form.get("back", "")), key)
+    # The inbox reads acknowledgements from the read model: any the workflow took before it read there are
+    # copied first, so even a refused second acknowledgement leaves the inbox right (docs/coordinators.md).
+    pathway = pathway_key(key, view.episode_id)
+    await data.remember_acknowledgements(web.readmodel, pathway, view.acknowledgements)
     try:
-        await data.acknowledge(web.temporal, key, acknowledgement)
+        record = await data.acknowledge(web.temporal, key, acknowledgement)
     except (data.Refused, data.NoAnswer) as problem:
         return await _patient(request, ack_refusal=str(problem), ack_index=acknowledgement["escalation"])
+    await data.remember_acknowledgements(web.readmodel, pathway, [record])
     web.record(principal, "acknowledge", key, f"escalation {acknowledgement['escalation']}", request=request)
     request.session["flash"] = _("Escalation acknowledged")
     return RedirectResponse(back, status_code=303)

@@ -55,6 +55,7 @@ def start_handover(step: Step, at: datetime, policy: Policy, why: str) -> None:
         identity=True,
         to=s.listed_vardcentral,
         reason=why,
+        due_at=due,  # the inbox's task list reads it (discharge/readmodel/phases.py)
         summary={
             "risk_level": s.risk_level,
             "home_type": s.home_type,

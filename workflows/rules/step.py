@@ -127,7 +127,9 @@ class Step:
 
     def escalate(self, reason: EscalationReason, to: str, **fields: Any) -> None:
         self.s.escalations.append(reason)
-        self.publish("escalation_raised", reason=reason, to=to, **fields)
+        # Its index: a held escalation is published after later ones, so the stream's order is not it.
+        index = len(self.s.escalations) - 1
+        self.publish("escalation_raised", reason=reason, to=to, escalation_index=index, **fields)
 
     def open_task(self, task: PendingTask, due: datetime) -> None:
         self.s.pending_task = task

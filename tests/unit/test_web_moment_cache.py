@@ -1,0 +1,40 @@
+"""The inbox's one-second sharing: one read serves every request of a scope meanwhile, then it reads again."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from workers.web.moment_cache import MomentCache
+
+
+async def test_requests_within_the_moment_share_one_read_and_a_later_one_reads_again() -> None:
+    reads = 0
+
+    async def read() -> int:
+        nonlocal reads
+        reads += 1
+        await asyncio.sleep(0.01)
+        return reads
+
+    cache: MomentCache[int] = MomentCache(ttl=0.2)
+    assert await asyncio.gather(*(cache.get("coordinator", read) for _ in range(20))) == [1] * 20
+    assert await cache.get("vc", read) == 2  # another scope reads for itself
+    await asyncio.sleep(0.25)
+    assert await cache.get("coordinator", read) == 3
+    cache.clear()
+    assert await cache.get("coordinator", read) == 4
+
+
+async def test_a_failed_read_is_not_kept() -> None:
+    async def fails() -> int:
+        raise OSError("database away")
+
+    async def works() -> int:
+        return 7
+
+    cache: MomentCache[int] = MomentCache(ttl=10)
+    with pytest.raises(OSError):
+        await cache.get("coordinator", fails)
+    assert await cache.get("coordinator", works) == 7
