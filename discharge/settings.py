@@ -144,6 +144,16 @@ class Settings(BaseSettings):
         "`discharge dev`: the demo's",
     )
 
+    # The region's rules (issue 25, docs/policy.md)
+    discharge_policy_file: Path | None = Field(
+        None, description="the region's policy (YAML): durations, calendars, units; default Region Halland's"
+    )
+    discharge_primarycare_oncall_unit: str | None = Field(
+        None,
+        description="the HSA-id of the allmänmedicinsk beredskapsjour (concerns while LMV or the VC is "
+        "closed); default the policy file's",
+    )
+
     # Protection of identities (issue 13)
     discharge_payload_keys_file: Path | None = Field(
         None, description="the key ring for Temporal payloads; `discharge dev` makes one in the data dir"

@@ -1,34 +1,53 @@
-"""The pathway's policy from the environment's settings: built here, outside the rules, and passed in.
+"""The pathway's policy from the region's policy file and the environment's settings: built here, outside
+the rules, and passed in.
 
 The rules (``workflows/rules``) and the workflow only ever see a ``Policy``; only the worker's
-``load_policy`` activity and the capacity simulation read settings to make one.
+``load_policy`` activity and the capacity simulation read settings to make one. The file
+(``DISCHARGE_POLICY_FILE``, else Region Halland's) gives the region's rules; a ``DISCHARGE_*`` duration
+set in the environment overrides the file's (a demo's or a staging environment's short periods), in
+calendar time; the operational settings (grace, hold, receipts) are the environment's alone.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime
 
+from discharge.policy.build import DEADLINE_OF_SETTING, workflow_policy, years_around
+from discharge.policy.loading import read_policy
 from discharge.settings import Settings
-from workflows.policy import Policy
+from workflows.policy import STOCKHOLM, Policy
+
+#: The duration settings a policy file also holds: setting → the ``Policy`` field.
+DURATION_SETTINGS = {
+    "discharge_support_period": "support_period",
+    "discharge_extension_review_lead": "extension_review_lead",
+    "discharge_planning_confirm_timeout": "planning_confirm_timeout",
+    "discharge_first_contact_target": "first_contact_target",
+    "discharge_handover_accept_timeout": "handover_accept_timeout",
+    "discharge_readmission_window": "readmission_window",
+    "discharge_consult_answer_timeout_acute": "consult_answer_timeout_acute",
+    "discharge_consult_answer_timeout_non_acute": "consult_answer_timeout_non_acute",
+}
 
 
-def policy_from_settings(settings: Settings) -> Policy:
-    """Every period from its ``DISCHARGE_*`` setting."""
-    return Policy(
-        support_period=settings.discharge_support_period,
-        extension_review_lead=settings.discharge_extension_review_lead,
-        planning_confirm_timeout=settings.discharge_planning_confirm_timeout,
-        first_contact_target=settings.discharge_first_contact_target,
-        handover_accept_timeout=settings.discharge_handover_accept_timeout,
-        readmission_window=settings.discharge_readmission_window,
-        # "Again each day"; a demo or staging environment with periods of seconds or minutes gets
-        # its reminders at the pace of its support period instead, so they can be watched.
-        reminder_interval=min(timedelta(days=1), settings.discharge_support_period),
+def policy_from_settings(settings: Settings, today: date | None = None) -> Policy:
+    """The file's policy (closed days for the years around ``today``), with what the environment sets."""
+    file = read_policy(settings.discharge_policy_file)
+    overridden = {
+        field: getattr(settings, name)
+        for name, field in DURATION_SETTINGS.items()
+        if name in settings.model_fields_set
+    }
+    calendar_time = frozenset(str(DEADLINE_OF_SETTING[f]) for f in overridden if f in DEADLINE_OF_SETTING)
+    return workflow_policy(
+        file,
+        years_around(today or datetime.now(STOCKHOLM).date()),
+        calendar_time=calendar_time,
+        **overridden,
         late_event_grace=settings.discharge_late_event_grace,
         early_event_hold=settings.discharge_early_event_hold,
         reorder_window=settings.discharge_reorder_window,
-        consult_answer_timeout_acute=settings.discharge_consult_answer_timeout_acute,
-        consult_answer_timeout_non_acute=settings.discharge_consult_answer_timeout_non_acute,
         delivery_receipt_timeout=settings.discharge_delivery_receipt_timeout or None,
         lmv_unit=settings.discharge_lmv_unit,
+        primarycare_oncall_unit=settings.discharge_primarycare_oncall_unit,
     )

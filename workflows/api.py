@@ -17,6 +17,7 @@ from events.inbound.envelopes import InboundEvent
 from events.inbound.parsing import describe_validation_error
 from workflows.actor import Actor
 from workflows.names import PendingTask, Phase
+from workflows.policy import Policy
 
 
 class PathwayEvent(BaseModel):
@@ -45,6 +46,9 @@ class PathwayStart(BaseModel):
     opening_event: PathwayEvent | None = None
     # Events that arrived after the readmission but before this run started, in arrival order.
     pending_events: list[PathwayEvent] = Field(default_factory=list)
+    # The policy of the pathway this run continues (a continue-as-new that is not a readmission): the run
+    # keeps it instead of loading the worker's current one. None: loaded at the run's start.
+    policy: Policy | None = None
 
 
 class Decision(BaseModel):
@@ -167,3 +171,5 @@ class PathwayView(PathwayFields):
     escalated: bool
     # Who took on which escalation (update `acknowledge_escalation`): the workflow keeps these.
     acknowledgements: list[AcknowledgementRecord] = Field(default_factory=list)
+    # The version of the region's policy the run started with and keeps (docs/policy.md).
+    policy_version: str | None = None

@@ -105,11 +105,15 @@ class PatientPathway:
         self._hold = patches.patched(patches.HOLD_EARLY_EVENTS)
         # The policy is read from Settings once per run by a local activity: its result is in the
         # history, so a replay sees the same durations even if the worker's settings changed since.
-        self._policy = await workflow.execute_local_activity_method(
-            PathwayActivities.load_policy,
-            start_to_close_timeout=timedelta(seconds=10),
-            summary="load the pathway policy (durations from settings)",
-        )
+        # A run continued from an earlier run of the same pathway is given that run's policy (`start.policy`):
+        # a pathway keeps the policy version it started with (docs/policy.md).
+        self._policy = start.policy
+        if self._policy is None:
+            self._policy = await workflow.execute_local_activity_method(
+                PathwayActivities.load_policy,
+                start_to_close_timeout=timedelta(seconds=10),
+                summary="load the pathway policy (the region's policy file and settings)",
+            )
         # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
         self._state.indicator_events = patches.patched(patches.INDICATOR_EVENTS)
         if self._ordered:
@@ -462,7 +466,10 @@ class PatientPathway:
 
     @workflow.query(name=QUERY_STATE)
     def query_state(self) -> PathwayView:
-        return self._state.view().model_copy(update={"acknowledgements": list(self._acknowledgements)})
+        policy_version = self._policy.version if self._policy is not None else None
+        return self._state.view().model_copy(
+            update={"acknowledgements": list(self._acknowledgements), "policy_version": policy_version}
+        )
 
     @workflow.query(name=QUERY_IDENTITY)
     def query_identity(self) -> str | None:

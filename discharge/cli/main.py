@@ -56,6 +56,7 @@ COMMANDS: dict[str, str] = {
     "deadletters": "deadletters",
     "http": "doors",
     "hl7": "doors",
+    "policy": "policy",
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from events.inbound.envelopes import PatientExperienceReported, PhysicianContact
 from workflows.policy import Policy, add_local, sub_local
+from workflows.rules.office_hours import deadline_after
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Step, iso
 from workflows.rules.timers import Timer
@@ -47,7 +48,7 @@ def start_handover(step: Step, at: datetime, policy: Policy, why: str) -> None:
     s.phase = "handover"
     for timer in (Timer.REVIEW, Timer.SUPPORT_END, Timer.FIRST_CONTACT):
         s.timers.pop(timer, None)
-    due = at + policy.handover_accept_timeout
+    due = deadline_after(policy, Timer.HANDOVER_ACCEPT, at, policy.handover_accept_timeout)
     step.open_task("handover_acceptance", due)
     s.timers[Timer.HANDOVER_ACCEPT] = due
     step.publish(
