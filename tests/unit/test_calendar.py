@@ -9,7 +9,13 @@ from hypothesis import given, settings, strategies as st
 from discharge.policy.build import workflow_policy
 from discharge.policy.loading import read_policy
 from workflows.policy import STOCKHOLM
-from workflows.rules.calendar import add_working_time, is_open, next_open, open_time_between
+from workflows.rules.calendar import (
+    add_working_time,
+    is_open,
+    next_open,
+    open_time_between,
+    working_length,
+)
 
 HALLAND = workflow_policy(read_policy(None), range(2026, 2029))
 VC = HALLAND.calendars["vardcentral"]
@@ -59,7 +65,8 @@ def test_easter_and_christmas_push_a_deadline_past_the_holidays() -> None:
 
 
 def test_counted_from_the_opening_when_asked_at_night_and_across_summer_time() -> None:
-    due = add_working_time(VC, DAYS, local(2027, 3, 26, 23, 0), timedelta(hours=3))  # långfredagen night
+    # PT8H is a third of a working day, 3 open hours; asked on långfredagen night, counted from Tuesday.
+    due = add_working_time(VC, DAYS, local(2027, 3, 26, 23, 0), timedelta(hours=8))
     assert due.astimezone(STOCKHOLM) == local(2027, 3, 30, 11, 0)  # Tuesday after påsk, in summer time
     assert next_open(VC, DAYS, local(2026, 10, 24, 12, 0)) == local(2026, 10, 26, 8, 0).astimezone(UTC)
 
@@ -74,9 +81,7 @@ durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=5))
 @given(moments, durations)
 def test_working_time_added_is_exactly_the_open_time_between(at: datetime, duration: timedelta) -> None:
     due = add_working_time(VC, DAYS, at, duration)
-    wanted = VC.day_length * duration.days + timedelta(
-        seconds=duration.seconds, microseconds=duration.microseconds
-    )
+    wanted = working_length(VC, duration)
     assert due >= at
     assert open_time_between(VC, DAYS, at, due) == wanted
     if wanted > timedelta(0):  # a deadline falls while the unit is open (or as it closes)

@@ -51,18 +51,23 @@ def _moment(day: date, minute: int) -> datetime:
     return local.astimezone(UTC)
 
 
+def working_length(calendar: UnitCalendar, duration: timedelta) -> timedelta:
+    """The open time a working-time ``duration`` stands for: each 24 h of it is one working day of the
+    unit (P2D: two days of 9 open hours; PT12H: half a day). Proportional, so a longer duration is never
+    due earlier (Python's ``timedelta`` cannot tell P1D from PT24H, so both must mean the same)."""
+    return calendar.day_length * (duration / timedelta(days=1))
+
+
 def add_working_time(
     calendar: UnitCalendar, closed_days: tuple[date, ...], at: datetime, duration: timedelta
 ) -> datetime:
-    """``at`` + ``duration`` counted only while the unit is open; whole days count as working days.
+    """``at`` + ``duration`` counted only while the unit is open, in working days (`working_length`).
 
     A handover asked for on Friday at 16:00 with two days of a vårdcentral open 08:00-17:00 is due on
     Tuesday at 16:00 (1 h on Friday, 9 h on Monday, 8 h on Tuesday); asked for at night, the count
     starts when the unit opens. A calendar with no open time in a year falls back to calendar time.
     """
-    remaining = calendar.day_length * duration.days + timedelta(
-        seconds=duration.seconds, microseconds=duration.microseconds
-    )
+    remaining = working_length(calendar, duration)
     for opens, closes in open_spans(calendar, closed_days, at):
         if closes <= at:
             continue
