@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import structlog
+
 from discharge.policy.build import DEADLINE_OF_SETTING, workflow_policy, years_around
-from discharge.policy.loading import read_policy
+from discharge.policy.loading import PolicyFileError, read_policy
 from discharge.settings import Settings
 from workflows.policy import STOCKHOLM, Policy
+
+log = structlog.get_logger()
 
 #: The duration settings a policy file also holds: setting → the ``Policy`` field.
 DURATION_SETTINGS = {
@@ -51,3 +55,32 @@ def policy_from_settings(settings: Settings, today: date | None = None) -> Polic
         lmv_unit=settings.discharge_lmv_unit,
         primarycare_oncall_unit=settings.discharge_primarycare_oncall_unit,
     )
+
+
+class CurrentPolicy:
+    """The policy as the file is now: read again only when the file or the day changes (a pathway's start
+    costs a stat, not a parse and a holiday calendar)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._stamp: tuple[object, ...] | None = None
+        self._policy = self.now()
+
+    def now(self) -> Policy:
+        path = self._settings.discharge_policy_file
+        stat = path.stat() if path is not None else None
+        stamp = (
+            (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None,
+            datetime.now(STOCKHOLM).date(),
+        )
+        if stamp == self._stamp:
+            return self._policy
+        try:
+            self._policy = policy_from_settings(self._settings, stamp[1])
+        except PolicyFileError as error:
+            if self._stamp is None:
+                raise  # at the worker's start: it stops, naming the line
+            # Changed into a wrong file while running: new pathways keep the last valid version.
+            log.error("policy file invalid: the previous version stays in force", problems=str(error))
+        self._stamp = stamp
+        return self._policy
