@@ -204,6 +204,22 @@ class Settings(BaseSettings):
         None, description="OTLP/HTTP collector base URL (e.g. http://localhost:4318); unset: no tracing"
     )
 
+    @field_validator("discharge_policy_file")
+    @classmethod
+    def _valid_policy_file(cls, value: Path | None) -> Path | None:
+        """A wrong policy file stops every command at start, each problem with its line (docs/policy.md)."""
+        if value is not None:
+            # Imported here: the policy's model uses this module's duration type.
+            from discharge.policy.loading import PolicyFileError, read_policy
+
+            try:
+                read_policy(value)
+            except PolicyFileError as error:
+                raise ValueError(
+                    f"not a valid policy:\n    {str(error).replace(chr(10), chr(10) + '    ')}"
+                ) from None
+        return value
+
     @field_validator("temporal_address")
     @classmethod
     def _host_port(cls, value: str) -> str:

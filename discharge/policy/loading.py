@@ -55,7 +55,8 @@ def parse_policy(text: str, name: str) -> PolicyFile:
         return PolicyFile.model_validate(data)
     except ValidationError as error:
         problems = [
-            f"{name}:{line_of(lines, tuple(e['loc']))}: {_dotted(tuple(e['loc']))}: {e['msg']}"
+            f"{name}:{line_of(lines, tuple(e['loc']))}: {_dotted(tuple(e['loc']))}: "
+            + str(e["msg"]).removeprefix("Value error, ")
             for e in error.errors()
         ]
         raise PolicyFileError("\n".join(problems)) from None

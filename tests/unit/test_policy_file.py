@@ -10,8 +10,8 @@ import pytest
 
 from discharge.cli.main import main
 from discharge.policy.loading import PolicyFileError, parse_policy, read_policy
-from discharge.settings import Settings
-from discharge.settings_policy import policy_from_settings
+from discharge.settings import Settings, SettingsError, load_settings
+from discharge.settings_policy import CurrentPolicy, policy_from_settings
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "policy-vastra-gotaland.yaml"
 
@@ -65,6 +65,15 @@ def test_a_wrong_policy_file_is_refused_naming_its_line(text: str, wanted: str) 
     assert wanted in str(refused.value)
 
 
+def test_a_wrong_policy_file_stops_every_command_at_start_naming_the_line(tmp_path: Path) -> None:
+    wrong = tmp_path / "policy.yaml"
+    wrong.write_text("version: v\nregion: r\nunits:\n  primarycare_oncall: nobody\n", "utf-8")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(discharge_policy_file=wrong)
+    assert "DISCHARGE_POLICY_FILE: not a valid policy" in str(refused.value)
+    assert f"{wrong}:4: units.primarycare_oncall" in str(refused.value)
+
+
 def test_a_missing_policy_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PolicyFileError, match="cannot be read"):
         read_policy(tmp_path / "nowhere.yaml")
@@ -89,3 +98,16 @@ def test_policy_check_of_a_wrong_file_exits_1_naming_the_line(
         main(["policy", "check", str(wrong)])
     assert exit_.value.code == 1
     assert f"{wrong}:4: durations.handover_accept_timeout" in capsys.readouterr().err
+
+
+def test_the_worker_reads_a_changed_file_and_keeps_the_last_valid_version_when_it_turns_wrong(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "policy.yaml"
+    file.write_text("version: one\nregion: r\n", "utf-8")
+    current = CurrentPolicy(Settings(discharge_policy_file=file))
+    assert current.now().version == "one"
+    file.write_text("version: two\nregion: r\n", "utf-8")
+    assert current.now().version == "two"
+    file.write_text("version: three\nregion: r\ncolour: blue\n", "utf-8")
+    assert current.now().version == "two"

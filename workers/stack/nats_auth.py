@@ -146,7 +146,6 @@ def dev_receivers() -> tuple[str, ...]:
     from activities.oncall import oncall_registry_units
     from activities.pathway import listing_registry_units
     from discharge.demo.patients import LMV, VC_ANDERSBERG, VC_CENTRUM, VC_VARBERG
-
     from discharge.policy.loading import read_policy
 
     units = [LMV, VC_CENTRUM, VC_ANDERSBERG, VC_VARBERG, *listing_registry_units(), *oncall_registry_units()]
