@@ -134,7 +134,7 @@ def aggregate(params: SimulationParams, policy: Policy, summaries: list[PathwayS
                 escalations[reason or "unknown"] += 1
             elif type_ == "support_started":
                 enrolments[int(at)] += 1
-    by_hour, out_of_hours, routed = _by_hour(summaries)
+    by_hour, out_of_hours, routed = _by_hour(summaries, days)
     weeks = [
         {
             "week_starting": (params.start + timedelta(days=7 * w)).isoformat(),
@@ -162,11 +162,14 @@ def aggregate(params: SimulationParams, policy: Policy, summaries: list[PathwayS
     )
 
 
-def _by_hour(summaries: list[PathwaySummary]) -> tuple[list[dict[str, int]], int, int]:
+def _by_hour(summaries: list[PathwaySummary], days: int) -> tuple[list[dict[str, int]], int, int]:
+    """Escalations within the simulated days (as ``escalations``) by hour of the week and reason."""
     hours: list[Counter[str]] = [Counter() for _ in range(HOURS_PER_WEEK)]
     out_of_hours = routed = 0
     for s in summaries:
-        for hour, reason, closed, to_oncall in s.escalations:
+        for day, hour, reason, closed, to_oncall in s.escalations:
+            if not 0 <= day < days:
+                continue
             hours[hour][reason] += 1
             out_of_hours += closed
             routed += to_oncall

@@ -32,9 +32,9 @@ class PathwaySummary:
     support: list[tuple[float, float]] = field(default_factory=list)  # in lmv_support/extension_review
     awaiting_vc: list[tuple[float, float]] = field(default_factory=list)  # handover not yet accepted
     events: list[tuple[float, str, str | None]] = field(default_factory=list)  # (day, type, reason)
-    # Each escalation: (hour of the week, Monday 00-01 local is 0; reason; raised while the vårdcentral
-    # was closed by the policy's calendar; routed to the on-call unit).
-    escalations: list[tuple[int, str, bool, bool]] = field(default_factory=list)
+    # Each escalation: (day, as in ``events``; hour of the week, Monday 00-01 local is 0; reason; raised
+    # while the vårdcentral was closed by the policy's calendar; routed to the on-call unit).
+    escalations: list[tuple[float, int, str, bool, bool]] = field(default_factory=list)
     lmv_enrolled: bool = False
     readmitted: bool = False
     discharged_day: int = 0
@@ -75,7 +75,14 @@ def summarise(trace: Trace, origin: datetime, policy: Policy) -> PathwaySummary:
             summary.events.append((day_of(at, origin), type_, reason))
         if type_ == "escalation_raised":
             closed = _closed(policy, at)
-            summary.escalations.append((hour_of_week(at), str(data["reason"]), closed, "routed_to" in data))
+            escalation = (
+                day_of(at, origin),
+                hour_of_week(at),
+                str(data["reason"]),
+                closed,
+                "routed_to" in data,
+            )
+            summary.escalations.append(escalation)
     return summary
 
 

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from discharge.policy.build import workflow_policy
 from discharge.policy.loading import read_policy
-from tests.inbound_events import admitted, event, hours, risk
+from tests.inbound_events import admitted, discharged, event, hours, risk
 from workflows.policy import STOCKHOLM, Policy
 from workflows.rules.deadlines import apply_time, next_deadline
 from workflows.rules.dispatch import apply_event
+from workflows.rules.receipts import expect_receipts
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Publish
 
@@ -61,12 +62,7 @@ def test_a_policy_without_calendars_routes_nothing_as_runs_recorded_before() -> 
 def test_a_handover_asked_on_friday_at_four_escalates_on_tuesday_not_sunday() -> None:
     state = inpatient(local(2027, 3, 1, 9, 0), HALLAND)
     friday = local(2027, 3, 5, 16, 0)
-    apply_event(
-        state,
-        event("hospital.patient_discharged", friday, episode_id="ep-1", home_type="own_home"),
-        friday,
-        HALLAND,
-    )
+    apply_event(state, discharged(friday), friday, HALLAND)
     assert state.phase == "handover"
     assert next_deadline(state) == local(2027, 3, 9, 16, 0)
     sunday = apply_time(state, local(2027, 3, 7, 16, 0) + hours(1), HALLAND)
@@ -75,3 +71,29 @@ def test_a_handover_asked_on_friday_at_four_escalates_on_tuesday_not_sunday() ->
     assert [c.data.published()["reason"] for c in tuesday.commands if isinstance(c, Publish)] == [
         "handover_not_accepted"
     ]
+
+
+def test_a_routed_concern_is_delivered_to_the_beredskapsjour_alone_and_awaits_its_receipt() -> None:
+    policy = HALLAND.model_copy(update={"delivery_receipt_timeout": hours(2)})
+    night = local(2027, 6, 22, 2, 30)
+    state = inpatient(local(2027, 6, 1, 9, 0), policy)
+    concern = event("municipality.concern_raised", night, urgency="acute", summary="breathless")
+    (published,) = [c for c in apply_event(state, concern, night, policy).commands if isinstance(c, Publish)]
+    receivers = published.data.receivers(policy.lmv_unit)
+    assert [(r.hsa_id, r.identity, r.acts) for r in receivers] == [(ONCALL, True, True)]
+    expect_receipts(state, published.data, "msg-1", night, policy)
+    assert [(d.recipient, d.due_at) for d in state.deliveries] == [(ONCALL, night + hours(2))]
+
+
+def test_the_reminders_of_a_handover_not_accepted_come_on_working_days() -> None:
+    state = inpatient(local(2027, 3, 1, 9, 0), HALLAND)
+    tuesday = local(2027, 3, 2, 16, 0)
+    apply_event(state, discharged(tuesday), tuesday, HALLAND)
+    reminders = []
+    for _ in range(3):
+        due = next_deadline(state)
+        assert due is not None
+        reminders.append(due.astimezone(STOCKHOLM))
+        apply_time(state, due, HALLAND)
+    thursday, friday, monday = local(2027, 3, 4, 16, 0), local(2027, 3, 5, 16, 0), local(2027, 3, 8, 16, 0)
+    assert reminders == [thursday, friday, monday]  # not on Saturday
