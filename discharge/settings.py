@@ -283,13 +283,31 @@ def format_iso_duration(duration: timedelta) -> str:
     return f"PT{int(seconds)}S" if seconds == int(seconds) else f"PT{seconds}S"
 
 
+#: The duration settings a region's policy file also holds (discharge/settings_policy.py): setting → the
+#: ``Policy`` field. Set in the environment, one overrides the file's (in calendar time); unset, the
+#: file's holds.
+POLICY_DURATION_SETTINGS = {
+    "discharge_support_period": "support_period",
+    "discharge_extension_review_lead": "extension_review_lead",
+    "discharge_planning_confirm_timeout": "planning_confirm_timeout",
+    "discharge_first_contact_target": "first_contact_target",
+    "discharge_handover_accept_timeout": "handover_accept_timeout",
+    "discharge_readmission_window": "readmission_window",
+    "discharge_consult_answer_timeout_acute": "consult_answer_timeout_acute",
+    "discharge_consult_answer_timeout_non_acute": "consult_answer_timeout_non_acute",
+}
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as environment variables, so a child process (`discharge dev`'s worker and
-    gateway) reads exactly the configuration its supervisor validated, secrets included."""
+    gateway) reads exactly the configuration its supervisor validated, secrets included. A policy
+    duration nobody set is left out: the child takes the policy file's, not the setting's default."""
     env: dict[str, str] = {}
     for name in Settings.model_fields:
         value = getattr(settings, name)
         if value is None:
+            continue
+        if name in POLICY_DURATION_SETTINGS and name not in settings.model_fields_set:
             continue
         if isinstance(value, SecretStr):
             text = value.get_secret_value()

@@ -16,22 +16,10 @@ import structlog
 
 from discharge.policy.build import DEADLINE_OF_SETTING, workflow_policy, years_around
 from discharge.policy.loading import PolicyFileError, read_policy
-from discharge.settings import Settings
+from discharge.settings import POLICY_DURATION_SETTINGS, Settings
 from workflows.policy import STOCKHOLM, Policy
 
 log = structlog.get_logger()
-
-#: The duration settings a policy file also holds: setting → the ``Policy`` field.
-DURATION_SETTINGS = {
-    "discharge_support_period": "support_period",
-    "discharge_extension_review_lead": "extension_review_lead",
-    "discharge_planning_confirm_timeout": "planning_confirm_timeout",
-    "discharge_first_contact_target": "first_contact_target",
-    "discharge_handover_accept_timeout": "handover_accept_timeout",
-    "discharge_readmission_window": "readmission_window",
-    "discharge_consult_answer_timeout_acute": "consult_answer_timeout_acute",
-    "discharge_consult_answer_timeout_non_acute": "consult_answer_timeout_non_acute",
-}
 
 
 def policy_from_settings(settings: Settings, today: date | None = None) -> Policy:
@@ -39,7 +27,7 @@ def policy_from_settings(settings: Settings, today: date | None = None) -> Polic
     file = read_policy(settings.discharge_policy_file)
     overridden = {
         field: getattr(settings, name)
-        for name, field in DURATION_SETTINGS.items()
+        for name, field in POLICY_DURATION_SETTINGS.items()
         if name in settings.model_fields_set
     }
     calendar_time = frozenset(str(DEADLINE_OF_SETTING[f]) for f in overridden if f in DEADLINE_OF_SETTING)

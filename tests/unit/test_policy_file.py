@@ -10,7 +10,7 @@ import pytest
 
 from discharge.cli.main import main
 from discharge.policy.loading import PolicyFileError, parse_policy, read_policy
-from discharge.settings import Settings, SettingsError, load_settings
+from discharge.settings import Settings, SettingsError, load_settings, settings_env
 from discharge.settings_policy import CurrentPolicy, policy_from_settings
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "policy-vastra-gotaland.yaml"
@@ -111,3 +111,11 @@ def test_the_worker_reads_a_changed_file_and_keeps_the_last_valid_version_when_i
     assert current.now().version == "two"
     file.write_text("version: three\nregion: r\ncolour: blue\n", "utf-8")
     assert current.now().version == "two"
+
+
+def test_a_child_of_discharge_dev_takes_the_files_durations_unless_one_was_set() -> None:
+    supervisor = Settings(discharge_support_period="PT90S")
+    child = Settings(**{k.lower(): v for k, v in settings_env(supervisor).items()})
+    policy = policy_from_settings(child)
+    assert policy.support_period == timedelta(seconds=90)  # set: passed on, and it overrides the file
+    assert policy.working_time == {"handover_accept": "vardcentral"}  # not set: the file's, in working time
