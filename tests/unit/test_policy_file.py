@@ -113,9 +113,12 @@ def test_the_worker_reads_a_changed_file_and_keeps_the_last_valid_version_when_i
     assert current.now().version == "two"
 
 
-def test_a_child_of_discharge_dev_takes_the_files_durations_unless_one_was_set() -> None:
+def test_a_child_of_discharge_dev_takes_the_files_durations_unless_one_was_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     supervisor = Settings(discharge_support_period="PT90S")
-    child = Settings(**{k.lower(): v for k, v in settings_env(supervisor).items()})
-    policy = policy_from_settings(child)
+    for name, value in settings_env(supervisor).items():  # the child's environment
+        monkeypatch.setenv(name, value)
+    policy = policy_from_settings(load_settings())
     assert policy.support_period == timedelta(seconds=90)  # set: passed on, and it overrides the file
     assert policy.working_time == {"handover_accept": "vardcentral"}  # not set: the file's, in working time
