@@ -10,7 +10,7 @@ CODE   := workflows activities events workers discharge tests bench
 
 DATA   ?= $(or $(DISCHARGE_DATA_DIR),.data)
 
-.PHONY: run test lint typecheck unit docs bench soak clean reset-data chromium screenshots lock audit
+.PHONY: run test lint typecheck unit docs bench soak clean reset-data chromium screenshots lock audit translations
 
 # (Re)install whenever pyproject.toml or the lock changes; a fresh clone gets a fresh virtualenv.
 # Exactly the locked versions, each checked against its hash (no surprise upgrades); then the project itself.
@@ -51,6 +51,16 @@ chromium:
 # Screenshots of every page of the web page, taken by the browser tests, into docs/screenshots/.
 screenshots: $(STAMP) chromium
 	DISCHARGE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_web_browser.py
+
+# The page's and the report's words (docs/translations.md): extract every _()/N_()/ngettext() of the code and
+# the templates (babel.cfg) into a template (not committed) and merge it into each language's catalogue;
+# translate the empty entries. The catalogues are compiled in memory when the web page or the report first
+# speaks (discharge/i18n.py). The creation date is dropped: it would only make every merge conflict.
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o $(VENV)/messages.pot .
+	$(BIN)/pybabel -q update -i $(VENV)/messages.pot -d discharge/locale --no-fuzzy-matching --ignore-obsolete \
+	  --width 110
+	sed -i '/^"POT-Creation-Date: /d' discharge/locale/*/LC_MESSAGES/messages.po
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from discharge.units import load_unit_directory
+
 #: Only for a developer's laptop and the demo: `discharge worker` / `gateway` refuse it in production.
 DEV_PATIENT_KEY_SECRET = "dev-only-secret-do-not-use-in-production"
 DEV_SESSION_SECRET = "dev-only-session-secret-do-not-use-in-production"
@@ -185,6 +187,11 @@ class Settings(BaseSettings):
     discharge_oidc_issuer: str | None = None
     discharge_oidc_client_id: str | None = None
     discharge_oidc_client_secret: SecretStr | None = None
+    discharge_unit_directory: Path | None = Field(
+        None,
+        description="CSV of HSA-id,name,kind: the names the pages and the report show (discharge/units.py); "
+        "`discharge dev`: the demo's",
+    )
 
     # Follow-up indicators (issue 15)
     discharge_readmodel_url: str | None = Field(
@@ -218,6 +225,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"not a valid policy:\n    {str(error).replace(chr(10), chr(10) + '    ')}"
                 ) from None
+        return value
+
+    @field_validator("discharge_unit_directory")
+    @classmethod
+    def _unit_directory(cls, value: Path | None) -> Path | None:
+        load_unit_directory(value)  # every line validated at start: a wrong file names its line
         return value
 
     @field_validator("temporal_address")

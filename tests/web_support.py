@@ -35,6 +35,7 @@ from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from events.inbound.parsing import parse_inbound
 from events.outbound.event import OutboundEvent
 from workers.stack.servers import free_port, wait_for_tcp
+from workers.stack.web import DEMO_UNIT_DIRECTORY
 from workers.web.app import build_app
 from workers.web.dev_idp import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 from workers.worker import build_worker
@@ -117,6 +118,7 @@ async def web_site(
         discharge_session_store=audit_path.parent / "sessions.db",
         discharge_readmodel_url=f"sqlite:///{audit_path.parent / 'readmodel.db'}",
         discharge_development=True,
+        discharge_unit_directory=DEMO_UNIT_DIRECTORY,  # units and people by name, as `discharge dev` shows
     )
     client = temporal_env.client
     recorder = Recorder()

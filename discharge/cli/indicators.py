@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from discharge.cli.plumbing import UsageError, command_handler, command_settings
+from discharge.i18n import DEFAULT_LANGUAGE, LANGUAGES, language
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -56,6 +57,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         type=Path,
         metavar="DIR",
         help="where to write report.html, the CSVs and JSON; default: DISCHARGE_DATA_DIR/report",
+    )
+    report.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help="the report's language (default: sv); units are named from DISCHARGE_UNIT_DIRECTORY",
     )
     report.set_defaults(handler=run_report)
 
@@ -128,16 +135,19 @@ def run_readmodel_command(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from discharge.readmodel.store import ReadModel
     from discharge.report.build import build_report, write_report
+    from discharge.units import load_unit_directory
 
     settings = command_settings()
     store = ReadModel.from_settings(settings).create()
     try:
-        report = build_report(
-            store,
-            period_from=args.period_from,
-            period_to=args.period_to,
-            readmission_window=settings.discharge_readmission_window,
-        )
+        with language(args.language):
+            report = build_report(
+                store,
+                period_from=args.period_from,
+                period_to=args.period_to,
+                readmission_window=settings.discharge_readmission_window,
+                directory=load_unit_directory(settings.discharge_unit_directory),
+            )
     finally:
         store.close()
     out = args.out or settings.discharge_data_dir / "report"

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from discharge.i18n import N_, gettext as _
 from discharge.readmodel.store import ReadModel
 from discharge.report import html, plots
 from discharge.report.indicators import Indicators, compute
+from discharge.units import UnitDirectory
 
-TITLE = "Läkarinsatser i hemmet: follow-up of the physician support after discharge"
+TITLE = N_("Läkarinsatser i hemmet: follow-up of the physician support after discharge")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,9 @@ def build_report(
     period_to: date | None = None,
     now: datetime | None = None,
     readmission_window: timedelta = timedelta(days=30),
+    directory: UnitDirectory | None = None,
 ) -> Report:
+    """The report in the current language (discharge/i18n.py), units named from ``directory``."""
     indicators = compute(
         store.pathways(),
         store.escalations(),
@@ -53,12 +57,21 @@ def build_report(
         readmission_window=readmission_window,
         deliveries=store.deliveries(),
     )
-    return Report(indicators, html.render(indicators, plots.all_figures(indicators), title=TITLE))
+    page = html.render(
+        indicators, plots.all_figures(indicators), title=_(TITLE), directory=directory or UnitDirectory()
+    )
+    return Report(indicators, page)
 
 
-def report_html(store: ReadModel, *, period_from: date | None = None, period_to: date | None = None) -> str:
+def report_html(
+    store: ReadModel,
+    *,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    directory: UnitDirectory | None = None,
+) -> str:
     """The whole report page as one HTML string (for the coordinators' web page to serve as it is)."""
-    return build_report(store, period_from=period_from, period_to=period_to).html
+    return build_report(store, period_from=period_from, period_to=period_to, directory=directory).html
 
 
 FILES = ("report.html", "indicators_by_month.csv", "indicators_by_vardcentral.csv", "indicators.json")

@@ -65,6 +65,7 @@ class Group:
             "first_contact_patients": len(contact),
             "first_contact_median_hours": _median(contact),
             "first_contact_within_24h": share(within_target, len(contact)),
+            "first_contact_within_24h_count": within_target,
             "inpatient_days_patients": len(days),
             "inpatient_days_median": _median(days),
             "inpatient_days_mean": round(statistics.fmean(days), 1) if days else None,

@@ -18,6 +18,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from discharge.i18n import gettext as _
 from discharge.report.indicators import FIRST_CONTACT_TARGET_HOURS, Indicators
 
 plt.rcParams.update(
@@ -64,17 +65,25 @@ def discharges_and_enrolments(ind: Indicators) -> str:
     figure, ax = _figure()
     x = range(len(months))
     bars = ax.bar(
-        [i - 0.2 for i in x], [g.discharged for g in ind.by_month], 0.4, label="discharged", color=DISCHARGED
+        [i - 0.2 for i in x],
+        [g.discharged for g in ind.by_month],
+        0.4,
+        label=_("discharged"),
+        color=DISCHARGED,
     )
     enrolled = ax.bar(
-        [i + 0.2 for i in x], [g.lmv_enrolled for g in ind.by_month], 0.4, label="enrolled in LMV", color=LMV
+        [i + 0.2 for i in x],
+        [g.lmv_enrolled for g in ind.by_month],
+        0.4,
+        label=_("enrolled in LMV"),
+        color=LMV,
     )
     ax.bar_label(bars, fontsize=8)
     ax.bar_label(enrolled, fontsize=8)
     ax.set_xticks(list(x), months)
     _months_axis(ax, len(months))
-    ax.set_ylabel("patients")
-    ax.set_title("Discharged patients and LMV enrolments, by month of discharge")
+    ax.set_ylabel(_("patients"))
+    ax.set_title(_("Discharged patients and LMV enrolments, by month of discharge"))
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _svg(figure)
 
@@ -88,13 +97,13 @@ def readmission_share(ind: Indicators) -> str:
     ax.set_xticks(x, [g.name for g in groups])
     _months_axis(ax, len(x))
     for i, g, value in zip(x, groups, shares, strict=True):
-        label = f"{g.readmitted} of {g.discharged}"
+        label = _("%(part)s of %(whole)s") % {"part": g.readmitted, "whole": g.discharged}
         if g.readmission_window_open:
-            label += f"\n({g.readmission_window_open} still in window)"
+            label += "\n" + _("(%(open)s still in window)") % {"open": g.readmission_window_open}
         ax.annotate(label, (i, value), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
     ax.set_ylim(0, max([*shares, 10]) * 1.35)
-    ax.set_ylabel("% of that month's discharges")
-    ax.set_title("Unplanned readmissions within 30 days, by month of discharge")
+    ax.set_ylabel(_("% of that month's discharges"))
+    ax.set_title(_("Unplanned readmissions within 30 days, by month of discharge"))
     return _svg(figure)
 
 
@@ -104,21 +113,21 @@ def time_to_first_contact(ind: Indicators) -> str:
     top = max([*hours, FIRST_CONTACT_TARGET_HOURS * 2])
     step = 4.0
     bins = [i * step for i in range(int(top // step) + 2)]
-    counts, _, patches = ax.hist(hours, bins=bins, color=LMV, edgecolor="white")
+    counts, _edges, patches = ax.hist(hours, bins=bins, color=LMV, edgecolor="white")
     assert isinstance(patches, BarContainer)  # one data set: one container of bars
     ax.bar_label(patches, labels=[str(int(c)) if c else "" for c in counts], fontsize=8)
     ax.axvline(FIRST_CONTACT_TARGET_HOURS, color=READMITTED, linestyle="--")
     ax.annotate(
-        "target: 24 h",
+        _("target: 24 h"),
         (FIRST_CONTACT_TARGET_HOURS, 0),
         xytext=(4, 4),
         textcoords="offset points",
         color=READMITTED,
         fontsize=8,
     )
-    ax.set_xlabel("hours from discharge to the first LMV physician contact")
-    ax.set_ylabel("patients")
-    ax.set_title(f"Time to first LMV physician contact ({len(hours)} patients)")
+    ax.set_xlabel(_("hours from discharge to the first LMV physician contact"))
+    ax.set_ylabel(_("patients"))
+    ax.set_title(_("Time to first LMV physician contact (%(count)s patients)") % {"count": len(hours)})
     return _svg(figure)
 
 
@@ -128,16 +137,16 @@ def handovers(ind: Indicators) -> str:
     after = [g.handed_over_after_period for g in ind.by_month]
     figure, ax = _figure()
     x = list(range(len(months)))
-    a = ax.bar(x, within, 0.6, color=WITHIN, label="within 14 days")
-    b = ax.bar(x, after, 0.6, bottom=within, color=AFTER, label="after 14 days (extended)")
+    a = ax.bar(x, within, 0.6, color=WITHIN, label=_("within 14 days"))
+    b = ax.bar(x, after, 0.6, bottom=within, color=AFTER, label=_("after 14 days (extended)"))
     ax.set_xticks(x, months)
     _months_axis(ax, len(months))
     ax.bar_label(
         a, labels=[str(v) if v else "" for v in within], label_type="center", fontsize=8, color="white"
     )
     ax.bar_label(b, labels=[str(v) if v else "" for v in after], label_type="center", fontsize=8)
-    ax.set_ylabel("patients handed over")
-    ax.set_title("Handed over from LMV to the VC, by month of discharge")
+    ax.set_ylabel(_("patients handed over"))
+    ax.set_title(_("Handed over from LMV to the vårdcentral, by month of discharge"))
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _svg(figure)
 
@@ -149,8 +158,8 @@ def vc_visits(ind: Indicators) -> str:
     ax.set_xticks(x, [g.name for g in ind.by_month])
     _months_axis(ax, len(x))
     ax.bar_label(bars, fontsize=8)
-    ax.set_ylabel("physician contacts")
-    ax.set_title("VC physician contacts with discharged patients, by month of discharge")
+    ax.set_ylabel(_("physician contacts"))
+    ax.set_title(_("Vårdcentral physician contacts with discharged patients, by month of discharge"))
     return _svg(figure)
 
 
@@ -159,9 +168,12 @@ def experience(ind: Indicators) -> str:
     figure, ax = _figure()
     bars = ax.bar([str(s) for s in distribution], list(distribution.values()), color=LMV)
     ax.bar_label(bars, fontsize=8)
-    ax.set_xlabel("score (1 = very poor, 5 = very good)")
-    ax.set_ylabel("answers")
-    ax.set_title(f"The patients' own experience of the support ({sum(distribution.values())} answers)")
+    ax.set_xlabel(_("score (1 = very poor, 5 = very good)"))
+    ax.set_ylabel(_("answers"))
+    ax.set_title(
+        _("The patients' own experience of the support (%(count)s answers)")
+        % {"count": sum(distribution.values())}
+    )
     return _svg(figure)
 
 

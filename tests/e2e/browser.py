@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -52,3 +53,19 @@ def screenshot_dir() -> Path | None:
     path = Path(target)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+#: What the browser tests refuse: axe-core's two highest impacts (moderate and minor are not failed).
+REFUSED_IMPACTS = frozenset({"serious", "critical"})
+_AXE = Axe()  # axe-core's script as the wheel ships it: nothing is downloaded
+
+
+async def serious_violations(page: Page) -> list[str]:
+    """axe-core on the page as it is now: each serious or critical violation with the elements it found."""
+    results = await _AXE.run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation.get("impact") in REFUSED_IMPACTS
+    ]

@@ -46,7 +46,15 @@ async def test_a_signed_out_request_is_sent_to_sign_in_and_gets_no_patient_data(
             refused = await http.post(path, data={"decision": "extend", "extend_days": "7", "reason": "x"})
             assert refused.status_code == 401
         page = await http.get("/signin?next=/")
-        assert page.status_code == 200 and "Sign in" in page.text and no_identity(page.text)
+        assert page.status_code == 200 and "Logga in" in page.text and no_identity(page.text)
+        assert '<html lang="sv">' in page.text  # Swedish first, signed in or not
+        # English on choice, remembered: the choice is a plain link that sets a cookie and goes back.
+        chosen = await http.get("/language/en", params={"next": "/signin?next=/"})
+        assert chosen.status_code == 303 and chosen.headers["location"] == "/signin?next=/"
+        english = await http.get("/signin?next=/")
+        assert '<html lang="en">' in english.text and "Sign in" in english.text
+        elsewhere = await http.get("/language/sv", params={"next": "https://elsewhere.example/"})
+        assert elsewhere.headers["location"] == "/"  # never an open redirect
     assert (await state_of(site.client, REVIEW)).extensions == []
 
 
@@ -56,7 +64,7 @@ async def test_sign_in_without_a_role_is_refused_and_gives_no_session(site: Site
         chosen = await http.post(start.headers["location"], data={"sub": "someone-without-a-role"})
         callback = await http.get(chosen.headers["location"])
         assert callback.status_code == 403
-        assert "no HSA-id" in callback.text or "no role" in callback.text
+        assert "inget HSA-id" in callback.text or "ingen roll" in callback.text
         assert ACCESS_COOKIE not in http.cookies
         assert (await http.get(f"{site.url}/")).status_code == 303
 
@@ -99,10 +107,13 @@ async def test_the_coordinators_inbox_lists_tasks_soonest_first_and_marks_the_ov
         html = (await http.get(f"{site.url}/")).text
         tasks = html[html.index('id="tasks-h"') :]
         assert tasks.index(handover) < tasks.index(review)  # the overdue acceptance first
-        handover_row = tasks[: tasks.index(handover)].rsplit("<tr", 1)[1]
-        assert 'class="overdue"' in handover_row and "Overdue" in handover_row
+        handover_row = tasks[: tasks.index(f"/patients/{handover}")].rsplit("<tr", 1)[1]
+        assert 'class="overdue"' in handover_row and "Försenad" in handover_row
         escalations = html[html.index('id="esc-h"') : html.index('id="tasks-h"')]
-        assert "has not accepted the handover" in escalations and handover in escalations
+        assert "har inte tagit emot överlämningen" in escalations and handover in escalations
+        assert (
+            "Vårdcentralen Andersberg" in escalations
+        )  # the unit by name (the HSA-id for hover and readers)
         assert no_identity(html)  # the inbox names patients by key and episode, never by personnummer
         assert "HS-" in tasks  # the episode id is shown
         only_andersberg = (await http.get(f"{site.url}/?vc={VC_ANDERSBERG}")).text
@@ -178,7 +189,7 @@ async def test_the_audit_page_is_for_ops_and_coordinators_only(site: Site) -> No
         assert (await http.get(f"{site.url}/audit")).status_code == 403
     async with signed_in(site, OPS_VIEWER.hsa_id) as http:
         audit = await http.get(f"{site.url}/audit")
-        assert audit.status_code == 200 and "sign in" in audit.text
+        assert audit.status_code == 200 and "inloggning" in audit.text
 
 
 async def test_the_health_check_needs_no_sign_in(site: Site) -> None:
@@ -196,7 +207,7 @@ async def test_every_look_at_a_patient_page_is_logged_with_unit_and_origin_refus
         for identity in PATIENTS:
             assert (await http.get(f"{site.url}/patients/{key_of(identity)}")).status_code == 200
         page = await http.get(f"{site.url}/audit")
-        assert "The chain is whole" in page.text
+        assert "Kedjan är hel" in page.text
     async with signed_in(site, VC_PHYSICIAN.hsa_id) as http:
         # HANDOVER is listed at Andersberg, not at this physician's Centrum.
         assert (await http.get(f"{site.url}/patients/{key_of(HANDOVER)}")).status_code == 404

@@ -66,7 +66,7 @@ async def test_a_decision_is_refused_on_the_page_then_granted_by_the_signed_in_c
             data={"csrf_token": token, "decision": "extend", "extend_days": "30", "reason": "slow recovery"},
         )
         assert refused.status_code == 200
-        assert "Refused, nothing changed" in refused.text and "extend_days" in refused.text
+        assert "Avvisat, inget ändrades" in refused.text and "extend_days" in refused.text
         assert (await state_of(site.client, REVIEW)).extensions == []
         granted = await http.post(
             f"{site.url}/patients/{key}/decide",
@@ -80,7 +80,7 @@ async def test_a_decision_is_refused_on_the_page_then_granted_by_the_signed_in_c
         )
         assert granted.status_code == 303
         shown = (await http.get(f"{site.url}/patients/{key}")).text
-        assert "LMV support extended by 7 days" in shown
+        assert "LMV-insatsen förlängd med 7 dagar" in shown
     after = await state_of(site.client, REVIEW)
     assert len(after.extensions) == 1 and after.extensions[0].decided_by == COORDINATOR.hsa_id
     assert before.support_ends_at is not None and after.support_ends_at is not None

@@ -15,6 +15,7 @@ import uvicorn
 
 from discharge.audit import AuditLog
 from discharge.codec import EncryptionCodec
+from discharge.i18n import gettext
 from discharge.keyring import new_ring
 from discharge.principal import ACCESS_COOKIE
 from tests.integration.web_http_support import HANDOVER, REVIEW, audit, no_identity, site
@@ -119,7 +120,7 @@ async def test_not_among_yours_and_no_such_pathway_get_one_answer(site: Site) ->
         return main.replace(key_of(HANDOVER), "").replace(unknown, "")
 
     assert message(elsewhere.text) == message(nobody.text) == message(malformed.text)
-    assert pages.NOT_YOURS in elsewhere.text
+    assert gettext(pages.NOT_YOURS) in elsewhere.text
 
 
 async def test_the_sign_in_sends_pkce_s256(site: Site) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from discharge.i18n import language
 from discharge.readmodel.projection import facts_of
 from events.inbound.envelopes import InboundEvent
 from events.outbound.examples import example_outbound
@@ -65,7 +66,10 @@ def test_every_example_is_read_by_the_read_model() -> None:
 
 
 def test_the_patient_page_names_the_receivers_each_model_declares() -> None:
-    assert recipients("joint_planning_requested") == "LMV, VC"
-    assert recipients("consult_requested") == "On-call unit"
-    assert recipients("escalation_raised") == "Coordinator, LMV, VC, On-call unit"  # the on-call unit once
+    assert recipients("joint_planning_requested") == "LMV, vårdcentral"
+    assert recipients("consult_requested") == "beredskapsjour"
+    # The on-call unit once; in Swedish, the page's default language.
+    assert recipients("escalation_raised") == "koordinator, LMV, vårdcentral, beredskapsjour"
+    with language("en"):
+        assert recipients("escalation_raised") == "coordinator, LMV, vårdcentral, beredskapsjour"
     assert recipients(None) == recipients("teleported") == "–"

@@ -72,7 +72,7 @@ def test_the_report_is_one_self_contained_page_with_csv_and_json_beside_it(
     page = (tmp_path / "out" / "report.html").read_text()
     assert page.count("<svg") == 6  # every figure inline
     assert not re.search(r"<script|<link|<img|src=\"http|href=\"http", page)  # nothing loaded from outside
-    assert "6 of 6" in page or "of 6" in page  # a small cohort: counts, never a bare percentage
+    assert "av 6" in page  # a small cohort: counts, never a bare percentage (in Swedish, the default)
     assert "%)" not in page.split("<h2>")[0]  # no percentage at all in the headline cards for 6 patients
     by_month = list(csv.DictReader((tmp_path / "out" / "indicators_by_month.csv").open()))
     assert by_month[-1]["group"] == "all" and by_month[-1]["discharged"] == "6"
@@ -82,7 +82,7 @@ def test_the_report_is_one_self_contained_page_with_csv_and_json_beside_it(
 
 def test_an_empty_read_model_gives_a_report_that_says_so(store: ReadModel) -> None:
     page = build_report(store, now=NOW).html
-    assert "nothing to count yet" in page and "<svg" not in page
+    assert "inget att räkna ännu" in page and "<svg" not in page
 
 
 def test_discharge_report_writes_the_files(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from discharge.i18n import language
 from discharge.readmodel.store import ReadModel
 from discharge.report.build import build_report
+from discharge.units import parse_unit_directory
 from events.outbound.event import OutboundEvent
+from workers.stack.web import DEMO_UNIT_DIRECTORY
 
 LMV = "SE2321000131-E000000000200"
 VC = "SE2321000131-E000000000101"
@@ -79,6 +83,26 @@ def test_each_receiver_gets_its_share_received_within_15_minutes_and_a_late_rece
         "share_within_15_minutes": "1 of 2",
     }
     assert (rows[VC]["deliveries"], rows[VC]["received"], rows[VC]["received_within_15_minutes"]) == (2, 1, 0)
-    assert "Deliveries received within 15 minutes" in report.html
+    assert "Leveranser mottagna inom 15 minuter, per mottagare" in report.html
     by_receiver = json.loads(report.json())["deliveries_received_within_15_minutes_by_receiver"]
     assert [row["receiver"] for row in by_receiver] == [VC, LMV]
+
+
+def test_the_report_names_receivers_and_reasons_in_words_and_each_indicator_once(tmp_path: Path) -> None:
+    store = ReadModel(f"sqlite:///{tmp_path / 'readmodel.db'}").create()
+    ends = (DISCHARGED + timedelta(days=14)).isoformat()
+    support = event(
+        1, "support_started", DISCHARGED, to="lmv", support_ends_at=ends, discharged_at=DISCHARGED.isoformat()
+    )
+    store.apply([support, received(2, LMV, "m-1", 4), not_delivered(3, VC, "m-2")])
+    directory = parse_unit_directory(DEMO_UNIT_DIRECTORY)
+    page = build_report(store, now=DISCHARGED + timedelta(days=1), directory=directory).html
+    assert '<html lang="sv">' in page
+    assert "Vårdcentralen Centrum" in page and "Läkarmedverkan i hemsjukvården (LMV) Halland" in page
+    assert "Leveransen inte kvitterad av mottagaren" in page  # not_delivered, in words (code in small type)
+    cards = re.findall(r'<h2 class="k">([^<·]+)·', page)
+    assert len(cards) == len(set(cards)) == 8, cards  # seed 003 numbers two indicators 5: 5 and 5b
+    with language("en"):
+        english = build_report(store, now=DISCHARGED + timedelta(days=1), directory=directory).html
+    assert '<html lang="en">' in english and "Delivery not acknowledged by its receiver" in english
+    assert "Vårdcentralen Centrum" in english

@@ -46,11 +46,11 @@ def test_every_dev_user_signs_in_as_the_role_its_claims_say() -> None:
 @pytest.mark.parametrize(
     ("claims", "why"),
     [
-        ({"sub": "someone", "role": "coordinator"}, "no HSA-id"),
-        ({"sub": HSA}, "no role"),
-        ({"sub": HSA, "role": "admin"}, "no role"),
-        ({"hsa_id": HSA, "role": "vc"}, "must name the unit"),
-        ({"hsa_id": HSA, "role": "vc", "unit": "x' OR 1=1"}, "must name the unit"),
+        ({"sub": "someone", "role": "coordinator"}, "inget HSA-id"),
+        ({"sub": HSA}, "ingen roll"),
+        ({"sub": HSA, "role": "admin"}, "ingen roll"),
+        ({"hsa_id": HSA, "role": "vc"}, "måste ange enheten"),
+        ({"hsa_id": HSA, "role": "vc", "unit": "x' OR 1=1"}, "måste ange enheten"),
     ],
 )
 def test_a_token_without_a_usable_hsa_id_role_or_unit_gives_no_session(
@@ -100,14 +100,14 @@ def test_the_search_box_understands_numbers_keys_episodes_and_vcs() -> None:
     assert digits.kind == "episode"  # digits, yet no identity
     assert build_search(UNIT, VC, SECRET, by_identity=True).kind == "vardcentral"
     assert build_search("", VC, SECRET, by_identity=True).query.endswith(f"ListedVardcentral = '{UNIT}'")
-    with pytest.raises(SearchRefused, match="your role"):
+    with pytest.raises(SearchRefused, match="din roll"):  # in Swedish, the default
         build_search("19091231-9803", OPS, SECRET, by_identity=True)
-    with pytest.raises(SearchRefused, match="not a valid") as refused:
+    with pytest.raises(SearchRefused, match="inte ett giltigt") as refused:
         build_search("19091231-9804", COORDINATOR, SECRET, by_identity=True)
     assert "19091231" not in str(refused.value)
     with pytest.raises(SearchRefused):
         build_search("x' OR '1'='1", COORDINATOR, SECRET, by_identity=True)
-    with pytest.raises(SearchRefused, match="with the search form"):  # a link (GET) never looks one up
+    with pytest.raises(SearchRefused, match="med sökformuläret"):  # a link (GET) never looks one up
         build_search("190912319803", COORDINATOR, SECRET, by_identity=False)
 
 

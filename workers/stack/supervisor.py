@@ -166,6 +166,8 @@ class Supervisor:
         )
         self.client = await self._guard(health.connect_when_ready(s, self.startup_timeout))
         log.info("servers healthy", temporal=s.temporal_address, nats=s.nats_url, ui=self.ui_url)
+        # `discharge dev` names the demo's units and people unless DISCHARGE_UNIT_DIRECTORY says otherwise.
+        s = self.settings = web_part.with_demo_units(s)
         if "web" in self.parts and web_part.uses_dev_idp(s):
             # The web page's sign-in: a development OpenID provider with synthetic users.
             s = self.settings = web_part.with_dev_idp(s)

@@ -8,9 +8,11 @@ its ``/healthz`` answers, the provider once its discovery document does.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import httpx2
 
+from discharge import demo
 from discharge.settings import Settings
 from workers.stack.children import ChildSpec
 from workers.stack.relay import relay_structured
@@ -33,6 +35,16 @@ def with_dev_idp(settings: Settings) -> Settings:
             "discharge_oidc_client_secret": SecretStr(DEV_CLIENT_SECRET),
         }
     )
+
+
+#: The demo's units and people (HSA-id, name, kind), what `discharge dev` shows by name.
+DEMO_UNIT_DIRECTORY = Path(demo.__file__).parent / "units.csv"
+
+
+def with_demo_units(settings: Settings) -> Settings:
+    if settings.discharge_unit_directory is not None:
+        return settings
+    return settings.model_copy(update={"discharge_unit_directory": DEMO_UNIT_DIRECTORY})
 
 
 def dev_idp_spec(settings: Settings) -> ChildSpec:

@@ -16,7 +16,8 @@ from discharge.audit import AuditLog
 from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
-from workers.web import auth, pages, report
+from discharge.units import load_unit_directory
+from workers.web import auth, language, names, pages, report
 from workers.web.context import HERE, Web
 from workers.web.headers import SecurityHeaders
 
@@ -40,6 +41,7 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
         client=client,
         show_dev_users=show_dev_users,
     )
+    web.templates.env.filters.update(names.filters(load_unit_directory(settings.discharge_unit_directory)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -52,9 +54,12 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
             *auth.ROUTES,
             *pages.ROUTES,
             *report.ROUTES,
+            *language.ROUTES,
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[
+            # Outermost: the language is set before any other middleware or handler says a word.
+            Middleware(language.SpeakChosenLanguage),
             Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,

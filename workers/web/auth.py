@@ -20,14 +20,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from discharge.i18n import gettext as _
 from discharge.principal import ACCESS_COOKIE
 from discharge.settings import Settings
 from workers.web import csrf
 from workers.web.claims import SCOPES, SignInRefused, principal_from_claims
 from workers.web.context import web_of
 
-#: Paths anyone may reach: the sign-in flow, the assets, the health check.
-PUBLIC_PREFIXES = ("/signin", "/auth/", "/static/", "/healthz", "/signout")
+#: Paths anyone may reach: the sign-in flow, the assets, the health check, the language choice.
+PUBLIC_PREFIXES = ("/signin", "/auth/", "/static/", "/healthz", "/signout", "/language/")
 _NEXT = "next"
 
 
@@ -110,7 +111,7 @@ async def callback(request: Request) -> Response:
         principal = principal_from_claims(token.get("userinfo") or {})
     except (OAuthError, SignInRefused) as error:
         message = error.description if isinstance(error, OAuthError) else str(error)
-        return web.render(request, "error.html", status_code=403, title="Sign-in refused", message=message)
+        return web.render(request, "error.html", status_code=403, title=_("Sign-in refused"), message=message)
     settings = web.settings
     ttl = int(settings.discharge_session_ttl.total_seconds())
     access = web.sessions.open(principal, settings.discharge_session_secret.get_secret_value(), ttl)
@@ -140,7 +141,7 @@ async def signout(request: Request) -> Response:
             await csrf.checked_form(request)
         except csrf.CsrfRefused as refused:
             return web.render(
-                request, "error.html", status_code=403, title="Not signed out", message=str(refused)
+                request, "error.html", status_code=403, title=_("Not signed out"), message=str(refused)
             )
         # Ended in the shared store: the cookie, wherever a copy of it is, opens nothing any more.
         await asyncio.to_thread(web.sessions.end, session[1])

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from discharge.i18n import gettext as _
 from discharge.principal import ROLES, Principal
 from events.fields import HSA_ID_PATTERN
 
@@ -41,16 +42,22 @@ def _hsa_id(value: object) -> str | None:
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     hsa_id = _hsa_id(claims.get(CLAIM_HSA_ID)) or _hsa_id(claims.get(CLAIM_SUBJECT))
     if hsa_id is None:
-        raise SignInRefused(f"the sign-in carried no HSA-id (claim {CLAIM_HSA_ID!r} or {CLAIM_SUBJECT!r})")
+        raise SignInRefused(
+            _("the sign-in carried no HSA-id (claim %(claim)s or %(subject)s)")
+            % {"claim": repr(CLAIM_HSA_ID), "subject": repr(CLAIM_SUBJECT)}
+        )
     role = claims.get(CLAIM_ROLE)
     if role not in ROLES:
         raise SignInRefused(
-            f"your account has no role in this service "
-            f"(claim {CLAIM_ROLE!r} must be one of {', '.join(ROLES)})"
+            _("your account has no role in this service (claim %(claim)s must be one of %(roles)s)")
+            % {"claim": repr(CLAIM_ROLE), "roles": ", ".join(ROLES)}
         )
     unit = _hsa_id(claims.get(CLAIM_UNIT))
     if role == "vc" and unit is None:
-        raise SignInRefused(f"a vårdcentral physician's sign-in must name the unit (claim {CLAIM_UNIT!r})")
+        raise SignInRefused(
+            _("a vårdcentral physician's sign-in must name the unit (claim %(claim)s)")
+            % {"claim": repr(CLAIM_UNIT)}
+        )
     name = claims.get(CLAIM_NAME)
     return Principal(
         hsa_id=hsa_id,

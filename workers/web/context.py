@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 from temporalio.client import Client
 
+from discharge import i18n
 from discharge.audit import READ, WRITE, AuditLog, Result
 from discharge.principal import Principal
 from discharge.sessions import SessionStore
@@ -27,6 +28,13 @@ _ACTIONS = frozenset({"decide", "decide_refused", "acknowledge"})
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # `_()` and `{% trans %}` in every template, in the request's language (discharge/i18n.py).
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    templates.env.globals["current_language"] = i18n.current_language
+    templates.env.globals["language_names"] = i18n.LANGUAGE_NAMES
     templates.env.filters.update(FILTERS)
     templates.env.globals["access"] = access
     templates.env.globals["relative"] = relative

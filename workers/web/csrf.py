@@ -13,6 +13,8 @@ import hmac
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from discharge.i18n import gettext as _
+
 FIELD = "csrf_token"
 
 
@@ -39,5 +41,5 @@ async def checked_form(request: Request) -> FormData:
     sent = form.get(FIELD)
     expected = csrf_token(request)
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
-        raise CsrfRefused("the form's security token is missing or stale: reload the page and try again")
+        raise CsrfRefused(_("the form's security token is missing or stale: reload the page and try again"))
     return form

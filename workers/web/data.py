@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateR
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from discharge.i18n import gettext as _
 from discharge.principal import Principal
 from discharge.views.visibility import PathwayRow, list_pathways, pathways_query, soonest_first, tasks_query
 from events.identity import workflow_id_for
@@ -144,10 +145,12 @@ def _no_answer(error: RPCError) -> NoAnswer:
 
 def _rpc_reason(error: RPCError) -> str:
     if error.status == RPCStatusCode.NOT_FOUND:
-        return "no such pathway"
+        return _("no such pathway")
     if error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-        return f"no answer from the pathway within {ANSWER_TIMEOUT.seconds} s: is a worker running?"
-    return "the pathway could not be read just now"
+        return _("no answer from the pathway within %(seconds)s s: is a worker running?") % {
+            "seconds": ANSWER_TIMEOUT.seconds
+        }
+    return _("the pathway could not be read just now")
 
 
 async def _update(client: Client, patient_key: str, name: str, arg: dict[str, Any], result_type: type) -> Any:
@@ -158,10 +161,12 @@ async def _update(client: Client, patient_key: str, name: str, arg: dict[str, An
         cause = error.cause
         raise Refused(cause.message if isinstance(cause, ApplicationError) else str(cause)) from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
-        raise NoAnswer(f"no answer from the pathway within {ANSWER_TIMEOUT.seconds} s") from None
+        raise NoAnswer(
+            _("no answer from the pathway within %(seconds)s s") % {"seconds": ANSWER_TIMEOUT.seconds}
+        ) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            raise Refused("the pathway is no longer running: nothing to decide on") from None
+            raise Refused(_("the pathway is no longer running: nothing to decide on")) from None
         raise NoAnswer(_rpc_reason(error)) from None
 
 

@@ -14,12 +14,13 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from discharge.audit_chain import verify_chain
+from discharge.i18n import N_, gettext as _
 from discharge.principal import Principal
 from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import access, csrf, data, paging
 from workers.web.context import Web, principal_of, web_of
-from workers.web.present import local
+from workers.web.present import decided_text
 from workers.web.search import SearchRefused, build_search
 from workflows.api import LogEntry
 
@@ -28,20 +29,20 @@ AUDIT_PAGE_SIZE = 50
 
 
 def _forbidden(web: Web, request: Request, message: str) -> Response:
-    return web.render(request, "error.html", status_code=403, title="Not allowed", message=message)
+    return web.render(request, "error.html", status_code=403, title=_("Not allowed"), message=message)
 
 
 #: One answer for "no such pathway", "not among yours" and "not a patient_key": a page must never tell
 #: whether someone is a patient elsewhere (an existence oracle).
-NOT_YOURS = "no such patient among yours"
+NOT_YOURS = N_("no such patient among yours")
 
 
 def _not_yours(web: Web, request: Request) -> Response:
-    return web.render(request, "error.html", status_code=404, title="Not found", message=NOT_YOURS)
+    return web.render(request, "error.html", status_code=404, title=_("Not found"), message=_(NOT_YOURS))
 
 
 def _unavailable(web: Web, request: Request, problem: data.NoAnswer) -> Response:
-    return web.render(request, "error.html", status_code=503, title="Try again", message=str(problem))
+    return web.render(request, "error.html", status_code=503, title=_("Try again"), message=str(problem))
 
 
 def without_free_text(entry: LogEntry) -> LogEntry:
@@ -76,7 +77,7 @@ async def inbox_live(request: Request) -> Response:
     """The inbox's changing part alone, fetched every few seconds by static/live.js."""
     web = web_of(request)
     if principal_of(request).role == "ops":
-        return _forbidden(web, request, "ops has no inbox")
+        return _forbidden(web, request, _("ops has no inbox"))
     return web.render(request, "_inbox_live.html", **await _inbox_values(request))
 
 
@@ -159,7 +160,9 @@ async def _checked_post(
 
 
 async def decide(request: Request) -> Response:
-    checked = await _checked_post(request, access.may_decide, "only a coordinator decides extension reviews")
+    checked = await _checked_post(
+        request, access.may_decide, _("only a coordinator decides extension reviews")
+    )
     if isinstance(checked, Response):
         return checked
     web, principal, key, form = checked
@@ -180,15 +183,13 @@ async def decide(request: Request) -> Response:
         return await _patient(request, refusal=str(problem), form=dict(form))
     detail = f"extend {decision.get('extend_days')} days" if choice == "extend" else "handover"
     web.record(principal, "decide", key, detail, request=request)
-    request.session["flash"] = result.message + (
-        f"; support now ends {local(result.support_ends_at)}" if result.support_ends_at else ""
-    )
+    request.session["flash"] = decided_text(result, decision.get("extend_days"))
     return RedirectResponse(f"/patients/{key}", status_code=303)
 
 
 async def acknowledge(request: Request) -> Response:
     checked = await _checked_post(
-        request, access.may_acknowledge, "your role does not acknowledge escalations"
+        request, access.may_acknowledge, _("your role does not acknowledge escalations")
     )
     if isinstance(checked, Response):
         return checked
@@ -214,7 +215,7 @@ async def acknowledge(request: Request) -> Response:
     except (data.Refused, data.NoAnswer) as problem:
         return await _patient(request, ack_refusal=str(problem), ack_index=acknowledgement["escalation"])
     web.record(principal, "acknowledge", key, f"escalation {acknowledgement['escalation']}", request=request)
-    request.session["flash"] = "Escalation acknowledged"
+    request.session["flash"] = _("Escalation acknowledged")
     return RedirectResponse(back, status_code=303)
 
 
@@ -274,7 +275,7 @@ async def pathways_search(request: Request) -> Response:
 async def audit_page(request: Request) -> Response:
     web, principal = web_of(request), principal_of(request)
     if not access.may_read_audit(principal):
-        return _forbidden(web, request, "the audit log is for ops and coordinators")
+        return _forbidden(web, request, _("the audit log is for ops and coordinators"))
     try:
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:

@@ -12,8 +12,13 @@ import binascii
 import hashlib
 import hmac
 
+from discharge.i18n import N_, gettext as _
+
 _SEPARATOR = "."
 _MAC_BYTES = 16
+
+
+NOT_A_PAGE = N_("not a page of this listing: start again from the first page")
 
 
 class PageRefused(Exception):
@@ -44,11 +49,11 @@ def next_page(token: str | None, query: str, secret: str) -> bytes | None:
     """Temporal's next-page token from a link's ``token``; ``PageRefused`` for any we did not hand out."""
     if not token:
         return None
-    body, _, mac = token.partition(_SEPARATOR)
+    body, _sep, mac = token.partition(_SEPARATOR)
     try:
         raw, sent = _unb64(body), _unb64(mac)
     except (binascii.Error, ValueError):
-        raise PageRefused("not a page of this listing: start again from the first page") from None
+        raise PageRefused(_(NOT_A_PAGE)) from None
     if not raw or not hmac.compare_digest(sent, _mac(raw, query, secret)):
-        raise PageRefused("not a page of this listing: start again from the first page")
+        raise PageRefused(_(NOT_A_PAGE))
     return raw

@@ -13,9 +13,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from discharge.i18n import gettext as _
 from discharge.readmodel.store import ReadModel
 from discharge.report.build import report_html
 from discharge.settings import Settings
+from discharge.units import load_unit_directory
 from workers.web import access
 from workers.web.context import principal_of, web_of
 
@@ -30,7 +32,8 @@ def _day(text: str | None) -> date | None:
 def _render(settings: Settings, period_from: date | None, period_to: date | None) -> str:
     store = ReadModel.from_settings(settings).create()
     try:
-        return report_html(store, period_from=period_from, period_to=period_to)
+        directory = load_unit_directory(settings.discharge_unit_directory)
+        return report_html(store, period_from=period_from, period_to=period_to, directory=directory)
     finally:
         store.close()
 
@@ -39,8 +42,8 @@ async def report_page(request: Request) -> Response:
     web, principal = web_of(request), principal_of(request)
     if not access.may_read_report(principal):
         return web.render(
-            request, "error.html", status_code=403, title="Not allowed",
-            message="the follow-up report is for coordinators and ops",
+            request, "error.html", status_code=403, title=_("Not allowed"),
+            message=_("the follow-up report is for coordinators and ops"),
         )  # fmt: skip
     period_from = _day(request.query_params.get("from"))
     period_to = _day(request.query_params.get("to"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from discharge.i18n import gettext as _
 from discharge.principal import Principal
 from discharge.views.visibility import RUNNING, pathways_query, patient_query, quoted
 from events.fields import HSA_ID_PATTERN
@@ -39,20 +40,22 @@ def build_search(text: str, principal: Principal, secret: str, *, by_identity: b
     if _IDENTITY_SHAPE.fullmatch(text.upper()):
         if not by_identity:
             # A link (GET) can be made by another site: it must never make a look-up in the person's name.
-            raise SearchRefused("search by personnummer with the search form, not with a link")
+            raise SearchRefused(_("search by personnummer with the search form, not with a link"))
         if not may_see_identity(principal):
-            raise SearchRefused("your role does not search by personnummer: use a patient_key or an episode")
+            raise SearchRefused(
+                _("your role does not search by personnummer: use a patient_key or an episode")
+            )
         try:
             key = patient_key(parse_identity(text), secret)
         except InvalidIdentity:
             # Never echo the number back: it may be a real personnummer.
-            raise SearchRefused("not a valid personnummer, samordningsnummer or reservnummer") from None
+            raise SearchRefused(_("not a valid personnummer, samordningsnummer or reservnummer")) from None
         return Search(scoped(patient_query(key), principal), "identity", key)
     try:
         episode = quoted(text)
     except ValueError:
         raise SearchRefused(
-            "search by personnummer, patient_key (pk_...), episode id or the VC's HSA-id"
+            _("search by personnummer, patient_key (pk_…), episode id or the vårdcentral's HSA-id")
         ) from None
     return Search(
         scoped(f"WorkflowType = {quoted(WORKFLOW_TYPE)} AND EpisodeId = {episode}", principal), "episode"
