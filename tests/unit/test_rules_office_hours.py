@@ -4,6 +4,7 @@ closed, and the vårdcentral's two days to accept a handover counted in its work
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from discharge.policy.build import workflow_policy
 from discharge.policy.loading import read_policy
@@ -17,6 +18,7 @@ from workflows.rules.step import Publish
 
 HALLAND = workflow_policy(read_policy(None), range(2026, 2029))
 ONCALL = "SE2321000131-E000000000400"
+EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "policy-vastra-gotaland.yaml"
 
 
 def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
@@ -97,3 +99,14 @@ def test_the_reminders_of_a_handover_not_accepted_come_on_working_days() -> None
         apply_time(state, due, HALLAND)
     thursday, friday, monday = local(2027, 3, 4, 16, 0), local(2027, 3, 5, 16, 0), local(2027, 3, 8, 16, 0)
     assert reminders == [thursday, friday, monday]  # not on Saturday
+
+
+def test_a_policy_may_count_the_planning_deadline_in_the_coordinations_working_time() -> None:
+    vgr = workflow_policy(read_policy(EXAMPLE), range(2026, 2029))  # planning: coordination, 08-16
+    state = PathwayState(patient_key="pk_test", ordered=True)
+    friday_evening = local(2027, 3, 5, 20, 0)
+    apply_event(state, admitted(friday_evening), friday_evening, vgr)
+    apply_event(state, risk(friday_evening), friday_evening, vgr)
+    assert state.phase == "joint_planning"
+    # PT24H is one working day of coordination (8 open hours), counted from Monday's opening.
+    assert state.timers["planning"] == local(2027, 3, 8, 16, 0)

@@ -20,7 +20,9 @@ def start_support(step: Step, discharged_at: datetime, policy: Policy) -> None:
     step.close_task()
     s.timers.pop(Timer.HANDOVER_ACCEPT, None)
     s.support_ends_at = s.original_support_ends_at = add_local(discharged_at, policy.support_period)
-    s.timers[Timer.FIRST_CONTACT] = discharged_at + policy.first_contact_target
+    s.timers[Timer.FIRST_CONTACT] = deadline_after(
+        policy, Timer.FIRST_CONTACT, discharged_at, policy.first_contact_target
+    )
     s.timers[Timer.REVIEW] = sub_local(s.support_ends_at, policy.extension_review_lead)
     # LMV must know whom to visit: a patient enrolled by individual decision had no joint planning.
     step.publish(
