@@ -158,6 +158,8 @@ class PathwayFields(BaseModel):
     escalations: list[str] = []
     # Escalations a later event made moot (a `received` receipt after `not_delivered`), by position.
     resolved_escalations: list[int] = []
+    # Escalations routed away from the responsible unit, by position: the on-call unit (HSA-id) that has it.
+    routed_escalations: dict[int, str] = {}
     deliveries: list[DeliveryRecord] = []
     extensions: list[ExtensionRecord] = []
     first_lmv_contact_at: datetime | None = None

@@ -52,6 +52,7 @@ def test_a_concern_goes_to_the_beredskapsjour_at_night_at_weekends_and_on_holida
         assert escalation.get("routed_to") == routed, at
     routed_logs = [entry.summary for entry in state.log if "routed to the on-call unit" in entry.summary]
     assert len(routed_logs) == 3
+    assert state.view().routed_escalations == {0: ONCALL, 1: ONCALL, 2: ONCALL}  # the page names it
 
 
 def test_a_policy_without_calendars_routes_nothing_as_runs_recorded_before() -> None:

@@ -39,3 +39,16 @@ def test_a_not_delivered_escalation_names_its_receiver_and_one_resolved_by_a_rec
     row = PathwayRow("pathway-pk_x", "pk_x", "joint_planning", "high", VC, None, None, None, None, True)
     listed = [(item.index, item.reason, item.receiver) for item in _escalations_of(row, view)]
     assert listed == [(1, "not_delivered", LMV), (2, "first_contact_overdue", None)]
+
+
+def test_a_concern_routed_to_the_beredskapsjour_names_it_in_the_inbox() -> None:
+    oncall = "SE2321000131-E000000000400"
+    view = PathwayView(
+        patient_key="pk_x",
+        escalations=["municipal_concern", "municipal_concern"],
+        routed_escalations={1: oncall},
+        escalated=True,
+    )
+    row = PathwayRow("pathway-pk_x", "pk_x", "handover", "standard", VC, None, None, None, None, True)
+    listed = [(item.index, item.receiver) for item in _escalations_of(row, view)]
+    assert listed == [(0, None), (1, oncall)]

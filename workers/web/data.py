@@ -56,7 +56,8 @@ class Escalation:
     reason: str
     raised_at: datetime | None
     acknowledgement: AcknowledgementRecord | None
-    receiver: str | None = None  # not_delivered, delivery_rejected: the receiver (HSA-id)
+    # not_delivered, delivery_rejected: the receiver (HSA-id); a routed concern: the on-call unit
+    receiver: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _escalations_of(row: PathwayRow, view: PathwayView) -> list[Escalation]:
             reason,
             raised[index] if index < len(raised) else None,
             acks.get(index),
-            receivers.get(index),
+            receivers.get(index) or view.routed_escalations.get(index),  # or the on-call unit that has it
         )
         for index, reason in enumerate(view.escalations)
         if index not in view.resolved_escalations

@@ -19,4 +19,5 @@ def concern_raised(step: Step, event: ConcernRaised, policy: Policy) -> str:
         step.escalate("municipal_concern", to, urgency=event.data.urgency)
         return f"municipal concern escalated to {to}"
     step.escalate("municipal_concern", to, urgency=event.data.urgency, routed_to=oncall)
+    step.s.routed_escalations[len(step.s.escalations) - 1] = oncall
     return f"municipal concern routed to the on-call unit {oncall} ({to} closed)"
