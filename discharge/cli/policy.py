@@ -52,6 +52,10 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"differs from the default ({default.version}) in {len(changed)} setting(s):")
         for key, theirs, mine in changed:
             print(f"  {key}: {describe(theirs)} -> {describe(mine)}")
+    working = ", ".join(f"{timer} ({kind})" for timer, kind in policy.working_time.items())
+    print(f"in working time: {working or '(none: every deadline in calendar time)'}")
+    oncall = policy.primarycare_oncall_unit or "(no one named: they stay with the responsible unit)"
+    print(f"concerns while LMV or the VC is closed go to: {oncall}")
     days = ", ".join(day.isoformat() for day in policy.closed_days)
     print(f"closed days in {this_year}: {days or '(none)'}")
     return EXIT_OK

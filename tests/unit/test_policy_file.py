@@ -87,6 +87,8 @@ def test_policy_check_lists_what_differs_from_the_default(capsys: pytest.Capture
     assert "valid policy 'vgr-example-2026-12-03'" in out
     assert "durations.handover_accept_timeout: P2D -> P3D" in out
     assert "calendars.lmv.weekends: [] -> [09:00-17:00]" in out
+    assert "in working time: handover_accept (vardcentral), planning (coordination)" in out
+    assert "closed go to: SE2321000131-E000000000710" in out
 
 
 def test_policy_check_of_a_wrong_file_exits_1_naming_the_line(
