@@ -51,6 +51,7 @@ from events.inbound.parsing import parse_inbound
 from events.streams import ensure_streams
 from workers.gateway.consumer import DEFAULT_CONCURRENCY, build_gateway
 from workers.gateway.service import temporal_delivery
+from workflows.actor import gateway_for
 from workflows.api import PathwayEvent
 
 #: CPU milliseconds this process spent per event on each path (independent of other load on the machine).
@@ -157,7 +158,7 @@ async def plain(client: Client, events: list[dict[str, Any]], concurrency: int) 
     queue: asyncio.Queue[PathwayEvent] = asyncio.Queue()
     for event in parsed:
         key = patient_key(parse_identity(event.data.patient.id), secret)
-        queue.put_nowait(PathwayEvent(patient_key=key, event=event))
+        queue.put_nowait(PathwayEvent(patient_key=key, event=event, actor=gateway_for(event.type)))
 
     async def worker() -> None:
         while not queue.empty():

@@ -1,6 +1,6 @@
 """Soak under faults: the parts as separate processes, each SIGKILLed and restarted during a load.
 
-    python -m bench.soak [--patients 300] [--kills 2] [--pauses 1] [--shuffle-from 1] [--grace 40]
+    python -m bench.soak [--patients 300] [--kills 2] [--pauses 1] [--shuffle-from 1] [--grace 40] [--hostile]
 
 Starts NATS (JetStream on file storage), the Temporal dev server (SQLite file: a killed server must come
 back with its workflows), the worker, the gateway and the delivery fan-out as child processes (the same
@@ -45,7 +45,16 @@ from nats.js import JetStreamContext
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from bench.soak_deliveries import deliveries_not_once
-from bench.soak_parts import connect, publish_all, quietly, running_parts, soak_settings
+from bench.soak_hostile import (
+    HUGE_BYTES,
+    LATE_DAYS,
+    burst,
+    dead_letters_by_kind,
+    first_outbound_times,
+    huge_message,
+    latency_line,
+)
+from bench.soak_parts import Parts, connect, publish_all, quietly, running_parts, soak_settings
 from discharge.settings import Settings
 from events.cloudevent import cloudevent
 from events.identity import luhn_check_digit, parse_identity, patient_key, workflow_id_for
@@ -123,6 +132,10 @@ class Figures:
     off_steps: Counter[str] = field(default_factory=Counter)
     deliveries: int = 0
     deliveries_not_once: int = 0
+    # Parts that ended on their own during the run (name → exit code, last line): the run stops waiting.
+    exited: dict[str, str] = field(default_factory=dict)
+    hostile: str = ""  # with --hostile: what the hostile inputs did (bench/soak_hostile.py)
+    runs: int = 0  # workflow runs of all pathways: more than one each where a long history continued as new
     ends: list[dict[str, Any] | None] = field(default_factory=list)  # per patient, comparable
 
     @property
@@ -134,6 +147,7 @@ class Figures:
             or self.running
             or self.non_json
             or self.deliveries_not_once
+            or self.exited
         )
 
     def line(self) -> str:
@@ -146,7 +160,9 @@ class Figures:
             f"running {self.running}, non-JSON log lines {self.non_json}; false escalations "
             f"{self.off_steps['escalation_raised']}; types off {dict(self.off_steps)}; "
             f"deliveries {self.deliveries}, "
-            f"not exactly once per receiver and step {self.deliveries_not_once}"
+            f"not exactly once per receiver and step {self.deliveries_not_once}; "
+            f"parts that exited on their own {self.exited or 'none'}; runs {self.runs}"
+            + (f"; {self.hostile}" if self.hostile else "")
         )
 
 
@@ -159,6 +175,7 @@ async def soak(
     shuffle_from: int | None = None,
     pauses: int = 0,
     pause_seconds: float = 10.0,
+    hostile: bool = False,
 ) -> Figures:
     """Run the load with ``kills`` SIGKILLs of each part and ``pauses`` SIGSTOP/SIGCONT of Temporal. With
     ``shuffle_from``, the events of every patient from that number on are sent in a random order of their
@@ -173,6 +190,13 @@ async def soak(
             random.Random(number).shuffle(arrival[number])
     # The senders publish each patient's events in order, patients interleaved.
     events = [e for step in zip(*arrival, strict=True) for e in step]
+    first: list[dict[str, Any]] = []  # the hostile inputs (bench/soak_hostile.py), ahead of everyone
+    if hostile:
+        late = pathway_events(run, patients + 1, now - timedelta(days=LATE_DAYS))
+        per_patient += [burst(pathway_events(run, patients, now)), late]
+        first = [huge_message(run, now, HOSPITAL), *per_patient[-2], *late]
+    events = first + events
+    acked_at: dict[str, datetime] = {}
     started = time.perf_counter()
     async with running_parts(directory, settings) as parts:
         nc = await nats.connect(
@@ -182,7 +206,7 @@ async def soak(
             error_cb=quietly,  # NATS being killed is the point: nats-py would print each failed reconnect
         )
         await ensure_streams(nc.jetstream())
-        publishing = asyncio.create_task(publish_all(nc.jetstream, events))
+        publishing = asyncio.create_task(publish_all(nc.jetstream, events, acked_at))
         schedule = [name for _ in range(kills) for name in PARTS if name != "delivery"]
         random.Random(len(events)).shuffle(schedule)
         # The fan-out's kills first: the others keep the order they always had. (Shuffled in with them, a
@@ -201,7 +225,8 @@ async def soak(
         acked = await publishing
         client = await connect(settings)
         figures = Figures(patients, len(events), len(acked), parts.kills, 0.0, sum(parts.pauses.values()))
-        await wait_until_closed(client, settings, per_patient, timeout=300 + patients)
+        await wait_until_closed(client, settings, per_patient, timeout=300 + patients, parts=parts)
+        figures.exited = parts.exited()
         figures.seconds = time.perf_counter() - started
         await check(client, nc.jetstream(), settings, per_patient, set(acked), figures)
         await wait_for_deliveries(nc.jetstream())
@@ -209,6 +234,8 @@ async def soak(
             nc.jetstream(), settings.discharge_lmv_unit
         )
         figures.non_json = len(parts.non_json_lines())
+        if hostile:
+            figures.hostile = await hostile_line(nc.jetstream(), settings, per_patient, patients, acked_at)
         await nc.close()
     return figures
 
@@ -231,14 +258,21 @@ def key_of(settings: Settings, number: int) -> str:
 
 
 async def wait_until_closed(
-    client: Client, settings: Settings, per_patient: list[list[dict[str, Any]]], timeout: float
+    client: Client,
+    settings: Settings,
+    per_patient: list[list[dict[str, Any]]],
+    timeout: float,
+    parts: Parts | None = None,
 ) -> None:
     """Until no pathway of this run is running (one visibility count every few seconds: describing every
-    workflow in a loop would itself load the server it measures)."""
+    workflow in a loop would itself load the server it measures), or a part has exited on its own (nothing
+    would end them: the figures then name it instead of waiting out the timeout)."""
     query = f"TaskQueue = '{settings.temporal_task_queue}' AND ExecutionStatus = 'Running'"
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         await asyncio.sleep(3)
+        if parts is not None and parts.exited():
+            return
         try:
             total = (await client.count_workflows(query)).count
             started = (await client.count_workflows(f"TaskQueue = '{settings.temporal_task_queue}'")).count
@@ -262,12 +296,7 @@ async def check(
         handle = client.get_workflow_handle(workflow_id_for(key))
         signalled: set[str] = set()
         try:
-            async for event in handle.fetch_history_events():
-                if event.HasField("workflow_execution_signaled_event_attributes"):
-                    payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
-                    codec = client.data_converter.payload_codec
-                    payload = (await codec.decode([payload]))[0] if codec is not None else payload
-                    signalled.add(json.loads(payload.data)["event"]["id"])
+            figures.runs += await signalled_in_every_run(client, handle.id, signalled)
             description = await handle.describe()
             result = (
                 await handle.result() if description.status == WorkflowExecutionStatus.COMPLETED else None
@@ -287,6 +316,49 @@ async def check(
         figures.extra_steps += sum(1 for t in EXPECTED_STEPS if mine[t] != 1) + sum(
             n for t, n in mine.items() if t not in EXPECTED_STEPS
         )
+
+
+async def hostile_line(
+    js: JetStreamContext,
+    settings: Settings,
+    per_patient: list[list[dict[str, Any]]],
+    patients: int,
+    acked_at: dict[str, datetime],
+) -> str:
+    """Dead letters by kind; the others' wait for their first outbound event behind the burst; the late
+    history's escalations by reason (at most one per problem)."""
+    kinds = await dead_letters_by_kind(js)
+    outbound = await first_outbound_times(js)
+    published = {key_of(settings, n): acked_at[per_patient[n][0]["id"]] for n in range(patients)}
+    first_out = {key: at for key, (at, _) in outbound.items()}
+    late = outbound.get(key_of(settings, patients + 1), (None, Counter()))[1]
+    return (
+        f"hostile: a {HUGE_BYTES} B message, a {len(per_patient[patients])}-event burst for one patient, a "
+        f"history {LATE_DAYS} days late; dead letters {dict(kinds)}; {latency_line(published, first_out)}; "
+        f"the late history's escalations {dict(late) or 'none'}"
+    )
+
+
+async def signalled_in_every_run(client: Client, workflow_id: str, into: set[str]) -> int:
+    """The ids of the events signalled to every run of ``workflow_id`` (a run that continued as new for a
+    long history, workflows/carried.py, took some of them), from the latest run back; how many runs."""
+    run_id: str | None = None
+    runs = 0
+    while True:
+        runs += 1
+        continued = ""
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+        async for event in handle.fetch_history_events():
+            if event.HasField("workflow_execution_started_event_attributes"):
+                continued = event.workflow_execution_started_event_attributes.continued_execution_run_id
+            if event.HasField("workflow_execution_signaled_event_attributes"):
+                payload = event.workflow_execution_signaled_event_attributes.input.payloads[0]
+                codec = client.data_converter.payload_codec
+                payload = (await codec.decode([payload]))[0] if codec is not None else payload
+                into.add(json.loads(payload.data)["event"]["id"])
+        if not continued:
+            return runs
+        run_id = continued
 
 
 def end_state(result: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -329,6 +401,11 @@ def main() -> int:
     parser.add_argument("--shuffle-from", type=int, default=1, help="patients from this one arrive shuffled")
     # Above JetStream's ack wait (30 s), as production's PT1M is: a redelivery after a kill comes within it.
     parser.add_argument("--grace", type=float, default=40.0, help="DISCHARGE_LATE_EVENT_GRACE, seconds")
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="first a ~1 MiB message, a 1,000-event burst for one patient and a history 120 days late",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="discharge-soak-") as directory:
         grace = timedelta(seconds=args.grace)
@@ -341,11 +418,16 @@ def main() -> int:
                 settings,
                 pauses=args.pauses,
                 shuffle_from=args.shuffle_from,
+                hostile=args.hostile,
             )
         )
     in_order, *others = figures.ends
     different = sum(1 for end in others if end != in_order)
-    print(figures.line() + f"; pathways different from clinical order {different}")
+    fields: Counter[str] = Counter()  # what differs, to read a difference without a debugger
+    for end in others:
+        if end is not None and in_order is not None and end != in_order:
+            fields.update(k for k in {*end, *in_order} if end.get(k) != in_order.get(k))
+    print(figures.line() + f"; pathways different from clinical order {different} {dict(fields)}")
     return 0 if figures.ok and not different else 1
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +62,25 @@ class Parts:
             address = self.settings.nats_url if name == "nats" else self.settings.temporal_address
             host, port = address.removeprefix("nats://").rsplit(":", 1)
             await wait_for_tcp(host, int(port), timeout=60)
+        if name == "temporal":
+            # Until it answers a client, not only its port: a worker restarted next, while a killed Temporal
+            # still opens its database, failed its first connection and exited for good (the worker does
+            # not retry that connection), and the run then waited for pathways nobody worked on.
+            await connect(self.settings)
 
     async def kill(self, name: str) -> None:
         """SIGKILL (no goodbye), wait for the process to be gone."""
         await self.children[name].kill()
         self.kills[name] += 1
+
+    def exited(self) -> dict[str, str]:
+        """Parts whose process has ended (after the kill schedule every killed part was started again, so
+        these ended on their own): name → exit code and last line."""
+        return {
+            name: f"exit {child.returncode}: {child.last_lines[-1][:200] if child.last_lines else ''}"
+            for name, child in self.children.items()
+            if child.returncode is not None
+        }
 
     async def pause(self, name: str, seconds: float) -> None:
         """SIGSTOP, wait, SIGCONT: a process that hangs (a long GC, a stalled disk) without dying."""
@@ -131,8 +145,13 @@ async def running_parts(directory: Path, settings: Settings) -> AsyncIterator[Pa
         await parts.stop_all()
 
 
-async def publish_all(js_factory: Callable[[], JetStreamContext], events: list[dict[str, Any]]) -> list[str]:
-    """Publish each event until JetStream acks it (NATS may be down meanwhile); the acked event ids."""
+async def publish_all(
+    js_factory: Callable[[], JetStreamContext],
+    events: list[dict[str, Any]],
+    acked_at: dict[str, datetime] | None = None,
+) -> list[str]:
+    """Publish each event until JetStream acks it (NATS may be down meanwhile); the acked event ids (and,
+    into ``acked_at``, when each was acked)."""
     acked: list[str] = []
     for event in events:
         body = json.dumps(event).encode()
@@ -141,6 +160,8 @@ async def publish_all(js_factory: Callable[[], JetStreamContext], events: list[d
             try:
                 await js_factory().publish(f"events.{event['type']}", body, headers=headers, timeout=2)
                 acked.append(event["id"])
+                if acked_at is not None:
+                    acked_at[event["id"]] = datetime.now(UTC)
                 break
             except Exception:
                 await asyncio.sleep(0.5)

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(None, description="mTLS client private key (PEM) for Temporal")
     temporal_tls_ca: Path | None = Field(None, description="CA bundle for the Temporal server, if private")
     temporal_api_key: SecretStr | None = Field(None, description="API key (Temporal Cloud); implies TLS")
+    # How long the worker keeps trying its first connection to Temporal before it exits with the reason.
+    discharge_temporal_connect_timeout: IsoDuration = timedelta(minutes=2)
 
     # NATS
     nats_url: str = "nats://localhost:4222"
@@ -108,6 +110,14 @@ class Settings(BaseSettings):
     discharge_late_event_grace: IsoDuration = Field(
         timedelta(minutes=1),
         description="a deadline is acted on only once no event of the pathway has arrived for this long",
+    )
+    discharge_history_bound: int = Field(
+        5000,
+        ge=20,
+        description=(
+            "a pathway's run continues as new once its history holds this many events (or sooner, when "
+            "Temporal suggests it), so its history stays bounded whatever it is sent"
+        ),
     )
 
     # The gateway
@@ -193,6 +203,19 @@ class Settings(BaseSettings):
         "`discharge dev`: the demo's",
     )
 
+    # Content-free e-mail notifications to people who opted in (issue 24, docs/notifications.md)
+    discharge_smtp_url: SecretStr | None = Field(
+        None,
+        description="smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://…; unset: none",
+    )
+    discharge_smtp_from: str = Field("utskrivningsstod@localhost", description="the notifications' From")
+    discharge_web_public_url: str | None = Field(
+        None, description="the web page's address in e-mails; default http://<DISCHARGE_WEB_ADDRESS>/"
+    )
+    discharge_notification_store: Path | None = Field(
+        None, description="who opted in to e-mail (SQLite); default notifications.db in the data dir"
+    )
+
     # Follow-up indicators (issue 15)
     discharge_readmodel_url: str | None = Field(
         None,
@@ -202,6 +225,9 @@ class Settings(BaseSettings):
     # Operations (issue 17)
     discharge_worker_http_address: str = "localhost:9101"
     discharge_gateway_http_address: str = "localhost:9102"
+    discharge_delivery_http_address: str = Field(
+        "localhost:9103", description="`discharge delivery`'s /metrics, /healthz, /readyz"
+    )
     discharge_stream_replicas: int = Field(1, ge=1, le=5)
     # Pathways a worker keeps in memory: an event for one that is not is applied after replaying its
     # history (docs/operations.md "Capacity": size it to the open pathways a worker holds).
@@ -278,6 +304,14 @@ class Settings(BaseSettings):
     @property
     def session_store_path(self) -> Path:
         return self.discharge_session_store or self.discharge_data_dir / "sessions.db"
+
+    @property
+    def notification_store_path(self) -> Path:
+        return self.discharge_notification_store or self.discharge_data_dir / "notifications.db"
+
+    @property
+    def web_public_url(self) -> str:
+        return self.discharge_web_public_url or f"http://{self.discharge_web_address}/"
 
     @property
     def nats_port(self) -> int:

@@ -42,6 +42,7 @@ def policy_from_settings(settings: Settings, today: date | None = None) -> Polic
         delivery_receipt_timeout=settings.discharge_delivery_receipt_timeout or None,
         lmv_unit=settings.discharge_lmv_unit,
         primarycare_oncall_unit=settings.discharge_primarycare_oncall_unit,
+        history_bound=settings.discharge_history_bound,
     )
 
 

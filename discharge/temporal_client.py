@@ -4,6 +4,7 @@ encrypted with the payload key ring (discharge/codec.py): every client the proje
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from temporalio.client import Client, Interceptor, WorkflowHandle
@@ -46,6 +47,25 @@ async def connect_temporal(
         data_converter=converter,
         runtime=runtime,
         interceptors=interceptors,
+    )
+
+
+async def connect_temporal_patiently(
+    settings: Settings,
+    *,
+    give_up_after: timedelta | None,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
+    """`connect_temporal`, tried again with a growing delay while Temporal does not answer yet (one log
+    line per miss); after ``give_up_after`` `discharge.patience.Unreachable`; None: until cancelled."""
+    # Imported here: the CLI's listings connect through this module and must not load logging (start-up).
+    from discharge.patience import patiently
+
+    return await patiently(
+        lambda: connect_temporal(settings, runtime=runtime, interceptors=interceptors),
+        what=f"Temporal at {settings.temporal_address}",
+        give_up_after=give_up_after,
     )
 
 

@@ -33,9 +33,10 @@ HEADER_ORIGINAL_SIZE = "Discharge-Original-Size"
 HEADER_ORIGINAL_SHA256 = "Discharge-Original-Sha256"
 HEADER_TRUNCATED = "Discharge-Body-Truncated"
 
-#: Why a message was refused. ``too_large`` (size or nesting beyond `events.bounds`) and the next four come
-#: from the gateway's checks; ``delivery_failed`` after retries; ``no_pathway`` from the worker, for events
-#: held for a pathway that never opened (docs/pathway.md).
+#: Why a message was refused. ``too_large`` (size or nesting beyond `events.bounds`) and the next five come
+#: from the gateway's checks (``wrong_sender``: a receipt for another receiver's delivery);
+#: ``delivery_failed`` after retries; ``no_pathway`` from the worker, for events held for a pathway that
+#: never opened (docs/pathway.md).
 ErrorKind = Literal[
     "too_large",
     "not_json",
@@ -43,6 +44,7 @@ ErrorKind = Literal[
     "schema_violation",
     "clock_error",
     "wrong_subject",
+    "wrong_sender",
     "delivery_failed",
     "no_pathway",
 ]

@@ -39,10 +39,11 @@ INBOUND_SUBJECTS = "events.>"
 DEADLETTER_SUBJECTS = "deadletter.>"
 OUTBOUND_SUBJECTS = "discharge.>"
 
-#: The durable consumers of the outbound stream (workers/readmodel.py, workers/delivery.py), by name: a
+#: The durable consumers of the outbound stream (workers/readmodel.py, delivery.py, notify.py), by name: a
 #: user's rights name the one consumer it may create, with its filter (workers/stack/nats_auth.py).
 READMODEL_CONSUMER = "discharge-readmodel"
 DELIVERY_CONSUMER = "discharge-delivery"
+NOTIFY_CONSUMER = "discharge-notify"
 
 #: How long JetStream de-duplicates by ``Nats-Msg-Id``.
 DUPLICATE_WINDOW = timedelta(hours=24)

@@ -28,17 +28,23 @@ import uvicorn
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
 from discharge.temporal_client import signal_with_start
 from events.cloudevent import cloudevent
 from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from events.inbound.parsing import parse_inbound
 from events.outbound.event import OutboundEvent
+from events.streams import ensure_streams
+from tests.servers import start_nats
+from workers.gateway.consumer import build_gateway
+from workers.gateway.service import temporal_delivery
 from workers.stack.servers import free_port, wait_for_tcp
 from workers.stack.web import DEMO_UNIT_DIRECTORY
 from workers.web.app import build_app
 from workers.web.dev_idp import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 from workers.worker import build_worker
+from workflows.actor import gateway_for
 from workflows.api import PathwayEvent, PathwayView
 from workflows.names import QUERY_STATE
 
@@ -103,10 +109,13 @@ class Site:
 async def web_site(
     temporal_env: WorkflowEnvironment, dev_idp: IdP, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Site]:
-    """The web page on a free port, signed in through the dev IdP, with a worker running pathways."""
+    """The web page on a free port, signed in through the dev IdP, with a worker running pathways, and
+    a nats-server and gateway of its own: the physicians' actions are stored for the gateway, as a door's."""
     port = free_port()
     audit_path = tmp_path_factory.mktemp("web") / "audit.jsonl"
+    nats = await start_nats(audit_path.parent)
     settings = Settings(
+        nats_url=nats.url,
         temporal_task_queue=TASK_QUEUE,
         discharge_patient_key_secret=SECRET,
         discharge_late_event_grace=timedelta(seconds=1),
@@ -116,6 +125,7 @@ async def web_site(
         discharge_oidc_client_secret=DEV_CLIENT_SECRET,
         discharge_audit_log=audit_path,
         discharge_session_store=audit_path.parent / "sessions.db",
+        discharge_notification_store=audit_path.parent / "notifications.db",
         discharge_readmodel_url=f"sqlite:///{audit_path.parent / 'readmodel.db'}",
         discharge_development=True,
         discharge_unit_directory=DEMO_UNIT_DIRECTORY,  # units and people by name, as `discharge dev` shows
@@ -127,6 +137,11 @@ async def web_site(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     )
     serving = asyncio.create_task(server.serve())
+    connection = await connect_nats(settings, retry_forever=False)
+    await ensure_streams(connection.jetstream())
+    await connection.close()
+    _, gateway = build_gateway(settings, temporal_delivery(client, TASK_QUEUE))
+    await gateway.start()
     async with build_worker(client, settings, recorder):
         for _ in range(200):
             if server.started:
@@ -136,6 +151,8 @@ async def web_site(
         yield Site(f"http://127.0.0.1:{port}", client, settings, audit_path, recorder)
         server.should_exit = True
         await asyncio.wait_for(serving, 10)
+    await gateway.stop()
+    await nats.stop()
 
 
 # ---- patients ---------------------------------------------------------------------------------------
@@ -149,7 +166,8 @@ def _event(identity: str, number: int, type_: str, at: datetime, **data: Any) ->
         time=at,
         data={"patient": {"id": identity}, **data},
     )
-    return PathwayEvent(patient_key=key_of(identity), event=parse_inbound(json.dumps(document)))
+    event = parse_inbound(json.dumps(document))
+    return PathwayEvent(patient_key=key_of(identity), event=event, actor=gateway_for(event.type))
 
 
 def stay(identity: str, level: str | None, discharged_days_ago: int | None, vc: str) -> list[PathwayEvent]:

@@ -5,6 +5,9 @@ the outbound event is stored, and the consumer's position survives a restart. Fo
 publishes one copy per receiver on ``deliver.<HSA-id>.<type>`` (events/delivery.py) and acks the outbound
 message only once JetStream has acked every copy. A crash in between redelivers the outbound event; the
 copies it had already stored are recognised by their ``Nats-Msg-Id`` (``<id>.<recipient>``) and stored once.
+
+Like every process it serves ``/healthz``, ``/readyz`` (connected to NATS, both streams there, fetching) and
+``/metrics`` (discharge/ops/http.py) on ``DISCHARGE_DELIVERY_HTTP_ADDRESS``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from discharge.nats_connection import connect_nats, pull_consumer_waiting
+from discharge.ops.http import ReadinessCheck, ops_endpoints
+from discharge.ops.metrics import DELIVERIES_RETRIED, DELIVERIES_STORED
 from discharge.settings import Settings
 from events.delivery import (
     DELIVERY_STREAM,
@@ -109,8 +114,10 @@ async def _deliver_batch(js: JetStreamContext, messages: list[Msg], lmv_unit: st
     for message, result in zip(messages, results, strict=True):
         if isinstance(result, BaseException):
             log.warning("delivery not stored; the event comes back", error_type=type(result).__name__)
+            DELIVERIES_RETRIED.inc()
             await message.nak(delay=RETRY_DELAY.total_seconds())
         else:
+            DELIVERIES_STORED.inc(result)
             await message.ack()
 
 
@@ -131,19 +138,40 @@ async def run_delivery(settings: Settings, *, stop: asyncio.Event | None = None)
     """Fetch outbound events, deliver, ack, until cancelled (or ``stop`` is set)."""
     log = structlog.get_logger().bind(component="delivery")
     connection = await connect_nats(settings, name="discharge-delivery")
+    fetching = False
+
+    async def connected() -> bool:
+        return bool(connection.is_connected)
+
+    async def streams() -> bool:
+        for stream in (OUTBOUND_STREAM, DELIVERY_STREAM):
+            await js.stream_info(stream)
+        return True
+
+    async def is_fetching() -> bool:
+        return fetching
+
+    checks: dict[str, ReadinessCheck] = {"nats": connected, "streams": streams, "fetching": is_fetching}
     try:
         js = connection.jetstream()
-        await streams_provisioned(js, log)
-        subscription = await js.pull_subscribe(
-            OUTBOUND_SUBJECTS, durable=DELIVERY_CONSUMER, stream=OUTBOUND_STREAM, config=consumer_config()
-        )
-        log.info("delivering", to=DELIVERY_STREAM, lmv_unit=settings.discharge_lmv_unit)
-        while stop is None or not stop.is_set():
-            try:
-                messages = await subscription.fetch(BATCH, timeout=1)
-            except (NatsTimeout, TimeoutError):
-                continue
-            await _deliver_batch(js, messages, settings.discharge_lmv_unit, log)
+        async with ops_endpoints(settings.discharge_delivery_http_address, checks):
+            await streams_provisioned(js, log)
+            subscription = await js.pull_subscribe(
+                OUTBOUND_SUBJECTS, durable=DELIVERY_CONSUMER, stream=OUTBOUND_STREAM, config=consumer_config()
+            )
+            log.info(
+                "delivering",
+                to=DELIVERY_STREAM,
+                lmv_unit=settings.discharge_lmv_unit,
+                ops=f"http://{settings.discharge_delivery_http_address}",
+            )
+            fetching = True
+            while stop is None or not stop.is_set():
+                try:
+                    messages = await subscription.fetch(BATCH, timeout=1)
+                except (NatsTimeout, TimeoutError):
+                    continue
+                await _deliver_batch(js, messages, settings.discharge_lmv_unit, log)
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(connection.flush(), 2)

@@ -17,7 +17,7 @@ from discharge.ops.phases import start_phase_gauge, stop_phase_gauge
 from discharge.ops.process import ProcessTelemetry
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
-from discharge.temporal_client import connect_temporal
+from discharge.temporal_client import connect_temporal_patiently
 from events.outbound.event import OutboundPublisher
 from events.streams import ensure_streams
 from workflows.pathway import PatientPathway
@@ -49,7 +49,14 @@ async def run_worker(settings: Settings) -> None:
     """Connect Temporal and NATS, run until cancelled or SIGTERM/SIGINT, then close both."""
     log = structlog.get_logger().bind(component="worker")
     telemetry = ProcessTelemetry.create("worker", settings)
-    client = await connect_temporal(settings, runtime=telemetry.runtime, interceptors=telemetry.interceptors)
+    # Temporal may answer late (a loaded machine, a cluster rolling over): tried for a bounded time, then
+    # the worker exits with the reason, for its supervisor to restart it.
+    client = await connect_temporal_patiently(
+        settings,
+        give_up_after=settings.discharge_temporal_connect_timeout,
+        runtime=telemetry.runtime,
+        interceptors=telemetry.interceptors,
+    )
     nats = await connect_nats(settings, name="discharge-worker")
     stop = asyncio.Event()
     try:

@@ -15,9 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from events.fields import ExtensionDays, HsaId
 from events.inbound.envelopes import InboundEvent
 from events.inbound.parsing import describe_validation_error
-from workflows.actor import Actor
+from workflows.actor import Actor, Sender
 from workflows.names import PendingTask, Phase
-from workflows.policy import Policy
 
 
 class PathwayEvent(BaseModel):
@@ -33,6 +32,9 @@ class PathwayEvent(BaseModel):
     patient_key: str
     event: InboundEvent
     received_at: datetime | None = None
+    # Who signals it, for whom (workflows/actor.py): checked where the workflow takes the signal; None in
+    # histories before it, and on events the workflow carries itself (a readmission's, continue-as-new).
+    actor: Sender | None = None
 
 
 class PathwayStart(BaseModel):
@@ -46,9 +48,8 @@ class PathwayStart(BaseModel):
     opening_event: PathwayEvent | None = None
     # Events that arrived after the readmission but before this run started, in arrival order.
     pending_events: list[PathwayEvent] = Field(default_factory=list)
-    # The policy of the pathway this run continues (a continue-as-new that is not a readmission): the run
-    # keeps it instead of loading the worker's current one. None: loaded at the run's start.
-    policy: Policy | None = None
+    # A run continued because its history grew long: everything it knew, as JSON (workflows/carried.py).
+    carried: str | None = None
 
 
 class Decision(BaseModel):
@@ -105,6 +106,9 @@ class DeliveryRecord(BaseModel):
     status: Literal["sent", "received", "rejected", "not_delivered"] = "sent"
     received_at: datetime | None = None  # the receipt's time (`received` only)
     escalation: int | None = None  # its escalation's position in `escalations`, if one was raised
+    # The receipts applied to it (their `source id` keys): a re-derivation of the state meets them again
+    # and finds them applied already, instead of ignoring them (workflows/rules/receipts.py).
+    receipts: list[str] = []
 
 
 class Acknowledgement(BaseModel):
@@ -155,6 +159,8 @@ class PathwayFields(BaseModel):
     support_ends_at: datetime | None = None
     pending_task: PendingTask | None = None
     task_due_at: datetime | None = None
+    # The parties (`lmv`, `vardcentral`) that have confirmed joint planning: what is missing from whom.
+    planning_confirmed: list[str] = []
     escalations: list[str] = []
     # Escalations a later event made moot (a `received` receipt after `not_delivered`), by position.
     resolved_escalations: list[int] = []

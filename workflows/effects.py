@@ -121,6 +121,7 @@ DEAD_LETTER_SUMMARIES = {
     "no_pathway": "no pathway opened",
     "not_applicable": "never applicable at its clinical place",
     "rule_failed": "a rule failed on it",
+    "not_permitted": "its sender may not send it",
 }
 
 

@@ -18,6 +18,8 @@ UPDATE_DECIDE = "decide"
 UPDATE_ACKNOWLEDGE = "acknowledge_escalation"
 #: The patient's identity (personnummer etc.), asked for only by those who may see it (and audited).
 QUERY_IDENTITY = "identity"
+#: Whether the rules would act on an inbound event now (the web page asks before it sends one).
+QUERY_CHECK_EVENT = "check_event"
 
 Phase = Literal[
     "inpatient", "joint_planning", "lmv_support", "extension_review", "handover", "follow_up", "closed"

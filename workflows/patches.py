@@ -50,6 +50,19 @@ ANY_ARRIVAL_ORDER = "any-arrival-order"
 #: Asked with `workflow.patched` itself, at a run's first publish: a run started under ``LEAN_HISTORY``
 #: before this patch must not take it as in force.
 DELIVERY_RECEIPTS = "delivery-receipts"
+#: Runs from this patch on keep their deliveries' escalations (`not_delivered`, `delivery_rejected`) and
+#: applied receipts when the ledger re-derives the state (rules/receipts.py, `carried_escalations`). Asked
+#: with `workflow.patched` itself, at a run's first publish, with `DELIVERY_RECEIPTS`.
+RECEIPTS_REDERIVED = "receipts-rederived"
+#: Runs from this patch on continue as new when their history is long (workflows/carried.py): the whole
+#: state goes to the next run. Asked with `workflow.patched` only at that moment, so a run records its
+#: marker only when it continues, and a history recorded before the patch replays without continuing.
+BOUNDED_HISTORY = "bounded-history"
+#: Runs from this patch on refuse (dead-letter, ``not_permitted``) a signal whose sender may not send it
+#: (workflows/actor.py). Asked with `workflow.patched` itself, and only when a signal fails the check, so
+#: a run whose signals all pass records no marker: a run started before the patch (its signals carry no
+#: sender) first asks while replaying its first signal, hears "no", and keeps that answer for its life.
+SIGNAL_ACTORS = "signal-actors"
 
 
 def begin_run() -> bool:

@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from events.inbound.parsing import episode_of
     from events.outbound.event import OutboundEvent
     from workflows.acknowledgement import acknowledge, validate_acknowledgement
-    from workflows.actor import check_actor, check_decision_actor
+    from workflows.actor import check_actor, check_decision_actor, signal_refusal
     from workflows.api import (
         AcknowledgementRecord,
         DecisionResult,
@@ -40,8 +40,10 @@ with workflow.unsafe.imports_passed_through():
         parse_acknowledgement,
         parse_decision,
     )
+    from workflows.carried import Carried, history_too_long
     from workflows.details import current_details, memo_of, search_attributes
     from workflows.names import (
+        QUERY_CHECK_EVENT,
         QUERY_IDENTITY,
         QUERY_STATE,
         SIGNAL_INBOUND_EVENT,
@@ -50,9 +52,10 @@ with workflow.unsafe.imports_passed_through():
         WORKFLOW_TYPE,
     )
     from workflows.policy import Policy
-    from workflows.rules.deadlines import apply_time, deadline_summary, next_deadline
+    from workflows.rules.deadlines import deadline_summary, next_deadline
     from workflows.rules.decisions import apply_decision, validate_decision
     from workflows.rules.dispatch import apply_event, decline_opening
+    from workflows.rules.dryrun import refusal_of
     from workflows.rules.intake import (
         Intake,
         can_open,
@@ -61,10 +64,10 @@ with workflow.unsafe.imports_passed_through():
         retry_waiting,
         try_event,
     )
-    from workflows.rules.ledger import Ledger, Taken
+    from workflows.rules.ledger import Ledger, Taken, apply_time_safely
     from workflows.rules.receipts import expect_receipts
     from workflows.rules.records import record_acknowledgement, record_duplicate
-    from workflows.rules.refusals import RULE_FAILED, Refused
+    from workflows.rules.refusals import NOT_PERMITTED, RULE_FAILED, Refused, apply_or_refuse
     from workflows.rules.state import PathwayState
     from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
@@ -97,6 +100,14 @@ class PatientPathway:
         self._lean = False
         # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.
         self._acknowledgements: list[AcknowledgementRecord] = []
+        # Signals whose sender may not send them (workflows/actor.py): dead-lettered, never applied.
+        self._not_permitted: list[Refused] = []
+        self._continuing = False  # the history grew long: continue as new (workflows/carried.py)
+        if start.carried is not None:
+            carried = Carried.model_validate_json(start.carried)
+            self._state, self._policy = carried.state, carried.policy
+            self._ledger = carried.restored_ledger()
+            self._acknowledgements = carried.acknowledgements
 
     @workflow.run
     async def run(self, start: PathwayStart) -> PathwayView:
@@ -105,15 +116,13 @@ class PatientPathway:
         self._hold = patches.patched(patches.HOLD_EARLY_EVENTS)
         # The policy is read from Settings once per run by a local activity: its result is in the
         # history, so a replay sees the same durations even if the worker's settings changed since.
-        # A run continued from an earlier run of the same pathway is given that run's policy (`start.policy`):
-        # a pathway keeps the policy version it started with (docs/policy.md).
-        self._policy = start.policy
-        if self._policy is None:
+        if start.carried is None:  # a continued run keeps the policy its pathway started with
             self._policy = await workflow.execute_local_activity_method(
                 PathwayActivities.load_policy,
                 start_to_close_timeout=timedelta(seconds=10),
-                summary="load the pathway policy (the region's policy file and settings)",
+                summary="load the pathway policy (durations from settings)",
             )
+        assert self._policy is not None
         # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
         self._state.indicator_events = patches.patched(patches.INDICATOR_EVENTS)
         if self._ordered:
@@ -123,16 +132,22 @@ class PatientPathway:
                 self._state.run_key = dedup_key(opening.source, opening.id)
         if not self._lean or not self._queue:  # else the first event's outcome is written, once
             self._sync_visibility()
-        while self._state.phase != "closed" and self._restart is None:
+        while self._state.phase != "closed" and self._restart is None and not self._continuing:
             if not self._queue:
                 await self._wait_for_event_or_deadline()
             async with self._lock:
+                await self._refuse_not_permitted()
                 if self._ordered:
                     await self._take_in_clinical_order()
                 else:
                     await self._take_in_arrival_order()
             self._sync_visibility()
+            self._continuing = self._history_too_long()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        # Refused signals are dead-lettered by this run: a continued run would not know of them.
+        await self._refuse_not_permitted()
+        if self._continuing and self._state.phase != "closed":
+            self._continue_as_new()
         if self._ordered:
             for refused in self._ledger.leftovers():
                 await self._refuse(refused)
@@ -158,6 +173,38 @@ class PatientPathway:
                 self._note(apply_event(self._state, late.event, workflow.now(), self._policy), late)
         return self._state.view()
 
+    def _history_too_long(self) -> bool:
+        """Long enough to continue as new (an opened run in clinical order; the patch asked only then)."""
+        info = workflow.info()
+        return (
+            self._ordered
+            and self._state.opened_by is not None
+            and self._policy is not None
+            and history_too_long(
+                info.get_current_history_length(), info.is_continue_as_new_suggested(), self._policy
+            )
+            and workflow.patched(patches.BOUNDED_HISTORY)
+        )
+
+    def _continue_as_new(self) -> None:
+        assert self._policy is not None
+        carried = Carried.of(self._state, self._ledger, self._policy, self._acknowledgements)
+        text = carried.model_dump_json()
+        # Its size, for ops: Temporal refuses a payload over 2 MiB (docs/pathway.md, "A bounded history").
+        workflow.logger.info(
+            "history long: continuing as new with the pathway's whole state (%d events kept, %d bytes)",
+            len(self._ledger.entries),
+            len(text),
+        )
+        workflow.continue_as_new(
+            PathwayStart(
+                patient_key=self._state.patient_key,
+                seen_event_keys=self._seen,
+                pending_events=self._queue,
+                carried=text,
+            )
+        )
+
     # -- waiting
 
     async def _wait_for_event_or_deadline(self) -> None:
@@ -178,14 +225,14 @@ class PatientPathway:
         if release is not None and (deadline is None or release < deadline):
             deadline, what = release, "held events and escalations: apply, publish or dead-letter them"
         if deadline is None:
-            await workflow.wait_condition(lambda: bool(self._queue) or self._wake)
+            await workflow.wait_condition(lambda: bool(self._queue or self._not_permitted) or self._wake)
             return
         timeout = deadline - workflow.now()
         if timeout <= timedelta(0):
             return
         try:
             await workflow.wait_condition(
-                lambda: bool(self._queue) or self._wake,
+                lambda: bool(self._queue or self._not_permitted) or self._wake,
                 timeout=timeout,
                 timeout_summary=f"{what} ({deadline.isoformat()})",
             )
@@ -296,9 +343,21 @@ class PatientPathway:
         event = refused.event
         if refused.kind == RULE_FAILED:
             workflow.logger.error("a rule failed on event %s from %s: dead-lettered", event.id, event.source)
+        elif refused.kind == NOT_PERMITTED:
+            workflow.logger.warning("event %s from %s refused: %s", event.id, event.source, refused.reason)
         else:
             workflow.logger.warning("event %s from %s not applicable: dead-lettered", event.id, event.source)
         await self._dead_letter(event, refused.reason, refused.kind)
+
+    async def _refuse_not_permitted(self) -> None:
+        """Dead-letter refused signals; a run that holds nothing else (a refused signal-with-start) ends."""
+        refused, self._not_permitted = self._not_permitted, []
+        for each in refused:
+            await self._refuse(each)
+        empty = not self._queue and self._ledger.first_arrival() is None
+        if refused and self._ordered and self._state.opened_by is None and empty:
+            assert self._policy is not None
+            close_unopened(self._state, [], workflow.now(), self._policy)
 
     async def _dead_letter(self, event: InboundEvent, reason: str, kind: str) -> None:
         held = PathwayEvent(patient_key=self._state.patient_key, event=event)
@@ -313,7 +372,7 @@ class PatientPathway:
         while self._queue and self._restart is None and not self._hold:
             await self._handle_event(self._queue.pop(0))
         if self._restart is None:
-            await self._execute(apply_time(self._state, workflow.now(), self._policy))
+            await self._execute(self._apply_time_in_arrival_order())
 
     async def _take_arrivals(self) -> None:
         """Arrivals into the intake; what it releases into the rules; what expired to dead letters."""
@@ -374,9 +433,25 @@ class PatientPathway:
             and patches.patched(patches.ONCALL_ROTA)
         ):
             self._state.oncall_rota = await effects.lookup_oncall_rota(self._state.admitting_unit)
-        outcome = apply_event(self._state, event, workflow.now(), self._policy)
+        self._state, outcome = apply_or_refuse(self._state, event, workflow.now(), self._policy)
+        if isinstance(outcome, Refused):  # no patch needed: see `_apply_time_in_arrival_order`
+            await self._refuse(outcome)
+            return
         self._note(outcome, pathway_event)
         await self._execute(outcome)
+
+    def _apply_time_in_arrival_order(self) -> RuleOutcome:
+        """Deadlines; one whose rule raises is dropped (and logged) rather than failing every task.
+
+        Like a rule that raises on an event (`apply_or_refuse`), this needs no patch: before, such a task
+        failed, and a failed workflow task records no commands, so no saved history has a completed task
+        that this changes; a run stuck on one goes on at its next retry on a worker with this code."""
+        assert self._policy is not None
+        outcome = apply_time_safely(self._state, workflow.now(), self._policy)
+        if outcome.ignored:
+            workflow.logger.error("%s", outcome.ignored)
+            return RuleOutcome()
+        return outcome
 
     def _note(self, outcome: RuleOutcome, pathway_event: PathwayEvent) -> None:
         event = pathway_event.event
@@ -429,6 +504,9 @@ class PatientPathway:
             return  # a run whose recorded policy predates receipts: asks for no patch either
         if self._state.awaits_receipts is None:
             self._state.awaits_receipts = workflow.patched(patches.DELIVERY_RECEIPTS)
+            self._state.receipts_rederived = self._state.awaits_receipts and workflow.patched(
+                patches.RECEIPTS_REDERIVED
+            )
         if self._state.awaits_receipts:
             expect_receipts(self._state, command.data, message_id, workflow.now(), policy)
 
@@ -461,6 +539,11 @@ class PatientPathway:
             record_duplicate(self._state, event, workflow.now())
             workflow.logger.info("duplicate event %s from %s ignored", event.id, event.source)
             return
+        # Refused before it counts as seen: a forged copy must not make the real event a "duplicate".
+        why = signal_refusal(event.type, event.source, pathway_event.actor)
+        if why is not None and patches.since(patches.SIGNAL_ACTORS):
+            self._not_permitted.append(Refused(event, NOT_PERMITTED, why))
+            return
         self._seen.append(key)
         self._queue.append(pathway_event)
 
@@ -475,6 +558,11 @@ class PatientPathway:
     def query_identity(self) -> str | None:
         """The patient's identity, for those allowed to see it (the web page asks, and audits the view)."""
         return self._state.patient_id
+
+    @workflow.query(name=QUERY_CHECK_EVENT)
+    def query_check_event(self, pathway_event: PathwayEvent) -> str | None:
+        """Why the rules would not act on this event now, or None (rules/dryrun.py; changes nothing)."""
+        return refusal_of(self._state, pathway_event.event, workflow.now(), self._policy)
 
     @workflow.update(name=UPDATE_ACKNOWLEDGE)
     def acknowledge_escalation(self, raw: dict[str, Any]) -> AcknowledgementRecord:

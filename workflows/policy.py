@@ -101,6 +101,9 @@ class Policy(BaseModel):
     closed_days: tuple[date, ...] = ()
     working_time: dict[str, UnitKind] = Field(default_factory=dict)
     primarycare_oncall_unit: str | None = None
+    # A run continues as new once its history has this many events (`DISCHARGE_HISTORY_BOUND`), or when the
+    # server suggests it; None in policies recorded before the patch `bounded-history`: the suggestion only.
+    history_bound: int | None = None
 
 
 def add_local(at: datetime, duration: timedelta) -> datetime:

@@ -139,7 +139,7 @@ async def decide_action(session: Session, args: argparse.Namespace) -> int:
     # ring holder), and goes in the access log as an ops action, granted or refused.
     identity = named_person(session.settings, args, "decide", key)
     decision = decision_of(args).model_copy(
-        update={"recorded_by": identity, "actor": Actor(process="cli", person=identity)}
+        update={"recorded_by": identity, "actor": Actor(process="cli", person=identity, role=CLI_ROLE)}
     )
     detail = f"--by {decision.decided_by}: " + (
         f"extend {decision.extend_days} days" if decision.decision == "extend" else "handover"

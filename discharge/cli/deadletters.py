@@ -4,6 +4,10 @@ With the embedded stack's credentials (the data dir's CLI user) or ``NATS_NKEY_S
 listing shows reasons only, never a body; ``show --bytes`` writes the original bytes (which may hold a
 patient's identity) for ops to fix; ``replay`` validates and publishes the corrected event (or the original
 bytes again, once the cause is fixed) exactly as `discharge publish --replay` does.
+
+A body is a patient's data: ``show --bytes`` and ``replay`` run only ``--as`` a named person (one of the key
+ring's holders, discharge/cli/person.py) and write one access-log line before the body is shown or sent
+(``view_deadletter``, ``replay_deadletter``), with the patient's key when the body names a patient.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from discharge.cli.person import add_as
 from discharge.cli.plumbing import CommandError, UsageError, add_json, command_handler, command_settings
 
 
@@ -37,11 +42,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     show = actions.add_parser("show", help="one dead letter: its reason and headers (--bytes: its body)")
     show.add_argument("sequence", type=int, metavar="SEQ")
     show.add_argument("--bytes", action="store_true", help="write the original bytes to stdout (ops)")
+    add_as(show)
     add_json(show)
     show.set_defaults(handler=run_show)
     replay = actions.add_parser("replay", help="publish the corrected event (FILE) or the original bytes")
     replay.add_argument("sequence", type=int, metavar="SEQ")
     replay.add_argument("file", nargs="?", metavar="FILE", help="the corrected event; none: the original")
+    add_as(replay)
     replay.set_defaults(handler=run_replay)
 
 
@@ -111,10 +118,41 @@ def _one(sequence: int) -> Any:
     return found
 
 
+def _patient_key_in(body: bytes, secret: str) -> str | None:
+    """The key of the patient a dead letter's body names, if it names one readably (else None)."""
+    from events.identity import parse_identity, patient_key
+
+    try:
+        identity = json.loads(body)["data"]["patient"]["id"]
+        return patient_key(parse_identity(str(identity)), secret)
+    except Exception:  # not JSON, no patient, not an identity: the line names no patient
+        return None
+
+
+def _log_body_access(args: argparse.Namespace, body: bytes, action: str) -> None:
+    """``--as`` checked and one access-log line written, before a dead letter's body is shown or sent."""
+    from discharge.audit import READ, WRITE, AuditLog
+    from discharge.cli.person import CLI_ROLE, named_person, origin
+
+    settings = command_settings()
+    key = _patient_key_in(body, settings.discharge_patient_key_secret.get_secret_value())
+    person = named_person(settings, args, action, key)
+    AuditLog(settings.audit_log_path).record(
+        actor=person,
+        role=CLI_ROLE,
+        action=action,
+        patient_key=key,
+        activity=READ if action == "view_deadletter" else WRITE,
+        origin=origin(),
+        detail=f"dead letter {args.sequence}",
+    )
+
+
 @command_handler("discharge deadletters show")
 def run_show(args: argparse.Namespace) -> int:
     found = _one(args.sequence)
     if args.bytes:
+        _log_body_access(args, found.body, "view_deadletter")
         sys.stdout.buffer.write(found.body)
         sys.stdout.flush()
         return 0
@@ -132,6 +170,7 @@ def run_replay(args: argparse.Namespace) -> int:
     from discharge.cli.publishing import publish_text
 
     found = _one(args.sequence)
+    _log_body_access(args, found.body, "replay_deadletter")
     if args.file is None:
         text = found.body.decode("utf-8", errors="replace")
     else:

@@ -21,7 +21,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         description=(
             "A durable JetStream consumer (discharge-delivery) of DISCHARGE_OUTBOUND: each event is copied "
             "to each receiver on deliver.<HSA-id>.<type> in DISCHARGE_DELIVERY, then acked. "
-            "DISCHARGE_LMV_UNIT names the LMV unit. `discharge dev` starts it too. Stops on SIGTERM."
+            "DISCHARGE_LMV_UNIT names the LMV unit. /healthz, /readyz and /metrics on "
+            "DISCHARGE_DELIVERY_HTTP_ADDRESS (default localhost:9103). `discharge dev` starts it too. "
+            "Stops on SIGTERM."
         ),
     )
     delivery.set_defaults(handler=run_delivery_command)

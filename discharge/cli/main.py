@@ -57,6 +57,7 @@ COMMANDS: dict[str, str] = {
     "http": "doors",
     "hl7": "doors",
     "policy": "policy",
+    "notify": "notify",
 }
 
 

@@ -3,6 +3,10 @@
 On a developer's machine, with the receiver's own credentials from the data dir (`discharge dev` makes a
 NATS user for every unit of the demo): each delivered event as it comes, one line each (``--json``: the
 delivered CloudEvent itself, as the receiving system gets it), and with ``--ack`` its ``received`` receipt.
+
+A line shows the ``patient_key`` and whether the delivery names the patient, never the identity; ``--json``
+prints the delivery as it is, identity included, so each one that names a patient is first a line in the
+access log (`log_shown_delivery`: the receiving unit as the actor, since this tool names no person).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sys
 from typing import Any
 
 from discharge.cli.plumbing import CommandError, UsageError, add_json, command_handler, command_settings
+from discharge.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -56,6 +61,7 @@ def run_receive(args: argparse.Namespace) -> int:
 
     def show(delivered: dict[str, Any], acked: bool) -> None:
         if args.json:
+            log_shown_delivery(settings, args.hsa_id, delivered)
             print(json.dumps(delivered, ensure_ascii=False), flush=True)
             return
         data = delivered.get("data") or {}
@@ -76,3 +82,22 @@ def run_receive(args: argparse.Namespace) -> int:
         raise CommandError(f"receiving failed: {type(error).__name__}: {error}") from None
     print(f"{read} deliveries read", file=sys.stderr)
     return 0
+
+
+def log_shown_delivery(settings: Settings, hsa_id: str, delivered: dict[str, Any]) -> None:
+    """One access-log line before a delivery that names a patient is printed whole (``--json``)."""
+    from discharge.audit import AuditLog
+    from discharge.cli.person import origin
+
+    data = delivered.get("data")
+    if not isinstance(data, dict) or "patient" not in data:
+        return  # nothing of a patient's identity is shown
+    key = data.get("patient_key")
+    AuditLog(settings.audit_log_path).record(
+        actor=hsa_id,
+        role="receiver",
+        action="receive_delivery",
+        patient_key=key if isinstance(key, str) else None,
+        origin=origin(),
+        detail=f"{delivered.get('type')} delivered to this unit",
+    )

@@ -1,4 +1,4 @@
-"""``/metrics``, ``/healthz`` and ``/readyz`` of one process (the worker or the gateway), on aiohttp.
+"""``/metrics``, ``/healthz`` and ``/readyz`` of one process (worker, gateway, delivery, doors), on aiohttp.
 
 - ``/healthz``: 200 while the process's event loop answers (a liveness probe: restart it if not).
 - ``/readyz``: 200 when every readiness check passes (connected to Temporal and NATS, the worker polling
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 
 import aiohttp
 import structlog
@@ -95,3 +96,16 @@ class OpsServer:
             async with self._session.get(self._sdk_metrics_url) as response:
                 return await response.text()
         return ""  # the SDK's exporter not answering must not hide our own metrics
+
+
+@asynccontextmanager
+async def ops_endpoints(
+    address: str, checks: Mapping[str, ReadinessCheck], *, sdk_metrics_url: str | None = None
+) -> AsyncIterator[OpsServer]:
+    """The three endpoints on ``address`` while the block runs: every process serves them this one way."""
+    server = OpsServer(address, checks, sdk_metrics_url=sdk_metrics_url)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

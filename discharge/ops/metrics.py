@@ -1,4 +1,4 @@
-"""Every metric the worker and the gateway export, defined once.
+"""Every metric the worker, the gateway and the delivery export, defined once.
 
 Labels only ever take values from closed sets (event types of the contract, dead-letter kinds,
 escalation reasons, phases, decisions): a label value is a new time series, and an open-ended one
@@ -33,6 +33,14 @@ EVENTS_DEAD_LETTERED = Counter(
     "discharge_events_dead_lettered",
     "Inbound messages parked on deadletter.> by reason kind (e.g. invalid_json, delivery_failed)",
     ["kind"],
+)
+DELIVERIES_STORED = Counter(
+    "discharge_deliveries_stored",
+    "Copies of outbound events stored for their receivers on deliver.<HSA-id>.<type> (discharge delivery)",
+)
+DELIVERIES_RETRIED = Counter(
+    "discharge_deliveries_retried",
+    "Outbound events whose copies JetStream did not all take: handed back to come again (discharge delivery)",
 )
 INGEST_LATENCY = Histogram(
     "discharge_ingest_latency_seconds",

@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from temporalio.client import Interceptor
 from temporalio.runtime import Runtime
 
-from discharge.ops.http import OpsServer, ReadinessCheck
+from discharge.ops.http import OpsServer, ReadinessCheck, ops_endpoints
 from discharge.ops.sdk import metrics_runtime
 from discharge.ops.tracing import broker_middlewares, configure_tracing, temporal_interceptors
 from discharge.settings import Settings
@@ -35,11 +35,9 @@ class ProcessTelemetry:
     @asynccontextmanager
     async def serving(self, address: str, checks: Mapping[str, ReadinessCheck]) -> AsyncIterator[OpsServer]:
         """The ops endpoints on ``address`` while the body runs; traces flushed at the end."""
-        server = OpsServer(address, checks, sdk_metrics_url=self.sdk_metrics_url)
-        await server.start()
         try:
-            yield server
+            async with ops_endpoints(address, checks, sdk_metrics_url=self.sdk_metrics_url) as server:
+                yield server
         finally:
-            await server.stop()
             if self.provider is not None:
                 self.provider.shutdown()

@@ -150,10 +150,11 @@ def compute(
         vc = vcs.setdefault(vc_name, Group(vc_name))
         for group in (total, month, vc):
             _count(group, p, scores.get(p["pathway_key"], []), now, readmission_window)
+    # Problems, not repeats: a reason raised again in the same pathway (a daily reminder) is one problem.
+    problems = {(e["pathway_key"], e["reason"]) for e in escalations if e["pathway_key"] in cohort}
     reasons: dict[str, int] = defaultdict(int)
-    for escalation in escalations:
-        if escalation["pathway_key"] in cohort:
-            reasons[escalation["reason"]] += 1
+    for _, reason in problems:
+        reasons[reason] += 1
     distribution = {score: 0 for score in range(1, 6)}
     for score in total.experience_scores:
         distribution[score] += 1

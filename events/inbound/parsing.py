@@ -9,7 +9,14 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 
 from events.hidden_identity import HOLDS_IDENTITY, fields_holding_identity
-from events.inbound.envelopes import EVENT_CLASSES, INBOUND_ADAPTER, INBOUND_TYPES, InboundEvent
+from events.inbound.envelopes import (
+    EVENT_CLASSES,
+    INBOUND_ADAPTER,
+    INBOUND_TYPES,
+    InboundEvent,
+    MessageAcknowledged,
+)
+from events.inbound.receipts import WRONG_SENDER, foreign_receipt
 
 
 class InvalidEvent(ValueError):
@@ -17,7 +24,7 @@ class InvalidEvent(ValueError):
 
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(f"{kind}: {reason}")
-        self.kind = kind  # not_json | unknown_type | schema_violation | clock_error
+        self.kind = kind  # not_json | unknown_type | schema_violation | clock_error | wrong_sender
         self.reason = reason
 
 
@@ -97,6 +104,10 @@ def parse_inbound(
         raise InvalidEvent("schema_violation", describe_validation_error(error)) from None
     if hiding := fields_holding_identity(document, document.get("data") or {}):
         raise InvalidEvent("schema_violation", "; ".join(f"{name}: {HOLDS_IDENTITY}" for name in hiding))
+    if isinstance(event, MessageAcknowledged) and (
+        why := foreign_receipt(event.source, event.data.recipient)
+    ):
+        raise InvalidEvent(WRONG_SENDER, why)
     if now is not None and event.time - now > future_tolerance:
         raise InvalidEvent(
             "clock_error",

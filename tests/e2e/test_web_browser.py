@@ -158,7 +158,7 @@ async def test_a_coordinator_works_a_review_and_an_escalation_in_the_browser(
             "note": "taken",
             "acknowledged_by": COORDINATOR.hsa_id,
             "name": "Another Coordinator",
-            "actor": {"process": "web", "person": COORDINATOR.hsa_id},
+            "actor": {"process": "web", "person": COORDINATOR.hsa_id, "role": "coordinator"},
         },
     )
     await expect(page.locator("#esc-h ~ div tr", has_text="Another Coordinator")).to_be_visible(

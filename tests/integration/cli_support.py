@@ -31,6 +31,7 @@ from events.identity import luhn_check_digit, resolve_patient, workflow_id_for
 from events.inbound.parsing import parse_inbound
 from tests.workflow.pathway_helpers import RecordingPublisher
 from workers.worker import build_worker
+from workflows.actor import gateway_for
 from workflows.api import PathwayEvent, PathwayView
 from workflows.names import QUERY_STATE
 
@@ -71,7 +72,8 @@ def _event(identity: str, number: int, type_: str, ago: timedelta, **data: Any) 
         time=NOW - ago,
         data={"patient": {"id": identity}, **data},
     )
-    return PathwayEvent(patient_key=_key(identity), event=parse_inbound(json.dumps(document)))
+    event = parse_inbound(json.dumps(document))
+    return PathwayEvent(patient_key=_key(identity), event=event, actor=gateway_for(event.type))
 
 
 def _stay(identity: str, level: str, discharged_days_ago: int) -> list[PathwayEvent]:

@@ -45,6 +45,7 @@ from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.parsing import parse_inbound
 from workers.codec_server.service import codec_server
 from workers.stack.servers import free_port
+from workflows.actor import gateway_for
 from workflows.api import PathwayEvent
 
 pytestmark = pytest.mark.integration
@@ -140,7 +141,9 @@ async def history_payloads(
         json.dumps(example_event("hospital.patient_admitted", patient=PATIENT)), now=datetime.now(UTC)
     )
     handle = await signal_with_start(
-        temporal_env.client, f"codec-{uuid.uuid4()}", PathwayEvent(patient_key=key, event=event)
+        temporal_env.client,
+        f"codec-{uuid.uuid4()}",
+        PathwayEvent(patient_key=key, event=event, actor=gateway_for(event.type)),
     )
     history = await handle.fetch_history()
     signalled = next(e for e in history.events if e.HasField("workflow_execution_signaled_event_attributes"))

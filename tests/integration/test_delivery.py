@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from nats.errors import Error as NatsError
 from nats.js.api import ConsumerConfig, StreamConfig
@@ -32,6 +33,7 @@ from tests.integration.delivery_support import (
 )
 from tests.servers import NatsProcess, start_nats
 from workers.stack.nats_auth import ensure_logins
+from workers.stack.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -198,3 +200,20 @@ async def test_the_read_model_cannot_read_the_inbound_stream_and_no_service_can_
             assert await refused(connection.jetstream(timeout=1).add_stream(stream), errors), user
         finally:
             await connection.close()
+
+
+async def test_the_delivery_serves_health_readiness_and_metrics_like_every_process(
+    secured: tuple[NatsProcess, Path],
+) -> None:
+    server, directory = secured
+    address = f"127.0.0.1:{free_port()}"
+    settings = login_settings(server, ensure_logins(directory)["delivery"], directory).model_copy(
+        update={"discharge_delivery_http_address": address}
+    )
+    async with fan_out(settings), httpx.AsyncClient(base_url=f"http://{address}", timeout=5) as http:
+        assert (await http.get("/healthz")).status_code == 200
+        ready = await http.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"nats": True, "streams": True, "fetching": True}
+        metrics = (await http.get("/metrics")).text
+        assert "process_cpu_seconds_total" in metrics and "discharge_deliveries_stored_total" in metrics

@@ -28,6 +28,7 @@ from events.inbound.parsing import parse_inbound
 from tests.workflow.pathway_helpers import RecordingPublisher
 from workers.stack.servers import free_port
 from workers.worker import build_worker
+from workflows.actor import gateway_for
 from workflows.api import PathwayEvent, PathwayView
 from workflows.names import QUERY_STATE
 
@@ -66,8 +67,9 @@ async def _until_phase(client: Client, patient: DemoPatient, phase: str) -> Path
 async def _deliver(client: Client, event: dict[str, Any]) -> None:
     identity = str(event["data"]["patient"]["id"])
     key = resolve_patient(identity, SECRET)
+    inbound = parse_inbound(json.dumps(event))
     await signal_with_start(
-        client, TASK_QUEUE, PathwayEvent(patient_key=key, event=parse_inbound(json.dumps(event)))
+        client, TASK_QUEUE, PathwayEvent(patient_key=key, event=inbound, actor=gateway_for(inbound.type))
     )
 
 

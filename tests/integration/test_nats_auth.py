@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import nats
@@ -17,6 +18,7 @@ from discharge.settings import Settings
 from events.examples import example_event
 from events.streams import INBOUND_STREAM, ensure_streams
 from tests.servers import NatsProcess, start_nats
+from workers.doors.intake import read_event, store
 from workers.stack.nats_auth import NatsLogin, ensure_logins
 
 pytestmark = pytest.mark.integration
@@ -119,3 +121,31 @@ async def test_the_cli_login_of_a_dev_data_dir_is_found_without_settings(
         assert ack.stream == INBOUND_STREAM
     finally:
         await connection.close()
+
+
+async def test_the_web_page_stores_primary_cares_events_through_the_door_and_no_hospital_event(
+    secured: tuple[NatsProcess, Path],
+) -> None:
+    """The physicians' actions (workers/web/send.py) as the `web` user: primary care's events only."""
+    server, directory = secured
+    logins = ensure_logins(directory)
+    cli = await connect_as(server, logins["cli"])
+    await ensure_streams(cli.jetstream())
+    errors: list[str] = []
+    web = await connect_as(server, logins["web"], errors)
+    try:
+        contact = example_event("primarycare.physician_contact")
+        ready = read_event(json.dumps(contact).encode(), label="web", future_tolerance=timedelta(minutes=5))
+        await store(web.jetstream(), "web", [ready])
+        assert await messages_on(cli.jetstream(), "events.primarycare.physician_contact") == 1
+        admitted = example_event("hospital.patient_admitted")
+        await web.publish("events.hospital.patient_admitted", json.dumps(admitted).encode())
+        await web.flush()
+        for _ in range(50):
+            if errors:
+                break
+            await asyncio.sleep(0.05)
+        assert any("permissions violation for publish" in error.lower() for error in errors), errors
+    finally:
+        await web.close()
+        await cli.close()

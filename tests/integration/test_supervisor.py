@@ -24,8 +24,11 @@ from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.envelopes import INBOUND_ADAPTER, InboundEvent
 from tests.integration.stack_support import process_gone, stack_ports_free, stack_settings
 from workers.stack.supervisor import Supervisor
+from workflows.actor import gateway_for
 from workflows.api import PathwayEvent
 from workflows.names import SA_PATIENT_KEY, SEARCH_ATTRIBUTES, SIGNAL_INBOUND_EVENT
+
+HOSPITAL_GATEWAY = gateway_for("hospital.patient_admitted")  # as the gateway signals hospital events
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +118,9 @@ async def test_a_restart_on_the_same_data_dir_finds_the_pathway_as_it_was(tmp_pa
     try:
         assert first.client is not None
         handle = await signal_with_start(
-            first.client, "no-worker-here", PathwayEvent(patient_key=key, event=admitted)
+            first.client,
+            "no-worker-here",
+            PathwayEvent(patient_key=key, event=admitted, actor=gateway_for(admitted.type)),
         )
         run_id = (await handle.describe()).run_id
     finally:
@@ -191,9 +196,11 @@ async def test_a_timer_started_before_a_restart_fires_after_it(tmp_path: Path) -
         handle = await signal_with_start(
             first.client,
             settings.temporal_task_queue,
-            PathwayEvent(patient_key=key, event=admitted_event("timer-1", now)),
+            PathwayEvent(patient_key=key, event=admitted_event("timer-1", now), actor=HOSPITAL_GATEWAY),
         )
-        high_risk = PathwayEvent(patient_key=key, event=high_risk_event("timer-2", now))
+        high_risk = PathwayEvent(
+            patient_key=key, event=high_risk_event("timer-2", now), actor=HOSPITAL_GATEWAY
+        )
         await handle.signal(SIGNAL_INBOUND_EVENT, high_risk)
         await wait_for_history(handle, EventType.EVENT_TYPE_TIMER_STARTED)
         assert EventType.EVENT_TYPE_TIMER_FIRED not in await history_types(handle)

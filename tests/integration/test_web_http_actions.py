@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from discharge.i18n import gettext
 from tests.integration.web_http_support import HANDOVER, INPATIENT, REVIEW, audit, no_identity, site
 from tests.web_support import VC_ANDERSBERG, VC_CENTRUM, Site, csrf_of, key_of, signed_in, state_of
 from workers.web import pages
-from workers.web.dev_idp import COORDINATOR, LMV_PHYSICIAN
+from workers.web.dev_idp import COORDINATOR, LMV_PHYSICIAN, VC_PHYSICIAN
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +130,36 @@ async def test_an_escalation_is_acknowledged_once_with_a_note_and_goes_below_the
     assert view.acknowledgements[0].note == "I am calling the VC now"
     acks = [e for e in audit(site)[lines_before:] if e["action"] == "acknowledge" and e["patient_key"] == key]
     assert len(acks) == 1 and acks[0]["actor"] == COORDINATOR.hsa_id
+
+
+# ---- the physicians' actions: refused by role, by unit, without CSRF --------------------------------
+
+
+async def test_a_physicians_action_is_refused_for_the_wrong_role_unit_or_token_and_nothing_is_sent(
+    site: Site,
+) -> None:
+    """HANDOVER waits for Andersberg's acceptance: neither LMV nor Centrum's physician may give it."""
+    key = key_of(HANDOVER)
+    before = await state_of(site.client, HANDOVER)
+    async with signed_in(site, LMV_PHYSICIAN.hsa_id) as http:
+        token = csrf_of((await http.get(f"{site.url}/patients/{key}")).text)
+        wrong_role = await http.post(
+            f"{site.url}/patients/{key}/actions/accept_handover", data={"csrf_token": token}
+        )
+        assert wrong_role.status_code == 403
+        no_token = await http.post(
+            f"{site.url}/patients/{key}/actions/record_contact", data={"kind": "phone"}
+        )
+        assert no_token.status_code == 403
+        unknown = await http.post(f"{site.url}/patients/{key}/actions/anything", data={"csrf_token": token})
+        assert unknown.status_code == 403
+    async with signed_in(site, VC_PHYSICIAN.hsa_id) as http:  # Centrum's physician; HANDOVER is Andersberg's
+        token = csrf_of((await http.get(f"{site.url}/")).text)
+        other_unit = await http.post(
+            f"{site.url}/patients/{key}/actions/accept_handover", data={"csrf_token": token}
+        )
+        assert other_unit.status_code == 404 and gettext(pages.NOT_YOURS) in other_unit.text
+    refused = [e for e in audit(site) if e["action"] == "accept_handover" and e["patient_key"] == key]
+    assert [(e["actor"], e["result"]) for e in refused] == [(VC_PHYSICIAN.hsa_id, "refused")]
+    after = await state_of(site.client, HANDOVER)
+    assert after.phase == before.phase == "handover" and len(after.log) == len(before.log)

@@ -12,6 +12,7 @@ from events.deadletter import DeadLetter
 from events.examples import PERSONNUMMER, SAMORDNINGSNUMMER, example_event
 from events.identity import parse_identity, patient_key
 from workers.gateway.ingest import Delivery, Ingest, retry_delay
+from workflows.actor import Sender
 from workflows.api import PathwayEvent
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -66,6 +67,8 @@ async def test_a_valid_event_reaches_its_patients_pathway_under_the_pseudonym() 
     assert event.patient_key == patient_key(parse_identity(PERSONNUMMER), SECRET)
     assert event.event.type == "hospital.risk_assessed"
     assert event.received_at == NOW - timedelta(seconds=1)  # when the stream stored it: stable on redelivery
+    # Signalled as the gateway, for the hospital whose subject it came on (workflows/actor.py).
+    assert event.actor == Sender(kind="system", id="hospital", process="gateway")
 
 
 async def test_the_same_patient_in_two_spellings_reaches_the_same_pathway() -> None:

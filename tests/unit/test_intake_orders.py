@@ -9,6 +9,7 @@ from typing import Any
 from events.inbound.envelopes import InboundEvent
 from tests.inbound_events import accepted, admitted, confirmed, contact, days, discharged, event, hours, risk
 from workflows.policy import Policy
+from workflows.rules import dispatch
 from workflows.rules.deadlines import apply_time
 from workflows.rules.dispatch import apply_event
 from workflows.rules.intake import Intake, can_open, retry_waiting, try_event
@@ -165,3 +166,17 @@ def test_only_an_event_that_can_open_a_pathway_goes_first() -> None:
     intake.receive(opening, T0 + days(1))
     assert intake.release(T0 + days(1), Policy(), opened=False) == [opening, early]
     assert can_open(opening) and not can_open(early)
+
+
+def test_a_held_event_a_rule_raises_on_waits_instead_of_failing_the_run(monkeypatch: Any) -> None:
+    # Runs started before `any-arrival-order` try held events on a copy (`try_event`): a rule that raises
+    # (a defect, a year-9999 date) must leave the state as it was and the event waiting, then dead-lettered.
+    def raises(*_: Any) -> None:
+        raise OverflowError("date value out of range")
+
+    state = PathwayState(patient_key="k")
+    apply_event(state, admitted(T0), T0, POLICY)
+    before = state.model_dump()
+    monkeypatch.setattr(dispatch, "discharged_remembering", raises)
+    assert try_event(state, discharged(T0 + hours(2)), T0, POLICY) is None
+    assert state.model_dump() == before

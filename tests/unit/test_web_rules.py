@@ -76,7 +76,10 @@ def _view(phase: str, vc: str | None = UNIT) -> PathwayView:
 
 def test_each_role_sees_its_own_patients_and_only_the_allowed_ones_see_identities() -> None:
     assert scoped("Q", COORDINATOR) == "Q" and scoped("Q", OPS) == "Q"
-    assert scoped("Q", LMV) == "Q AND DischargePhase IN ('lmv_support', 'extension_review', 'handover')"
+    assert (
+        scoped("Q", LMV)
+        == "Q AND DischargePhase IN ('joint_planning', 'lmv_support', 'extension_review', 'handover')"
+    )
     assert scoped("Q", VC) == f"Q AND ListedVardcentral = '{UNIT}'"
     for phase in LMV_PHASES:
         assert may_see_patient(LMV, _view(phase))

@@ -33,12 +33,12 @@ from events.inbound.envelopes import InboundEvent
 from events.outbound.event import OutboundEvent
 from tests.inbound_events import PATIENT, STAFF
 from workers.worker import build_worker
-from workflows.actor import Actor
+from workflows.actor import Actor, Sender, gateway_for
 from workflows.api import PathwayEvent, PathwayView
 from workflows.names import QUERY_STATE
 
-#: Who sends the tests' updates: the web page, for STAFF signed in (workflows/actor.py).
-WEB_ACTOR = Actor(process="web", person=STAFF)
+#: Who sends the tests' updates: the web page, for STAFF signed in as a coordinator (workflows/actor.py).
+WEB_ACTOR = Actor(process="web", person=STAFF, role="coordinator")
 
 
 @dataclass
@@ -89,8 +89,15 @@ class Pathways:
         )
 
     async def send(self, evt: InboundEvent, patient: str = PATIENT) -> WorkflowHandle[Any, Any]:
+        """As the gateway signals it: for the system whose subject the event came on."""
+        return await self.send_as(gateway_for(evt.type), evt, patient)
+
+    async def send_as(
+        self, sender: Sender | None, evt: InboundEvent, patient: str = PATIENT
+    ) -> WorkflowHandle[Any, Any]:
+        """Signalled with ``sender`` as its actor (None: none, as before signals carried one)."""
         self.patients.add(patient)
-        pathway_event = PathwayEvent(patient_key=self.key(patient), event=evt)
+        pathway_event = PathwayEvent(patient_key=self.key(patient), event=evt, actor=sender)
         return await signal_with_start(self.client, self.settings.temporal_task_queue, pathway_event)
 
     def handle(self, patient: str = PATIENT) -> WorkflowHandle[Any, Any]:

@@ -39,6 +39,7 @@ from tests.inbound_events import (
 )
 from tests.workflow.pathway_helpers import WEB_ACTOR, Pathways, published, running_worker, until
 from workers.stack.servers import binary
+from workflows.actor import Sender
 from workflows.api import Decision, DecisionResult
 from workflows.names import UPDATE_DECIDE
 from workflows.policy import STOCKHOLM, add_local
@@ -141,18 +142,53 @@ async def night_concern_friday_handover(env: WorkflowEnvironment, pw: Pathways) 
     await until(pw, lambda v: v.phase == "follow_up")
 
 
+async def continued_as_new(env: WorkflowEnvironment, pw: Pathways) -> None:
+    """A history bound of 20 events: the run continues as new several times (patch `bounded-history`), a
+    clinically earlier contact arrives late in a later run, the pathway closes in the last."""
+    t0 = await env.get_current_time()
+    for evt in (admitted(t0), risk(t0), confirmed(t0, "lmv"), confirmed(t0, "vardcentral")):
+        await pw.send(evt)
+    await pw.send(discharged(t0 + hours(1)))
+    await pw.send(contact(t0 + hours(6)))
+    await until(pw, lambda v: v.first_lmv_contact_at is not None)
+    await pw.send(contact(t0 + hours(3), kind="video"))
+    await until(pw, lambda v: v.first_lmv_contact_at == t0 + hours(3))
+    await env.sleep(days(5))
+    await pw.send(event("primarycare.handover_proposed", await env.get_current_time(), proposed_by=STAFF))
+    await pw.send(accepted(await env.get_current_time()))
+    await until(pw, lambda v: v.phase == "follow_up")
+    await env.sleep(days(30))
+    await published(pw, "pathway_closed")
+
+
+async def forged_signals_refused(env: WorkflowEnvironment, pw: Pathways) -> None:
+    """Signals whose sender may not send them (none; a CLI): dead-lettered; the gateway's are taken."""
+    t0 = await env.get_current_time()
+    await pw.send(admitted(t0))
+    forged = risk(t0 + hours(1))
+    await pw.send_as(None, forged)
+    await pw.send_as(Sender(kind="system", id="hospital", process="cli"), discharged(t0 + hours(2)))
+    await pw.send(forged)  # the same event from the gateway: taken, not a duplicate
+    await pw.send(discharged(t0 + hours(2)))
+    await until(pw, lambda v: v.phase == "lmv_support" and v.risk_level == "high")
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Pathways], Awaitable[None]]] = {
     "high_risk_two_extensions": high_risk_two_extensions,
     "standard_risk_readmitted": standard_risk_readmitted,
     "discharged_first_then_died": discharged_first_then_died,
     "corrected_consulted_withdrawn": corrected_consulted_withdrawn,
     "night_concern_friday_handover": night_concern_friday_handover,
+    "continued_as_new": continued_as_new,
+    "forged_signals_refused": forged_signals_refused,
 }
+#: Settings of a scenario's worker beyond the tests' own.
+SCENARIO_SETTINGS: dict[str, dict[str, object]] = {"continued_as_new": {"discharge_history_bound": 20}}
 
 
 async def record(env: WorkflowEnvironment, name: str) -> list[WorkflowHistory]:
     """Run one scenario and return the histories of all its runs (oldest first)."""
-    async with running_worker(env.client) as pw:
+    async with running_worker(env.client, **SCENARIO_SETTINGS.get(name, {})) as pw:
         await SCENARIOS[name](env, pw)
         await pw.settle("19091231-9803")
         histories: list[WorkflowHistory] = []

@@ -23,6 +23,7 @@ from discharge.temporal_client import signal_with_start
 from tests.inbound_events import STAFF, admitted, discharged, hours
 from tests.payloads import map_payloads
 from tests.workflow.pathway_helpers import WEB_ACTOR, running_worker, until
+from workflows.actor import gateway_for
 from workflows.api import AcknowledgementRecord, PathwayEvent
 from workflows.names import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE
 
@@ -56,7 +57,8 @@ async def test_a_plaintext_update_and_signal_are_refused_and_the_pathway_goes_on
         with pytest.raises(WorkflowUpdateFailedError):
             await plain.execute_update(UPDATE_ACKNOWLEDGE, ACK, result_type=AcknowledgementRecord)
         # A plaintext event for the same pathway is dropped, not applied.
-        stray = PathwayEvent(patient_key=pw.key(), event=admitted(t0 + hours(2), episode="forged"))
+        forged = admitted(t0 + hours(2), episode="forged")
+        stray = PathwayEvent(patient_key=pw.key(), event=forged, actor=gateway_for(forged.type))
         await signal_with_start(without_ring, pw.settings.temporal_task_queue, stray)
         # Nor can it read: the query's answer is sealed with the ring.
         with pytest.raises(KeyError, match="binary/encrypted"):

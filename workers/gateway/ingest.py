@@ -23,6 +23,7 @@ from events.inbound.envelopes import InboundEvent
 from events.inbound.parsing import InvalidEvent, describe_validation_error, parse_inbound, patient_of
 from workers.gateway.ordering import PatientTurns, TurnNotReached
 from workers.gateway.settlement import transient, unreadable
+from workflows.actor import gateway_for
 from workflows.api import PathwayEvent
 
 # Lazy: bound at first use, so it follows `configure_logging` even though this module is imported first.
@@ -113,8 +114,14 @@ class Ingest:
         try:
             # One patient's events in the order they were taken from the stream (workers/gateway/ordering.py).
             async with self._turns.turn(key):
+                # Signalled as the gateway, for the system whose subject it came on (`check_subject`).
                 await self._deliver(
-                    PathwayEvent(patient_key=key, event=event, received_at=delivery.stored_at or now)
+                    PathwayEvent(
+                        patient_key=key,
+                        event=event,
+                        received_at=delivery.stored_at or now,
+                        actor=gateway_for(event.type),
+                    )
                 )
         except Exception as error:
             # Never the event, never an identity: only what failed on our side.

@@ -27,7 +27,7 @@ from discharge.ops.http import CHECK_TIMEOUT
 from discharge.ops.process import ProcessTelemetry
 from discharge.settings import Settings
 from discharge.signals import on_stop_signals
-from discharge.temporal_client import connect_temporal, signal_with_start
+from discharge.temporal_client import connect_temporal_patiently, signal_with_start
 from events.inbound.envelopes import INBOUND_TYPES
 from events.streams import INBOUND_SUBJECTS
 from workers.gateway.consumer import build_gateway
@@ -51,28 +51,6 @@ def temporal_delivery(
     return deliver
 
 
-async def connect_temporal_patiently(settings: Settings, telemetry: ProcessTelemetry | None = None) -> Client:
-    """Temporal may be down when the gateway starts: keep trying (with backoff) instead of exiting."""
-    attempt = 0
-    while True:
-        try:
-            if telemetry is None:
-                return await connect_temporal(settings)
-            return await connect_temporal(
-                settings, runtime=telemetry.runtime, interceptors=telemetry.interceptors
-            )
-        except Exception as error:
-            delay = retry_delay(attempt + 1)
-            log.warning(
-                "temporal not reachable yet; retrying",
-                address=settings.temporal_address,
-                error=type(error).__name__,
-                retry_in=delay,
-            )
-            attempt += 1
-            await asyncio.sleep(delay)
-
-
 async def run_gateway(settings: Settings) -> None:
     """Run until cancelled or SIGTERM/SIGINT; finish in-flight events, then close NATS and Temporal.
 
@@ -82,7 +60,10 @@ async def run_gateway(settings: Settings) -> None:
     a new connection, after a backoff, and consumes where the durable consumer left off.
     """
     telemetry = ProcessTelemetry.create("gateway", settings)
-    client = await connect_temporal_patiently(settings, telemetry)
+    # Temporal may be down when the gateway starts: it keeps trying (nothing is consumed meanwhile).
+    client = await connect_temporal_patiently(
+        settings, give_up_after=None, runtime=telemetry.runtime, interceptors=telemetry.interceptors
+    )
     deliver = temporal_delivery(client, settings.temporal_task_queue)
     stop, closed = asyncio.Event(), asyncio.Event()
     runner = asyncio.current_task()

@@ -40,6 +40,7 @@ from events.streams import (
     DEADLETTER_STREAM,
     DELIVERY_CONSUMER,
     INBOUND_STREAM,
+    NOTIFY_CONSUMER,
     OUTBOUND_STREAM,
     OUTBOUND_SUBJECTS,
     READMODEL_CONSUMER,
@@ -128,6 +129,13 @@ def publish_rights(user: str) -> list[str]:
             *consumer_rights(OUTBOUND_STREAM, DELIVERY_CONSUMER, OUTBOUND_SUBJECTS),
             DELIVERY_SUBJECTS,
         ],
+        # The web page stores the physicians' actions (primary care's events) for the gateway, as a door does.
+        "web": [*_STREAM_INFO, "events.primarycare.>"],
+        # Content-free e-mail (`discharge notify`): its one consumer on the outbound stream, nothing else.
+        "notify": [
+            *_STREAM_INFO,
+            *consumer_rights(OUTBOUND_STREAM, NOTIFY_CONSUMER, OUTBOUND_SUBJECTS),
+        ],
         # The doors store what they accepted: HTTP for every sending system (it checks the token's system
         # against the type), HL7 v2 only hospital events.
         "http": [*_STREAM_INFO, "events.>"],
@@ -137,7 +145,9 @@ def publish_rights(user: str) -> list[str]:
 
 
 #: Our own processes' users.
-SERVICE_USERS: tuple[str, ...] = ("gateway", "worker", "cli", "readmodel", "delivery", "http", "hl7")
+SERVICE_USERS: tuple[str, ...] = (
+    "gateway", "worker", "cli", "readmodel", "delivery", "http", "hl7", "notify", "web",
+)  # fmt: skip
 
 
 def dev_receivers() -> tuple[str, ...]:

@@ -36,6 +36,15 @@ APP_PARTS: tuple[str, ...] = (
 )
 
 
+#: Content-free e-mail (`discharge notify`): started by `discharge dev` only when DISCHARGE_SMTP_URL is set.
+NOTIFY_PART = "notify"
+
+
+def dev_parts(settings: Settings) -> tuple[str, ...]:
+    """The parts `discharge dev` starts: every app part, and the notifier when there is a mail server."""
+    return (*APP_PARTS, NOTIFY_PART) if settings.discharge_smtp_url is not None else APP_PARTS
+
+
 def app_child_spec(part: str, settings: Settings, own: dict[str, str] | None = None) -> ChildSpec:
     """A part's child: settings through the environment, in the supervisor's log format; ``own`` is what
     only this part gets (its NATS user)."""
@@ -77,6 +86,10 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
         from workers.delivery import consumer_active as delivering
 
         return lambda: delivering(s)
+    if child.name == NOTIFY_PART:
+        from workers.notify import consumer_active as notifying
+
+        return lambda: notifying(s)
     if child.name == "web":
         return lambda: web_part.web_ready(s)
     if child.name in doors_part.DOOR_PARTS:
@@ -86,12 +99,13 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
 
 
 def watch_check(child: Child, settings: Settings, client: Client) -> Callable[[], Awaitable[bool]]:
-    """A poll that is true while ``child`` still serves (workers/stack/watch.py): the worker's and the
-    gateway's own `/readyz` (connected to Temporal and NATS, polling or consuming) when the supervisor
-    knows its port, else the check it passed at start."""
+    """A poll that is true while ``child`` still serves (workers/stack/watch.py): the worker's, the
+    gateway's and the delivery's own `/readyz` (connected, polling, consuming or fetching) when the
+    supervisor knows its port, else the check it passed at start."""
     addresses = {
         "worker": settings.discharge_worker_http_address,
         "gateway": settings.discharge_gateway_http_address,
+        "delivery": settings.discharge_delivery_http_address,
     }
     address = addresses.get(child.name)
     if address is not None and not address.endswith(":0"):  # ":0": a free port only the part knows

@@ -68,6 +68,17 @@ def preflight(settings: Settings, *, codec_server: bool = True, parts: tuple[str
             "DISCHARGE_GATEWAY_HTTP_ADDRESS",
             "the gateway's metrics",
         ),
+        *(
+            [
+                (
+                    *_host_port(s.discharge_delivery_http_address),
+                    "DISCHARGE_DELIVERY_HTTP_ADDRESS",
+                    "the delivery's metrics",
+                )
+            ]
+            if "delivery" in parts
+            else []
+        ),
         *web_part.ports_needed(s, parts),
         *doors_part.ports_needed(parts),
     ):

@@ -21,6 +21,7 @@ SECRET_READERS: dict[str, frozenset[str]] = {
     "DISCHARGE_OIDC_CLIENT_SECRET": frozenset({"web"}),
     "DISCHARGE_PAYLOAD_KEYS_FILE": frozenset({"worker", "gateway", "codec-server", "web", "fhir"}),
     "TEMPORAL_API_KEY": frozenset({"worker", "gateway", "web", "fhir"}),
+    "DISCHARGE_SMTP_URL": frozenset({"notify"}),
 }
 
 

@@ -30,7 +30,7 @@ from discharge.signals import on_stop_signals
 from workers.stack import doors as doors_part, health, watch, web as web_part
 from workers.stack.children import Child, ChildSpec
 from workers.stack.datadir import DataDir, StackError
-from workers.stack.parts import APP_PARTS, app_child_spec, ready_check, watch_check
+from workers.stack.parts import APP_PARTS, app_child_spec, dev_parts, ready_check, watch_check
 from workers.stack.preflight import preflight
 from workers.stack.protection import DEV_OPS_HSA_ID, Protection, dev_ops_token, prepare_protection
 from workers.stack.relay import relay_nats, relay_temporal
@@ -253,6 +253,7 @@ class Supervisor:
             f"  NATS monitoring  http://{s.nats_host}:{nats_monitoring_port(s.nats_port)}\n"
             f"  worker metrics   http://{s.discharge_worker_http_address}/metrics (/healthz, /readyz)\n"
             f"  gateway metrics  http://{s.discharge_gateway_http_address}/metrics (/healthz, /readyz)\n"
+            f"  delivery metrics http://{s.discharge_delivery_http_address}/metrics (/healthz, /readyz)\n"
             f"  data             {self.data.root}\n"
             f"  receivers        discharge receive --as <HSA-id> [--ack]  (LMV {s.discharge_lmv_unit}; "
             f"their NATS users: {self.data.root}/keys/nats/receiver-*.nk)\n"
@@ -294,7 +295,7 @@ def _say(event: str, **fields: object) -> None:
 
 async def run_stack(settings: Settings, *, demo: bool) -> int:
     """The `discharge dev` command: run until Ctrl-C / SIGTERM or a child's death."""
-    supervisor = Supervisor(settings, demo=demo)
+    supervisor = Supervisor(settings, demo=demo, parts=dev_parts(settings))
     try:
         with on_stop_signals(supervisor.request_stop, STOP_SIGNALS):
             return await supervisor.run()

@@ -1,7 +1,8 @@
 """Who may see and do what: one home for the roles' rules (the pages and the tests import them).
 
 - coordinator: every patient, sees identities, decides extension reviews, acknowledges escalations.
-- lmv: patients while LMV has them (support, extension review, and handover until the VC accepts).
+- lmv: patients while LMV takes part (joint planning, which LMV confirms from the page, support, extension
+  review, and handover until the VC accepts): the contract's need-to-know for the LMV unit.
 - vc: patients listed at the person's own vårdcentral (``Principal.unit``).
 - ops: every pathway, pseudonymous only: never an identity; neither decides nor acknowledges.
 
@@ -16,8 +17,9 @@ from discharge.principal import Principal
 from discharge.views.visibility import one_of, quoted
 from workflows.api import PathwayView
 
-#: The phases in which a patient is LMV's (handover: LMV keeps the patient until the VC accepts).
-LMV_PHASES: tuple[str, ...] = ("lmv_support", "extension_review", "handover")
+#: The phases in which LMV takes part (joint planning: LMV confirms it; handover: LMV keeps the patient until
+#: the VC accepts), as the contract's delivery to the LMV unit has them.
+LMV_PHASES: tuple[str, ...] = ("joint_planning", "lmv_support", "extension_review", "handover")
 
 
 def scope_clause(principal: Principal) -> str | None:

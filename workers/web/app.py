@@ -17,7 +17,7 @@ from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 from discharge.units import load_unit_directory
-from workers.web import auth, language, names, pages, report
+from workers.web import act, auth, language, names, notifications, pages, report
 from workers.web.context import HERE, Web
 from workers.web.headers import SecurityHeaders
 
@@ -47,12 +47,18 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if web.client is None:
             web.client = await connect_temporal(settings)
-        yield
+        try:
+            yield
+        finally:
+            if web.nats is not None and not web.nats.is_closed:
+                await web.nats.close()
 
     app = Starlette(
         routes=[
             *auth.ROUTES,
             *pages.ROUTES,
+            *act.ROUTES,
+            *notifications.ROUTES,
             *report.ROUTES,
             *language.ROUTES,
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from authlib.integrations.starlette_client import OAuth
+from nats.aio.client import Client as Nats
+from nats.js import JetStreamContext
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -18,12 +21,15 @@ from discharge.audit import READ, WRITE, AuditLog, Result
 from discharge.principal import Principal
 from discharge.sessions import SessionStore
 from discharge.settings import Settings
-from workers.web import access, csrf
+from workers.web import access, actions, csrf
+from workers.web.data import NoAnswer
+from workers.web.missing import missing
 from workers.web.present import FILTERS, relative
+from workers.web.problems import problems_of
 
 HERE = Path(__file__).parent
 #: What changes a pathway (Inera's "Skriva"); everything else the page logs is a read.
-_ACTIONS = frozenset({"decide", "decide_refused", "acknowledge"})
+_ACTIONS = frozenset({"decide", "decide_refused", "acknowledge", "notifications", *actions.ACTIONS})
 
 
 def make_templates() -> Jinja2Templates:
@@ -38,6 +44,10 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters.update(FILTERS)
     templates.env.globals["access"] = access
     templates.env.globals["relative"] = relative
+    templates.env.globals["offered"] = actions.offered
+    templates.env.globals["deliveries_to_acknowledge"] = actions.deliveries_to_acknowledge
+    templates.env.globals["missing"] = missing
+    templates.env.globals["problems_of"] = problems_of
     return templates
 
 
@@ -50,6 +60,22 @@ class Web:
     templates: Jinja2Templates = field(default_factory=make_templates)
     client: Client | None = None  # connected at start-up (lifespan)
     show_dev_users: bool = False
+    nats: Nats | None = None  # connected at the first physician's action (workers/web/send.py)
+    _connecting: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def events(self) -> JetStreamContext:
+        """Where the physicians' actions are stored for the gateway; ``NoAnswer`` while NATS is away."""
+        async with self._connecting:
+            if self.nats is None or self.nats.is_closed:
+                from discharge.nats_connection import connect_nats
+
+                try:
+                    self.nats = await connect_nats(self.settings, name="discharge-web", retry_forever=False)
+                except Exception as error:
+                    raise NoAnswer(
+                        f"the event store (NATS) is not reachable ({type(error).__name__})"
+                    ) from None
+        return self.nats.jetstream()
 
     @property
     def temporal(self) -> Client:

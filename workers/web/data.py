@@ -22,6 +22,7 @@ from discharge.principal import Principal
 from discharge.views.visibility import PathwayRow, list_pathways, pathways_query, soonest_first, tasks_query
 from events.identity import workflow_id_for
 from workers.web.access import scoped
+from workers.web.problems import one_per_problem
 from workflows.api import AcknowledgementRecord, DecisionResult, PathwayView
 from workflows.names import QUERY_IDENTITY, QUERY_STATE, UPDATE_ACKNOWLEDGE, UPDATE_DECIDE
 
@@ -58,6 +59,9 @@ class Escalation:
     acknowledgement: AcknowledgementRecord | None
     # not_delivered, delivery_rejected: the receiver (HSA-id); a routed concern: the on-call unit
     receiver: str | None = None
+    # One row per problem (workers/web/problems.py): how many times it was raised, and when last.
+    count: int = 1
+    last_raised_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ async def read_inbox(client: Client, principal: Principal, now: datetime, vardce
         if view is not None
         for item in _escalations_of(row, view)
     ]
+    escalations = one_per_problem(escalations, lambda item: item.row.workflow_id)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     # Unacknowledged first (nobody has it yet), then the longest-waiting first.
     escalations.sort(key=lambda item: (item.acknowledgement is not None, item.raised_at or far))

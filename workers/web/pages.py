@@ -172,7 +172,7 @@ async def decide(request: Request) -> Response:
         "reason": str(form.get("reason", "")).strip(),
         # Who decides is the signed-in person, never a typed HSA-id; the web page sends it for them.
         "decided_by": principal.hsa_id,
-        "actor": {"process": "web", "person": principal.hsa_id},
+        "actor": {"process": "web", "person": principal.hsa_id, "role": principal.role},
     }
     if choice == "extend":
         decision["extend_days"] = _days(str(form.get("extend_days", "")).strip())
@@ -207,7 +207,7 @@ async def acknowledge(request: Request) -> Response:
         "note": str(form.get("note", "")).strip(),
         "acknowledged_by": principal.hsa_id,
         "name": principal.name,
-        "actor": {"process": "web", "person": principal.hsa_id},
+        "actor": {"process": "web", "person": principal.hsa_id, "role": principal.role},
     }
     back = safe_back(str(form.get("back", "")), key)
     try:

@@ -169,7 +169,10 @@ def try_event(
     """Apply ``event`` to a copy of ``state``: the new state and outcome, or None (nothing changed) when
     the rules would ignore it. For early events, which wait instead of being recorded as ignored."""
     trial = state.model_copy(deep=True)
-    outcome = apply_event(trial, event, now, policy)
+    try:
+        outcome = apply_event(trial, event, now, policy)
+    except Exception:  # a rule's bug: the event waits, then is dead-lettered, instead of failing every task
+        return None
     return None if outcome.ignored else (trial, outcome)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from events.inbound.envelopes import MessageAcknowledged
+from events.inbound.envelopes import MessageAcknowledged, dedup_key
 from events.outbound.data import OutboundData
 from workflows.api import DeliveryRecord
 from workflows.policy import Policy
@@ -69,10 +69,15 @@ def receipt_received(step: Step, event: MessageAcknowledged) -> str | None:
     if delivery is None:
         step.ignore(event, f"for no delivery of this pathway to {d.recipient}")
         return None
+    key = dedup_key(event.source, event.id)
+    if key in delivery.receipts:  # met again in a re-derivation: applied already, kept as it was
+        return f"{delivery.event_type} {d.outcome} by {d.recipient}"
     if delivery.status in ("received", d.outcome):
         step.ignore(event, f"for a delivery {delivery.status} already")
         return None
     delivery.due_at = None
+    if step.s.receipts_rederived:
+        delivery.receipts.append(key)
     if d.outcome == "rejected":
         delivery.status = "rejected"
         delivery.escalation = _escalate(step, "delivery_rejected", delivery)
@@ -91,6 +96,27 @@ def receipt_received(step: Step, event: MessageAcknowledged) -> str | None:
         step.s.resolved_escalations.append(resolved)
         return f"{delivery.event_type} received by {d.recipient}: its escalation resolved"
     return f"{delivery.event_type} received by {d.recipient}"
+
+
+def carried_escalations(live: PathwayState, deliveries: list[DeliveryRecord]) -> tuple[list[str], list[int]]:
+    """The escalations of ``deliveries`` (copies of ``live``'s), for a state re-derived from the ledger.
+
+    A delivery and what became of it are facts of the run, not of its events: `not_delivered` was raised by
+    the clock, `delivery_rejected` by a receipt the re-derivation finds applied already (``receipts``). So
+    they open the re-derived state's escalations, each delivery pointing at its own, resolved as before; the
+    events' escalations follow. Returns the escalations and the resolved positions."""
+    escalations: list[str] = []
+    resolved: list[int] = []
+    for delivery in deliveries:
+        was = delivery.escalation
+        delivery.escalation = None
+        if was is None or was >= len(live.escalations):
+            continue
+        delivery.escalation = len(escalations)
+        escalations.append(live.escalations[was])
+        if was in live.resolved_escalations:
+            resolved.append(delivery.escalation)
+    return escalations, resolved
 
 
 def _escalate(step: Step, reason: Any, delivery: DeliveryRecord) -> int:

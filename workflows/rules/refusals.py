@@ -7,13 +7,20 @@ An event the pathway cannot take is a `Refused`: the workflow dead-letters it wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from events.inbound.envelopes import InboundEvent
+from workflows.policy import Policy
+from workflows.rules.dispatch import apply_event
+from workflows.rules.receipts import carried_escalations
 from workflows.rules.state import PathwayState
+from workflows.rules.step import RuleOutcome
 
 #: Dead-letter kinds of the pathway's own (besides `no_pathway`, workflows/rules/intake.py).
 NOT_APPLICABLE = "not_applicable"
 RULE_FAILED = "rule_failed"
+#: A signal whose sender may not send it (workflows/actor.py `signal_refusal`).
+NOT_PERMITTED = "not_permitted"
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,11 @@ def fresh_like(live: PathwayState, registry_listing: str | None) -> PathwayState
         oncall_rota=live.oncall_rota,
         # What was delivered to whom is a fact of the run, not of the events (rules/receipts.py): kept.
         awaits_receipts=live.awaits_receipts,
+        receipts_rederived=live.receipts_rederived,
         deliveries=[d.model_copy(deep=True) for d in live.deliveries],
     )
+    if live.receipts_rederived:  # and their escalations, which no event of the ledger raises again
+        state.escalations, state.resolved_escalations = carried_escalations(live, state.deliveries)
     if registry_listing is not None:
         state.listed_vardcentral = registry_listing
         state.listed_from_registry = True
@@ -49,3 +59,16 @@ def failure_reason(event: InboundEvent, error: Exception) -> str:
         f"rule_failed: the pathway's rules raised {type(error).__name__} on {event.type}; the event was "
         "set aside and the pathway went on without it (a defect to report, or a value beyond the calendar)"
     )
+
+
+def apply_or_refuse(
+    state: PathwayState, event: InboundEvent, now: datetime, policy: Policy
+) -> tuple[PathwayState, RuleOutcome | Refused]:
+    """For runs in arrival order (started before `any-arrival-order`, which have no ledger to re-derive
+    from): ``event`` applied to a copy, so that a rule that raises leaves the state as it was; then the
+    new state and outcome, or the state before and the event refused (``rule_failed``)."""
+    trial = state.model_copy(deep=True)
+    try:
+        return trial, apply_event(trial, event, now, policy)
+    except Exception as error:  # a rule's bug must not fail every workflow task from now on
+        return state, Refused(event, RULE_FAILED, failure_reason(event, error))

@@ -26,7 +26,6 @@ class PathwayState(PathwayFields):
     # True while the listed VC is the registry's answer: any hospital event naming one overrides it.
     listed_from_registry: bool = False
     original_support_ends_at: datetime | None = None
-    planning_confirmed: list[str] = Field(default_factory=list)
     handover_completed_at: datetime | None = None
     closed_at: datetime | None = None
     homecare_active: bool = False
@@ -65,6 +64,9 @@ class PathwayState(PathwayFields):
     # Whether this run awaits delivery receipts (`workflows.patches.DELIVERY_RECEIPTS`, asked at its first
     # publish; None until then).
     awaits_receipts: bool | None = None
+    # Whether a re-derivation keeps the deliveries' receipts and escalations (patch `receipts-rederived`,
+    # asked with `awaits_receipts`; None until then, False in runs started before it).
+    receipts_rederived: bool | None = None
 
     def view(self) -> PathwayView:
         # Only the shared fields, copied: the state also holds the patient's identity, which the query
