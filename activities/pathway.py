@@ -15,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.oncall import oncall_rota
 from discharge.ops.metrics import EVENTS_DEAD_LETTERED
 from discharge.settings import Settings
-from discharge.settings_policy import policy_from_settings
+from discharge.settings_policy import CurrentPolicy
 from discharge.views.visibility import one_of, quoted
 from events.deadletter import DeadLetter, DeadLetterPublisher
 from events.outbound.event import OutboundEvent, OutboundPublisher
@@ -54,10 +54,13 @@ class PathwayActivities:
     def __init__(self, settings: Settings, publisher: OutboundPublisher) -> None:
         self._settings = settings
         self._publisher = publisher
+        # The policy file is checked as the worker starts (a wrong one stops it, naming the line), then read
+        # again whenever it changes: a new version applies to pathways started after it (docs/policy.md).
+        self._policy = CurrentPolicy(settings)
 
     @activity.defn(name="load_policy")
     async def load_policy(self) -> Policy:
-        return policy_from_settings(self._settings)
+        return self._policy.now()
 
     @activity.defn(name="lookup_listing")
     async def lookup_listing(self, canonical_identity: str) -> str:

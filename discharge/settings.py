@@ -156,6 +156,16 @@ class Settings(BaseSettings):
         "`discharge dev`: the demo's",
     )
 
+    # The region's rules (issue 25, docs/policy.md)
+    discharge_policy_file: Path | None = Field(
+        None, description="the region's policy (YAML): durations, calendars, units; default Region Halland's"
+    )
+    discharge_primarycare_oncall_unit: str | None = Field(
+        None,
+        description="the HSA-id of the allmänmedicinsk beredskapsjour (concerns while LMV or the VC is "
+        "closed); default the policy file's",
+    )
+
     # Protection of identities (issue 13)
     discharge_payload_keys_file: Path | None = Field(
         None, description="the key ring for Temporal payloads; `discharge dev` makes one in the data dir"
@@ -226,6 +236,22 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP collector base URL (e.g. http://localhost:4318); unset: no tracing"
     )
+
+    @field_validator("discharge_policy_file")
+    @classmethod
+    def _valid_policy_file(cls, value: Path | None) -> Path | None:
+        """A wrong policy file stops every command at start, each problem with its line (docs/policy.md)."""
+        if value is not None:
+            # Imported here: the policy's model uses this module's duration type.
+            from discharge.policy.loading import PolicyFileError, read_policy
+
+            try:
+                read_policy(value)
+            except PolicyFileError as error:
+                raise ValueError(
+                    f"not a valid policy:\n    {str(error).replace(chr(10), chr(10) + '    ')}"
+                ) from None
+        return value
 
     @field_validator("discharge_unit_directory")
     @classmethod
@@ -304,13 +330,31 @@ def format_iso_duration(duration: timedelta) -> str:
     return f"PT{int(seconds)}S" if seconds == int(seconds) else f"PT{seconds}S"
 
 
+#: The duration settings a region's policy file also holds (discharge/settings_policy.py): setting → the
+#: ``Policy`` field. Set in the environment, one overrides the file's (in calendar time); unset, the
+#: file's holds.
+POLICY_DURATION_SETTINGS = {
+    "discharge_support_period": "support_period",
+    "discharge_extension_review_lead": "extension_review_lead",
+    "discharge_planning_confirm_timeout": "planning_confirm_timeout",
+    "discharge_first_contact_target": "first_contact_target",
+    "discharge_handover_accept_timeout": "handover_accept_timeout",
+    "discharge_readmission_window": "readmission_window",
+    "discharge_consult_answer_timeout_acute": "consult_answer_timeout_acute",
+    "discharge_consult_answer_timeout_non_acute": "consult_answer_timeout_non_acute",
+}
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as environment variables, so a child process (`discharge dev`'s worker and
-    gateway) reads exactly the configuration its supervisor validated, secrets included."""
+    gateway) reads exactly the configuration its supervisor validated, secrets included. A policy
+    duration nobody set is left out: the child takes the policy file's, not the setting's default."""
     env: dict[str, str] = {}
     for name in Settings.model_fields:
         value = getattr(settings, name)
         if value is None:
+            continue
+        if name in POLICY_DURATION_SETTINGS and name not in settings.model_fields_set:
             continue
         if isinstance(value, SecretStr):
             text = value.get_secret_value()

@@ -164,6 +164,8 @@ class PathwayFields(BaseModel):
     escalations: list[str] = []
     # Escalations a later event made moot (a `received` receipt after `not_delivered`), by position.
     resolved_escalations: list[int] = []
+    # Escalations routed away from the responsible unit, by position: the on-call unit (HSA-id) that has it.
+    routed_escalations: dict[int, str] = {}
     deliveries: list[DeliveryRecord] = []
     extensions: list[ExtensionRecord] = []
     first_lmv_contact_at: datetime | None = None
@@ -177,3 +179,5 @@ class PathwayView(PathwayFields):
     escalated: bool
     # Who took on which escalation (update `acknowledge_escalation`): the workflow keeps these.
     acknowledgements: list[AcknowledgementRecord] = Field(default_factory=list)
+    # The version of the region's policy the run started with and keeps (docs/policy.md).
+    policy_version: str | None = None

@@ -560,7 +560,10 @@ class PatientPathway:
 
     @workflow.query(name=QUERY_STATE)
     def query_state(self) -> PathwayView:
-        return self._state.view().model_copy(update={"acknowledgements": list(self._acknowledgements)})
+        policy_version = self._policy.version if self._policy is not None else None
+        return self._state.view().model_copy(
+            update={"acknowledgements": list(self._acknowledgements), "policy_version": policy_version}
+        )
 
     @workflow.query(name=QUERY_IDENTITY)
     def query_identity(self) -> str | None:

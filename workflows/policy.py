@@ -5,12 +5,58 @@ No settings here: the policy is built outside the rules (``discharge/settings_po
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DayKind = Literal["weekdays", "weekends", "holidays"]
+MINUTES_PER_DAY = 24 * 60
+#: The kinds of unit a calendar is kept for (docs/policy.md).
+UnitKind = Literal["vardcentral", "lmv", "beredskapsjour", "coordination"]
+
+
+class Span(BaseModel):
+    """One open span within a day, in minutes after local midnight: [start, end), end up to 24:00."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0, lt=MINUTES_PER_DAY)
+    end: int = Field(gt=0, le=MINUTES_PER_DAY)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end <= self.start:
+            raise ValueError("a span ends after it starts (split one across midnight in two)")
+        return self
+
+    @property
+    def minutes(self) -> int:
+        return self.end - self.start
+
+
+class UnitCalendar(BaseModel):
+    """When a kind of unit is open: its spans on weekdays, at weekends, and on the region's closed days."""
+
+    model_config = ConfigDict(frozen=True)
+
+    weekdays: tuple[Span, ...] = ()
+    weekends: tuple[Span, ...] = ()
+    holidays: tuple[Span, ...] = ()
+    #: What "a day" of a working-time deadline is: "two days" to accept a handover is twice this much
+    #: open time (default: the weekday's open time, 9 h for 08:00-17:00).
+    working_day: timedelta | None = None
+
+    def spans(self, kind: DayKind) -> tuple[Span, ...]:
+        return {"weekdays": self.weekdays, "weekends": self.weekends, "holidays": self.holidays}[kind]
+
+    @property
+    def day_length(self) -> timedelta:
+        if self.working_day is not None:
+            return self.working_day
+        return timedelta(minutes=sum(span.minutes for span in self.weekdays))
 
 
 class Policy(BaseModel):
@@ -45,6 +91,16 @@ class Policy(BaseModel):
     # before), and the LMV unit whose deliveries are awaited (`DISCHARGE_LMV_UNIT`).
     delivery_receipt_timeout: timedelta | None = None
     lmv_unit: str | None = None
+    # The region's rules as data (issue 25, docs/policy.md): which policy this is, each kind of unit's
+    # opening hours, the region's closed days (public holidays and the eves it keeps, as dates for the
+    # years around the run's start), the deadlines counted in a unit's working time (`Timer` name → unit
+    # kind), and the allmänmedicinsk beredskapsjour that takes concerns when the responsible unit is
+    # closed. All empty in runs recorded before: calendar time and no routing, as they ran.
+    version: str | None = None
+    calendars: dict[UnitKind, UnitCalendar] = Field(default_factory=dict)
+    closed_days: tuple[date, ...] = ()
+    working_time: dict[str, UnitKind] = Field(default_factory=dict)
+    primarycare_oncall_unit: str | None = None
     # A run continues as new once its history has this many events (`DISCHARGE_HISTORY_BOUND`), or when the
     # server suggests it; None in policies recorded before the patch `bounded-history`: the suggestion only.
     history_bound: int | None = None

@@ -70,9 +70,10 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "simulate",
         help="capacity simulation through the pathway's own rules: LMV census per day, plot, CSV",
         description=(
-            "Synthetic discharges driven through the pathway's own rules and policy (durations from "
-            "the DISCHARGE_* settings), day by day. Prints the LMV census's peak and 95th percentile; "
-            "writes census_per_day.csv, per_week.csv, escalations.csv, summary.json and simulation.png."
+            "Synthetic discharges driven through the pathway's own rules and policy (the region's policy "
+            "file with its calendar, and the DISCHARGE_* settings), day by day. Prints the LMV census's "
+            "peak and 95th percentile; writes census_per_day.csv, per_week.csv, escalations.csv, "
+            "escalations_by_hour_of_week.csv, summary.json and simulation.png."
         ),
     )
     from discharge.simulate.params import SimulationParams
@@ -93,6 +94,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         ("--planning-confirm-hours", float, d.planning_confirm_hours, "mean hours to confirm joint planning"),
         ("--review-decision-hours", float, d.review_decision_hours, "mean hours from review to decision"),
         ("--vc-contacts-per-patient", float, d.vc_contacts_per_patient, "mean VC physician contacts"),
+        ("--concerns-per-patient", float, d.concerns_per_patient, "mean municipal concerns, at any hour"),
         ("--warm-up-days", int, d.warm_up_days, "first days left out of the peak and percentile"),
         ("--workers", int, d.workers, "processes (0: one per CPU)"),
     ]
@@ -212,6 +214,10 @@ def _print_summary(result: Any) -> None:
         ("handovers per week (mean)", str(summary["handovers_per_week_mean"])),
     ]
     rows += [(f"escalations: {reason}", f"{n:,}") for reason, n in result.escalations.items()]
+    rows += [
+        ("escalations out of office hours", f"{summary['escalations_out_of_office_hours']:,}"),
+        ("concerns routed to the on-call unit", f"{summary['concerns_routed_to_oncall']:,}"),
+    ]
     rows.append(("elapsed", f"{result.elapsed_seconds:.1f} s"))
     for name, value in rows:
         table.add_row(name, value)

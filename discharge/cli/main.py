@@ -58,6 +58,7 @@ COMMANDS: dict[str, str] = {
     "hl7": "doors",
     "fhir": "doors",
     "webhooks": "webhooks",
+    "policy": "policy",
     "notify": "notify",
 }
 

@@ -102,6 +102,7 @@ def pathway_story(view: PathwayView, now: datetime) -> str:
         ("Open task", f"{view.pending_task} due {due(view.task_due_at, now)}" if view.pending_task else NONE),
         ("Escalated", ", ".join(view.escalations) if view.escalated else "no"),
         ("Outcome", view.outcome or NONE),
+        ("Policy", view.policy_version or NONE),  # the region's policy version the pathway keeps
     ]
     width = max(len(name) for name, _ in facts)
     lines = [f"{name.ljust(width)}  {value}" for name, value in facts]

@@ -48,6 +48,7 @@ class Facts:
     add: dict[str, int] = field(default_factory=dict)  # counters to increase
     escalation: str | None = None  # an escalation reason
     escalation_index: int | None = None  # its index in the workflow (None: published before it was sent)
+    routed_to: str | None = None  # a concern routed out of office hours: the on-call unit that has it
     experience: tuple[int, str] | None = None  # (score, collected_by)
     delivery: dict[str, Any] | None = None  # a delivery's outcome (discharge/readmodel/schema.py)
     data: OutboundData | None = None  # the event's data, for where the pathway stands now (phases.py)
@@ -105,6 +106,7 @@ def _read(f: Facts, data: OutboundData) -> None:
             _contact(f, data)
         case EscalationRaised():
             f.escalation, f.escalation_index = data.reason, data.escalation_index
+            f.routed_to = data.routed_to
             if data.reason in ("not_delivered", "delivery_rejected") and data.receiver and data.message_id:
                 f.delivery = _delivery(data.message_id, data.receiver, data.delivered_type, data.reason)
         case DeliveryReceived():

@@ -228,7 +228,8 @@ def _apply_escalation(conn: Connection, key: str, facts: Facts) -> None:
             event_id=facts.event_id,
             pathway_key=key,
             ordinal=ordinal,
-            receiver=delivery.get("receiver"),
+            # The receiver a delivery escalation names, or the on-call unit a routed concern went to.
+            receiver=delivery.get("receiver") or facts.routed_to,
             message_id=delivery.get("message_id"),
         )
     )

@@ -43,7 +43,8 @@ class Trace:
 
 def simulation_policy(params: SimulationParams, settings: Settings | None = None) -> Policy:
     """The policy the workflow would load, with the simulated support period."""
-    base = policy_from_settings(settings or Settings())
+    # The region's calendar for the simulated years (closed days from the first simulated day on).
+    base = policy_from_settings(settings or Settings(), today=params.start)
     support = timedelta(days=params.support_days)
     return base.model_copy(
         update={"support_period": support, "reminder_interval": min(timedelta(days=1), support)}

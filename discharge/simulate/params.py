@@ -36,6 +36,9 @@ class SimulationParams:
     review_decision_hours: float = 30.0
     #: Mean VC physician contacts per patient in the weeks after the handover (Poisson).
     vc_contacts_per_patient: float = 0.8
+    #: Mean municipal concerns per patient in the 30 days after discharge (Poisson), at any hour: those
+    #: raised while the responsible unit is closed go to the on-call unit (docs/policy.md).
+    concerns_per_patient: float = 0.3
     #: Days excluded from the census's peak and 95th percentile while the first patients fill it.
     warm_up_days: int = 28
     #: Processes to simulate in (0: one per CPU).

@@ -18,11 +18,13 @@ from events.cloudevent import cloudevent
 from events.fields import PatientRef
 from events.identity import luhn_check_digit
 from events.inbound.envelopes import EVENT_CLASSES, InboundEvent
-from workflows.policy import STOCKHOLM, Policy, add_local, sub_local
+from workflows.policy import STOCKHOLM, Policy, UnitKind, add_local, sub_local
+from workflows.rules.calendar import next_open
 
 HOSPITAL = "urn:hsa:SE2321000131-E000000000001"
 LMV = "urn:hsa:SE2321000131-E000000000002"
 COORDINATOR = "urn:hsa:SE2321000131-E000000000004"
+KOMMUN = "urn:kommun:1380"
 STAFF = "SE2321000131-E000000000010"
 UNIT = "SE2321000131-E000000000020"
 #: Halland's synthetic vårdcentraler (HSA-ids): the listed VC of each patient is one of these.
@@ -36,6 +38,12 @@ def synthetic_personnummer(index: int) -> str:
     serial = f"{index % 997 + 1:03d}"
     nine = born.strftime("%y%m%d") + serial
     return f"{born:%Y%m%d}-{serial}{luhn_check_digit(nine)}"
+
+
+def when_open(policy: Policy, kind: UnitKind, at: datetime) -> datetime:
+    """``at``, or the next moment the unit opens when it is closed then (no calendar: ``at``)."""
+    calendar = policy.calendars.get(kind)
+    return at if calendar is None else next_open(calendar, policy.closed_days, at)
 
 
 def _hours(h: float) -> timedelta:
@@ -167,7 +175,9 @@ def patient_script(index: int, day: int, params: SimulationParams, policy: Polic
         handover_at = _decisions(s, rng, params, policy, discharged_at)
     else:
         handover_at = discharged_at
-    accepted_at = handover_at + _exp(rng, params.vc_acceptance_hours)
+    # The VC accepts while it is open (the policy's calendar): a delay that ends at night or at a weekend
+    # ends when it opens next.
+    accepted_at = when_open(policy, "vardcentral", handover_at + _exp(rng, params.vc_acceptance_hours))
     s.add("primarycare.handover_accepted", accepted_at, vc_source, unit=vc, accepted_by=STAFF)
     for _ in range(_poisson(rng, params.vc_contacts_per_patient)):
         s.add(
@@ -178,6 +188,7 @@ def patient_script(index: int, day: int, params: SimulationParams, policy: Polic
             kind=rng.choice(("home_visit", "clinic", "phone")),
             performed_by=STAFF,
         )
+    _concerns(s, params, discharged_at)
     if rng.random() < params.readmission_rate:
         readmitted_at = discharged_at + _hours(rng.uniform(12, policy.readmission_window.days * 24 - 1))
         s.events = [(at, doc) for at, doc in s.events if at < readmitted_at]
@@ -192,6 +203,20 @@ def patient_script(index: int, day: int, params: SimulationParams, policy: Polic
             home_type=home,
         )
     return s.build()
+
+
+def _concerns(s: Script, params: SimulationParams, discharged_at: datetime) -> None:
+    """Municipal nurses' concerns at any hour of the 30 days after discharge (a random source of their own,
+    so the rest of the script is the same whatever their rate)."""
+    rng = random.Random(f"{params.seed}:{s.index}:concerns")
+    for _ in range(_poisson(rng, params.concerns_per_patient)):
+        s.add(
+            "municipality.concern_raised",
+            discharged_at + _hours(rng.uniform(0, 30 * 24)),
+            KOMMUN,
+            urgency=rng.choice(("acute", "non_acute")),
+            summary="synthetic concern",
+        )
 
 
 def _decisions(

@@ -11,7 +11,7 @@ import csv
 import json
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,9 @@ import numpy as np
 from discharge.simulate.params import SimulationParams
 from discharge.simulate.run import PathwaySummary
 from workflows.policy import Policy
+
+HOURS_PER_WEEK = 7 * 24
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass
@@ -36,6 +39,11 @@ class SimulationResult:
     enrolments: np.ndarray  # per day
     weeks: list[dict[str, Any]]
     escalations: dict[str, int]
+    # Per hour of the week (0: Monday 00-01 local): escalations by reason, and how many were raised while
+    # the vårdcentral was closed and how many concerns went to the on-call unit.
+    by_hour: list[dict[str, int]] = field(default_factory=lambda: [{} for _ in range(HOURS_PER_WEEK)])
+    out_of_hours: int = 0
+    routed_to_oncall: int = 0
     elapsed_seconds: float = 0.0
 
     @property
@@ -62,7 +70,11 @@ class SimulationResult:
     def summary(self) -> dict[str, Any]:
         return {
             "parameters": {k: str(v) if isinstance(v, date) else v for k, v in asdict(self.params).items()},
-            "policy": {k: str(v) for k, v in self.policy.model_dump().items()},
+            "policy": {
+                k: str(v)
+                for k, v in self.policy.model_dump().items()
+                if k not in ("calendars", "closed_days")  # the policy file's; `discharge policy check`
+            },
             "pathways": self.pathways,
             "lmv_enrolled": self.lmv_enrolled,
             "readmitted": self.readmitted,
@@ -75,6 +87,9 @@ class SimulationResult:
             "reviews_per_week_mean": _mean(w["reviews"] for w in self.weeks),
             "handovers_per_week_mean": _mean(w["handovers"] for w in self.weeks),
             "escalations_by_reason": self.escalations,
+            "escalations_out_of_office_hours": self.out_of_hours,
+            "concerns_routed_to_oncall": self.routed_to_oncall,
+            "escalations_by_hour_of_week": [sum(hour.values()) for hour in self.by_hour],
             "elapsed_seconds": round(self.elapsed_seconds, 1),
         }
 
@@ -119,6 +134,7 @@ def aggregate(params: SimulationParams, policy: Policy, summaries: list[PathwayS
                 escalations[reason or "unknown"] += 1
             elif type_ == "support_started":
                 enrolments[int(at)] += 1
+    by_hour, out_of_hours, routed = _by_hour(summaries, days)
     weeks = [
         {
             "week_starting": (params.start + timedelta(days=7 * w)).isoformat(),
@@ -140,7 +156,24 @@ def aggregate(params: SimulationParams, policy: Policy, summaries: list[PathwayS
         enrolments=enrolments,
         weeks=weeks,
         escalations=dict(escalations.most_common()),
+        by_hour=by_hour,
+        out_of_hours=out_of_hours,
+        routed_to_oncall=routed,
     )
+
+
+def _by_hour(summaries: list[PathwaySummary], days: int) -> tuple[list[dict[str, int]], int, int]:
+    """Escalations within the simulated days (as ``escalations``) by hour of the week and reason."""
+    hours: list[Counter[str]] = [Counter() for _ in range(HOURS_PER_WEEK)]
+    out_of_hours = routed = 0
+    for s in summaries:
+        for day, hour, reason, closed, to_oncall in s.escalations:
+            if not 0 <= day < days:
+                continue
+            hours[hour][reason] += 1
+            out_of_hours += closed
+            routed += to_oncall
+    return [dict(sorted(hour.items())) for hour in hours], out_of_hours, routed
 
 
 def write_outputs(result: SimulationResult, out: Path) -> list[Path]:
@@ -176,8 +209,16 @@ def write_outputs(result: SimulationResult, out: Path) -> list[Path]:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["reason", "escalations"])
         writer.writerows(result.escalations.items())
+    by_hour = out / "escalations_by_hour_of_week.csv"
+    reasons = sorted({reason for hour in result.by_hour for reason in hour})
+    with by_hour.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["day", "hour", "escalations", *reasons])
+        for n, hour in enumerate(result.by_hour):
+            counts = [hour.get(reason, 0) for reason in reasons]
+            writer.writerow([WEEKDAYS[n // 24], f"{n % 24:02d}", sum(counts), *counts])
     summary = out / "summary.json"
     summary.write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
     figure = out / "simulation.png"
     plot(result, figure)
-    return [census, weekly, escalations, summary, figure]
+    return [census, weekly, escalations, by_hour, summary, figure]

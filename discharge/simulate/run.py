@@ -18,6 +18,7 @@ from discharge.simulate.engine import Trace, run_pathway
 from discharge.simulate.params import SimulationParams
 from discharge.simulate.patients import PER_DAY, patient_script, patients_on
 from workflows.policy import STOCKHOLM, Policy
+from workflows.rules.calendar import is_open
 from workflows.rules.state import SUPPORT_PHASES
 
 #: Days per task handed to a process: small enough for a smooth progress bar.
@@ -31,6 +32,9 @@ class PathwaySummary:
     support: list[tuple[float, float]] = field(default_factory=list)  # in lmv_support/extension_review
     awaiting_vc: list[tuple[float, float]] = field(default_factory=list)  # handover not yet accepted
     events: list[tuple[float, str, str | None]] = field(default_factory=list)  # (day, type, reason)
+    # Each escalation: (day, as in ``events``; hour of the week, Monday 00-01 local is 0; reason; raised
+    # while the vårdcentral was closed by the policy's calendar; routed to the on-call unit).
+    escalations: list[tuple[float, int, str, bool, bool]] = field(default_factory=list)
     lmv_enrolled: bool = False
     readmitted: bool = False
     discharged_day: int = 0
@@ -49,7 +53,13 @@ def origin_of(params: SimulationParams) -> datetime:
 COUNTED = ("support_started", "extension_review_requested", "handover_completed", "escalation_raised")
 
 
-def summarise(trace: Trace, origin: datetime) -> PathwaySummary:
+def hour_of_week(at: datetime) -> int:
+    """Monday 00:00-00:59 Europe/Stockholm is 0, Sunday 23:00-23:59 is 167."""
+    local = at.astimezone(STOCKHOLM)
+    return local.weekday() * 24 + local.hour
+
+
+def summarise(trace: Trace, origin: datetime, policy: Policy) -> PathwaySummary:
     summary = PathwaySummary(readmitted=trace.readmitted)
     phases = [(day_of(at, origin), phase) for at, phase in trace.phases]
     for (start, phase), (end, _) in zip(phases, [*phases[1:], (float("inf"), "")], strict=True):
@@ -63,7 +73,22 @@ def summarise(trace: Trace, origin: datetime) -> PathwaySummary:
         if type_ in COUNTED:
             reason = data.get("reason") if type_ == "escalation_raised" else None
             summary.events.append((day_of(at, origin), type_, reason))
+        if type_ == "escalation_raised":
+            closed = _closed(policy, at)
+            escalation = (
+                day_of(at, origin),
+                hour_of_week(at),
+                str(data["reason"]),
+                closed,
+                "routed_to" in data,
+            )
+            summary.escalations.append(escalation)
     return summary
+
+
+def _closed(policy: Policy, at: datetime) -> bool:
+    calendar = policy.calendars.get("vardcentral")
+    return calendar is not None and not is_open(calendar, policy.closed_days, at)
 
 
 def _extend(intervals: list[tuple[float, float]], start: float, end: float) -> None:
@@ -84,7 +109,7 @@ def simulate_block(
         for n in range(patients_on(day, params)):
             index = day * PER_DAY + n
             events = patient_script(index, day, params, policy)
-            summary = summarise(run_pathway(f"sim_{index}", events, policy), origin)
+            summary = summarise(run_pathway(f"sim_{index}", events, policy), origin, policy)
             summary.discharged_day = day
             summaries.append(summary)
     return summaries

@@ -86,3 +86,24 @@ def test_discharge_simulate_prints_the_census_and_writes_csv_and_plot(
     assert summary["lmv_census"]["peak"] >= summary["lmv_census"]["p95"] > 0
     assert (tmp_path / "simulation.png").stat().st_size > 10_000
     assert (tmp_path / "per_week.csv").exists() and (tmp_path / "escalations.csv").exists()
+    by_hour = list(csv.DictReader((tmp_path / "escalations_by_hour_of_week.csv").open()))
+    assert len(by_hour) == 7 * 24 and (by_hour[0]["day"], by_hour[0]["hour"]) == ("Mon", "00")
+    assert sum(int(row["escalations"]) for row in by_hour) == sum(summary["escalations_by_reason"].values())
+    assert summary["escalations_by_hour_of_week"] == [int(row["escalations"]) for row in by_hour]
+
+
+def test_the_year_reports_escalations_by_hour_of_the_week_on_the_regions_calendar() -> None:
+    params = SimulationParams(days=28, discharges_per_day=20, concerns_per_patient=1.0, workers=1)
+    policy = simulation_policy(params)
+    result = aggregate(params, policy, simulate(params, policy))
+    concerns = result.escalations["municipal_concern"]
+    # Concerns come at any hour: those at night, at weekends and on holidays went to the beredskapsjour.
+    assert 0 < result.routed_to_oncall < concerns
+    night = [result.by_hour[day * 24 + 3].get("municipal_concern", 0) for day in range(7)]
+    assert sum(night) > 0
+    # No handover escalation (nor its reminder) falls when the vårdcentral is closed: they are in its working
+    # time, and fall at the latest as it closes at 17:00.
+    for hour, counts in enumerate(result.by_hour):
+        weekend, clock = hour // 24 >= 5, hour % 24
+        if weekend or not 8 <= clock <= 17:
+            assert counts.get("handover_not_accepted", 0) == 0, hour

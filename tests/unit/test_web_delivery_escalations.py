@@ -89,3 +89,16 @@ def test_the_page_knows_how_far_behind_the_read_model_may_be(tmp_path: Path) -> 
         assert freshness.read(store).behind(AT + timedelta(seconds=4)) == timedelta(seconds=3)
     finally:
         store.close()
+
+
+def test_a_concern_routed_to_the_beredskapsjour_names_it_in_the_inbox(tmp_path: Path) -> None:
+    oncall = "SE2321000131-E000000000400"
+    store = ReadModel(f"sqlite:///{tmp_path / 'rm.db'}").create()
+    try:
+        store.apply(
+            [escalation(0, "municipal_concern"), escalation(1, "municipal_concern", routed_to=oncall)]
+        )
+        listed = sorted((item.ordinal, item.receiver) for item in open_escalations(store, [PATHWAY]))
+        assert listed == [(0, None), (1, oncall)]
+    finally:
+        store.close()

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -180,31 +179,6 @@ async def until(
             return view
         await asyncio.sleep(0.05)
     raise AssertionError(f"pathway never reached the expected state; last seen: {view!r}")
-
-
-async def timer_set(pathways: Pathways, fires_at: datetime, patient: str = PATIENT) -> None:
-    """Wait (real time, at most 10 s) until the run holds an open timer firing at ``fires_at`` (±2 s).
-
-    A decision's new deadline is set by the main loop after the update (or signal) that moved it, in a
-    workflow task of its own: an `env.sleep` started before that task skips past the deadline, and the
-    timer, set later, then fires only at the next skip (seen under load as a review that never opened).
-    """
-    for _ in range(200):
-        history = await pathways.handle(patient).fetch_history()
-        open_timers: dict[str, datetime] = {}
-        for e in history.events:
-            if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
-                attrs = e.timer_started_event_attributes
-                started = e.event_time.ToDatetime(tzinfo=UTC)
-                open_timers[attrs.timer_id] = started + attrs.start_to_fire_timeout.ToTimedelta()
-            elif e.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
-                open_timers.pop(e.timer_fired_event_attributes.timer_id, None)
-            elif e.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
-                open_timers.pop(e.timer_canceled_event_attributes.timer_id, None)
-        if any(abs(at - fires_at) <= timedelta(seconds=2) for at in open_timers.values()):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no open timer fires at {fires_at.isoformat()}")
 
 
 async def published(pathways: Pathways, type_: str, count: int = 1) -> list[OutboundEvent]:

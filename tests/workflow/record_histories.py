@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime, time
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
@@ -41,7 +42,7 @@ from workers.stack.servers import binary
 from workflows.actor import Sender
 from workflows.api import Decision, DecisionResult
 from workflows.names import UPDATE_DECIDE
-from workflows.policy import add_local
+from workflows.policy import STOCKHOLM, add_local
 
 HISTORY_DIR = Path(__file__).parent / "histories"
 
@@ -119,6 +120,28 @@ async def corrected_consulted_withdrawn(env: WorkflowEnvironment, pw: Pathways) 
     await published(pw, "pathway_closed")
 
 
+async def night_concern_friday_handover(env: WorkflowEnvironment, pw: Pathways) -> None:
+    """Halland's calendar (issue 25): a concern at night routed to the beredskapsjour, a handover asked on a
+    Friday afternoon and escalated on a working day, then accepted."""
+    t0 = await env.get_current_time()
+    await pw.send(admitted(t0))
+    await pw.send(risk(t0 + hours(1), "standard"))
+    friday = (t0.astimezone(STOCKHOLM) + days(1)).date()
+    while friday.weekday() != 4:
+        friday += days(1)
+    night = datetime.combine(friday - days(1), time(2, 30), tzinfo=STOCKHOLM)
+    await env.sleep(night - await env.get_current_time())
+    await pw.send(event("municipality.concern_raised", night, urgency="acute", summary="fever"))
+    await env.sleep(hours(0.1))
+    asked = datetime.combine(friday, time(16), tzinfo=STOCKHOLM)
+    await env.sleep(asked - await env.get_current_time())
+    await pw.send(discharged(asked))
+    await env.sleep(days(5))
+    await until(pw, lambda v: "handover_not_accepted" in v.escalations)
+    await pw.send(accepted(await env.get_current_time()))
+    await until(pw, lambda v: v.phase == "follow_up")
+
+
 async def continued_as_new(env: WorkflowEnvironment, pw: Pathways) -> None:
     """A history bound of 20 events: the run continues as new several times (patch `bounded-history`), a
     clinically earlier contact arrives late in a later run, the pathway closes in the last."""
@@ -155,6 +178,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Pathways], Awaitable[None]]]
     "standard_risk_readmitted": standard_risk_readmitted,
     "discharged_first_then_died": discharged_first_then_died,
     "corrected_consulted_withdrawn": corrected_consulted_withdrawn,
+    "night_concern_friday_handover": night_concern_friday_handover,
     "continued_as_new": continued_as_new,
     "forged_signals_refused": forged_signals_refused,
 }

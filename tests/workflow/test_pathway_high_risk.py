@@ -20,10 +20,10 @@ from tests.inbound_events import (
     hours,
     risk,
 )
-from tests.workflow.pathway_helpers import WEB_ACTOR, published, running_worker, timer_set, until
+from tests.workflow.pathway_helpers import WEB_ACTOR, published, running_worker, until
 from workflows.api import Decision, DecisionResult, PathwayView
 from workflows.names import UPDATE_DECIDE
-from workflows.policy import add_local
+from workflows.policy import add_local, sub_local
 
 
 async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: WorkflowEnvironment) -> None:
@@ -50,7 +50,7 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         await pw.send(contact(discharge_at + hours(5)))
 
         # 11 days after discharge (3 days before the end) the extension review opens.
-        await env.sleep(end - days(3) - t0 + hours(0.1))
+        await env.sleep(sub_local(end, days(3)) - t0 + hours(0.1))
         view = await until(pw, lambda v: v.phase == "extension_review")
         assert (view.pending_task, view.task_due_at) == ("extension_review", end)
         assert (await published(pw, "extension_review_requested"))[0].data["due_at"] == end.isoformat()
@@ -62,18 +62,16 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         second_end = add_local(end, days(7))
         assert result.support_ends_at == second_end
         view = await until(pw, lambda v: v.phase == "lmv_support")
-        await timer_set(pw, second_end - days(3))
 
         # The second review opens before the new end; this time the decision comes as an event.
-        await env.sleep(second_end - days(3) - (await env.get_current_time()) + hours(0.1))
+        await env.sleep(sub_local(second_end, days(3)) - (await env.get_current_time()) + hours(0.1))
         view = await until(pw, lambda v: v.pending_task == "extension_review")
         await pw.send(extension_decided(await env.get_current_time(), days=2))
         third_end = add_local(second_end, days(2))
         view = await until(pw, lambda v: v.support_ends_at == third_end and v.phase == "lmv_support")
-        await timer_set(pw, third_end - days(3))
 
         # The third review ends in a handover decision; the VC accepts.
-        await env.sleep(third_end - days(3) - (await env.get_current_time()) + hours(0.1))
+        await env.sleep(sub_local(third_end, days(3)) - (await env.get_current_time()) + hours(0.1))
         await until(pw, lambda v: v.pending_task == "extension_review")
         handover = Decision(decision="handover", reason="stable at home", decided_by=STAFF, actor=WEB_ACTOR)
         result = await pw.handle().execute_update(UPDATE_DECIDE, handover, result_type=DecisionResult)

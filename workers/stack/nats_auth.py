@@ -163,13 +163,17 @@ SERVICE_USERS: tuple[str, ...] = (
 
 
 def dev_receivers() -> tuple[str, ...]:
-    """Every receiving unit of the demo: the LMV unit, the vårdcentraler and the on-call units it names."""
+    """Every receiving unit of the demo: the LMV unit, the vårdcentraler and the on-call units it names
+    (consults' rotas and the primary-care beredskapsjour)."""
     from activities.oncall import oncall_registry_units
     from activities.pathway import listing_registry_units
     from discharge.demo.patients import LMV, VC_ANDERSBERG, VC_CENTRUM, VC_VARBERG
+    from discharge.policy.loading import read_policy
 
     units = [LMV, VC_CENTRUM, VC_ANDERSBERG, VC_VARBERG, *listing_registry_units(), *oncall_registry_units()]
-    return tuple(sorted(set(units)))
+    # The allmänmedicinsk beredskapsjour of Halland's policy: concerns while LMV and the VC are closed.
+    beredskapsjour = read_policy(None).units.primarycare_oncall
+    return tuple(sorted({*units, *([beredskapsjour] if beredskapsjour else [])}))
 
 
 def all_users(receivers: tuple[str, ...]) -> tuple[str, ...]:

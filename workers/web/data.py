@@ -65,7 +65,8 @@ class Escalation:
     reason: str
     raised_at: datetime | None
     acknowledgement: AcknowledgementRecord | Acknowledged | None
-    receiver: str | None = None  # not_delivered, delivery_rejected: the receiver (HSA-id)
+    # not_delivered, delivery_rejected: the receiver (HSA-id); a routed concern: the on-call unit
+    receiver: str | None = None
     # One row per problem (workers/web/problems.py): how many times it was raised, and when last.
     count: int = 1
     last_raised_at: datetime | None = None

@@ -21,4 +21,7 @@ times computed from clinical time, so a late event is never given a fresh period
 | ``records`` | what is recorded that is not an event: a duplicate, an acknowledgement |
 | ``corrections`` | the hospital's corrections: discharge cancelled or re-timed, admission in error |
 | ``consult``, ``consults`` | the on-call specialist: ``OpenConsult``; consults requested, answered, overdue |
+| ``calendar`` | opening hours in Europe/Stockholm: ``is_open``, ``add_working_time`` (pure, deterministic) |
+| ``office_hours`` | the policy's calendars applied: who takes a concern now, when a deadline falls |
+| ``concerns`` | a municipal concern: to the responsible unit when open, else to the beredskapsjour |
 """

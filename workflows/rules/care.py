@@ -7,6 +7,7 @@ from typing import Any
 
 from events.inbound.envelopes import PatientExperienceReported, PhysicianContact
 from workflows.policy import Policy, add_local, sub_local
+from workflows.rules.office_hours import deadline_after
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Step, iso
 from workflows.rules.timers import Timer
@@ -19,7 +20,9 @@ def start_support(step: Step, discharged_at: datetime, policy: Policy) -> None:
     step.close_task()
     s.timers.pop(Timer.HANDOVER_ACCEPT, None)
     s.support_ends_at = s.original_support_ends_at = add_local(discharged_at, policy.support_period)
-    s.timers[Timer.FIRST_CONTACT] = discharged_at + policy.first_contact_target
+    s.timers[Timer.FIRST_CONTACT] = deadline_after(
+        policy, Timer.FIRST_CONTACT, discharged_at, policy.first_contact_target
+    )
     s.timers[Timer.REVIEW] = sub_local(s.support_ends_at, policy.extension_review_lead)
     # LMV must know whom to visit: a patient enrolled by individual decision had no joint planning.
     step.publish(
@@ -47,7 +50,7 @@ def start_handover(step: Step, at: datetime, policy: Policy, why: str) -> None:
     s.phase = "handover"
     for timer in (Timer.REVIEW, Timer.SUPPORT_END, Timer.FIRST_CONTACT):
         s.timers.pop(timer, None)
-    due = at + policy.handover_accept_timeout
+    due = deadline_after(policy, Timer.HANDOVER_ACCEPT, at, policy.handover_accept_timeout)
     step.open_task("handover_acceptance", due)
     s.timers[Timer.HANDOVER_ACCEPT] = due
     step.publish(

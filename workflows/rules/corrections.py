@@ -18,6 +18,7 @@ from events.inbound.envelopes import (
 from workflows.policy import Policy, add_local, sub_local
 from workflows.rules.closing import close
 from workflows.rules.hospital import discharged
+from workflows.rules.office_hours import deadline_after
 from workflows.rules.state import SUPPORT_PHASES, PathwayState
 from workflows.rules.step import Step
 from workflows.rules.timers import Timer
@@ -76,7 +77,8 @@ def discharge_corrected(step: Step, event: DischargeCorrected, policy: Policy) -
         return None
     at = event.data.discharged_at
     s.discharged_at = at
-    _move(s, Timer.FIRST_CONTACT, at + policy.first_contact_target)
+    first_contact = deadline_after(policy, Timer.FIRST_CONTACT, at, policy.first_contact_target)
+    _move(s, Timer.FIRST_CONTACT, first_contact)
     _move(s, Timer.WINDOW_END, add_local(at, policy.readmission_window))
     if s.original_support_ends_at is None:
         return f"discharge time corrected to {at.isoformat()}"

@@ -9,6 +9,7 @@ from typing import Any
 from workflows.policy import Policy
 from workflows.rules.closing import close
 from workflows.rules.consults import consult_deadlines
+from workflows.rules.office_hours import deadline_after
 from workflows.rules.receipts import next_receipt_due, receipt_deadlines
 from workflows.rules.state import PathwayState
 from workflows.rules.step import RuleOutcome, Step
@@ -72,12 +73,13 @@ def overdue(step: Step, due: datetime) -> dict[str, Any]:
     return {"overdue_since": due, "overdue_by": f"PT{int(late.total_seconds())}S"}
 
 
-def next_reminder(step: Step, due: datetime, policy: Policy) -> datetime:
+def next_reminder(step: Step, due: datetime, policy: Policy, timer: Timer | None = None) -> datetime:
     """Again one interval later: counted from now (`ordered` runs), so a deadline missed by two years gives
-    one reminder, not one per day missed all at once; counted from the deadline in older runs."""
-    if step.s.ordered:
-        return max(due, step.now) + policy.reminder_interval
-    return due + policy.reminder_interval
+    one reminder, not one per day missed all at once; counted from the deadline in older runs. A deadline
+    the policy counts in a unit's working time reminds in that time too (the next working day, not on
+    Saturday: docs/policy.md)."""
+    since = max(due, step.now) if step.s.ordered else due
+    return deadline_after(policy, timer or "", since, policy.reminder_interval)
 
 
 def _planning(step: Step, due: datetime, policy: Policy) -> None:
@@ -108,7 +110,7 @@ def _support_end(step: Step, due: datetime, policy: Policy) -> None:
 
 def _handover_accept(step: Step, due: datetime, policy: Policy) -> None:
     step.escalate("handover_not_accepted", "vardcentral", due_at=step.s.task_due_at, **overdue(step, due))
-    step.s.timers[Timer.HANDOVER_ACCEPT] = next_reminder(step, due, policy)
+    step.s.timers[Timer.HANDOVER_ACCEPT] = next_reminder(step, due, policy, Timer.HANDOVER_ACCEPT)
 
 
 def _window_end(step: Step, due: datetime, policy: Policy) -> None:

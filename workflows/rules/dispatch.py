@@ -41,6 +41,7 @@ from workflows.rules.care import (
     start_support,
 )
 from workflows.rules.closing import close
+from workflows.rules.concerns import concern_raised
 from workflows.rules.consults import consult_answered, consult_requested
 from workflows.rules.corrections import (
     admission_cancelled,
@@ -153,9 +154,7 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
             s.homecare_active = False
             return "municipal care ended"
         case ConcernRaised():
-            to = "lmv" if s.phase in SUPPORT_PHASES else "vardcentral"
-            step.escalate("municipal_concern", to, urgency=event.data.urgency)
-            return f"municipal concern escalated to {to}"
+            return concern_raised(step, event, policy)
         case ExtensionDecided():
             if s.pending_task != "extension_review":
                 return None

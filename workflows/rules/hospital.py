@@ -6,6 +6,7 @@ from events.inbound.envelopes import PatientAdmitted, PatientDischarged, RiskAss
 from workflows.policy import Policy, add_local
 from workflows.rules.care import start_handover, start_support
 from workflows.rules.closing import close
+from workflows.rules.office_hours import deadline_after
 from workflows.rules.state import SUPPORT_PHASES, PathwayState
 from workflows.rules.step import StartNewPathway, Step
 from workflows.rules.timers import Timer
@@ -62,7 +63,9 @@ def risk_assessed(step: Step, event: RiskAssessed, policy: Policy) -> str | None
                 to=["lmv", "vardcentral"],
                 listed_vardcentral=s.listed_vardcentral,
             )
-            s.timers[Timer.PLANNING] = event.time + policy.planning_confirm_timeout
+            s.timers[Timer.PLANNING] = deadline_after(
+                policy, Timer.PLANNING, event.time, policy.planning_confirm_timeout
+            )
         return f"risk assessed: {level}"
     # After discharge: only an assessment made (clinically) before the discharge still counts.
     if s.risk_level is not None or event.time > s.discharged_at:
