@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from discharge.readmodel.phases import RANK
 from discharge.readmodel.schema import UtcDateTime, metadata
 from events.outbound.data import OutboundData
 from events.outbound.event import OutboundEvent
@@ -74,19 +75,8 @@ care_tasks = sa.Table(
     sa.Column("closed_at", UtcDateTime()),
 )
 
-#: The phases in the order a pathway goes through them. The stream is in the workflow's publishing order,
-#: which is not always the clinical order (an outcome held for the late-event grace is published after a
-#: later deadline's), so an event moves the phase forward only; the two steps back (an extension granted
-#: after a review, a discharge cancelled) are the events' own.
-RANK = {
-    "inpatient": 0,
-    "joint_planning": 1,
-    "lmv_support": 2,
-    "extension_review": 3,
-    "handover": 4,
-    "follow_up": 5,
-    "closed": 6,
-}
+# The phases' order, and why an event moves the phase forward only (the stream is in publishing order,
+# not clinical order): discharge/readmodel/phases.py's RANK, one home for both projections.
 #: The phase each outbound type moves the pathway to (the workflow's DischargePhase values).
 _PHASE_OF: dict[type[OutboundData], str] = {
     JointPlanningRequested: "joint_planning",
