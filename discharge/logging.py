@@ -18,6 +18,8 @@ import structlog
 from discharge.core_logs import route_core_logs
 
 LogFormat = Literal["console", "json"]
+#: Libraries whose INFO lines say too much (a request's whole URL): kept to warnings and above.
+QUIET_LIBRARY_LOGGERS = ("httpx", "httpcore")
 
 
 def resolve_format(configured: LogFormat | None) -> LogFormat:
@@ -74,6 +76,10 @@ def configure_logging(component: str, fmt: LogFormat | None = None, level: str =
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(numeric, logging.INFO))
+    # httpx logs every request's full URL at INFO (the IdP's JWKS fetch, the web page's calls): a URL may
+    # carry a query with a code or an identifier. Their warnings and errors still come through.
+    for chatty in QUIET_LIBRARY_LOGGERS:
+        logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))
     # Python's warnings (deprecations, a library's RuntimeWarning) too, instead of bare stderr text.
     logging.captureWarnings(True)
     # The Temporal SDK's Rust core would otherwise write plain, coloured lines of its own.

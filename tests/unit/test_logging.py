@@ -7,11 +7,12 @@ import logging
 import warnings
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from discharge.logging import configure_logging, resolve_format, use_colors
+from discharge.logging import QUIET_LIBRARY_LOGGERS, configure_logging, resolve_format, use_colors
 from workers.stack.relay import relay_console, relay_nats, relay_structured, relay_temporal
 
 
@@ -20,7 +21,10 @@ def restore_logging() -> Iterator[None]:
     """configure_logging changes process-wide state; put it back for the rest of the session."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    quiet = {name: logging.getLogger(name).level for name in QUIET_LIBRARY_LOGGERS}
     yield
+    for name, quiet_level in quiet.items():
+        logging.getLogger(name).setLevel(quiet_level)
     structlog.reset_defaults()
     logging.captureWarnings(False)
     structlog.contextvars.clear_contextvars()
@@ -48,6 +52,21 @@ def test_library_logs_come_out_in_the_same_format(capsys: pytest.CaptureFixture[
     (line,) = json_lines(capsys.readouterr().err)
     assert (line["component"], line["event"], line["level"]) == ("gateway", "poll failed", "warning")
     assert line["logger"] == "temporalio.worker"
+
+
+def test_http_clients_never_log_a_request_url(capsys: pytest.CaptureFixture[str]) -> None:
+    """httpx logs each request's whole URL at INFO (the bearer keys' JWKS fetch); a query may carry a
+    code or an identifier. Its warnings still come out."""
+    configure_logging("http", "json")
+
+    def keys(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"keys": []})
+
+    with httpx.Client(transport=httpx.MockTransport(keys)) as client:
+        client.get("https://idp.example/jwks?code=secret-code")
+    logging.getLogger("httpx").warning("connection pool full")
+    lines = json_lines(capsys.readouterr().err)
+    assert [line["event"] for line in lines] == ["connection pool full"]
 
 
 def test_the_level_filters_debug_lines(capsys: pytest.CaptureFixture[str]) -> None:
