@@ -135,9 +135,12 @@ def run_readmodel_command(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from discharge.readmodel.store import ReadModel
     from discharge.report.build import build_report, write_report
+    from discharge.settings_policy import policy_from_settings
     from discharge.units import load_unit_directory
 
     settings = command_settings()
+    # The region's policy file's window, as the pathways count it (an environment setting overrides it).
+    readmission_window = policy_from_settings(settings).readmission_window
     store = ReadModel.from_settings(settings).create()
     try:
         with language(args.language):
@@ -145,7 +148,7 @@ def run_report(args: argparse.Namespace) -> int:
                 store,
                 period_from=args.period_from,
                 period_to=args.period_to,
-                readmission_window=settings.discharge_readmission_window,
+                readmission_window=readmission_window,
                 directory=load_unit_directory(settings.discharge_unit_directory),
             )
     finally:

@@ -68,10 +68,17 @@ def report_html(
     *,
     period_from: date | None = None,
     period_to: date | None = None,
+    readmission_window: timedelta = timedelta(days=30),
     directory: UnitDirectory | None = None,
 ) -> str:
     """The whole report page as one HTML string (for the coordinators' web page to serve as it is)."""
-    return build_report(store, period_from=period_from, period_to=period_to, directory=directory).html
+    return build_report(
+        store,
+        period_from=period_from,
+        period_to=period_to,
+        readmission_window=readmission_window,
+        directory=directory,
+    ).html
 
 
 FILES = ("report.html", "indicators_by_month.csv", "indicators_by_vardcentral.csv", "indicators.json")

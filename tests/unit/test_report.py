@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import discharge.policy
 from discharge.cli.main import main
 from discharge.readmodel.store import ReadModel
 from discharge.report.build import FILES, build_report, write_report
@@ -17,7 +18,7 @@ from discharge.report.indicators import share
 from discharge.simulate.engine import Trace, run_pathway, simulation_policy
 from discharge.simulate.params import SimulationParams
 from discharge.simulate.patients import patient_script
-from tests.readmodel_support import cloudevents, types
+from tests.readmodel_support import cloudevents, open_store, trace_where, types
 
 NOW = datetime(2027, 6, 1, tzinfo=UTC)
 PARAMS = SimulationParams(start=date(2027, 1, 25), high_risk_share=0.5)
@@ -101,3 +102,33 @@ def test_discharge_report_writes_the_files(
     assert exit_.value.code == 0
     assert (tmp_path / "r" / "report.html").exists()
     assert "0 discharged" in capsys.readouterr().out
+
+
+def test_discharge_report_counts_the_readmission_window_of_the_region_s_policy_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A patient discharged some 45 days ago, not readmitted, pathway still open: outside Halland's 30
+    days, inside a region's 90 (its policy file's window, as its pathways count it)."""
+    start = datetime.now(UTC).date() - timedelta(days=50)
+    _, trace = trace_where(lambda t: "support_started" in types(t), SimulationParams(start=start))
+    events = cloudevents(trace)
+    until_support = events[: types(trace).index("support_started") + 1]
+    data = tmp_path / "data"
+    data.mkdir()
+    with open_store(f"sqlite:///{data / 'readmodel.db'}") as store:
+        store.apply(until_support)
+    policy = tmp_path / "policy.yaml"
+    default = (Path(discharge.policy.__file__).parent / "halland.yaml").read_text()
+    policy.write_text(default.replace("readmission_window: P30D", "readmission_window: P90D"))
+    monkeypatch.setenv("DISCHARGE_DATA_DIR", str(data))
+
+    def window_open() -> int:
+        with pytest.raises(SystemExit):
+            main(["report", "--out", str(tmp_path / "r")])
+        return int(
+            json.loads((tmp_path / "r" / "indicators.json").read_text())["total"]["readmission_window_open"]
+        )
+
+    assert window_open() == 0
+    monkeypatch.setenv("DISCHARGE_POLICY_FILE", str(policy))
+    assert window_open() == 1

@@ -17,6 +17,7 @@ from discharge.i18n import gettext as _
 from discharge.readmodel.store import ReadModel
 from discharge.report.build import report_html
 from discharge.settings import Settings
+from discharge.settings_policy import policy_from_settings
 from discharge.units import load_unit_directory
 from workers.web import access
 from workers.web.context import principal_of, web_of
@@ -33,7 +34,14 @@ def _render(settings: Settings, period_from: date | None, period_to: date | None
     store = ReadModel.from_settings(settings).create()
     try:
         directory = load_unit_directory(settings.discharge_unit_directory)
-        return report_html(store, period_from=period_from, period_to=period_to, directory=directory)
+        window = policy_from_settings(settings).readmission_window  # the region's, as `discharge report`
+        return report_html(
+            store,
+            period_from=period_from,
+            period_to=period_to,
+            readmission_window=window,
+            directory=directory,
+        )
     finally:
         store.close()
 
