@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import hl7
+import hl7.mllp.streams
 import pytest
 
 from events.inbound.parsing import parse_inbound
@@ -156,3 +159,43 @@ async def test_thousands_of_repetitions_are_refused_before_parsing() -> None:
     answer = hl7.parse((await door().answer(many.encode())).decode())
     assert time.perf_counter() - started < 0.1  # python-hl7 would take a second or more to parse it
     assert [str(answer.segment("MSA")(n)) for n in (1, 2)] == ["AE", "HSH-A01-000123"]
+
+
+def test_a_value_with_an_empty_escape_sequence_maps_without_a_deprecation_warning() -> None:
+    """python-hl7 reports the empty ``\\\\`` with the deprecated ``Logger.warn``: under ``-W error`` that
+    failed the parse of a message we can read."""
+    text = message("ADT_A03.hl7")
+    episode = mapped(text)["data"]["episode_id"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        event = mapped(text.replace(episode, episode[:2] + "\\\\" + episode[2:], 1))
+    assert event["data"]["episode_id"] == episode
+
+
+async def test_the_mllp_server_never_asks_for_the_deprecated_get_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """python-hl7's ``start_hl7_server`` calls ``asyncio.get_event_loop()`` (deprecated; an error in 3.14
+    without a running loop): the door makes its server on the running loop with the library's framing."""
+
+    def deprecated() -> None:
+        raise AssertionError("asyncio.get_event_loop() called")
+
+    monkeypatch.setattr(hl7.mllp.streams, "get_event_loop", deprecated)
+    door = Hl7Door(
+        lambda: None,  # type: ignore[arg-type,return-value]  # nothing is stored: the message is refused
+        future_tolerance=timedelta(minutes=5),
+        idle_timeout=timedelta(seconds=5),
+        max_connections=2,
+    )
+    server = await door.serve("127.0.0.1", 0)
+    try:
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        unsupported = message("ADT_A01.hl7").replace("ADT^A01^ADT_A01", "ADT^A08^ADT_A01")
+        writer.write(b"\x0b" + unsupported.encode() + b"\x1c\r")
+        answer = await asyncio.wait_for(reader.readuntil(b"\x1c\r"), 10)
+        writer.close()
+    finally:
+        server.close()
+    assert answer.startswith(b"\x0bMSH|") and b"MSA|AR|" in answer

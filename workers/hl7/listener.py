@@ -1,5 +1,9 @@
-"""The MLLP listener: python-hl7's asyncio MLLP server frames the blocks (``0x0b … 0x1c 0x0d``); this module
-bounds the connections and answers every message with its ACK.
+"""The MLLP listener: python-hl7's MLLP stream reader and writer frame the blocks (``0x0b … 0x1c 0x0d``) on
+our own asyncio server; this module bounds the connections and answers every message with its ACK.
+
+Not ``hl7.mllp.start_hl7_server``: it finds its loop with ``asyncio.get_event_loop()``, deprecated (a warning
+without a running loop since Python 3.12, an error in 3.14); the server here is made on the running loop
+with the same reader and protocol classes.
 
 One message at a time per connection (MLLP is send, wait for the ACK, send the next); connections in
 parallel up to ``max_connections`` (more are closed at once). A connection with no complete message within
@@ -24,7 +28,7 @@ from typing import Any
 
 import hl7
 import structlog
-from hl7.mllp import start_hl7_server
+from hl7.mllp import HL7StreamProtocol, HL7StreamReader
 from hl7.mllp.exceptions import InvalidBlockError
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge, Histogram
@@ -80,8 +84,13 @@ class Hl7Door:
         self._open = 0
 
     async def serve(self, host: str, port: int) -> asyncio.Server:
-        server: asyncio.Server = await start_hl7_server(self._connected, host, port, limit=self._max_bytes)
-        return server
+        loop = asyncio.get_running_loop()
+
+        def connection() -> HL7StreamProtocol:
+            reader = HL7StreamReader(limit=self._max_bytes, loop=loop)
+            return HL7StreamProtocol(reader, self._connected, loop=loop)
+
+        return await loop.create_server(connection, host, port)
 
     async def _connected(self, reader: hl7.mllp.HL7StreamReader, writer: hl7.mllp.HL7StreamWriter) -> None:
         if self._open >= self._max_connections:

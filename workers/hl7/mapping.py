@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,12 +77,25 @@ class Header:
     message_type: str
 
 
+@contextmanager
+def _library_deprecations_quiet() -> Iterator[None]:
+    """python-hl7 reports a value it cannot unescape with ``Logger.warn``, which itself warns that it is
+    deprecated: under ``-W error`` a hostile escape would then fail the whole parse. Values are read in the
+    door's one event loop thread, so the filter's process-wide change is not seen by another reader."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="The 'warn' method is deprecated", category=DeprecationWarning
+        )
+        yield
+
+
 def _value(message: hl7.Message, segment: str, field: int, rep: int = 1, comp: int = 1, sub: int = 1) -> str:
-    try:
-        raw = message.segment(segment).extract_field(1, field, rep, comp, sub)
-    except (KeyError, IndexError):
-        return ""
-    return str(message.unescape(str(raw))).strip() if raw else ""
+    with _library_deprecations_quiet():
+        try:
+            raw = message.segment(segment).extract_field(1, field, rep, comp, sub)
+        except (KeyError, IndexError):
+            return ""
+        return str(message.unescape(str(raw))).strip() if raw else ""
 
 
 def _components(message: hl7.Message, segment: str, field: int) -> list[str]:
@@ -117,7 +133,8 @@ def _subcomponents(message: hl7.Message, repetition: object, component: int) -> 
         return [str(repetition)] if component == 1 and not isinstance(repetition, list) else []
     value = repetition[component - 1]
     parts = value if isinstance(value, list) else [value]
-    return [str(message.unescape(str(part))).strip() for part in parts]
+    with _library_deprecations_quiet():
+        return [str(message.unescape(str(part))).strip() for part in parts]
 
 
 def _patient(message: hl7.Message) -> dict[str, str]:
