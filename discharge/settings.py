@@ -228,6 +228,9 @@ class Settings(BaseSettings):
     discharge_delivery_http_address: str = Field(
         "localhost:9103", description="`discharge delivery`'s /metrics, /healthz, /readyz"
     )
+    discharge_readmodel_http_address: str = Field(
+        "localhost:9106", description="`discharge readmodel`'s /metrics, /healthz, /readyz"
+    )
     discharge_stream_replicas: int = Field(1, ge=1, le=5)
     # Pathways a worker keeps in memory: an event for one that is not is applied after replaying its
     # history (docs/operations.md "Capacity": size it to the open pathways a worker holds).

@@ -84,12 +84,13 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session", autouse=True)
 def ops_endpoints_on_free_ports() -> None:
     """Workers and gateways the tests run serve /metrics on any free port, not on the shared defaults
-    (9101-9103), which another engineer's stack on the same machine may hold. A test that scrapes sets
+    (9101-9103, 9106), which another engineer's stack on the same machine may hold. A test that scrapes sets
     its own addresses."""
     for name in (
         "DISCHARGE_WORKER_HTTP_ADDRESS",
         "DISCHARGE_GATEWAY_HTTP_ADDRESS",
         "DISCHARGE_DELIVERY_HTTP_ADDRESS",
+        "DISCHARGE_READMODEL_HTTP_ADDRESS",
     ):
         os.environ.setdefault(name, "127.0.0.1:0")
 

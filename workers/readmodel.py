@@ -21,10 +21,12 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from discharge.nats_connection import connect_nats, pull_consumer_waiting
+from discharge.ops.http import ops_endpoints
 from discharge.readmodel import freshness
 from discharge.readmodel.store import ReadModel
 from discharge.settings import Settings
 from events.streams import OUTBOUND_STREAM, OUTBOUND_SUBJECTS, READMODEL_CONSUMER, ensure_streams
+from workers.readmodel_ops import ConsumerState, readiness_checks, record_batch, record_caught_up
 
 DURABLE = READMODEL_CONSUMER
 #: Events per fetch and per transaction: large enough for a backlog, small enough to ack in time.
@@ -58,25 +60,36 @@ def decode(message: Msg) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-async def consume(settings: Settings, store: ReadModel, *, stop: asyncio.Event | None = None) -> None:
-    """Fetch, apply, ack until cancelled (or ``stop`` is set)."""
+async def consume(
+    settings: Settings,
+    store: ReadModel,
+    *,
+    stop: asyncio.Event | None = None,
+    state: ConsumerState | None = None,
+) -> None:
+    """Fetch, apply, ack until cancelled (or ``stop`` is set); ``state`` is what /readyz reads."""
     log = structlog.get_logger().bind(component="readmodel")
+    state = state or ConsumerState()
     connection = await connect_nats(settings, name="discharge-readmodel")
+    state.connection = connection
     try:
         js = connection.jetstream()
         await ensure_streams(js)
         subscription = await js.pull_subscribe(
             OUTBOUND_SUBJECTS, durable=DURABLE, stream=OUTBOUND_STREAM, config=consumer_config()
         )
+        state.subscribed = True
         log.info("read model consuming", stream=OUTBOUND_STREAM, durable=DURABLE)
         while stop is None or not stop.is_set():
             try:
                 messages = await subscription.fetch(BATCH, timeout=1)
             except (NatsTimeout, TimeoutError):  # no message within the second: caught up; ask again
                 await _mark(store, caught_up=True)
+                record_caught_up()
                 continue
-            await _apply_batch(store, messages, log)
+            await _apply_batch(store, messages, log, state)
     finally:
+        state.subscribed = False
         # Not drain(): it waits for the pending pull request to expire. Every ack was sent as its
         # batch was applied; flush them and close (an ack lost here only means a redelivery, ignored).
         with contextlib.suppress(Exception):
@@ -85,7 +98,7 @@ async def consume(settings: Settings, store: ReadModel, *, stop: asyncio.Event |
             await connection.close()
 
 
-async def _apply_batch(store: ReadModel, messages: list[Msg], log: Any) -> None:
+async def _apply_batch(store: ReadModel, messages: list[Msg], log: Any, state: ConsumerState) -> None:
     documents = [decode(message) for message in messages]
     try:
         result = await asyncio.to_thread(store.apply, [d for d in documents if d is not None])
@@ -96,7 +109,9 @@ async def _apply_batch(store: ReadModel, messages: list[Msg], log: Any) -> None:
         return
     for message in messages:
         await message.ack()
-    await _mark(store, caught_up=_nothing_left(messages), last_event_at=_latest_time(documents))
+    newest = _latest_time(documents)
+    record_batch(state, messages, result.applied, newest, datetime.now(UTC))
+    await _mark(store, caught_up=_nothing_left(messages), last_event_at=newest)
     refused = result.refused + sum(1 for d in documents if d is None)
     if refused:
         # Not one of our CloudEvents: nothing to count, and blocking the stream on it would stop the
@@ -135,12 +150,15 @@ def _latest_time(documents: list[dict[str, Any] | None]) -> datetime | None:
 
 
 async def run_readmodel(settings: Settings) -> None:
-    """``discharge readmodel``: the tables created if missing, then consume until cancelled."""
+    """``discharge readmodel``: the tables created if missing, then consume until cancelled, serving its
+    ops endpoints on ``DISCHARGE_READMODEL_HTTP_ADDRESS`` (workers/readmodel_ops.py)."""
     store = ReadModel.from_settings(settings).create()
     log = structlog.get_logger().bind(component="readmodel")
     log.info("read model store ready", dialect=store.engine.dialect.name)
+    state = ConsumerState()
     try:
-        await consume(settings, store)
+        async with ops_endpoints(settings.discharge_readmodel_http_address, readiness_checks(state, store)):
+            await consume(settings, store, state=state)
     finally:
         store.close()
         log.info("read model stopped")

@@ -9,12 +9,13 @@ from discharge.settings import Settings, load_settings
 from workers.stack.preflight import EXTERNAL_ONLY
 from workers.stack.servers import free_port, nats_monitoring_port, port_is_free
 
-#: The worker's, gateway's and delivery's ops endpoints on any free port (the defaults 9101-9103 are
-#: shared by everyone on the machine).
+#: The worker's, gateway's, delivery's and read model's ops endpoints on any free port (the defaults
+#: 9101-9103 and 9106 are shared by everyone on the machine).
 OPS_ADDRESSES = {
     "discharge_worker_http_address": "127.0.0.1:0",
     "discharge_gateway_http_address": "127.0.0.1:0",
     "discharge_delivery_http_address": "127.0.0.1:0",
+    "discharge_readmodel_http_address": "127.0.0.1:0",
 }
 
 

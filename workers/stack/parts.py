@@ -111,12 +111,13 @@ def ready_check(child: Child, settings: Settings, client: Client) -> Callable[[]
 
 def watch_check(child: Child, settings: Settings, client: Client) -> Callable[[], Awaitable[bool]]:
     """A poll that is true while ``child`` still serves (workers/stack/watch.py): the worker's, the
-    gateway's and the delivery's own `/readyz` (connected, polling, consuming or fetching) when the
-    supervisor knows its port, else the check it passed at start."""
+    gateway's, the delivery's and the read model's own `/readyz` (connected, polling, consuming or
+    fetching) when the supervisor knows its port, else the check it passed at start."""
     addresses = {
         "worker": settings.discharge_worker_http_address,
         "gateway": settings.discharge_gateway_http_address,
         "delivery": settings.discharge_delivery_http_address,
+        "readmodel": settings.discharge_readmodel_http_address,
     }
     address = addresses.get(child.name)
     if address is not None and not address.endswith(":0"):  # ":0": a free port only the part knows

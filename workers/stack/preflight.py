@@ -79,6 +79,17 @@ def preflight(settings: Settings, *, codec_server: bool = True, parts: tuple[str
             if "delivery" in parts
             else []
         ),
+        *(
+            [
+                (
+                    *_host_port(s.discharge_readmodel_http_address),
+                    "DISCHARGE_READMODEL_HTTP_ADDRESS",
+                    "the read model's metrics",
+                )
+            ]
+            if "readmodel" in parts
+            else []
+        ),
         *web_part.ports_needed(s, parts),
         *doors_part.ports_needed(parts),
     ):

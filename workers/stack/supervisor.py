@@ -254,12 +254,19 @@ class Supervisor:
             f"  worker metrics   http://{s.discharge_worker_http_address}/metrics (/healthz, /readyz)\n"
             f"  gateway metrics  http://{s.discharge_gateway_http_address}/metrics (/healthz, /readyz)\n"
             f"  delivery metrics http://{s.discharge_delivery_http_address}/metrics (/healthz, /readyz)\n"
+            f"{self._readmodel_line()}"
             f"  data             {self.data.root}\n"
             f"  receivers        discharge receive --as <HSA-id> [--ack]  (LMV {s.discharge_lmv_unit}; "
             f"their NATS users: {self.data.root}/keys/nats/receiver-*.nk)\n"
             f"Ctrl-C stops everything.\n",
             flush=True,
         )
+
+    def _readmodel_line(self) -> str:
+        if "readmodel" not in self.parts:
+            return ""
+        address = self.settings.discharge_readmodel_http_address
+        return f"  read model       http://{address}/metrics (/healthz, /readyz)\n"
 
     def _codec_lines(self) -> str:
         if "codec-server" not in self.parts:
