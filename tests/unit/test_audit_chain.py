@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from discharge import audit_chain
 from discharge.audit import GENESIS, AuditLog, head_path, line_hash
-from discharge.audit_chain import verify_chain
+from discharge.audit_chain import ChainVerifier, verify_chain
 
 CARER = "SE2321000131-E000000000300"
 
@@ -144,3 +145,65 @@ def test_export_writes_one_patients_lines_in_ineras_fields(tmp_path: Path) -> No
     [line] = [json.loads(text) for text in done.stdout.splitlines()]
     assert line["patientKey"] == key and line["userId"] == CARER
     assert {"accessDate", "careUnitId", "purpose", "activityType", "resourceType", "result"} <= set(line)
+
+
+@pytest.fixture
+def lines_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many lines' JSON each check read (the costly part of a check)."""
+    counts = [0]
+    read_entry = audit_chain._chain_of
+
+    def counted(raw: bytes) -> tuple[int, str] | None:
+        counts[0] += 1
+        return read_entry(raw)
+
+    monkeypatch.setattr(audit_chain, "_chain_of", counted)
+    return counts
+
+
+def test_the_pages_check_reads_only_the_lines_added_since_the_last(
+    tmp_path: Path, lines_read: list[int]
+) -> None:
+    log = _log_of(tmp_path / "audit.jsonl", 6)
+    verifier = ChainVerifier(log.path)
+    assert verifier.check().whole and lines_read == [6]
+    _log_of(log.path, 2)
+    report = verifier.check()
+    assert report.whole and report.lines == 8 and report.head is not None and report.head.seq == 8
+    assert lines_read == [8]  # the two new lines only
+    assert verifier.check().whole and lines_read == [8]
+
+
+@pytest.mark.parametrize("victim", [1, 3])
+def test_the_pages_check_still_finds_an_old_line_rewritten_in_place_or_deleted(
+    tmp_path: Path, victim: int
+) -> None:
+    log = _log_of(tmp_path / "audit.jsonl", 5)
+    verifier = ChainVerifier(log.path)
+    assert verifier.check().whole
+    raw = log.path.read_bytes().splitlines(keepends=True)
+    edited = raw[victim - 1].replace(b"view_identity", b"view_pathway!")  # the same length, same inode
+    assert len(edited) == len(raw[victim - 1])
+    with log.path.open("r+b") as handle:
+        handle.seek(sum(len(line) for line in raw[: victim - 1]))
+        handle.write(edited)
+    report = verifier.check()
+    assert not report.whole and report.broken_line == victim + 1
+
+    deleted = _log_of(tmp_path / "deleted.jsonl", 5)
+    verifier = ChainVerifier(deleted.path)
+    assert verifier.check().whole
+    raw = deleted.path.read_bytes().splitlines(keepends=True)
+    deleted.path.write_bytes(b"".join(raw[: victim - 1] + raw[victim:]))
+    _log_of(deleted.path, 1)  # and a line written after the deletion
+    report = verifier.check()
+    assert not report.whole and report.broken_line == victim
+
+
+def test_the_pages_check_finds_the_last_line_cut_off(tmp_path: Path) -> None:
+    log = _log_of(tmp_path / "audit.jsonl", 4)
+    verifier = ChainVerifier(log.path)
+    assert verifier.check().whole
+    raw = log.path.read_bytes().splitlines(keepends=True)
+    log.path.write_bytes(b"".join(raw[:-1]))
+    assert not verifier.check().whole
