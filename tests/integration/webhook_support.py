@@ -91,6 +91,7 @@ def endpoints_file(directory: Path, endpoints: dict[str, Endpoint]) -> Path:
     path.write_text(
         json.dumps({hsa_id: {"url": e.url, "secret": e.secret} for hsa_id, e in endpoints.items()})
     )
+    path.chmod(0o600)  # it holds the secrets: outside development `discharge webhooks` takes nothing else
     return path
 
 

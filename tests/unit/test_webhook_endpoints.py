@@ -96,3 +96,19 @@ def test_discharge_webhooks_refuses_to_start_with_a_plain_http_url_outside_devel
         check_webhook_settings(Settings(discharge_development=False))
     assert SECRET not in str(refused.value)
     check_webhook_settings(Settings(discharge_development=True))
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644])
+def test_an_endpoints_file_others_may_read_is_refused_outside_development(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "webhooks.json"
+    path.write_text(endpoints_text())
+    path.chmod(mode)
+
+    with pytest.raises(
+        EndpointError, match=f"readable by others than its owner \\(mode {mode:04o}\\)"
+    ) as refused:
+        load_endpoints(path, development=False)
+    assert SECRET not in str(refused.value) and "chmod 600" in str(refused.value)
+    assert load_endpoints(path, development=True)  # `discharge dev`'s own files
+    path.chmod(0o600)
+    assert load_endpoints(path, development=False)

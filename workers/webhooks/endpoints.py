@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -99,15 +100,24 @@ def parse_endpoints(text: str, *, development: bool) -> dict[str, Endpoint]:
 
 
 def load_endpoints(path: Path | None, *, development: bool) -> dict[str, Endpoint]:
-    """The endpoints of ``DISCHARGE_WEBHOOKS_FILE``; none when it is not set."""
+    """The endpoints of ``DISCHARGE_WEBHOOKS_FILE``; none when it is not set. Outside development the file
+    must be its owner's alone (0600 or 0400): it holds every endpoint's signing secret, and anyone who can
+    read one can sign events that its receiver takes as ours."""
     if path is None:
         return {}
     try:
         text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
     except OSError as error:
         raise EndpointError(f"DISCHARGE_WEBHOOKS_FILE {path}: {error.strerror}") from None
     try:
         json.loads(text)
     except json.JSONDecodeError as error:
         raise EndpointError(f"DISCHARGE_WEBHOOKS_FILE {path}: not JSON (line {error.lineno})") from None
-    return parse_endpoints(text, development=development)
+    endpoints = parse_endpoints(text, development=development)
+    if mode & 0o077 and not development:
+        raise EndpointError(
+            f"DISCHARGE_WEBHOOKS_FILE {path}: readable by others than its owner (mode "
+            f"{stat.S_IMODE(mode):04o}); it holds the endpoints' whsec_ secrets: chmod 600 it"
+        )
+    return endpoints
