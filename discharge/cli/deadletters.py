@@ -109,7 +109,7 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _one(sequence: int) -> Any:
+def one_dead_letter(sequence: int) -> Any:
     from discharge.deadletters import get
 
     found = _run(lambda js: get(js, sequence))
@@ -129,7 +129,7 @@ def _patient_key_in(body: bytes, secret: str) -> str | None:
         return None
 
 
-def _log_body_access(args: argparse.Namespace, body: bytes, action: str) -> None:
+def log_body_access(args: argparse.Namespace, body: bytes, action: str) -> None:
     """``--as`` checked and one access-log line written, before a dead letter's body is shown or sent."""
     from discharge.audit import READ, WRITE, AuditLog
     from discharge.cli.person import CLI_ROLE, named_person, origin
@@ -150,9 +150,9 @@ def _log_body_access(args: argparse.Namespace, body: bytes, action: str) -> None
 
 @command_handler("discharge deadletters show")
 def run_show(args: argparse.Namespace) -> int:
-    found = _one(args.sequence)
+    found = one_dead_letter(args.sequence)
     if args.bytes:
-        _log_body_access(args, found.body, "view_deadletter")
+        log_body_access(args, found.body, "view_deadletter")
         sys.stdout.buffer.write(found.body)
         sys.stdout.flush()
         return 0
@@ -169,8 +169,8 @@ def run_show(args: argparse.Namespace) -> int:
 def run_replay(args: argparse.Namespace) -> int:
     from discharge.cli.publishing import publish_text
 
-    found = _one(args.sequence)
-    _log_body_access(args, found.body, "replay_deadletter")
+    found = one_dead_letter(args.sequence)
+    log_body_access(args, found.body, "replay_deadletter")
     if args.file is None:
         text = found.body.decode("utf-8", errors="replace")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import sys
@@ -15,10 +16,13 @@ import pytest
 from prometheus_client import REGISTRY
 from standardwebhooks import Webhook
 
+from discharge.cli.main import main
 from discharge.deadletters import Filters, stored
+from discharge.keyring import read_ring, write_ring
 from discharge.nats_connection import provision
 from events.delivery import RECEIPT_TYPE
 from events.streams import DEADLETTER_STREAM, INBOUND_STREAM
+from tests.integration.cli_support import OPS
 from tests.integration.delivery_support import connect_as, login_settings
 from tests.integration.webhook_support import (
     HANG,
@@ -250,3 +254,69 @@ async def test_requests_in_flight_stay_within_the_concurrency_bound_over_all_end
     await delivery.close()
     gaps = [later - earlier for earlier, later in itertools.pairwise(shared.times)]
     assert min(gaps) >= 0.9, gaps
+
+
+async def test_ops_replay_a_webhook_dead_letter_once_the_receiver_answers_again(
+    secured: tuple[NatsProcess, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, directory = secured
+    lmv, vardcentral = "SE2321000131-E000000000250", "SE2321000131-E000000000151"
+    receiver = Endpoint([503])
+    settings = login_settings(server, logins(directory)["webhooks"], directory).model_copy(
+        update={"discharge_development": True}
+    )
+    path = endpoints_file(tmp_path, {vardcentral: receiver})
+    delivery = await connect_as(server, logins(directory)["delivery"])
+    cli = await connect_as(server, logins(directory)["cli"])
+    subject = f"deliver.{vardcentral}.joint_planning_requested"
+
+    async def parked() -> list[int]:
+        letters = stored(cli.jetstream(), Filters(subject=subject))
+        return [found.sequence async for found in letters]
+
+    async with serving(receiver):
+        async with sending(settings, webhook_settings(path, retry_for=1.5)):
+            await store_deliveries(delivery, planning_requested("wh-replay-1", vardcentral), lmv)
+            for _ in range(200):
+                if await parked():
+                    break
+                await asyncio.sleep(0.05)
+        [sequence] = await parked()
+        first_id = receiver.requests[0][0]["webhook-id"]
+        receipts_before = await receipts_stored(server, directory)
+        # `discharge webhooks replay SEQ --as <ops>` as ops run it: the CLI's NATS user, the endpoints file.
+        cli_login = logins(directory)["cli"]
+        ring = read_ring(Path(os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"]))
+        write_ring(tmp_path / "payload-keys.json", ring.with_holders([OPS]))
+        for name, value in {
+            "NATS_URL": server.url,
+            "NATS_NKEY_SEED": str(cli_login.seed_file),
+            "NATS_INBOX_PREFIX": cli_login.inbox_prefix,
+            "DISCHARGE_DATA_DIR": str(directory),
+            "DISCHARGE_DEVELOPMENT": "true",
+            "DISCHARGE_WEBHOOKS_FILE": str(path),
+            "DISCHARGE_PAYLOAD_KEYS_FILE": str(tmp_path / "payload-keys.json"),
+            "DISCHARGE_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+        }.items():
+            monkeypatch.setenv(name, value)
+
+        async def replay() -> int:
+            try:
+                await asyncio.to_thread(main, ["webhooks", "replay", str(sequence), "--as", OPS])
+            except SystemExit as exit_:
+                return int(exit_.code or 0)
+            return 0
+
+        tried = len(receiver.requests)
+        assert await replay() == 1  # still 503: one line, still a dead letter, no receipt
+        assert len(receiver.requests) == tried + 1
+        receiver.statuses = [204]
+        assert await replay() == 0
+    await delivery.close()
+    await cli.close()
+    headers, body = receiver.requests[-1]
+    assert headers["webhook-id"] == first_id  # the receiver de-duplicates on it
+    assert Webhook(receiver.secret).verify(body, headers)["type"] == "discharge.joint_planning_requested"
+    assert await receipts_stored(server, directory) == receipts_before + 1
+    audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [(line["actor"], line["action"]) for line in audit] == [(OPS, "replay_deadletter")] * 2

@@ -83,8 +83,12 @@ async def dead_letter(connection: Client, message: Msg, reason: str, attempts: i
 
 def parsed(message: Msg) -> dict[str, Any] | None:
     """The delivered CloudEvent, or None when it is not one (nothing our fan-out would store)."""
+    return parsed_body(message.data)
+
+
+def parsed_body(body: bytes) -> dict[str, Any] | None:
     try:
-        document = json.loads(message.data.decode("utf-8"))  # strict: the body is signed as UTF-8 text
+        document = json.loads(body.decode("utf-8"))  # strict: the body is signed as UTF-8 text
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     return document if isinstance(document, dict) else None
