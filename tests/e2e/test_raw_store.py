@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import functools
 import json
-import os
 import signal
 import stat
 import sys
@@ -40,7 +39,7 @@ from discharge.temporal_client import connect_temporal
 from events.examples import example_event
 from events.identity import OID_PERSONNUMMER, parse_identity, patient_key, workflow_id_for
 from events.streams import DEADLETTER_STREAM
-from tests.integration.stack_support import stack_ports
+from tests.integration.stack_command_support import command_env
 from workers.stack.nats_auth import ensure_logins
 from workers.stack.protection import dev_ops_token
 
@@ -178,12 +177,9 @@ async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 60.0
 
 async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    temporal, nats = stack_ports()
-    env = {key: value for key, value in os.environ.items() if key.lower() not in Settings.model_fields}
-    env.update(
-        TEMPORAL_ADDRESS=f"127.0.0.1:{temporal}", NATS_URL=f"nats://127.0.0.1:{nats}",
-        DISCHARGE_DATA_DIR=str(data), DISCHARGE_LOG_FORMAT="json", DISCHARGE_LOG_LEVEL="debug",
-    )  # fmt: skip
+    # Free ports for every part (the defaults, 8080, 8090, 2575, 8092, 9101-9106, may be another stack's on a
+    # shared machine: the stack would stop at once, naming the port).
+    env = command_env(data, DISCHARGE_LOG_LEVEL="debug")
     settings = load_settings(
         temporal_address=env["TEMPORAL_ADDRESS"], nats_url=env["NATS_URL"], discharge_data_dir=data,
         discharge_payload_keys_file=dev_ring_path(data),
@@ -203,7 +199,13 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
         asyncio.create_task(drain(process.stderr, err, demo_loaded, b'"event": "demo loaded"')),
     ]
     try:
-        await asyncio.wait_for(demo_loaded.wait(), 240)
+        # The demo loaded, or the stack ended (a taken port, a part that died): then say so, not wait on.
+        loaded, exited = asyncio.create_task(demo_loaded.wait()), asyncio.create_task(process.wait())
+        await asyncio.wait([loaded, exited], timeout=240, return_when=asyncio.FIRST_COMPLETED)
+        loaded.cancel()
+        assert demo_loaded.is_set(), (
+            f"no demo loaded: discharge dev {process.returncode=}; {bytes(err[-2000:])!r}"
+        )
         events = [e for n, (kind, identity) in enumerate(EXTRA.items()) for e in pathway(
             identity, n, OID_PERSONNUMMER if kind == "personnummer_with_system" else None)]  # fmt: skip
         refused = example_event("hospital.patient_admitted", patient=DEAD_LETTERED, event_id="raw-refused")
@@ -248,7 +250,7 @@ async def test_no_identifier_in_any_file_or_log_of_the_stack(tmp_path: Path) -> 
         assert [entry.patient_key for entry in AuditLog(settings.audit_log_path).entries()] == [key]
 
         # A FHIR reader asks who holds a patient, by URL and by form: an answer, an access-log line, no trace.
-        fhir_base = "http://localhost:8092/fhir/R4"
+        fhir_base = f"http://{env['DISCHARGE_FHIR_ADDRESS']}/fhir/R4"
         reader = (data / "keys" / "http" / "fhir-reader.token").read_text().strip()
         asked = f"urn:oid:{OID_PERSONNUMMER}|{EXTRA['personnummer_with_system']}"
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {reader}"}) as fhir:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from bench.soak import patient
 from events.examples import example_event
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.streams import INBOUND_STREAM
-from tests.integration.doors_support import Doors, mllp_send, running_doors
+from tests.integration.doors_support import Doors, mllp_send
 from workflows.api import PathwayView
 from workflows.names import QUERY_STATE
 
@@ -28,15 +26,6 @@ pytestmark = pytest.mark.integration
 
 SAMPLES = Path(__file__).parents[2] / "docs" / "hl7"
 STRUCTURED = {"Content-Type": "application/cloudevents+json"}
-
-
-@pytest.fixture(scope="module")
-async def doors(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Doors]:
-    # Events applied on arrival (the soak's reorder window would hold each for 40 s).
-    async with running_doors(
-        tmp_path_factory.mktemp("doors"), discharge_reorder_window=timedelta(0)
-    ) as running:
-        yield running
 
 
 def admission(number: int, event_id: str) -> dict[str, Any]:
