@@ -260,7 +260,7 @@ async def test_ops_replay_a_webhook_dead_letter_once_the_receiver_answers_again(
     secured: tuple[NatsProcess, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server, directory = secured
-    lmv, vardcentral = "SE2321000131-E000000000250", "SE2321000131-E000000000151"
+    lmv, vardcentral = "SE2321000131-E000000000260", "SE2321000131-E000000000161"  # no other test's
     receiver = Endpoint([503])
     settings = login_settings(server, logins(directory)["webhooks"], directory).model_copy(
         update={"discharge_development": True}
