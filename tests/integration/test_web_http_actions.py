@@ -120,7 +120,9 @@ async def test_an_escalation_is_acknowledged_once_with_a_note_and_goes_below_the
             return inbox[inbox.index('id="esc-h"') : inbox.index('id="tasks-h"')].split("<tr")[2:]
 
         # The inbox reads the read model, which follows the pathway a moment later (its freshness line).
-        assert any(key in row for row in await eventually(inbox_rows, lambda rows: any(key in r for r in rows)))
+        assert any(
+            key in row for row in await eventually(inbox_rows, lambda rows: any(key in r for r in rows))
+        )
         page = (await http.get(f"{site.url}/patients/{key}")).text
         token = csrf_of(page)
         assert (
