@@ -103,9 +103,10 @@ _CHUNK = 1024 * 1024
 
 class ChainVerifier:
     """Checks the log once, then on each ``check`` only the lines added since (the web page's /audit on
-    every view). What it verified is re-hashed (SHA-256 over the bytes: some 20 times cheaper than reading
-    each line's JSON) and compared with the digest it kept, so an old line rewritten in place, deleted or
-    cut off is still found; a file of another inode (rotated, replaced) is checked from the start."""
+    every view). What it verified is re-hashed (SHA-256 over the bytes: 200,000 lines in about 0.1 s, against
+    5 s to read their JSON; bench/audit_chain.py) and compared with the digest it kept, so an old line
+    rewritten in place, deleted or cut off is still found; a file of another inode (rotated, replaced) is
+    checked from the start."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
