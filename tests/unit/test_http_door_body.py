@@ -17,9 +17,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bench.soak import patient
 from discharge.bearer import dev_verifier, write_dev_tokens
 from events.examples import example_event
+from tests.inbound_events import PATIENT
 from workers.http import door as door_module
 from workers.http.door import EventsDoor
 
@@ -41,7 +41,7 @@ class RecordingJetStream:
 
 
 def admission(number: int) -> bytes:
-    event = example_event("hospital.patient_admitted", patient=patient(number), event_id=f"body-{number}")
+    event = example_event("hospital.patient_admitted", patient=PATIENT, event_id=f"body-{number}")
     return json.dumps(event).encode()
 
 
