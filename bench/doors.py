@@ -37,7 +37,7 @@ if __package__ in (None, ""):
 import nats
 
 from bench.doors_cpu import CpuMeter, drained, held, quiet
-from bench.doors_load import admissions, http_path, mllp, nats_path
+from bench.doors_load import admissions, http_bodies, http_path, mllp, nats_calls, nats_path
 from tests.integration.doors_support import Doors, running_doors
 
 
@@ -52,14 +52,15 @@ async def measured(
     pids = {name: child.pid for name, child in {**doors.parts.children, **doors.children}.items()}
     waited = await quiet(js, pids)
     events = admissions(run, args.events)
+    calls, bodies = nats_calls(events, args.batch), http_bodies(events, args.batch)
     meter = CpuMeter(pids)
     with held(pids["gateway"] if args.digest == "after" else None):
         meter.start()
         if path == "nats":
-            rate = await nats_path(js, events, args.concurrency, args.batch)
+            rate = await nats_path(js, calls, args.concurrency)
         else:
             token = doors.tokens["hospital"]
-            rate = await http_path(doors.http_url, token, events, args.concurrency, args.batch)
+            rate = await http_path(doors.http_url, token, bodies, args.events, args.concurrency)
         use = meter.stop()
     # Stored, then taken into the pathways: what the sender's events cost the stack end to end.
     through = args.events / (args.events / rate + await drained(js))
@@ -78,9 +79,9 @@ async def run(args: argparse.Namespace) -> None:
             nc = await nats.connect(doors.settings.nats_url)
             js = nc.jetstream()
             # A warm-up of each path (imports, connections, caches), not measured.
-            await nats_path(js, admissions("warm-nats", 100), args.concurrency, args.batch)
-            token = doors.tokens["hospital"]
-            await http_path(doors.http_url, token, admissions("warm-http", 100), args.concurrency, args.batch)
+            await nats_path(js, nats_calls(admissions("warm-nats", 100), args.batch), args.concurrency)
+            warm = http_bodies(admissions("warm-http", 100), args.batch)
+            await http_path(doors.http_url, doors.tokens["hospital"], warm, 100, args.concurrency)
             print(
                 f"{args.events} events a run, {args.concurrency} requests or publish calls in flight, "
                 f"{args.batch} event(s) each; the stack digests them {args.digest} the run"
