@@ -48,7 +48,7 @@ class CpuUse:
 
 
 class CpuMeter:
-    """``with``-less: `start`, then `stop` gives each process's CPU seconds since."""
+    """Each process's CPU seconds from `start` to `stop` (and this process's own, as ``sender``)."""
 
     def __init__(self, pids: Mapping[str, int]) -> None:
         self._pids = dict(pids)
