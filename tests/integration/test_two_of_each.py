@@ -38,6 +38,7 @@ async def test_two_workers_and_two_gateways_lose_nothing_when_one_of_each_is_kil
         discharge_log_level="warning",
         discharge_worker_http_address=f"127.0.0.1:{free_port()}",
         discharge_gateway_http_address=f"127.0.0.1:{free_port()}",
+        discharge_worker_sandbox=False,  # as the product runs it (every other test runs the sandbox)
     )
     first = [Child(app_child_spec(part, settings)) for part in ("worker", "gateway")]
     second = [Child(replica_spec(child.spec, f"127.0.0.1:{free_port()}")) for child in first]
