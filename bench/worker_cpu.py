@@ -57,6 +57,11 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SDK: the rest (Python)", ("temporalio/",)),
 )
 OTHER = "other (asyncio, threads, imports)"
+#: The SDK core's threads by their (kernel-truncated) names.
+CORE_THREADS = {
+    "tokio-rt-worker": "SDK core: gRPC and async runtime (tokio)",
+    "workflow-proces": "SDK core: workflow state machines",
+}
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -76,7 +81,7 @@ def thread_cpu(pid: int) -> dict[str, float]:
         elif name.startswith(("python", "asyncio", "Thread")):
             kind = "Python threads (workflow tasks)"
         else:
-            kind = f"SDK core and native ({name.split('-')[0]})"
+            kind = CORE_THREADS.get(name, f"SDK core and native ({name})")
         kinds[kind] = kinds.get(kind, 0.0) + seconds
     return kinds
 
