@@ -12,10 +12,11 @@ Shared by the bench (`bench/replicas.py`, on the embedded stack as `discharge de
    receives work it never finishes (the gateway events the consumer pushes to it, the worker workflow
    tasks of the pathways in its cache), so each dies holding some: a process that hangs, then dies;
 3. waits until every pathway has published its last outbound event (or nothing moves for ``stall`` s) and
-   counts **lost** pathways (no ``support_started``, or fewer than 6 events applied), **duplicate effects**
-   (outbound events on the stream beyond what the pathways must publish, per type: a step published twice
-   under another id would show) and pathways whose **end state** (phase, risk level, escalations, events
-   applied) differs from the reference: one patient's events applied in an order with another end would.
+   counts **lost** pathways (no ``support_started``, or fewer than 6 events applied), **duplicate or
+   extra effects** (outbound events on the stream beyond what the pathways must publish, per type: a step
+   published twice under another id would show, and so would an escalation a late event should have
+   prevented) and pathways whose **end state** (phase, risk level, escalations, events applied) differs
+   from the reference: one patient's events applied in an order with another end would.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class Outcome:
             f"pathways: {self.patients}; done: {self.done}; {self.rate:.1f} events/s end to end; "
             f"{self.unacked_at_kill} events unacked by the gateways at the kill",
             f"lost: {self.lost}",
-            f"duplicate effects: {self.duplicate_effects} (outbound per type: {self.published})",
+            f"duplicate or extra effects: {self.duplicate_effects} (outbound per type: {self.published})",
             f"end state differs: {self.different} (reference {self.reference})",
             f"dead letters: {self.dead_letters}",
         ]
