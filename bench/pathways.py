@@ -81,7 +81,7 @@ def progress(line: str) -> None:
     print(f"# {time.strftime('%H:%M:%S')} {line}", file=sys.stderr, flush=True)
 
 
-def stack_settings(directory: Path) -> Settings:
+def stack_settings(directory: Path, **overrides: Any) -> Settings:
     temporal_port = free_port()
     while not 1024 < temporal_port < 64000:
         temporal_port = free_port()
@@ -93,8 +93,10 @@ def stack_settings(directory: Path) -> Settings:
         discharge_log_format="console",
         discharge_worker_http_address=f"127.0.0.1:{free_port()}",
         discharge_gateway_http_address=f"127.0.0.1:{free_port()}",
+        discharge_delivery_http_address=f"127.0.0.1:{free_port()}",
         # Not the default 8080/8081 (web page, development IdP): a `discharge dev` or a test may hold them.
         discharge_web_address=f"127.0.0.1:{free_port()}",
+        **overrides,
     )
 
 

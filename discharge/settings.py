@@ -235,6 +235,12 @@ class Settings(BaseSettings):
     # Pathways a worker keeps in memory: an event for one that is not is applied after replaying its
     # history (docs/operations.md "Capacity": size it to the open pathways a worker holds).
     discharge_worker_cached_pathways: int = Field(1000, ge=1)
+    # Temporal's workflow sandbox: a guard against non-deterministic calls in workflow code, at ~1.7 ms of
+    # worker CPU per event (docs/benchmarks.md, "The worker's CPU per event, by step"). Off in the worker
+    # process; every test runs the workflow in it (tests/conftest.py), which is where such a call is found.
+    discharge_worker_sandbox: bool = Field(
+        False, description="run the pathway workflow in Temporal's sandbox (slower; the tests always do)"
+    )
     # OpenTelemetry's own variable: traces are exported over OTLP/HTTP to it when set, off otherwise.
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP collector base URL (e.g. http://localhost:4318); unset: no tracing"

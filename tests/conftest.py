@@ -33,6 +33,9 @@ def pytest_configure(config: pytest.Config) -> None:
     ring = _KEYS_DIR / "payload-keys.json"
     write_ring(ring, new_ring())
     os.environ["DISCHARGE_PAYLOAD_KEYS_FILE"] = str(ring)
+    # Every worker a test runs, in process or as a child, runs the pathway in Temporal's sandbox, which
+    # refuses a non-deterministic call in workflow code: the product's worker runs without it (faster).
+    os.environ.setdefault("DISCHARGE_WORKER_SANDBOX", "true")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

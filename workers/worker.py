@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import structlog
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.pathway import PathwayActivities
@@ -32,6 +32,15 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 
 
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    """The sandbox only where asked for (``DISCHARGE_WORKER_SANDBOX``; every test asks). In the sandbox the
+    SDK runs code in it for every payload of every workflow task (its serialization context) and builds a
+    sandbox per pathway it loads: measured 7.5 against 5.8 ms of worker CPU per event (docs/benchmarks.md).
+    What it guards against, a non-deterministic call in workflow code, the tests find (they run in it) and
+    the saved histories' replay (tests/workflow/test_pathway_replay.py, in it too) would show."""
+    return WORKFLOW_RUNNER if settings.discharge_worker_sandbox else UnsandboxedWorkflowRunner()
+
+
 def build_worker(client: Client, settings: Settings, publisher: OutboundPublisher) -> Worker:
     activities = PathwayActivities(settings, publisher)
     return Worker(
@@ -39,7 +48,7 @@ def build_worker(client: Client, settings: Settings, publisher: OutboundPublishe
         task_queue=settings.temporal_task_queue,
         workflows=[PatientPathway],
         activities=activities.all(),
-        workflow_runner=WORKFLOW_RUNNER,
+        workflow_runner=workflow_runner(settings),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         max_cached_workflows=settings.discharge_worker_cached_pathways,
     )

@@ -8,7 +8,7 @@ import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import WorkflowSerializationContext
+from temporalio.converter import DataConverter, WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
 from discharge.codec import (
@@ -131,3 +131,29 @@ async def test_a_payload_sealed_in_a_workflows_context_names_that_workflow_and_c
     for altered in (relabelled, stripped):
         with pytest.raises(PayloadDecryptError, match="fails authentication"):
             await EncryptionCodec(ring).decode([altered])
+
+
+async def test_a_workflows_context_reseals_only_the_codec_and_rebuilds_no_converter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The gateway asks for a workflow's context at every signal, the worker at every activation: the SDK's
+    own clone built a payload and a failure converter each time, only to replace them (docs/benchmarks.md)."""
+    converter = encrypted_data_converter(new_ring())
+    built: list[object] = []
+    original = DataConverter._new_payload_converter
+
+    def counted(self: DataConverter) -> object:
+        built.append(self)
+        return original(self)
+
+    monkeypatch.setattr(DataConverter, "_new_payload_converter", counted)
+    context = WorkflowSerializationContext(namespace="default", workflow_id="pathway-pk_" + "c" * 32)
+    sealing = converter.with_context(context)
+    assert built == []
+    assert sealing.payload_converter is converter.payload_converter
+    assert sealing.failure_converter is converter.failure_converter
+    assert sealing.with_context(context) is sealing
+    [payload] = await sealing.encode([{"patient": {"id": "19091231-9803"}}])
+    assert payload.metadata[WORKFLOW_ID] == b"pathway-pk_" + b"c" * 32
+    assert await converter.decode([payload], [dict]) == [{"patient": {"id": "19091231-9803"}}]
+    assert converter.payload_codec is not None and sealing.payload_codec is not converter.payload_codec

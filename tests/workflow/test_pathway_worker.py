@@ -10,6 +10,8 @@ import signal
 import nats
 import pytest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from events.streams import OUTBOUND_STREAM, ensure_streams
 from tests.inbound_events import PATIENT, admitted, risk
@@ -74,3 +76,15 @@ async def test_the_worker_keeps_as_many_pathways_in_memory_as_configured(
     async with default, sized:  # started and stopped, as a worker is (an idle built one lingers)
         assert default.config().get("max_cached_workflows") == 1000  # the SDK's own default, kept
         assert sized.config().get("max_cached_workflows") == 7000
+
+
+async def test_the_worker_runs_the_pathway_in_the_sandbox_only_when_asked(
+    pathway_env: WorkflowEnvironment,
+) -> None:
+    product = build_worker(
+        pathway_env.client, settings_for(discharge_worker_sandbox=False), RecordingPublisher()
+    )
+    guarded = build_worker(pathway_env.client, settings_for(), RecordingPublisher())  # as every test
+    async with product, guarded:
+        assert isinstance(product.config().get("workflow_runner"), UnsandboxedWorkflowRunner)
+        assert isinstance(guarded.config().get("workflow_runner"), SandboxedWorkflowRunner)
