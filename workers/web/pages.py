@@ -246,15 +246,15 @@ async def _listing(request: Request, text: str, token: str | None, *, by_identit
         return _pathways_refused(web, request, str(refused))
     session_secret = web.settings.discharge_session_secret.get_secret_value()
     try:
-        raw = paging.next_page(token, search.query, session_secret)
+        raw = paging.next_page(token, search.binding, session_secret)
     except paging.PageRefused as refused:
         return _pathways_refused(web, request, str(refused))
     if search.patient_key is not None:
         web.record(principal, "search_identity", search.patient_key, request=request)
-    page = await data.list_page(web.temporal, search.query, PAGE_SIZE, raw)
+    page = await data.list_page(web.readmodel, principal, search.wanted, PAGE_SIZE, raw)
     # A personnummer is never put back into the page or its links: the box shows the patient_key instead.
     shown = search.patient_key if search.kind == "identity" else text.strip()
-    next_token = paging.page_token(page.next_raw, search.query, session_secret)
+    next_token = paging.page_token(page.next_raw, search.binding, session_secret)
     return web.render(request, "pathways.html", page=page, next_token=next_token, q=shown, problem=None)
 
 
