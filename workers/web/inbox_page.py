@@ -43,8 +43,9 @@ async def inbox_page(request: Request) -> Response:
 
 #: The inbox's live part as rendered, shared like its data (data.read_inbox) by every tab of one scope, filter
 #: and language that refreshes within the same second: its rendering was most of an inbox view's CPU
-#: (docs/benchmarks.md, "Pages"), and the part holds nothing of the person (no CSRF token, no name).
-_LIVE: MomentCache[str] = MomentCache(ttl=1.0)
+#: (docs/benchmarks.md, "Pages"), and the part holds nothing of the person (no CSRF token, no name). For up to
+#: 2 s more the last rendering is served at once while the next is made: no refresh waits for the read model.
+_LIVE: MomentCache[str] = MomentCache(ttl=1.0, stale_for=2.0)
 
 
 async def inbox_live(request: Request) -> Response:
