@@ -1,11 +1,16 @@
-"""Who holds the patient now: each pathway's phase, parties and open tasks, projected for `discharge fhir`.
+"""Where each pathway stands now and who holds the patient: one projection for the pages and `discharge fhir`.
 
 An addition to the read model (issue 23), in tables of its own so that the indicators' ``pathways`` table
 stays as it is: ``care_episodes`` (one row per pathway: its phase, the responsible parties, the end of LMV
-support as it stands now) and ``care_tasks`` (the coordinator's extension review and the vårdcentral's
-handover acceptance, open until the pathway's next step closes them). Fed in the same transaction as the
-indicators' facts (discharge/readmodel/store.py), from the same outbound events, so a redelivered event
-changes nothing here either. No identity: a pathway is known by ``patient_key`` and ``episode_id``.
+support as it stands now, the coordinator's open task and when it is due) and ``care_tasks`` (the
+coordinator's extension review and the vårdcentral's handover acceptance, open until the pathway's next step
+closes them). Fed in the same transaction as the indicators' facts (discharge/readmodel/store.py), from the
+same outbound events, so a redelivered event changes nothing here either. No identity: a pathway is known by
+``patient_key`` and ``episode_id``.
+
+The web page's inbox and pathways listing read ``care_episodes`` too (discharge/readmodel/listing.py): it is
+the one table of where a pathway stands now (issue 26 folded the inbox's own ``pathway_now`` into it, which
+held the same facts by slightly different rules).
 
 The phase follows the workflow's ``DischargePhase`` as its outbound events tell it; an event that does not
 move the phase (an escalation, a contact) leaves it. The FHIR mapping (phase -> ``EpisodeOfCare.status``)
@@ -59,6 +64,13 @@ care_episodes = sa.Table(
     sa.Column("outcome", sa.String(32)),
     sa.Column("closed_at", UtcDateTime()),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # For the pages (issue 26; added to a store made before them by discharge/readmodel/columns.py):
+    # the coordinator's open task as the pathway's search attributes had it (extension_review,
+    # handover_acceptance), and when the read model first heard of the pathway (the pathways listing's
+    # newest-first order, as visibility's start time was).
+    sa.Column("pending_task", sa.String(32), index=True),
+    sa.Column("task_due_at", UtcDateTime()),
+    sa.Column("listed_at", UtcDateTime(), index=True),
 )
 
 care_tasks = sa.Table(
@@ -103,7 +115,7 @@ def apply_care(conn: Connection, event: OutboundEvent, pathway_key: str, now: da
     data = event.data
     row = conn.execute(sa.select(care_episodes).where(care_episodes.c.pathway_key == pathway_key)).first()
     current: dict[str, Any] = dict(row._mapping) if row is not None else {}
-    values = _episode_values(event, current)
+    values = episode_values(data, event.time, current)
     values["updated_at"] = now
     if row is None:
         values.setdefault("phase", "inpatient")
@@ -114,6 +126,7 @@ def apply_care(conn: Connection, event: OutboundEvent, pathway_key: str, now: da
                 patient_key=data.patient_key,
                 episode_id=data.episode_id,
                 started_at=event.time,
+                listed_at=now,
                 **values,
             )
         )
@@ -124,8 +137,8 @@ def apply_care(conn: Connection, event: OutboundEvent, pathway_key: str, now: da
     _apply_tasks(conn, event, pathway_key, current.get("listed_vardcentral"))
 
 
-def _episode_values(event: OutboundEvent, current: dict[str, Any]) -> dict[str, Any]:
-    data, at = event.data, event.time
+def episode_values(data: OutboundData, at: datetime, current: dict[str, Any]) -> dict[str, Any]:
+    """The ``care_episodes`` columns one event sets, given the row as it is (pure)."""
     values: dict[str, Any] = {}
     phase, was = _PHASE_OF.get(type(data)), current.get("phase")
     back = isinstance(data, ExtensionGranted) and was == "extension_review"
@@ -168,7 +181,20 @@ def _episode_values(event: OutboundEvent, current: dict[str, Any]) -> dict[str, 
             values.update(outcome=data.outcome, closed_at=at)
             if data.indicators.discharged_at and not current.get("discharged_at"):
                 values["discharged_at"] = data.indicators.discharged_at
+    if values.get("phase", current.get("phase")) != current.get("phase"):
+        values.update(_task_of(data))
     return values
+
+
+def _task_of(data: OutboundData) -> dict[str, Any]:
+    """The coordinator's open task once ``data`` moved the phase: the step that opens one, else none."""
+    match data:
+        case ExtensionReviewRequested():
+            return {"pending_task": "extension_review", "task_due_at": data.due_at}
+        case HandoverRequested():
+            # due_at: absent in events published before it was added (the escalation still comes).
+            return {"pending_task": "handover_acceptance", "task_due_at": data.due_at}
+    return {"pending_task": None, "task_due_at": None}
 
 
 def _apply_tasks(conn: Connection, event: OutboundEvent, pathway_key: str, listed: str | None) -> None:

@@ -146,16 +146,3 @@ freshness = sa.Table(
     sa.Column("last_applied_at", UtcDateTime()),
     sa.Column("last_lag_ms", sa.Float),
 )
-
-#: Where each pathway stands now (discharge/readmodel/phases.py): what the inbox lists and scopes by, kept
-#: current from the outbound stream instead of asked of Temporal's visibility on every refresh.
-pathway_now = sa.Table(
-    "pathway_now",
-    metadata,
-    sa.Column("pathway_key", sa.String(200), primary_key=True),
-    sa.Column("phase", sa.String(32), index=True),
-    sa.Column("pending_task", sa.String(32), index=True),
-    sa.Column("task_due_at", UtcDateTime()),
-    sa.Column("support_ends_at", UtcDateTime()),
-    sa.Column("updated_at", UtcDateTime(), nullable=False),
-)

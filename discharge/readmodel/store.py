@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from discharge.readmodel.care import apply_care
-from discharge.readmodel.phases import now_of
+from discharge.readmodel.columns import add_missing_columns
 from discharge.readmodel.projection import Facts, NotAnOutboundEvent, facts_of
 from discharge.readmodel.schema import (
     deliveries,
@@ -26,7 +26,6 @@ from discharge.readmodel.schema import (
     escalations,
     experiences,
     metadata,
-    pathway_now,
     pathways,
     processed_events,
 )
@@ -81,8 +80,9 @@ class ReadModel:
         return cls(readmodel_url(settings))
 
     def create(self) -> ReadModel:
-        """Create the tables that do not exist yet (an existing table is left as it is)."""
+        """Create the tables that do not exist yet, and the columns added since an existing one was made."""
         metadata.create_all(self.engine)
+        add_missing_columns(self.engine, metadata)
         return self
 
     def close(self) -> None:
@@ -116,7 +116,7 @@ class ReadModel:
                     processed_events.insert().values(event_id=facts.event_id, type=facts.type, applied_at=now)
                 )
                 _apply_facts(conn, facts, now)
-                # Who holds the patient now, for `discharge fhir` (discharge/readmodel/care.py).
+                # Where the pathway stands now and who holds the patient: the pages and `discharge fhir`.
                 apply_care(conn, OutboundEvent.from_cloudevent(cloudevent), facts.pathway_key, now)
                 result.applied += 1
         return result
@@ -172,8 +172,6 @@ def _apply_facts(conn: Connection, facts: Facts, now: datetime) -> None:
         conn.execute(pathways.update().where(pathways.c.pathway_key == key).values(**values))
     if facts.escalation is not None:
         _apply_escalation(conn, key, facts)
-    if facts.data is not None:
-        _apply_now(conn, key, facts.data, now)
     if facts.delivery is not None:
         _apply_delivery(conn, key, facts.delivery)
     if facts.experience is not None:
@@ -186,26 +184,6 @@ def _apply_facts(conn: Connection, facts: Facts, now: datetime) -> None:
                 collected_by=collected_by,
                 reported_at=facts.at,
             )
-        )
-
-
-def _apply_now(conn: Connection, key: str, data: Any, now: datetime) -> None:
-    """Where the pathway stands now, in stream order (the workflow's publishing order)."""
-    row = conn.execute(
-        sa.select(pathway_now.c.phase, pathway_now.c.support_ends_at).where(pathway_now.c.pathway_key == key)
-    ).first()
-    values = now_of(data, row.phase if row is not None else None)
-    if values is None:
-        return
-    if "support_ends_at_if_empty" in values:
-        end = values.pop("support_ends_at_if_empty")
-        if row is not None and row.support_ends_at is None:
-            values["support_ends_at"] = end
-    if row is None:
-        conn.execute(pathway_now.insert().values(pathway_key=key, updated_at=now, **values))
-    else:
-        conn.execute(
-            pathway_now.update().where(pathway_now.c.pathway_key == key).values(updated_at=now, **values)
         )
 
 

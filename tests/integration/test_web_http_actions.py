@@ -44,6 +44,7 @@ async def test_pathways_are_found_by_personnummer_episode_and_vc_and_paged(
         assert review in by_episode and key_of(HANDOVER) not in by_episode
         by_vc = (await http.get(f"{site.url}/pathways", params={"q": VC_ANDERSBERG})).text
         assert key_of(HANDOVER) in by_vc and review not in by_vc
+        assert 'id="pathways-freshness"' in by_vc  # read from the read model: how current it is
         bad = await http.post(f"{site.url}/pathways", data={"q": "19050505-1234", "csrf_token": token})
         assert bad.status_code == 400 and "19050505" not in bad.text
         monkeypatch.setattr(pages, "PAGE_SIZE", 1)

@@ -1,17 +1,20 @@
-"""Where a pathway stands now, from its outbound events in the order the stream has them (issue 26)."""
+"""Where a pathway stands now, from its outbound events in the order the stream has them (issue 26): the
+phase and the coordinator's open task of the one projection (discharge/readmodel/care.py's ``care_episodes``)
+that the inbox, the pathways listing and the FHIR door read."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from discharge.readmodel.phases import now_of
+from discharge.readmodel.care import episode_values
 from events.outbound.data import OutboundData
-from events.outbound.handover import HandoverCompleted, HandoverRequested
-from events.outbound.pathway import DischargeCancelledOutbound, PathwayClosed, PathwayStarted
+from events.outbound.handover import HandoverCompleted, HandoverRequested, HandoverSummary
+from events.outbound.pathway import DischargeCancelledOutbound, Indicators, PathwayClosed, PathwayStarted
 from events.outbound.support import ExtensionGranted, ExtensionReviewRequested, SupportStarted
 
 END = datetime(2026, 12, 17, 9, 0, tzinfo=UTC)
+NO_DISCHARGE: dict[str, Any] = {"discharged_at": None}
 M = TypeVar("M", bound=OutboundData)
 
 
@@ -21,20 +24,36 @@ def build(model: type[M], **fields: Any) -> M:
 
 
 def walk(*events: OutboundData) -> dict[str, Any]:
-    """The ``pathway_now`` row after ``events``, applied as the store applies them."""
+    """The ``care_episodes`` row's phase, support end and task after ``events``, applied as the store does."""
     row: dict[str, Any] = {}
     for event in events:
-        values = now_of(event, row.get("phase")) or {}
-        if "support_ends_at_if_empty" in values:
-            end = values.pop("support_ends_at_if_empty")
-            if row.get("support_ends_at") is None:
-                values["support_ends_at"] = end
-        row.update(values)
-    return row
+        row.update(episode_values(event, END, row))
+    return {name: row.get(name) for name in ("phase", "support_ends_at", "pending_task", "task_due_at")}
+
+
+def opened() -> PathwayStarted:
+    return build(PathwayStarted, phase="inpatient")
+
+
+def handover_requested(due: datetime) -> HandoverRequested:
+    return build(
+        HandoverRequested,
+        due_at=due,
+        to=None,
+        summary=HandoverSummary.model_construct(**NO_DISCHARGE),
+    )
+
+
+def closing() -> PathwayClosed:
+    return build(
+        PathwayClosed,
+        outcome="completed",
+        indicators=Indicators.model_construct(**NO_DISCHARGE),
+    )
 
 
 def test_a_review_then_a_granted_extension_then_a_handover_and_its_acceptance() -> None:
-    started = walk(build(PathwayStarted), build(SupportStarted, support_ends_at=END))
+    started = walk(opened(), build(SupportStarted, support_ends_at=END))
     assert started == {
         "phase": "lmv_support",
         "support_ends_at": END,
@@ -43,28 +62,28 @@ def test_a_review_then_a_granted_extension_then_a_handover_and_its_acceptance() 
     }
     review = build(ExtensionReviewRequested, due_at=END)
     granted = build(ExtensionGranted, support_ends_at=END + timedelta(days=7))
-    handover = build(HandoverRequested, due_at=END + timedelta(days=9))
-    row = walk(build(PathwayStarted), build(SupportStarted, support_ends_at=END), review)
+    handover = handover_requested(END + timedelta(days=9))
+    row = walk(opened(), build(SupportStarted, support_ends_at=END), review)
     assert (row["phase"], row["pending_task"], row["task_due_at"]) == (
         "extension_review",
         "extension_review",
         END,
     )
-    row = walk(build(PathwayStarted), build(SupportStarted, support_ends_at=END), review, granted)
+    row = walk(opened(), build(SupportStarted, support_ends_at=END), review, granted)
     assert (row["phase"], row["pending_task"], row["support_ends_at"]) == (
         "lmv_support",
         None,
         END + timedelta(7),
     )
-    row = walk(build(PathwayStarted), handover)
+    row = walk(opened(), handover)
     assert (row["phase"], row["pending_task"]) == ("handover", "handover_acceptance")
     assert row["task_due_at"] == END + timedelta(days=9)
-    assert walk(build(PathwayStarted), handover, build(HandoverCompleted))["phase"] == "follow_up"
+    assert walk(opened(), handover, build(HandoverCompleted, accepted_at=None))["phase"] == "follow_up"
 
 
 def test_a_support_start_held_for_the_grace_does_not_take_back_the_review_published_before_it() -> None:
     row = walk(
-        build(PathwayStarted),
+        opened(),
         build(ExtensionReviewRequested, due_at=END),
         build(SupportStarted, support_ends_at=END),
     )
@@ -76,10 +95,10 @@ def test_a_support_start_held_for_the_grace_does_not_take_back_the_review_publis
 
 
 def test_a_cancelled_discharge_goes_back_and_a_closed_pathway_stays_closed() -> None:
-    supported = (build(PathwayStarted), build(SupportStarted, support_ends_at=END))
+    supported = (opened(), build(SupportStarted, support_ends_at=END))
     cancelled = walk(*supported, build(DischargeCancelledOutbound))
     assert (cancelled["phase"], cancelled["support_ends_at"]) == ("inpatient", None)
-    closed = walk(*supported, build(PathwayClosed), build(DischargeCancelledOutbound))
+    closed = walk(*supported, closing(), build(DischargeCancelledOutbound))
     assert closed["phase"] == "closed" and closed["pending_task"] is None
-    late = walk(*supported, build(PathwayClosed), build(ExtensionReviewRequested, due_at=END))
+    late = walk(*supported, closing(), build(ExtensionReviewRequested, due_at=END))
     assert late["phase"] == "closed" and late["pending_task"] is None

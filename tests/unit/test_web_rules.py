@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from discharge.principal import Principal
+from discharge.readmodel.listing import Wanted
 from workers.web.access import (
     LMV_PHASES,
     may_acknowledge,
@@ -14,7 +15,7 @@ from workers.web.access import (
     may_read_audit,
     may_see_identity,
     may_see_patient,
-    scoped,
+    read_model_scope,
 )
 from workers.web.auth import safe_next
 from workers.web.claims import SignInRefused, principal_from_claims
@@ -75,12 +76,9 @@ def _view(phase: str, vc: str | None = UNIT) -> PathwayView:
 
 
 def test_each_role_sees_its_own_patients_and_only_the_allowed_ones_see_identities() -> None:
-    assert scoped("Q", COORDINATOR) == "Q" and scoped("Q", OPS) == "Q"
-    assert (
-        scoped("Q", LMV)
-        == "Q AND DischargePhase IN ('joint_planning', 'lmv_support', 'extension_review', 'handover')"
-    )
-    assert scoped("Q", VC) == f"Q AND ListedVardcentral = '{UNIT}'"
+    assert read_model_scope(COORDINATOR) == (None, None) and read_model_scope(OPS) == (None, None)
+    assert read_model_scope(LMV) == (("joint_planning", "lmv_support", "extension_review", "handover"), None)
+    assert read_model_scope(VC) == (None, UNIT)
     for phase in LMV_PHASES:
         assert may_see_patient(LMV, _view(phase))
     assert not may_see_patient(LMV, _view("inpatient")) and not may_see_patient(LMV, _view("follow_up"))
@@ -95,14 +93,18 @@ def test_each_role_sees_its_own_patients_and_only_the_allowed_ones_see_identitie
 def test_the_search_box_understands_numbers_keys_episodes_and_vcs() -> None:
     found = build_search("19091231-9803", COORDINATOR, SECRET, by_identity=True)
     assert found.kind == "identity" and found.patient_key is not None
-    assert "19091231" not in found.query  # the query carries the pseudonym, never the number
-    assert build_search(found.patient_key, COORDINATOR, SECRET, by_identity=True).kind == "patient_key"
+    assert "19091231" not in found.binding  # a page token is signed for the pseudonym, never the number
+    by_key = build_search(found.patient_key, COORDINATOR, SECRET, by_identity=True)
+    assert by_key.kind == "patient_key" and by_key.wanted == found.wanted
+    assert by_key.binding == found.binding  # the identity's next-page link carries the key
     episode = build_search("HS-2026-1", COORDINATOR, SECRET, by_identity=True)
-    assert episode.query.endswith("EpisodeId = 'HS-2026-1'")
+    assert episode.wanted == Wanted(episode_id="HS-2026-1")
     digits = build_search("HS-20261123-123456", OPS, SECRET, by_identity=True)
     assert digits.kind == "episode"  # digits, yet no identity
-    assert build_search(UNIT, VC, SECRET, by_identity=True).kind == "vardcentral"
-    assert build_search("", VC, SECRET, by_identity=True).query.endswith(f"ListedVardcentral = '{UNIT}'")
+    assert build_search(UNIT, VC, SECRET, by_identity=True).wanted == Wanted(vardcentral=UNIT)
+    everyone = build_search("", COORDINATOR, SECRET, by_identity=True)
+    assert everyone.wanted == Wanted()
+    assert everyone.binding != build_search("", VC, SECRET, by_identity=True).binding  # scoped tokens
     with pytest.raises(SearchRefused, match="din roll"):  # in Swedish, the default
         build_search("19091231-9803", OPS, SECRET, by_identity=True)
     with pytest.raises(SearchRefused, match="inte ett giltigt") as refused:

@@ -6,7 +6,7 @@
 - vc: patients listed at the person's own vårdcentral (``Principal.unit``).
 - ops: every pathway, pseudonymous only: never an identity; neither decides nor acknowledges.
 
-Patientdatalagen: access on a need-to-know basis, so listings are filtered in the visibility query
+Patientdatalagen: access on a need-to-know basis, so listings are filtered in the read model's query
 itself (a VC physician's page never fetches another unit's patients), and a patient page checks the
 pathway's own state before showing anything.
 """
@@ -14,7 +14,6 @@ pathway's own state before showing anything.
 from __future__ import annotations
 
 from discharge.principal import Principal
-from discharge.views.visibility import one_of, quoted
 from workflows.api import PathwayView
 
 #: The phases in which LMV takes part (joint planning: LMV confirms it; handover: LMV keeps the patient until
@@ -22,28 +21,14 @@ from workflows.api import PathwayView
 LMV_PHASES: tuple[str, ...] = ("joint_planning", "lmv_support", "extension_review", "handover")
 
 
-def scope_clause(principal: Principal) -> str | None:
-    """The visibility clause that limits a listing to the principal's patients (None: every pathway)."""
-    if principal.role == "lmv":
-        return f"DischargePhase IN {one_of(LMV_PHASES)}"
-    if principal.role == "vc":
-        # The unit was checked to be an HSA-id at sign-in (workers.web.claims); quoted refuses anything else.
-        return f"ListedVardcentral = {quoted(principal.unit or '')}"
-    return None
-
-
 def read_model_scope(principal: Principal) -> tuple[tuple[str, ...] | None, str | None]:
-    """The same limit for the read model's listings (discharge/readmodel/listing.py): (phases, VC)."""
+    """What limits a listing to the principal's patients (discharge/readmodel/listing.py): (phases, VC);
+    None: no limit. The unit was checked to be an HSA-id at sign-in (workers.web.claims)."""
     if principal.role == "lmv":
         return LMV_PHASES, None
     if principal.role == "vc":
         return None, principal.unit or ""
     return None, None
-
-
-def scoped(query: str, principal: Principal) -> str:
-    clause = scope_clause(principal)
-    return query if clause is None else f"{query} AND {clause}"
 
 
 def may_see_patient(principal: Principal, view: PathwayView) -> bool:

@@ -1,11 +1,10 @@
-"""What the web page reads: the read model for the inbox, Temporal for one pathway and for changing it.
+"""What the web page reads: the read model for the lists, Temporal for one pathway and for changing it.
 
-The inbox (open tasks, escalations, who took them) comes from the read model alone (discharge/readmodel/:
-``listing``, ``inbox``, ``freshness``; issue 26): no query to Temporal per refresh, however many tabs are
-open. The pathways listing still pages through visibility (one query per page, scoped by role); one
-pathway comes from its ``state`` query, the identity from its ``identity`` query (only for roles that may
-see it), and decisions and acknowledgements are the workflow's updates, whose validators refuse what does
-not fit the pathway: their refusal text is what the page shows.
+The inbox (open tasks, escalations, who took them) and the pathways listing come from the read model alone
+(discharge/readmodel/: ``listing``, ``inbox``, ``freshness``; issue 26): no query to Temporal per refresh,
+however many tabs are open. One pathway comes from its ``state`` query, the identity from its ``identity``
+query (only for roles that may see it), and decisions and acknowledgements are the workflow's updates,
+whose validators refuse what does not fit the pathway: their refusal text is what the page shows.
 """
 
 from __future__ import annotations
@@ -227,12 +226,32 @@ async def remember_acknowledgements(store: ReadModel, key: str, records: list[Ac
 @dataclass(frozen=True)
 class Page:
     rows: list[PathwayRow]
-    next_raw: bytes | None  # Temporal's next-page token (workers/web/paging.py signs it for the link)
+    next_raw: bytes | None  # where the next page starts (workers/web/paging.py signs it for the link)
+    freshness: Freshness | None = None
 
 
-async def list_page(client: Client, query: str, page_size: int, raw: bytes | None) -> Page:
-    """One page of a visibility listing; ``raw`` is Temporal's next-page token from the last page."""
-    iterator = client.list_workflows(query, page_size=page_size, next_page_token=raw)
-    await iterator.fetch_next_page()
-    rows = [PathwayRow.from_execution(execution) for execution in iterator.current_page or []]
-    return Page(rows, iterator.next_page_token or None)
+async def list_page(
+    store: ReadModel, principal: Principal, wanted: listing.Wanted, page_size: int, raw: bytes | None
+) -> Page:
+    """One page of the pathways ``wanted`` in the principal's scope, from the read model; ``raw`` is the
+    last page's ``next_raw``. (The CLI's `discharge pathways` still lists through visibility.)"""
+    return await asyncio.to_thread(_list_page, store, principal, wanted, page_size, raw)
+
+
+def _list_page(
+    store: ReadModel, principal: Principal, wanted: listing.Wanted, page_size: int, raw: bytes | None
+) -> Page:
+    phases, unit = read_model_scope(principal)
+    found, cursor = listing.search(store, wanted, phases, unit, _cursor_of(raw), page_size)
+    open_now = {item.pathway_key for item in open_escalations(store, [item.pathway_key for item in found])}
+    rows = [_row(item, escalated=item.pathway_key in open_now) for item in found]
+    next_raw = None if cursor is None else f"{cursor[0].isoformat()}\n{cursor[1]}".encode()
+    return Page(rows, next_raw, freshness.read(store))
+
+
+def _cursor_of(raw: bytes | None) -> listing.Cursor | None:
+    """The cursor ``_list_page`` handed out (signed and checked by paging.py before it comes here)."""
+    if raw is None:
+        return None
+    moment, _sep, key = raw.decode().partition("\n")
+    return datetime.fromisoformat(moment), key

@@ -1,11 +1,9 @@
-"""The pages: inbox (with its live part), patient, decide, acknowledge, pathways, audit."""
+"""The pages: patient, decide, acknowledge, pathways, audit (the inbox: inbox_page.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -17,10 +15,10 @@ from discharge.audit_chain import checked_chain
 from discharge.i18n import N_, gettext as _
 from discharge.principal import Principal
 from discharge.readmodel.projection import pathway_key
-from events.fields import HSA_ID_PATTERN
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import access, csrf, data, paging
 from workers.web.context import Web, principal_of, web_of
+from workers.web.inbox_page import forget_rendered_inboxes, inbox_live, inbox_page
 from workers.web.present import decided_text
 from workers.web.search import SearchRefused, build_search
 from workflows.api import LogEntry
@@ -52,34 +50,6 @@ def without_free_text(entry: LogEntry) -> LogEntry:
         return entry
     what = entry.summary.split(":", 1)[0]
     return entry.model_copy(update={"summary": f"{what} (the reason is not shown to ops)"})
-
-
-# ---- inbox ----------------------------------------------------------------------------------------
-
-
-async def _inbox_values(request: Request) -> dict[str, Any]:
-    web, principal = web_of(request), principal_of(request)
-    vardcentral = request.query_params.get("vc") or None
-    if vardcentral and not re.match(HSA_ID_PATTERN, vardcentral):
-        vardcentral = None
-    now = datetime.now(UTC)
-    inbox = await data.read_inbox(web.readmodel, principal, now, vardcentral)
-    return {"inbox": inbox, "vc": vardcentral, "now": now}
-
-
-async def inbox_page(request: Request) -> Response:
-    web = web_of(request)
-    if principal_of(request).role == "ops":
-        return RedirectResponse("/pathways", status_code=303)
-    return web.render(request, "inbox.html", **await _inbox_values(request))
-
-
-async def inbox_live(request: Request) -> Response:
-    """The inbox's changing part alone, fetched every few seconds by static/live.js."""
-    web = web_of(request)
-    if principal_of(request).role == "ops":
-        return _forbidden(web, request, _("ops has no inbox"))
-    return web.render(request, "_inbox_live.html", **await _inbox_values(request))
 
 
 # ---- patient --------------------------------------------------------------------------------------
@@ -220,6 +190,7 @@ async def acknowledge(request: Request) -> Response:
     except (data.Refused, data.NoAnswer) as problem:
         return await _patient(request, ack_refusal=str(problem), ack_index=acknowledgement["escalation"])
     await data.remember_acknowledgements(web.readmodel, pathway, [record])
+    forget_rendered_inboxes()
     web.record(principal, "acknowledge", key, f"escalation {acknowledgement['escalation']}", request=request)
     request.session["flash"] = _("Escalation acknowledged")
     return RedirectResponse(back, status_code=303)
@@ -246,15 +217,15 @@ async def _listing(request: Request, text: str, token: str | None, *, by_identit
         return _pathways_refused(web, request, str(refused))
     session_secret = web.settings.discharge_session_secret.get_secret_value()
     try:
-        raw = paging.next_page(token, search.query, session_secret)
+        raw = paging.next_page(token, search.binding, session_secret)
     except paging.PageRefused as refused:
         return _pathways_refused(web, request, str(refused))
     if search.patient_key is not None:
         web.record(principal, "search_identity", search.patient_key, request=request)
-    page = await data.list_page(web.temporal, search.query, PAGE_SIZE, raw)
+    page = await data.list_page(web.readmodel, principal, search.wanted, PAGE_SIZE, raw)
     # A personnummer is never put back into the page or its links: the box shows the patient_key instead.
     shown = search.patient_key if search.kind == "identity" else text.strip()
-    next_token = paging.page_token(page.next_raw, search.query, session_secret)
+    next_token = paging.page_token(page.next_raw, search.binding, session_secret)
     return web.render(request, "pathways.html", page=page, next_token=next_token, q=shown, problem=None)
 
 

@@ -1,8 +1,9 @@
-"""The pathways listing's ``?page=`` token: Temporal's next-page token, signed by us and bound to the query.
+"""The pathways listing's ``?page=`` token: where the next page starts, signed by us and bound to the search.
 
-A token the page did not hand out (typed, truncated, taken from another search) is refused at once with a
-400, before anything is asked of Temporal; Temporal's own answer to a garbled token is an error after its
-retries, which the page used to show as a 500 ten seconds later.
+A token the page did not hand out (typed, truncated, taken from another search or scope) is refused at once
+with a 400, before anything is read. (The listing paged through Temporal's visibility before issue 26, whose
+own answer to a garbled token was an error after its retries; it now pages through the read model, and the
+token carries the last row's place in the listing's order: workers/web/data.py.)
 """
 
 from __future__ import annotations
@@ -39,14 +40,14 @@ def _unb64(text: str) -> bytes:
 
 
 def page_token(raw: bytes | None, query: str, secret: str) -> str | None:
-    """The link's token for Temporal's next-page token ``raw`` of ``query`` (None: no next page)."""
+    """The link's token for the next-page position ``raw`` of ``query`` (None: no next page)."""
     if not raw:
         return None
     return _b64(raw) + _SEPARATOR + _b64(_mac(raw, query, secret))
 
 
 def next_page(token: str | None, query: str, secret: str) -> bytes | None:
-    """Temporal's next-page token from a link's ``token``; ``PageRefused`` for any we did not hand out."""
+    """The next-page position from a link's ``token``; ``PageRefused`` for any we did not hand out."""
     if not token:
         return None
     body, _sep, mac = token.partition(_SEPARATOR)

@@ -1,4 +1,9 @@
-"""The pathways page's search box: a personnummer (or other identity), a patient_key, an episode or a VC."""
+"""The pathways page's search box: a personnummer (or other identity), a patient_key, an episode or a VC.
+
+What it finds is read from the read model (discharge/readmodel/listing.py, issue 26), within the signed-in
+person's scope (workers/web/access.py); ``binding`` is what a page token is signed for
+(workers/web/paging.py), so a "next page" link serves only the search and the scope it was made for.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,11 @@ from dataclasses import dataclass
 
 from discharge.i18n import gettext as _
 from discharge.principal import Principal
-from discharge.views.visibility import RUNNING, pathways_query, patient_query, quoted
+from discharge.readmodel.listing import Wanted
+from discharge.views.visibility import SAFE_VALUE
 from events.fields import HSA_ID_PATTERN
 from events.identity import InvalidIdentity, is_patient_key, parse_identity, patient_key
-from workers.web.access import may_see_identity, scoped
-from workflows.names import WORKFLOW_TYPE
+from workers.web.access import may_see_identity, read_model_scope
 
 #: What a personnummer, samordningsnummer or reservnummer looks like (validated after): YYYYMMDD-NNNN, ...
 _IDENTITY_SHAPE = re.compile(r"\d{8}-?[0-9A-Z]\d{3}")
@@ -23,20 +28,29 @@ class SearchRefused(Exception):
 
 @dataclass(frozen=True)
 class Search:
-    query: str
+    wanted: Wanted
     kind: str  # "all", "identity", "patient_key", "vardcentral", "episode"
+    binding: str  # the search and the scope, never an identity: what a page token is signed for
     patient_key: str | None = None  # set when an identity was searched for (to audit it)
 
 
+def _search(kind: str, wanted: Wanted, principal: Principal, identity_key: str | None = None) -> Search:
+    # An identity's search and its patient_key's are one search: its next-page link (GET) carries the key.
+    phases, unit = read_model_scope(principal)
+    found = f"{wanted.patient_key or ''}|{wanted.episode_id or ''}|{wanted.vardcentral or ''}"
+    binding = f"{found}|{','.join(phases or ())}|{unit or ''}"
+    return Search(wanted, kind, binding, identity_key)
+
+
 def build_search(text: str, principal: Principal, secret: str, *, by_identity: bool) -> Search:
-    """The listing's query for ``text``; an identity only when ``by_identity`` (the POSTed form)."""
+    """The listing's search for ``text``; an identity only when ``by_identity`` (the POSTed form)."""
     text = text.strip()
     if not text:
-        return Search(scoped(RUNNING, principal), "all")
+        return _search("all", Wanted(), principal)
     if is_patient_key(text):
-        return Search(scoped(patient_query(text), principal), "patient_key")
+        return _search("patient_key", Wanted(patient_key=text), principal)
     if re.match(HSA_ID_PATTERN, text):
-        return Search(scoped(pathways_query(vardcentral=text), principal), "vardcentral")
+        return _search("vardcentral", Wanted(vardcentral=text), principal)
     if _IDENTITY_SHAPE.fullmatch(text.upper()):
         if not by_identity:
             # A link (GET) can be made by another site: it must never make a look-up in the person's name.
@@ -50,13 +64,9 @@ def build_search(text: str, principal: Principal, secret: str, *, by_identity: b
         except InvalidIdentity:
             # Never echo the number back: it may be a real personnummer.
             raise SearchRefused(_("not a valid personnummer, samordningsnummer or reservnummer")) from None
-        return Search(scoped(patient_query(key), principal), "identity", key)
-    try:
-        episode = quoted(text)
-    except ValueError:
+        return _search("identity", Wanted(patient_key=key), principal, key)
+    if not SAFE_VALUE.fullmatch(text):  # an episode id is letters, digits and _.:/-
         raise SearchRefused(
             _("search by personnummer, patient_key (pk_…), episode id or the vårdcentral's HSA-id")
-        ) from None
-    return Search(
-        scoped(f"WorkflowType = {quoted(WORKFLOW_TYPE)} AND EpisodeId = {episode}", principal), "episode"
-    )
+        )
+    return _search("episode", Wanted(episode_id=text), principal)

@@ -8,6 +8,11 @@ from discharge.settings import DEV_SESSION_SECRET, Settings, SettingsError, requ
 
 #: The dev OpenID provider's address next to the web page: the web port + 1 (8080 -> 8081).
 DEV_IDP_PORT_OFFSET = 1
+#: Seconds an idle connection is kept open: longer than the inbox's 5-s refresh (static/live.js), so each
+#: tab's refresh reuses its connection. uvicorn's default is 5 s, the refresh period itself: the server then
+#: closed connections just as the next refresh was sent on them (bench/web.py saw 18 of 1,148 inbox views
+#: fail with "connection reset"; docs/benchmarks.md, "Pages").
+KEEP_ALIVE_SECONDS = 30
 
 
 def host_port(address: str) -> tuple[str, int]:
@@ -50,5 +55,13 @@ async def run_web(settings: Settings) -> None:
     client = await connect_temporal(settings)
     app = build_app(settings, client, show_dev_users=settings.discharge_development)
     # proxy_headers: behind the region's TLS proxy, X-Forwarded-Proto makes the cookie Secure.
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
     await uvicorn.Server(config).serve()
