@@ -86,3 +86,11 @@ def patched(patch_id: str) -> bool:
 #: (workflows/deadline_timer.py) instead of a new timer after every event (issue 26). Asked with
 #: `workflow.patched` itself at a run's start, as `DELIVERY_RECEIPTS`: older lean runs keep their timers.
 KEPT_DEADLINE_TIMER = "kept-deadline-timer"
+
+#: Runs from this patch on give each receiver the deliveries clinical order gives it: a step published
+#: before a clinically earlier event named one of its receivers (a late planning confirmation naming the LMV
+#: unit) is delivered to that receiver too, with the same event id (workflows/rules/ledger.py `Deliver`);
+#: and a receipt's `not_delivered` escalation names its delivery in its step key (two raised in different
+#: ticks shared one, and the second was never published). Asked with `workflow.patched` itself at a run's
+#: first publish (runs in clinical order only), kept in `PathwayState.clinical_deliveries`.
+CLINICAL_DELIVERIES = "deliveries-in-clinical-order"

@@ -58,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules.dispatch import apply_event, decline_opening
     from workflows.rules.dryrun import refusal_of
     from workflows.rules.intake import (
+        LISTING_TYPES,
         Intake,
         can_open,
         close_unopened,
@@ -65,15 +66,13 @@ with workflow.unsafe.imports_passed_through():
         retry_waiting,
         try_event,
     )
-    from workflows.rules.ledger import Ledger, Taken, apply_time_safely
+    from workflows.rules.ledger import Deliver, Ledger, Taken, apply_time_safely
     from workflows.rules.receipts import expect_receipts
     from workflows.rules.records import record_acknowledgement, record_duplicate
     from workflows.rules.refusals import NOT_PERMITTED, RULE_FAILED, Refused, apply_or_refuse
     from workflows.rules.state import PathwayState
     from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
-#: Events after which the listed VC is looked up when neither it nor an earlier event named one.
-LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
 # The patches: workflows/patches.py; the activities' timeouts and retries: workflows/effects.py.
 
 
@@ -342,6 +341,8 @@ class PatientPathway:
         self._state = taken.state
         for command in taken.publish:
             await self._publish(command)
+        for delivery in taken.deliver:
+            await self._deliver(delivery)
         for refused in taken.dead:
             await self._refuse(refused)
         if taken.restart is not None:
@@ -502,10 +503,27 @@ class PatientPathway:
         return await effects.episode_closed(episode, event.time)
 
     async def _publish(self, command: Publish) -> None:
+        if self._ordered and self._state.clinical_deliveries is None:  # asked once, at a run's first publish
+            self._state.clinical_deliveries = workflow.patched(patches.CLINICAL_DELIVERIES)
         outbound = OutboundEvent(
             id=effects.outbound_id(command.step), type=command.type, time=workflow.now(), data=command.data
         )
         await effects.publish(outbound)
+        self._expect_receipts(command, outbound.id)
+
+    async def _deliver(self, delivery: Deliver) -> None:
+        """A step published before, to the receivers clinical order gives it and its publish did not name
+        (workflows/rules/ledger.py `Deliver`): the same event id, so each receiver's copy is stored once."""
+        command = delivery.publish
+        outbound = OutboundEvent(
+            id=effects.outbound_id(command.step), type=command.type, time=workflow.now(), data=command.data
+        )
+        await effects.deliver(outbound, delivery.recipients)
+        workflow.logger.info(
+            "discharge.%s delivered to %d receiver(s) a clinically earlier event named",
+            command.type,
+            len(delivery.recipients),
+        )
         self._expect_receipts(command, outbound.id)
 
     def _expect_receipts(self, command: Publish, message_id: str) -> None:

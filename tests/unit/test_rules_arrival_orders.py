@@ -36,6 +36,9 @@ def assert_same_pathway(order: list[InboundEvent], batch: int = 1) -> None:
     assert not missing, (types, missing)
     extra = set(got.outbound()) - set(CLINICAL.outbound())
     assert not extra, (types, extra)
+    # Each receiver got what clinical order gives it: the same events (ids), each once, receipts awaited
+    # alike, also when a clinically earlier event named the receiver after the event had gone out.
+    assert got.deliveries() == CLINICAL.deliveries(), types
     assert got.dead == [], types
 
 

@@ -30,6 +30,7 @@ from discharge.temporal_client import signal_with_start
 from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.envelopes import InboundEvent
+from events.outbound.data import Recipient
 from events.outbound.event import OutboundEvent
 from tests.inbound_events import PATIENT, STAFF
 from workers.worker import build_worker
@@ -47,9 +48,14 @@ class RecordingPublisher:
 
     events: list[OutboundEvent] = field(default_factory=list)
     dead_letters: list[tuple[bytes, DeadLetter]] = field(default_factory=list)
+    # (event id, receiver) of the deliveries the pathway made itself (activity `deliver_outbound`).
+    delivered: list[tuple[str, str]] = field(default_factory=list)
 
     async def publish(self, event: OutboundEvent) -> None:
         self.events.append(event)
+
+    async def deliver(self, event: OutboundEvent, receivers: list[Recipient]) -> None:
+        self.delivered += [(event.id, r.hsa_id) for r in receivers]
 
     async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None:
         self.dead_letters.append((body, letter))

@@ -49,6 +49,11 @@ OPENING_TYPES = frozenset(
 )
 
 
+#: Events after which the listed VC is looked up when neither it nor an earlier event named one (the
+#: workflow's activity `lookup_listing`, before the rules see the event).
+LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
+
+
 def can_open(event: InboundEvent) -> bool:
     return event.type in OPENING_TYPES
 

@@ -66,6 +66,18 @@ class Entry:
         return (self.time, self.order)
 
 
+@dataclass(frozen=True)
+class Deliver:
+    """Deliver an outbound step already published to receivers its published ``data`` did not name, but
+    clinical order's does (a receiver made known by a clinically earlier event that arrived later).
+
+    ``publish`` is the step as clinical order gives it now: the same step key, so the same event id; its
+    ``data`` names the receivers, so each can check why it got the event (events/delivery.py)."""
+
+    publish: Publish
+    recipients: list[str]
+
+
 @dataclass
 class Taken:
     """What the workflow must carry out after an arrival, a decision or passing time."""
@@ -77,6 +89,8 @@ class Taken:
     rest: list[InboundEvent] = field(default_factory=list)
     # Events to dead-letter, each with its kind and reason (the rule, never a value of the event).
     dead: list[Refused] = field(default_factory=list)
+    # Steps published before to be delivered to receivers clinical order gives them (`Deliver`).
+    deliver: list[Deliver] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +104,9 @@ class Ledger:
     held: list[Publish] = field(default_factory=list)  # escalations waiting for the grace
     registry_listing: str | None = None  # the listing registry's answer, once looked up
     derivations: int = 0
+    # Step key → the receivers (HSA-ids) it was delivered to: its published data's, then any `Deliver`.
+    # A step published before this was kept (a run carried from an older worker) has none: left as it was.
+    delivered: dict[str, list[str]] = field(default_factory=dict)
 
     def take(self, state: PathwayState, events: list[InboundEvent], now: datetime, policy: Policy) -> Taken:
         """Accept arrivals (already de-duplicated): applied at once when in place, else re-derived."""
@@ -111,7 +128,7 @@ class Ledger:
         """A coordinator's decision (validated by the caller): the latest of all, so applied in place."""
         self._enter(now, now, decision=decision)
         outcome = apply_decision(state, decision, now, policy)
-        return self._taken(state, [outcome], now)
+        return self._taken(state, [outcome], now, policy)
 
     def tick(self, state: PathwayState, now: datetime, policy: Policy) -> Taken:
         """Passing time: deadlines (once settled), and the escalations that waited for the grace."""
@@ -124,9 +141,9 @@ class Ledger:
             and due <= now
         ):
             outcomes.append(apply_time_safely(state, now, policy))
-        taken = self._taken(state, outcomes, now)
+        taken = self._taken(state, outcomes, now, policy)
         if self._settled(state, now) and self.held:
-            taken.publish += self._release()
+            taken.publish += self._release(policy)
         return taken
 
     def derive(self, live: PathwayState, now: datetime, policy: Policy) -> Taken:
@@ -146,7 +163,7 @@ class Ledger:
         kept = [entry for entry in live.log if kept_across_derivation(entry)]
         state.log = [*kept, *state.log]
         state.settle_until = now + policy.late_event_grace
-        taken = self._taken(state, outcomes, now, rederived=True)
+        taken = self._taken(state, outcomes, now, policy, rederived=True)
         taken.dead = dead
         if restart_at is not None:
             later = [e for e in self._in_clinical_order() if e.place > restart_at.place and e.event]
@@ -216,7 +233,7 @@ class Ledger:
             if state.phase == "closed" and any(
                 isinstance(c, StartNewPathway) for o in outcomes for c in o.commands
             ):
-                taken = self._taken(state, outcomes, now)  # a readmission: the rest are the new run's
+                taken = self._taken(state, outcomes, now, policy)  # a readmission: the rest: the new run's
                 taken.rest = [e.event for e in new[index:] if e.event is not None]
                 self.entries = [e for e in self.entries if e not in new[index:]]
                 return taken
@@ -228,7 +245,7 @@ class Ledger:
             if outcome.ignored:
                 self.unapplied[entry.order] = outcome.ignored
             outcomes.append(outcome)
-        return self._taken(state, outcomes, now)
+        return self._taken(state, outcomes, now, policy)
 
     def _replay(
         self, state: PathwayState, now: datetime, policy: Policy
@@ -273,7 +290,13 @@ class Ledger:
         return apply_decision(state, entry.decision, entry.time, policy)
 
     def _taken(
-        self, state: PathwayState, outcomes: list[RuleOutcome], now: datetime, *, rederived: bool = False
+        self,
+        state: PathwayState,
+        outcomes: list[RuleOutcome],
+        now: datetime,
+        policy: Policy,
+        *,
+        rederived: bool = False,
     ) -> Taken:
         taken = Taken(state)
         if rederived:  # what waited and clinical order no longer gives is dropped unpublished
@@ -289,19 +312,39 @@ class Ledger:
             for command in outcome.commands:
                 if isinstance(command, StartNewPathway):
                     taken.restart = command
-                elif command.step in self.published or any(h.step == command.step for h in self.held):
+                elif command.step in self.published:
+                    if state.clinical_deliveries:
+                        taken.deliver += self._undelivered(command, policy)
+                elif any(h.step == command.step for h in self.held):
                     continue
                 elif waits:
                     self.held.append(command)
                 else:
-                    self.published.add(command.step)
+                    self._publishing(command, policy)
                     taken.publish.append(command)
         return taken
 
-    def _release(self) -> list[Publish]:
+    def _release(self, policy: Policy) -> list[Publish]:
         released, self.held = self.held, []
-        self.published.update(p.step for p in released)
+        for command in released:
+            self._publishing(command, policy)
         return released
+
+    def _publishing(self, command: Publish, policy: Policy) -> None:
+        self.published.add(command.step)
+        self.delivered[command.step] = [r.hsa_id for r in command.data.receivers(policy.lmv_unit)]
+
+    def _undelivered(self, command: Publish, policy: Policy) -> list[Deliver]:
+        """A published step as clinical order gives it now: the receivers it names that it was not
+        delivered to (none for a step published before `delivered` was kept)."""
+        had = self.delivered.get(command.step)
+        if had is None:
+            return []
+        missing = [r.hsa_id for r in command.data.receivers(policy.lmv_unit) if r.hsa_id not in had]
+        if not missing:
+            return []
+        had.extend(missing)
+        return [Deliver(command, missing)]
 
     @staticmethod
     def _settled(state: PathwayState, now: datetime) -> bool:
