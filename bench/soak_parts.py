@@ -149,11 +149,14 @@ async def publish_all(
     js_factory: Callable[[], JetStreamContext],
     events: list[dict[str, Any]],
     acked_at: dict[str, datetime] | None = None,
+    gap: float = 0.0,
 ) -> list[str]:
-    """Publish each event until JetStream acks it (NATS may be down meanwhile); the acked event ids (and,
-    into ``acked_at``, when each was acked)."""
+    """Publish each event until JetStream acks it (NATS may be down meanwhile), ``gap`` seconds apart; the
+    acked event ids (and, into ``acked_at``, when each was acked)."""
     acked: list[str] = []
     for event in events:
+        if gap and acked:
+            await asyncio.sleep(gap)
         body = json.dumps(event).encode()
         headers = {"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])}
         while True:
