@@ -38,9 +38,10 @@ from workflows.policy import Policy
 from workflows.rules.deadlines import apply_time, next_deadline
 from workflows.rules.decisions import apply_decision, validate_decision
 from workflows.rules.dispatch import apply_event
+from workflows.rules.folding import derivation_start, folded_state, latest_folded
 from workflows.rules.intake import can_open, format_hold
 from workflows.rules.records import DUPLICATE_SUMMARY
-from workflows.rules.refusals import NOT_APPLICABLE, RULE_FAILED, Refused, failure_reason, fresh_like
+from workflows.rules.refusals import NOT_APPLICABLE, RULE_FAILED, Refused, failure_reason
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
@@ -107,10 +108,14 @@ class Ledger:
     # Step key → the receivers (HSA-ids) it was delivered to: its published data's, then any `Deliver`.
     # A step published before this was kept (a run carried from an older worker) has none: left as it was.
     delivered: dict[str, list[str]] = field(default_factory=dict)
+    # A folded ledger (workflows/rules/folding.py): the state a derivation starts from, and the clinical time
+    # of the latest event folded into it.
+    base: PathwayState | None = None
+    folded_until: datetime | None = None
 
     def take(self, state: PathwayState, events: list[InboundEvent], now: datetime, policy: Policy) -> Taken:
         """Accept arrivals (already de-duplicated): applied at once when in place, else re-derived."""
-        latest = max((e.time for e in self.entries), default=None)
+        latest = latest_folded([e.time for e in self.entries], self.folded_until)
         new = [self._enter(e.time, now, event=e) for e in events]
         if not new:
             return Taken(state)
@@ -151,7 +156,7 @@ class Ledger:
         dead: list[Refused] = []
         while True:
             self.derivations += 1
-            state = fresh_like(live, self.registry_listing)
+            state = derivation_start(live, self.base, self.registry_listing)
             result = self._replay(state, now, policy)
             if isinstance(result, Entry):  # a rule raised: without that event, from the start again
                 assert result.event is not None
@@ -160,8 +165,9 @@ class Ledger:
                 continue
             break
         outcomes, restart_at = result
-        kept = [entry for entry in live.log if kept_across_derivation(entry)]
-        state.log = [*kept, *state.log]
+        folded = len(self.base.log) if self.base is not None else 0  # the base's log: in ``state`` already
+        kept = [entry for entry in live.log[folded:] if kept_across_derivation(entry)]
+        state.log = [*state.log[:folded], *kept, *state.log[folded:]]
         state.settle_until = now + policy.late_event_grace
         taken = self._taken(state, outcomes, now, policy, rederived=True)
         taken.dead = dead
@@ -170,6 +176,19 @@ class Ledger:
             taken.rest = [e.event for e in later if e.event is not None]
             self.entries = [e for e in self.entries if e not in later]
         return taken
+
+    def fold(self, state: PathwayState) -> None:
+        """Fold every applied event and decision into ``state``, the base of later derivations (see
+        workflows/rules/folding.py); events not applicable yet stay."""
+        folded = [e for e in self.entries if e.order not in self.unapplied]
+        if not folded:
+            return
+        self.folded_until = latest_folded([e.time for e in folded], self.folded_until)
+        self.entries = [e for e in self.entries if e.order in self.unapplied]
+        self.base = folded_state(state)
+        state.log = [entry.model_copy() for entry in self.base.log]
+        self.published = set()  # their causes are in the base: no derivation gives them again
+        self.delivered = {}
 
     def expire(self, state: PathwayState, now: datetime, policy: Policy) -> list[Refused]:
         """Events kept unapplied for the whole hold in an open pathway: dead-lettered with their reason."""
@@ -253,16 +272,17 @@ class Ledger:
         ordered = self._in_clinical_order()
         opening = next((e for e in ordered if e.event is not None and can_open(e.event)), None)
         self.unapplied = {e.order: "no pathway open yet" for e in ordered}
-        if opening is None:
+        if opening is None and self.base is None:
             return [], None
-        ordered.remove(opening)
-        ordered.insert(0, opening)
+        if opening is not None and self.base is None:  # a base has opened the pathway already
+            ordered.remove(opening)
+            ordered.insert(0, opening)
         outcomes: list[RuleOutcome] = []
         clock: datetime | None = None
-        for entry in ordered:
-            if clock is not None and entry.arrived > clock:
-                outcomes.append(apply_time_safely(state, entry.arrived, policy))
-            clock = max(clock or entry.arrived, entry.arrived)
+        for entry, arrived in zip(ordered, _replay_clock(ordered, state), strict=True):
+            if clock is not None and arrived > clock:
+                outcomes.append(apply_time_safely(state, arrived, policy))
+            clock = max(clock or arrived, arrived)
             try:
                 outcome = self._apply_entry(state, entry, clock, policy)
             except Exception as error:  # see `_apply_in_place`
@@ -361,6 +381,18 @@ class Ledger:
             return Refused(entry.event, RULE_FAILED, why)
         reason = f"{when}: {why} (DISCHARGE_EARLY_EVENT_HOLD); send the events it depends on, then replay it"
         return Refused(entry.event, NOT_APPLICABLE, reason)
+
+
+def _replay_clock(ordered: list[Entry], state: PathwayState) -> list[datetime]:
+    """When each entry is taken in a derivation: its arrival, but (patch `deliveries-in-clinical-order`) no
+    later than any clinically later entry's. In clinical order it would have come before them; taken at its
+    own late arrival, the deadlines they had met (a first contact) passed before it in the replay and
+    escalated falsely once it arrived more than the grace after them."""
+    arrivals = [entry.arrived for entry in ordered]
+    if state.clinical_deliveries:
+        for index in range(len(arrivals) - 2, -1, -1):
+            arrivals[index] = min(arrivals[index], arrivals[index + 1])
+    return arrivals
 
 
 def apply_time_safely(state: PathwayState, now: datetime, policy: Policy) -> RuleOutcome:
