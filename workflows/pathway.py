@@ -53,11 +53,11 @@ with workflow.unsafe.imports_passed_through():
         WORKFLOW_TYPE,
     )
     from workflows.policy import Policy
+    from workflows.rules import folding
     from workflows.rules.deadlines import deadline_summary, next_deadline
     from workflows.rules.decisions import apply_decision, validate_decision
     from workflows.rules.dispatch import apply_event, decline_opening
     from workflows.rules.dryrun import refusal_of
-    from workflows.rules.folding import FOLD_AT
     from workflows.rules.intake import (
         LISTING_TYPES,
         Intake,
@@ -192,7 +192,7 @@ class PatientPathway:
 
     def _continue_as_new(self) -> None:
         assert self._policy is not None
-        if len(self._ledger.entries) > FOLD_AT and workflow.patched(patches.FOLDED_LEDGER):
+        if len(self._ledger.entries) > folding.FOLD_AT and workflow.patched(patches.FOLDED_LEDGER):
             self._ledger.fold(self._state)  # the carried payload stays bounded (workflows/rules/folding.py)
         carried = Carried.of(self._state, self._ledger, self._policy, self._acknowledgements)
         text = carried.model_dump_json()

@@ -187,6 +187,11 @@ async def until(
     raise AssertionError(f"pathway never reached the expected state; last seen: {view!r}")
 
 
+def taken(evt: InboundEvent) -> Callable[[PathwayView], bool]:
+    """The pathway has taken ``evt`` in (its log names the event's clinical time)."""
+    return lambda view: any(line.occurred_at == evt.time for line in view.log)
+
+
 async def published(pathways: Pathways, type_: str, count: int = 1) -> list[OutboundEvent]:
     """Wait (real time, at most 10 s) until ``count`` events of ``type_`` were published."""
     for _ in range(200):

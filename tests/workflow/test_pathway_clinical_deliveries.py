@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -20,7 +19,7 @@ from tests.inbound_events import (
     hours,
     risk,
 )
-from tests.workflow.pathway_helpers import Pathways, running_worker, until
+from tests.workflow.pathway_helpers import Pathways, running_worker, taken, until
 from workflows.api import PathwayView
 
 #: Deliveries are recorded only where receipts are awaited; none falls due within the test.
@@ -30,11 +29,6 @@ RECEIPTS = {"discharge_delivery_receipt_timeout": "P30D"}
 def delivered(view: PathwayView) -> Counter[tuple[str, str, str]]:
     """What the pathway delivered to whom (ids differ between two workers' runs: each has its own key)."""
     return Counter((d.event_type, d.recipient, d.status) for d in view.deliveries)
-
-
-def taken(evt: InboundEvent) -> Callable[[PathwayView], bool]:
-    """The pathway has taken ``evt`` in (its log names the event's clinical time)."""
-    return lambda view: any(line.occurred_at == evt.time for line in view.log)
 
 
 async def test_a_planning_confirmation_arriving_last_still_gets_the_lmv_unit_its_handover_completed(
