@@ -103,7 +103,7 @@ class PathwayActivities:
     @activity.defn(name="deliver_outbound")
     async def deliver_outbound(self, event: OutboundEvent, recipients: list[str]) -> None:
         """Deliver an outbound event published before to ``recipients``, receivers its ``data`` names that
-        were not known when it was published (workflows/rules/ledger.py `Deliver`). Each copy is the one the
+        were not known when it was published (workflows/rules/entries.py `Deliver`). Each copy is the one the
         fan-out makes (events/delivery.py), stored once per receiver and event id, also when retried."""
         if not isinstance(self._publisher, DeliveryPublisher):
             raise RuntimeError("this worker's publisher cannot deliver to receivers")

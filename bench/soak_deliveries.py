@@ -3,7 +3,7 @@
 Reads every outbound event the pathways stored and every delivery stored (ephemeral consumers: the soak's
 NATS has no users), and compares the deliveries with what `events.delivery.receivers` says each outbound
 event is owed, plus what the pathways delivered themselves (to a receiver a clinically earlier event named
-after the event went out: workflows/rules/ledger.py `Deliver`), as each pathway recorded it in its
+after the event went out: workflows/rules/entries.py `Deliver`), as each pathway recorded it in its
 ``deliveries``. A delivery lost across a kill, or made twice, is one mismatch.
 """
 

@@ -89,10 +89,10 @@ KEPT_DEADLINE_TIMER = "kept-deadline-timer"
 
 #: Runs from this patch on give each receiver the deliveries clinical order gives it: a step published
 #: before a clinically earlier event named one of its receivers (a late planning confirmation naming the LMV
-#: unit) is delivered to that receiver too, with the same event id (workflows/rules/ledger.py `Deliver`);
+#: unit) is delivered to that receiver too, with the same event id (workflows/rules/entries.py `Deliver`);
 #: a receipt's `not_delivered` escalation names its delivery in its step key (two raised in different
 #: ticks shared one, and the second was never published); and a derivation takes each event no later than
-#: any clinically later one arrived (workflows/rules/ledger.py `_replay_clock`). Asked with
+#: any clinically later one arrived (workflows/rules/ledger.py `replay_clock`). Asked with
 #: `workflow.patched` itself at a run's first publish (runs in clinical order only), kept in
 #: `PathwayState.clinical_deliveries`.
 CLINICAL_DELIVERIES = "deliveries-in-clinical-order"

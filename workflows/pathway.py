@@ -58,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules.decisions import apply_decision, validate_decision
     from workflows.rules.dispatch import apply_event, decline_opening
     from workflows.rules.dryrun import refusal_of
+    from workflows.rules.entries import Deliver, Taken
     from workflows.rules.intake import (
         LISTING_TYPES,
         Intake,
@@ -67,7 +68,7 @@ with workflow.unsafe.imports_passed_through():
         retry_waiting,
         try_event,
     )
-    from workflows.rules.ledger import Deliver, Ledger, Taken, apply_time_safely
+    from workflows.rules.ledger import Ledger, apply_time_safely
     from workflows.rules.receipts import expect_receipts
     from workflows.rules.records import record_acknowledgement, record_duplicate
     from workflows.rules.refusals import NOT_PERMITTED, RULE_FAILED, Refused, apply_or_refuse
@@ -516,7 +517,7 @@ class PatientPathway:
 
     async def _deliver(self, delivery: Deliver) -> None:
         """A step published before, to the receivers clinical order gives it and its publish did not name
-        (workflows/rules/ledger.py `Deliver`): the same event id, so each receiver's copy is stored once."""
+        (workflows/rules/entries.py `Deliver`): the same event id, so each receiver's copy is stored once."""
         command = delivery.publish
         outbound = OutboundEvent(
             id=effects.outbound_id(command.step), type=command.type, time=workflow.now(), data=command.data

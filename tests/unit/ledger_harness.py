@@ -19,8 +19,9 @@ from tests.inbound_events import (
     risk,
 )
 from workflows.policy import Policy
+from workflows.rules.entries import Taken
 from workflows.rules.intake import LISTING_TYPES
-from workflows.rules.ledger import Ledger, Taken
+from workflows.rules.ledger import Ledger
 from workflows.rules.receipts import expect_receipts
 from workflows.rules.refusals import Refused
 from workflows.rules.state import PathwayState

@@ -70,7 +70,7 @@ class PathwayState(PathwayFields):
     # Whether each receiver gets the deliveries clinical order gives it (patch `deliveries-in-clinical-order`,
     # asked at a run's first publish; None until then, False in runs started before it): a step published
     # before a clinically earlier event named one of its receivers is delivered to it too
-    # (workflows/rules/ledger.py `Deliver`), and a receipt's escalation names its delivery in its step key.
+    # (workflows/rules/entries.py `Deliver`), and a receipt's escalation names its delivery in its step key.
     clinical_deliveries: bool | None = None
 
     def view(self) -> PathwayView:
