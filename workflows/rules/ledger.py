@@ -21,7 +21,10 @@ derivation gives the same keys as clinical order would have: only keys not publi
 event of the pathway has arrived for ``policy.late_event_grace`` (as deadline escalations always did), and
 only if the latest derivation still gives them, so a late event can delay an escalation but never leaves a
 false one. Other outbound events are published at once, with their clinical-order ids: one sent before a
-clinically earlier event arrived keeps the contents known then; see docs/pathway.md.
+clinically earlier event arrived keeps the contents known then; when clinical order gives it a receiver its
+published data did not name, it is delivered to that receiver too (`Deliver`, in runs with
+`state.clinical_deliveries`; docs/pathway.md, "Receivers as in clinical order"). A run that continues
+as new with many events folds them into the state it carries (workflows/rules/folding.py).
 
 Pure: no Temporal. The workflow feeds arrivals, decisions and the clock to a `Ledger` and carries out what
 it returns (workflows/pathway.py); tests/unit/test_rules_arrival_orders.py checks it with hypothesis.
