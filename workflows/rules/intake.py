@@ -16,7 +16,7 @@ arrives when none is open is therefore *held*, not acted on:
   same pathway as the order in which they happened (tests/unit/test_intake_orders.py).
 
 Pure: no Temporal. The workflow keeps an `Intake` in its state, feeds it arrivals and the clock, and
-applies what `release` returns (workflows/pathway.py).
+applies what `release` returns (workflows/taking_in.py).
 """
 
 from __future__ import annotations

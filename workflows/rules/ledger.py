@@ -27,7 +27,7 @@ published data did not name, it is delivered to that receiver too (`Deliver`, in
 as new with many events folds them into the state it carries (workflows/rules/folding.py).
 
 Pure: no Temporal. The workflow feeds arrivals, decisions and the clock to a `Ledger` and carries out what
-it returns (workflows/pathway.py); tests/unit/test_rules_arrival_orders.py checks it with hypothesis.
+it returns (workflows/taking_in.py); tests/unit/test_rules_arrival_orders.py checks it with hypothesis.
 """
 
 from __future__ import annotations
