@@ -18,7 +18,7 @@ from discharge.settings import Settings
 from discharge.settings_policy import CurrentPolicy
 from discharge.views.visibility import one_of, quoted
 from events.deadletter import DeadLetter, DeadLetterPublisher
-from events.outbound.event import OutboundEvent, OutboundPublisher
+from events.outbound.event import DeliveryPublisher, OutboundEvent, OutboundPublisher
 from events.streams import inbound_msg_id
 from workflows.api import PathwayEvent
 from workflows.names import SA_EPISODE
@@ -100,6 +100,17 @@ class PathwayActivities:
         # The id is fixed by the workflow, so a retry publishes the same message (JetStream dedup).
         await self._publisher.publish(event)
 
+    @activity.defn(name="deliver_outbound")
+    async def deliver_outbound(self, event: OutboundEvent, recipients: list[str]) -> None:
+        """Deliver an outbound event published before to ``recipients``, receivers its ``data`` names that
+        were not known when it was published (workflows/rules/entries.py `Deliver`). Each copy is the one the
+        fan-out makes (events/delivery.py), stored once per receiver and event id, also when retried."""
+        if not isinstance(self._publisher, DeliveryPublisher):
+            raise RuntimeError("this worker's publisher cannot deliver to receivers")
+        owed = event.data.receivers(self._settings.discharge_lmv_unit)
+        wanted = [r for r in owed if r.hsa_id in recipients]
+        await self._publisher.deliver(event, wanted)
+
     @activity.defn(name="dead_letter_event")
     async def dead_letter_event(self, held: PathwayEvent, reason: str) -> None:
         """Park an event held for a pathway that never opened (``no_pathway``): see `dead_letter_refused`."""
@@ -136,6 +147,7 @@ class PathwayActivities:
             self.lookup_listing,
             self.episode_closed,
             self.publish_outbound,
+            self.deliver_outbound,
             self.dead_letter_event,
             self.dead_letter_refused,
             self.lookup_oncall_rota,

@@ -16,6 +16,8 @@ from opentelemetry.trace import SpanKind
 from discharge.ops.metrics import record_outbound
 from discharge.ops.tracing import INSTRUMENTATION, inject
 from events.deadletter import DeadLetter, deadletter_subject
+from events.delivery import DELIVERY_STREAM, copies_for
+from events.outbound.data import Recipient
 from events.outbound.event import OutboundEvent
 from events.streams import CLOUDEVENTS_CONTENT_TYPE, DEADLETTER_STREAM, OUTBOUND_STREAM
 
@@ -44,6 +46,18 @@ class JetStreamPublisher:
             stream=DEADLETTER_STREAM,
             headers=headers,
         )
+
+    async def deliver(self, event: OutboundEvent, receivers: list[Recipient]) -> None:
+        """The event's copies for ``receivers``, as the fan-out makes them (same subject, body and
+        ``Nats-Msg-Id``): a retry, or a copy the fan-out made too, is stored once."""
+        for subject, body, msg_id in copies_for(event.cloudevent(), receivers):
+            await self._js.publish(
+                subject,
+                body,
+                timeout=self._timeout,
+                stream=DELIVERY_STREAM,
+                headers={"Nats-Msg-Id": msg_id, "Content-Type": CLOUDEVENTS_CONTENT_TYPE},
+            )
 
     async def publish_raw(self, event: OutboundEvent) -> PubAck:
         """Publish and return the ack (``duplicate`` is true when JetStream already had this id)."""

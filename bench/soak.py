@@ -136,6 +136,7 @@ class Figures:
     exited: dict[str, str] = field(default_factory=dict)
     hostile: str = ""  # with --hostile: what the hostile inputs did (bench/soak_hostile.py)
     runs: int = 0  # workflow runs of all pathways: more than one each where a long history continued as new
+    recorded: set[tuple[str, str]] = field(default_factory=set)  # (event id, receiver) the pathways recorded
     ends: list[dict[str, Any] | None] = field(default_factory=list)  # per patient, comparable
 
     @property
@@ -176,10 +177,13 @@ async def soak(
     pauses: int = 0,
     pause_seconds: float = 10.0,
     hostile: bool = False,
+    gap: float = 0.0,
 ) -> Figures:
     """Run the load with ``kills`` SIGKILLs of each part and ``pauses`` SIGSTOP/SIGCONT of Temporal. With
     ``shuffle_from``, the events of every patient from that number on are sent in a random order of their
-    own (seeded), the others in order; compare `Figures.ends` with patient 0's (clinical order)."""
+    own (seeded), the others in order; compare `Figures.ends` with patient 0's (clinical order). ``gap``:
+    seconds between two events sent (so that a patient's events reach its pathway one by one, not in one
+    workflow task)."""
     settings = settings or soak_settings(directory)
     run = uuid.uuid4().hex[:6]
     now = datetime.now(UTC)
@@ -206,7 +210,7 @@ async def soak(
             error_cb=quietly,  # NATS being killed is the point: nats-py would print each failed reconnect
         )
         await ensure_streams(nc.jetstream())
-        publishing = asyncio.create_task(publish_all(nc.jetstream, events, acked_at))
+        publishing = asyncio.create_task(publish_all(nc.jetstream, events, acked_at, gap))
         schedule = [name for _ in range(kills) for name in PARTS if name != "delivery"]
         random.Random(len(events)).shuffle(schedule)
         # The fan-out's kills first: the others keep the order they always had. (Shuffled in with them, a
@@ -231,7 +235,7 @@ async def soak(
         await check(client, nc.jetstream(), settings, per_patient, set(acked), figures)
         await wait_for_deliveries(nc.jetstream())
         figures.deliveries, figures.deliveries_not_once = await deliveries_not_once(
-            nc.jetstream(), settings.discharge_lmv_unit
+            nc.jetstream(), settings.discharge_lmv_unit, figures.recorded
         )
         figures.non_json = len(parts.non_json_lines())
         if hostile:
@@ -304,6 +308,8 @@ async def check(
         except Exception:
             result, description = None, None
         figures.ends.append(end_state(result))
+        delivered = (result or {}).get("deliveries", [])
+        figures.recorded.update((d["message_id"], d["recipient"]) for d in delivered)
         figures.missing += len({e["id"] for e in events} & acked - signalled)
         if description is None or description.status == WorkflowExecutionStatus.RUNNING:
             figures.running += 1

@@ -119,6 +119,9 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
         "discharge_log_format": "json",
         "discharge_worker_http_address": f"127.0.0.1:{free_port()}",
         "discharge_gateway_http_address": f"127.0.0.1:{free_port()}",
+        # Its own port too: at the default (9103) it clashed with another stack on the machine, and the
+        # fan-out exited at its first start.
+        "discharge_delivery_http_address": f"127.0.0.1:{free_port()}",
         # Compressed: a pathway closes this long after its discharge.
         "discharge_readmission_window": timedelta(seconds=60),
         # Compressed too (production: PT1M). No reorder window: a killed gateway's unacked events come
@@ -149,11 +152,14 @@ async def publish_all(
     js_factory: Callable[[], JetStreamContext],
     events: list[dict[str, Any]],
     acked_at: dict[str, datetime] | None = None,
+    gap: float = 0.0,
 ) -> list[str]:
-    """Publish each event until JetStream acks it (NATS may be down meanwhile); the acked event ids (and,
-    into ``acked_at``, when each was acked)."""
+    """Publish each event until JetStream acks it (NATS may be down meanwhile), ``gap`` seconds apart; the
+    acked event ids (and, into ``acked_at``, when each was acked)."""
     acked: list[str] = []
     for event in events:
+        if gap and acked:
+            await asyncio.sleep(gap)
         body = json.dumps(event).encode()
         headers = {"Nats-Msg-Id": inbound_msg_id(event["source"], event["id"])}
         while True:

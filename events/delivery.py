@@ -75,3 +75,19 @@ def delivered_document(cloudevent: dict[str, Any], receiver: Recipient) -> dict[
 
 def encode(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def copies_for(cloudevent: dict[str, Any], owed: list[Recipient]) -> list[tuple[str, bytes, str]]:
+    """One outbound CloudEvent's deliveries to ``owed``: (subject, body, ``Nats-Msg-Id``) per receiver. The
+    fan-out (workers/delivery.py) and the pathway's later deliveries (activity ``deliver_outbound``) make
+    them alike, so a copy made by both is stored once."""
+    event_type = str(cloudevent.get("type", "")).removeprefix("discharge.")
+    event_id = str(cloudevent.get("id", ""))
+    return [
+        (
+            deliver_subject(receiver.hsa_id, event_type),
+            encode(delivered_document(cloudevent, receiver)),
+            delivery_msg_id(event_id, receiver.hsa_id),
+        )
+        for receiver in owed
+    ]

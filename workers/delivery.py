@@ -30,14 +30,7 @@ from discharge.nats_connection import connect_nats, pull_consumer_waiting
 from discharge.ops.http import ReadinessCheck, ops_endpoints
 from discharge.ops.metrics import DELIVERIES_RETRIED, DELIVERIES_STORED
 from discharge.settings import Settings
-from events.delivery import (
-    DELIVERY_STREAM,
-    deliver_subject,
-    delivered_document,
-    delivery_msg_id,
-    encode,
-    receivers,
-)
+from events.delivery import DELIVERY_STREAM, copies_for, receivers
 from events.streams import CLOUDEVENTS_CONTENT_TYPE, DELIVERY_CONSUMER, OUTBOUND_STREAM, OUTBOUND_SUBJECTS
 
 #: Outbound events per fetch; their copies are published concurrently, then each event is acked.
@@ -71,22 +64,11 @@ def copies(message: Msg, lmv_unit: str | None) -> list[tuple[str, bytes, str]]:
     if not isinstance(cloudevent, dict) or not isinstance(cloudevent.get("data"), dict):
         return []
     event_type = str(cloudevent.get("type", "")).removeprefix("discharge.")
-    event_id = str(cloudevent.get("id", ""))
     try:
         owed = receivers(event_type, cloudevent["data"], lmv_unit)
     except ValueError:  # not one of our outbound types (its model refuses it): nobody to deliver to
         return []
-    found = []
-    for receiver in owed:
-        document = delivered_document(cloudevent, receiver)
-        found.append(
-            (
-                deliver_subject(receiver.hsa_id, event_type),
-                encode(document),
-                delivery_msg_id(event_id, receiver.hsa_id),
-            )
-        )
-    return found
+    return copies_for(cloudevent, owed)
 
 
 async def deliver_one(js: JetStreamContext, message: Msg, lmv_unit: str | None) -> int:

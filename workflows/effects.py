@@ -97,6 +97,17 @@ async def publish(outbound: OutboundEvent) -> None:
     )
 
 
+async def deliver(outbound: OutboundEvent, recipients: list[str]) -> None:
+    """Deliver an outbound event already published to ``recipients`` (a local activity, as `publish`)."""
+    await workflow.execute_local_activity_method(
+        PathwayActivities.deliver_outbound,
+        args=[outbound, recipients],
+        start_to_close_timeout=LOCAL_TIMEOUT,
+        retry_policy=PUBLISH_RETRY,
+        summary=f"deliver discharge.{outbound.type} to {len(recipients)} more receiver(s)",
+    )
+
+
 async def dead_letter(held: PathwayEvent, reason: str, kind: str = "no_pathway") -> None:
     summary = f"dead-letter events.{held.event.type} ({DEAD_LETTER_SUMMARIES.get(kind, kind)})"
     if kind == "no_pathway":  # the activity runs recorded before the other kinds call

@@ -86,3 +86,17 @@ def patched(patch_id: str) -> bool:
 #: (workflows/deadline_timer.py) instead of a new timer after every event (issue 26). Asked with
 #: `workflow.patched` itself at a run's start, as `DELIVERY_RECEIPTS`: older lean runs keep their timers.
 KEPT_DEADLINE_TIMER = "kept-deadline-timer"
+
+#: Runs from this patch on give each receiver the deliveries clinical order gives it: a step published
+#: before a clinically earlier event named one of its receivers (a late planning confirmation naming the LMV
+#: unit) is delivered to that receiver too, with the same event id (workflows/rules/entries.py `Deliver`);
+#: a receipt's `not_delivered` escalation names its delivery in its step key (two raised in different
+#: ticks shared one, and the second was never published); and a derivation takes each event no later than
+#: any clinically later one arrived (workflows/rules/ledger.py `replay_clock`). Asked with
+#: `workflow.patched` itself at a run's first publish (runs in clinical order only), kept in
+#: `PathwayState.clinical_deliveries`.
+CLINICAL_DELIVERIES = "deliveries-in-clinical-order"
+#: Runs from this patch on fold their ledger's applied events into the state they carry when they continue
+#: as new with more than `folding.FOLD_AT` events kept (workflows/rules/folding.py): the carried payload
+#: stays far below Temporal's 2 MiB. Asked with `workflow.patched` only at that moment.
+FOLDED_LEDGER = "folded-ledger"

@@ -10,13 +10,13 @@ JetStream de-duplicates it by ``Nats-Msg-Id``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
 from events.cloudevent import cloudevent
 from events.outbound.catalogue import outbound_data
-from events.outbound.data import OutboundData
+from events.outbound.data import OutboundData, Recipient
 from events.outbound.names import OUTBOUND_SOURCE, OutboundType
 
 
@@ -64,3 +64,10 @@ class OutboundPublisher(Protocol):
     """Publishes outbound events with an ack; idempotent by ``OutboundEvent.id``."""
 
     async def publish(self, event: OutboundEvent) -> None: ...
+
+
+@runtime_checkable
+class DeliveryPublisher(Protocol):
+    """Delivers an outbound event to receivers (``deliver.<HSA-id>.<type>``), once per receiver and id."""
+
+    async def deliver(self, event: OutboundEvent, receivers: list[Recipient]) -> None: ...

@@ -13,9 +13,13 @@ import pytest
 from nats.aio.client import Client as Nats
 from nats.errors import NoServersError
 
+from activities.publisher import JetStreamPublisher
 from discharge.nats_connection import connect_nats
 from discharge.settings import Settings
+from events.delivery import DELIVERY_STREAM
 from events.examples import example_event
+from events.outbound.event import OutboundEvent
+from events.outbound.examples import example_outbound
 from events.streams import INBOUND_STREAM, ensure_streams
 from tests.servers import NatsProcess, start_nats
 from workers.doors.intake import read_event, store
@@ -148,4 +152,28 @@ async def test_the_web_page_stores_primary_cares_events_through_the_door_and_no_
         assert any("permissions violation for publish" in error.lower() for error in errors), errors
     finally:
         await web.close()
+        await cli.close()
+
+
+async def test_the_worker_may_deliver_an_event_to_a_receiver_it_names_once(
+    secured: tuple[NatsProcess, Path],
+) -> None:
+    # A step published before its LMV unit was known is delivered to it by the pathway itself
+    # (workflows/rules/entries.py `Deliver`): the worker's user may publish on `deliver.>`, and a retry is
+    # stored once (the fan-out's `Nats-Msg-Id`).
+    server, directory = secured
+    logins = ensure_logins(directory)
+    cli = await connect_as(server, logins["cli"])
+    await ensure_streams(cli.jetstream())
+    worker = await connect_as(server, logins["worker"])
+    try:
+        event = OutboundEvent.from_cloudevent(example_outbound("handover_completed"))
+        lmv = next(r for r in event.data.receivers() if r.party == "lmv")
+        publisher = JetStreamPublisher(worker.jetstream())
+        for _ in range(2):
+            await publisher.deliver(event, [lmv])
+        info = await cli.jetstream().stream_info(DELIVERY_STREAM, subjects_filter="deliver.>")
+        assert info.state.subjects == {f"deliver.{lmv.hsa_id}.handover_completed": 1}
+    finally:
+        await worker.close()
         await cli.close()

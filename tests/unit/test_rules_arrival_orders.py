@@ -36,6 +36,9 @@ def assert_same_pathway(order: list[InboundEvent], batch: int = 1) -> None:
     assert not missing, (types, missing)
     extra = set(got.outbound()) - set(CLINICAL.outbound())
     assert not extra, (types, extra)
+    # Each receiver got what clinical order gives it: the same events (ids), each once, receipts awaited
+    # alike, also when a clinically earlier event named the receiver after the event had gone out.
+    assert got.deliveries() == CLINICAL.deliveries(), types
     assert got.dead == [], types
 
 
@@ -141,3 +144,16 @@ def test_a_discharge_two_years_late_raises_each_escalation_once_saying_how_overd
     r.tick(now + GRACE + days(1)).tick(now + GRACE + days(2))
     again = [p.data["reason"] for p in r.published if p.type == "escalation_raised"][3:]
     assert again == ["extension_decision_overdue"] * 2 and POLICY.reminder_interval == days(1)
+
+
+def test_a_contact_arriving_long_after_a_later_one_met_the_deadline_raises_no_escalation() -> None:
+    # The later contact met the first-contact deadline when it arrived; the clinically earlier one comes
+    # back ten minutes later (past the grace). Re-derived in clinical order, the deadline must not pass
+    # before it as if it had arrived alone (docs/pathway.md, "A derivation's clock").
+    earlier = contact(T0 + days(1) + hours(1)).model_copy(update={"id": "early-contact"})
+    r = LedgerRun()
+    now = T0 + days(6)
+    r.arrive(PATHWAY[:6], now).tick(now + GRACE)
+    r.arrive([earlier], now + timedelta(minutes=10)).tick(now + timedelta(minutes=12))
+    assert r.state.first_lmv_contact_at == T0 + days(1) + hours(1)
+    assert r.state.escalations == [] and r.escalations() == {}, r.state.escalations

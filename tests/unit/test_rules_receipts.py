@@ -69,3 +69,21 @@ def test_an_overdue_receipt_is_escalated_once_and_an_unknown_message_is_ignored(
     assert p.state.escalations == ["not_delivered"]
     apply_time(p.state, T0 + hours(20), POLICY)
     assert p.state.escalations == ["not_delivered"]  # once, not again each hour
+
+
+def test_receipt_escalations_raised_in_different_ticks_each_have_a_step_key_of_their_own() -> None:
+    # Step keys name their cause (`state.ordered`): each delivery's escalation names that delivery, so a
+    # second tick's escalations are not taken for the first tick's and left unpublished (issue 29).
+    p = Pathway()
+    p.state.ordered, p.state.clinical_deliveries = True, True
+    p.on(admitted(T0, listed_vardcentral=UNIT), risk(T0 + hours(1)))
+    planning = next(c for c in p.published if c.type == "joint_planning_requested")
+    expect_receipts(p.state, planning.data, "msg-first", T0 + hours(1), POLICY)
+    expect_receipts(p.state, planning.data, "msg-again", T0 + hours(5), POLICY)
+    p.at(T0 + hours(8))  # two ticks: at 3 h the first message's receipts are overdue, at 7 h the other's
+    raised = [c for c in p.published if c.type == "escalation_raised"]
+    assert [c.data["reason"] for c in raised] == ["not_delivered"] * 4
+    assert len({c.step for c in raised}) == 4
+    assert {(c.data["message_id"], c.data["receiver"]) for c in raised} == {
+        (message, receiver) for message in ("msg-first", "msg-again") for receiver in (LMV_UNIT, UNIT)
+    }

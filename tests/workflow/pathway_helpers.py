@@ -30,6 +30,7 @@ from discharge.temporal_client import signal_with_start
 from events.deadletter import DeadLetter
 from events.identity import parse_identity, patient_key, workflow_id_for
 from events.inbound.envelopes import InboundEvent
+from events.outbound.data import Recipient
 from events.outbound.event import OutboundEvent
 from tests.inbound_events import PATIENT, STAFF
 from workers.worker import build_worker
@@ -47,9 +48,14 @@ class RecordingPublisher:
 
     events: list[OutboundEvent] = field(default_factory=list)
     dead_letters: list[tuple[bytes, DeadLetter]] = field(default_factory=list)
+    # (event id, receiver) of the deliveries the pathway made itself (activity `deliver_outbound`).
+    delivered: list[tuple[str, str]] = field(default_factory=list)
 
     async def publish(self, event: OutboundEvent) -> None:
         self.events.append(event)
+
+    async def deliver(self, event: OutboundEvent, receivers: list[Recipient]) -> None:
+        self.delivered += [(event.id, r.hsa_id) for r in receivers]
 
     async def publish_dead_letter(self, body: bytes, letter: DeadLetter, msg_id: str) -> None:
         self.dead_letters.append((body, letter))
@@ -179,6 +185,11 @@ async def until(
             return view
         await asyncio.sleep(0.05)
     raise AssertionError(f"pathway never reached the expected state; last seen: {view!r}")
+
+
+def taken(evt: InboundEvent) -> Callable[[PathwayView], bool]:
+    """The pathway has taken ``evt`` in (its log names the event's clinical time)."""
+    return lambda view: any(line.occurred_at == evt.time for line in view.log)
 
 
 async def published(pathways: Pathways, type_: str, count: int = 1) -> list[OutboundEvent]:

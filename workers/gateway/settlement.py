@@ -31,7 +31,11 @@ def transient(error: BaseException) -> bool:
     if isinstance(error, TurnNotReached | TimeoutError | ConnectionError):
         return True
     if isinstance(error, RPCError):
-        return error.status in TRANSIENT_STATUSES
+        # A Temporal server starting again (after a crash) says its namespace is not found until it has
+        # loaded them: "not now". (A namespace that truly does not exist fails every try, then is a dead
+        # letter after DISCHARGE_MAX_DELIVERIES.)
+        restarting = error.status == RPCStatusCode.NOT_FOUND and "namespace" in error.message.lower()
+        return error.status in TRANSIENT_STATUSES or restarting
     # The client not (yet) connected (`RuntimeError: Failed client connect`) passes too; an encoding
     # error (TypeError, ValueError, RecursionError) would not.
     return isinstance(error, RuntimeError) and not isinstance(error, RecursionError)

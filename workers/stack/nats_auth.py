@@ -107,7 +107,9 @@ def publish_rights(user: str) -> list[str]:
         ]
     rights = {
         "gateway": [*_STREAM_INFO, *_stream_consumers(INBOUND_STREAM), "deadletter.>"],
-        "worker": [*_STREAM_INFO, "discharge.>", "deadletter.events.>"],
+        # ... and a delivery the fan-out could not make: to a receiver a clinically earlier event named after
+        # the event went out (workflows/rules/entries.py `Deliver`).
+        "worker": [*_STREAM_INFO, "discharge.>", "deadletter.events.>", DELIVERY_SUBJECTS],
         # `discharge dev`'s supervisor and the developer's commands: provisioning, health checks, any inbound
         # event (it stands in for every sender), reading dead letters (`discharge deadletters`).
         "cli": [

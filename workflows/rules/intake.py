@@ -16,7 +16,7 @@ arrives when none is open is therefore *held*, not acted on:
   same pathway as the order in which they happened (tests/unit/test_intake_orders.py).
 
 Pure: no Temporal. The workflow keeps an `Intake` in its state, feeds it arrivals and the clock, and
-applies what `release` returns (workflows/pathway.py).
+applies what `release` returns (workflows/taking_in.py).
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ OPENING_TYPES = frozenset(
         "coordination.lmv_enrollment_decided",
     }
 )
+
+
+#: Events after which the listed VC is looked up when neither it nor an earlier event named one (the
+#: workflow's activity `lookup_listing`, before the rules see the event).
+LISTING_TYPES = ("hospital.patient_admitted", "hospital.risk_assessed", "hospital.patient_discharged")
 
 
 def can_open(event: InboundEvent) -> bool:

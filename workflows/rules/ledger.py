@@ -21,10 +21,13 @@ derivation gives the same keys as clinical order would have: only keys not publi
 event of the pathway has arrived for ``policy.late_event_grace`` (as deadline escalations always did), and
 only if the latest derivation still gives them, so a late event can delay an escalation but never leaves a
 false one. Other outbound events are published at once, with their clinical-order ids: one sent before a
-clinically earlier event arrived keeps the contents known then; see docs/pathway.md.
+clinically earlier event arrived keeps the contents known then; when clinical order gives it a receiver its
+published data did not name, it is delivered to that receiver too (`Deliver`, in runs with
+`state.clinical_deliveries`; docs/pathway.md, "Receivers as in clinical order"). A run that continues
+as new with many events folds them into the state it carries (workflows/rules/folding.py).
 
 Pure: no Temporal. The workflow feeds arrivals, decisions and the clock to a `Ledger` and carries out what
-it returns (workflows/pathway.py); tests/unit/test_rules_arrival_orders.py checks it with hypothesis.
+it returns (workflows/taking_in.py); tests/unit/test_rules_arrival_orders.py checks it with hypothesis.
 """
 
 from __future__ import annotations
@@ -33,50 +36,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from events.inbound.envelopes import InboundEvent
-from workflows.api import Decision, LogEntry
+from workflows.api import Decision
 from workflows.policy import Policy
 from workflows.rules.deadlines import apply_time, next_deadline
 from workflows.rules.decisions import apply_decision, validate_decision
 from workflows.rules.dispatch import apply_event
+from workflows.rules.entries import Deliver, Entry, Taken, kept_across_derivation, replay_clock
+from workflows.rules.folding import derivation_start, folded_state, latest_folded
 from workflows.rules.intake import can_open, format_hold
-from workflows.rules.records import DUPLICATE_SUMMARY
-from workflows.rules.refusals import NOT_APPLICABLE, RULE_FAILED, Refused, failure_reason, fresh_like
+from workflows.rules.refusals import NOT_APPLICABLE, RULE_FAILED, Refused, failure_reason
 from workflows.rules.state import PathwayState
 from workflows.rules.step import Publish, RuleOutcome, StartNewPathway
 
 #: Deadlines acted on in one tick at most (each of the six `Timer`s, and consults, a few times over).
 MAX_DEADLINES_PER_TICK = 32
-
-
-def kept_across_derivation(entry: LogEntry) -> bool:
-    """Log entries the rules cannot re-derive (acknowledgements, duplicates: not events of the ledger)."""
-    return entry.kind == "acknowledged" or entry.summary == DUPLICATE_SUMMARY
-
-
-@dataclass
-class Entry:
-    time: datetime  # clinical time; a decision's is when it was taken
-    arrived: datetime  # workflow time of arrival
-    order: int  # arrival number: ties in clinical time keep arrival order
-    event: InboundEvent | None = None
-    decision: Decision | None = None
-
-    @property
-    def place(self) -> tuple[datetime, int]:
-        return (self.time, self.order)
-
-
-@dataclass
-class Taken:
-    """What the workflow must carry out after an arrival, a decision or passing time."""
-
-    state: PathwayState
-    publish: list[Publish] = field(default_factory=list)
-    restart: StartNewPathway | None = None
-    # Accepted after the readmission in clinical order: the new run's (continue-as-new).
-    rest: list[InboundEvent] = field(default_factory=list)
-    # Events to dead-letter, each with its kind and reason (the rule, never a value of the event).
-    dead: list[Refused] = field(default_factory=list)
 
 
 @dataclass
@@ -90,10 +63,17 @@ class Ledger:
     held: list[Publish] = field(default_factory=list)  # escalations waiting for the grace
     registry_listing: str | None = None  # the listing registry's answer, once looked up
     derivations: int = 0
+    # Step key → the receivers (HSA-ids) it was delivered to: its published data's, then any `Deliver`.
+    # A step published before this was kept (a run carried from an older worker) has none: left as it was.
+    delivered: dict[str, list[str]] = field(default_factory=dict)
+    # A folded ledger (workflows/rules/folding.py): the state a derivation starts from, and the clinical time
+    # of the latest event folded into it.
+    base: PathwayState | None = None
+    folded_until: datetime | None = None
 
     def take(self, state: PathwayState, events: list[InboundEvent], now: datetime, policy: Policy) -> Taken:
         """Accept arrivals (already de-duplicated): applied at once when in place, else re-derived."""
-        latest = max((e.time for e in self.entries), default=None)
+        latest = latest_folded([e.time for e in self.entries], self.folded_until)
         new = [self._enter(e.time, now, event=e) for e in events]
         if not new:
             return Taken(state)
@@ -111,7 +91,7 @@ class Ledger:
         """A coordinator's decision (validated by the caller): the latest of all, so applied in place."""
         self._enter(now, now, decision=decision)
         outcome = apply_decision(state, decision, now, policy)
-        return self._taken(state, [outcome], now)
+        return self._taken(state, [outcome], now, policy)
 
     def tick(self, state: PathwayState, now: datetime, policy: Policy) -> Taken:
         """Passing time: deadlines (once settled), and the escalations that waited for the grace."""
@@ -124,9 +104,9 @@ class Ledger:
             and due <= now
         ):
             outcomes.append(apply_time_safely(state, now, policy))
-        taken = self._taken(state, outcomes, now)
+        taken = self._taken(state, outcomes, now, policy)
         if self._settled(state, now) and self.held:
-            taken.publish += self._release()
+            taken.publish += self._release(policy)
         return taken
 
     def derive(self, live: PathwayState, now: datetime, policy: Policy) -> Taken:
@@ -134,7 +114,7 @@ class Ledger:
         dead: list[Refused] = []
         while True:
             self.derivations += 1
-            state = fresh_like(live, self.registry_listing)
+            state = derivation_start(live, self.base, self.registry_listing)
             result = self._replay(state, now, policy)
             if isinstance(result, Entry):  # a rule raised: without that event, from the start again
                 assert result.event is not None
@@ -143,16 +123,30 @@ class Ledger:
                 continue
             break
         outcomes, restart_at = result
-        kept = [entry for entry in live.log if kept_across_derivation(entry)]
-        state.log = [*kept, *state.log]
+        folded = len(self.base.log) if self.base is not None else 0  # the base's log: in ``state`` already
+        kept = [entry for entry in live.log[folded:] if kept_across_derivation(entry)]
+        state.log = [*state.log[:folded], *kept, *state.log[folded:]]
         state.settle_until = now + policy.late_event_grace
-        taken = self._taken(state, outcomes, now, rederived=True)
+        taken = self._taken(state, outcomes, now, policy, rederived=True)
         taken.dead = dead
         if restart_at is not None:
             later = [e for e in self._in_clinical_order() if e.place > restart_at.place and e.event]
             taken.rest = [e.event for e in later if e.event is not None]
             self.entries = [e for e in self.entries if e not in later]
         return taken
+
+    def fold(self, state: PathwayState) -> None:
+        """Fold every applied event and decision into ``state``, the base of later derivations (see
+        workflows/rules/folding.py); events not applicable yet stay."""
+        folded = [e for e in self.entries if e.order not in self.unapplied]
+        if not folded:
+            return
+        self.folded_until = latest_folded([e.time for e in folded], self.folded_until)
+        self.entries = [e for e in self.entries if e.order in self.unapplied]
+        self.base = folded_state(state)
+        state.log = [entry.model_copy() for entry in self.base.log]
+        self.published = set()  # their causes are in the base: no derivation gives them again
+        self.delivered = {}
 
     def expire(self, state: PathwayState, now: datetime, policy: Policy) -> list[Refused]:
         """Events kept unapplied for the whole hold in an open pathway: dead-lettered with their reason."""
@@ -216,7 +210,7 @@ class Ledger:
             if state.phase == "closed" and any(
                 isinstance(c, StartNewPathway) for o in outcomes for c in o.commands
             ):
-                taken = self._taken(state, outcomes, now)  # a readmission: the rest are the new run's
+                taken = self._taken(state, outcomes, now, policy)  # a readmission: the rest: the new run's
                 taken.rest = [e.event for e in new[index:] if e.event is not None]
                 self.entries = [e for e in self.entries if e not in new[index:]]
                 return taken
@@ -228,7 +222,7 @@ class Ledger:
             if outcome.ignored:
                 self.unapplied[entry.order] = outcome.ignored
             outcomes.append(outcome)
-        return self._taken(state, outcomes, now)
+        return self._taken(state, outcomes, now, policy)
 
     def _replay(
         self, state: PathwayState, now: datetime, policy: Policy
@@ -236,16 +230,17 @@ class Ledger:
         ordered = self._in_clinical_order()
         opening = next((e for e in ordered if e.event is not None and can_open(e.event)), None)
         self.unapplied = {e.order: "no pathway open yet" for e in ordered}
-        if opening is None:
+        if opening is None and self.base is None:
             return [], None
-        ordered.remove(opening)
-        ordered.insert(0, opening)
+        if opening is not None and self.base is None:  # a base has opened the pathway already
+            ordered.remove(opening)
+            ordered.insert(0, opening)
         outcomes: list[RuleOutcome] = []
         clock: datetime | None = None
-        for entry in ordered:
-            if clock is not None and entry.arrived > clock:
-                outcomes.append(apply_time_safely(state, entry.arrived, policy))
-            clock = max(clock or entry.arrived, entry.arrived)
+        for entry, arrived in zip(ordered, replay_clock(ordered, state), strict=True):
+            if clock is not None and arrived > clock:
+                outcomes.append(apply_time_safely(state, arrived, policy))
+            clock = max(clock or arrived, arrived)
             try:
                 outcome = self._apply_entry(state, entry, clock, policy)
             except Exception as error:  # see `_apply_in_place`
@@ -273,7 +268,13 @@ class Ledger:
         return apply_decision(state, entry.decision, entry.time, policy)
 
     def _taken(
-        self, state: PathwayState, outcomes: list[RuleOutcome], now: datetime, *, rederived: bool = False
+        self,
+        state: PathwayState,
+        outcomes: list[RuleOutcome],
+        now: datetime,
+        policy: Policy,
+        *,
+        rederived: bool = False,
     ) -> Taken:
         taken = Taken(state)
         if rederived:  # what waited and clinical order no longer gives is dropped unpublished
@@ -289,19 +290,39 @@ class Ledger:
             for command in outcome.commands:
                 if isinstance(command, StartNewPathway):
                     taken.restart = command
-                elif command.step in self.published or any(h.step == command.step for h in self.held):
+                elif command.step in self.published:
+                    if state.clinical_deliveries:
+                        taken.deliver += self._undelivered(command, policy)
+                elif any(h.step == command.step for h in self.held):
                     continue
                 elif waits:
                     self.held.append(command)
                 else:
-                    self.published.add(command.step)
+                    self._publishing(command, policy)
                     taken.publish.append(command)
         return taken
 
-    def _release(self) -> list[Publish]:
+    def _release(self, policy: Policy) -> list[Publish]:
         released, self.held = self.held, []
-        self.published.update(p.step for p in released)
+        for command in released:
+            self._publishing(command, policy)
         return released
+
+    def _publishing(self, command: Publish, policy: Policy) -> None:
+        self.published.add(command.step)
+        self.delivered[command.step] = [r.hsa_id for r in command.data.receivers(policy.lmv_unit)]
+
+    def _undelivered(self, command: Publish, policy: Policy) -> list[Deliver]:
+        """A published step as clinical order gives it now: the receivers it names that it was not
+        delivered to (none for a step published before `delivered` was kept)."""
+        had = self.delivered.get(command.step)
+        if had is None:
+            return []
+        missing = [r.hsa_id for r in command.data.receivers(policy.lmv_unit) if r.hsa_id not in had]
+        if not missing:
+            return []
+        had.extend(missing)
+        return [Deliver(command, missing)]
 
     @staticmethod
     def _settled(state: PathwayState, now: datetime) -> bool:

@@ -59,7 +59,10 @@ def receipt_deadlines(step: Step, now: datetime) -> None:
             continue
         step.log("timer", f"no receipt for {delivery.event_type} from {delivery.recipient}")
         delivery.due_at, delivery.status = None, "not_delivered"
-        delivery.escalation = _escalate(step, "not_delivered", delivery)
+        # Its own step key (the delivery's): under the tick's shared cause two escalations in different
+        # ticks had the same key, and the second was never published (runs before `clinical_deliveries`).
+        cause = f"receipt@{delivery.message_id}.{delivery.recipient}" if step.s.clinical_deliveries else None
+        delivery.escalation = _escalate(step, "not_delivered", delivery, cause)
 
 
 def receipt_received(step: Step, event: MessageAcknowledged) -> str | None:
@@ -119,10 +122,11 @@ def carried_escalations(live: PathwayState, deliveries: list[DeliveryRecord]) ->
     return escalations, resolved
 
 
-def _escalate(step: Step, reason: Any, delivery: DeliveryRecord) -> int:
+def _escalate(step: Step, reason: Any, delivery: DeliveryRecord, cause: str | None = None) -> int:
     step.escalate(
         reason,
         "coordinator",
+        cause=cause,
         receiver=delivery.recipient,
         message_id=delivery.message_id,
         delivered_type=delivery.event_type,

@@ -43,6 +43,7 @@ def fresh_like(live: PathwayState, registry_listing: str | None) -> PathwayState
         # What was delivered to whom is a fact of the run, not of the events (rules/receipts.py): kept.
         awaits_receipts=live.awaits_receipts,
         receipts_rederived=live.receipts_rederived,
+        clinical_deliveries=live.clinical_deliveries,
         deliveries=[d.model_copy(deep=True) for d in live.deliveries],
     )
     if live.receipts_rederived:  # and their escalations, which no event of the ledger raises again

@@ -67,6 +67,11 @@ class PathwayState(PathwayFields):
     # Whether a re-derivation keeps the deliveries' receipts and escalations (patch `receipts-rederived`,
     # asked with `awaits_receipts`; None until then, False in runs started before it).
     receipts_rederived: bool | None = None
+    # Whether each receiver gets the deliveries clinical order gives it (patch `deliveries-in-clinical-order`,
+    # asked at a run's first publish; None until then, False in runs started before it): a step published
+    # before a clinically earlier event named one of its receivers is delivered to it too
+    # (workflows/rules/entries.py `Deliver`), and a receipt's escalation names its delivery in its step key.
+    clinical_deliveries: bool | None = None
 
     def view(self) -> PathwayView:
         # Only the shared fields, copied: the state also holds the patient's identity, which the query
