@@ -100,3 +100,10 @@ CLINICAL_DELIVERIES = "deliveries-in-clinical-order"
 #: as new with more than `folding.FOLD_AT` events kept (workflows/rules/folding.py): the carried payload
 #: stays far below Temporal's 2 MiB. Asked with `workflow.patched` only at that moment.
 FOLDED_LEDGER = "folded-ledger"
+#: Runs from this patch on that are a patient's fresh run (not continued as new) take their run key from
+#: the first event they take in, as a readmission's run takes its opening event's: a pathway started again
+#: under the same workflow ID after an earlier one closed (or was terminated) gave its steps the earlier
+#: run's keys, hence the same outbound event ids, which JetStream, the read model and every receiver drop as
+#: duplicates (its `pathway_started` above all). Asked with `workflow.patched` itself, once, at a fresh run's
+#: first taking-in, in clinical order only: older runs keep their empty key and their ids.
+FRESH_RUN_KEY = "fresh-run-key"

@@ -71,6 +71,7 @@ class PatientPathway(TakingIn, PathwayHandlers):
         # Signals whose sender may not send them (workflows/actor.py): dead-lettered, never applied.
         self._not_permitted = []
         self._continuing = False  # the history grew long: continue as new (workflows/carried.py)
+        self._fresh_run = start.carried is None and start.opening_event is None
         if start.carried is not None:
             carried = Carried.model_validate_json(start.carried)
             self._state, self._policy = carried.state, carried.policy

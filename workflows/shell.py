@@ -51,6 +51,8 @@ class PathwayShell:
     _intake: Intake  # runs before `any-arrival-order`
     _ledger: Ledger  # runs from `any-arrival-order` on
     _ordered: bool
+    # A patient's fresh run (not continued as new): its run key still to be taken from its first event.
+    _fresh_run: bool
     _hold: bool
     _lean: bool
     # Escalations someone has taken on (update `acknowledge_escalation`); this run's only.

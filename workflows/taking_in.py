@@ -10,7 +10,7 @@ from temporalio import workflow
 from workflows import effects, patches
 
 with workflow.unsafe.imports_passed_through():
-    from events.inbound.envelopes import InboundEvent
+    from events.inbound.envelopes import InboundEvent, dedup_key
     from workflows.api import PathwayEvent
     from workflows.rules.dispatch import decline_opening
     from workflows.rules.intake import (
@@ -41,6 +41,7 @@ class TakingIn(PathwayShell):
         if arrivals and await self._declined(arrivals):
             return
         if arrivals:
+            self._key_fresh_run(arrivals[0])
             await self._look_up(arrivals)
             await self._carry_out(self._ledger.take(self._state, arrivals, now, self._policy))
             waiting = self._ledger.waiting()
@@ -77,6 +78,15 @@ class TakingIn(PathwayShell):
         for refused in self._ledger.expire(self._state, now, self._policy):
             await self._refuse(refused)
         await self._carry_out(self._ledger.tick(self._state, now, self._policy))
+
+    def _key_fresh_run(self, first: InboundEvent) -> None:
+        """A fresh run's step keys start with its first event's key (patch `fresh-run-key`), so that a
+        pathway started again under the patient's workflow ID never repeats an earlier run's outbound ids."""
+        if not self._fresh_run:
+            return
+        self._fresh_run = False
+        if not self._state.run_key and patches.since(patches.FRESH_RUN_KEY):
+            self._state.run_key = dedup_key(first.source, first.id)
 
     async def _declined(self, arrivals: list[InboundEvent]) -> bool:
         """The run's first opening event belongs to an episode that already ran to its end: open nothing."""
