@@ -94,6 +94,7 @@ def stack_settings(directory: Path, **overrides: Any) -> Settings:
         discharge_worker_http_address=f"127.0.0.1:{free_port()}",
         discharge_gateway_http_address=f"127.0.0.1:{free_port()}",
         discharge_delivery_http_address=f"127.0.0.1:{free_port()}",
+        discharge_readmodel_http_address=f"127.0.0.1:{free_port()}",
         # Not the default 8080/8081 (web page, development IdP): a `discharge dev` or a test may hold them.
         discharge_web_address=f"127.0.0.1:{free_port()}",
         **overrides,

@@ -122,6 +122,7 @@ def soak_settings(directory: Path, **overrides: Any) -> Settings:
         # Its own port too: at the default (9103) it clashed with another stack on the machine, and the
         # fan-out exited at its first start.
         "discharge_delivery_http_address": f"127.0.0.1:{free_port()}",
+        "discharge_readmodel_http_address": f"127.0.0.1:{free_port()}",
         # Compressed: a pathway closes this long after its discharge.
         "discharge_readmission_window": timedelta(seconds=60),
         # Compressed too (production: PT1M). No reorder window: a killed gateway's unacked events come
