@@ -38,7 +38,7 @@ run: $(STAMP)
 	$(BIN)/discharge dev
 
 test: $(STAMP) lint typecheck chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # The web page's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 # Installed when missing and we can (root with apt-get); otherwise: sudo apt-get install chromium.

@@ -185,8 +185,12 @@ async def wait_for_history(handle: WorkflowHandle[Any, Any], event_type: EventTy
 
 
 async def test_a_timer_started_before_a_restart_fires_after_it(tmp_path: Path) -> None:
-    # A short planning-confirmation deadline: the worker child gets it through the environment.
-    settings = stack_settings(tmp_path / "data", discharge_planning_confirm_timeout="PT6S")
+    # A short planning-confirmation deadline, and a short late-event grace (the timer waits for both; the
+    # embedded stack's own grace, 40 s, would outlast the wait): the worker child gets them through the
+    # environment.
+    settings = stack_settings(
+        tmp_path / "data", discharge_planning_confirm_timeout="PT6S", discharge_late_event_grace="PT2S"
+    )
     key = patient_key(parse_identity(PATIENT), settings.discharge_patient_key_secret.get_secret_value())
     now = datetime.now(UTC)
     first = Supervisor(settings, parts=("worker",), grace=5)
