@@ -37,7 +37,7 @@ from workflows.names import QUERY_STATE, WORKFLOW_TYPE
 #: Decisions that answer a task the pathway opens on its own (an extension decided on a review) are
 #: sent in a second wave, once the pathway shows the task open; at most this long is waited for it.
 #: Above production's `DISCHARGE_LATE_EVENT_GRACE` (PT1M): the demo's past-dated review opens only then
-#: (10 s on `discharge dev`).
+#: (40 s on `discharge dev`).
 WAVE_WAIT_LIMIT = timedelta(seconds=90)
 #: When Temporal cannot be asked, the second wave follows after this pause instead.
 BLIND_PAUSE = timedelta(seconds=3)

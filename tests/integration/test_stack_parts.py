@@ -31,6 +31,6 @@ def test_a_part_runs_in_development_mode_with_the_supervisors_settings(tmp_path:
 def test_the_embedded_stack_has_a_short_late_event_grace_unless_one_is_set(tmp_path: Path) -> None:
     # The demo's backlog is dated in the past: its deadlines are due once it is in, not a minute later.
     worker = app_child_spec("worker", stack_settings(tmp_path))
-    assert worker.env is not None and worker.env["DISCHARGE_LATE_EVENT_GRACE"] == "PT10S"
+    assert worker.env is not None and worker.env["DISCHARGE_LATE_EVENT_GRACE"] == "PT40S"
     chosen = app_child_spec("worker", stack_settings(tmp_path, discharge_late_event_grace="PT2M"))
     assert chosen.env is not None and chosen.env["DISCHARGE_LATE_EVENT_GRACE"] == "PT120S"
