@@ -66,7 +66,21 @@ class Parts:
             # Until it answers a client, not only its port: a worker restarted next, while a killed Temporal
             # still opens its database, failed its first connection and exited for good (the worker does
             # not retry that connection), and the run then waited for pathways nobody worked on.
-            await connect(self.settings)
+            await self._until_temporal_answers(child)
+
+    async def _until_temporal_answers(self, child: Child) -> None:
+        """A dev server that exits while it starts (once in CI, "Temporal did not come back": its port open
+        a moment, then no answer for a minute) is started again, at most twice; the error names its last
+        lines."""
+        for attempt in range(3):
+            try:
+                await connect(self.settings, child)
+                return
+            except (ChildExited, TimeoutError) as error:
+                last = "\n".join(self.lines.get("temporal", [])[-10:])
+                if attempt == 2 or not isinstance(error, ChildExited):
+                    raise TimeoutError(f"{error}; Temporal's last lines:\n{last}") from None
+            await child.start()
 
     async def kill(self, name: str) -> None:
         """SIGKILL (no goodbye), wait for the process to be gone."""
@@ -179,9 +193,15 @@ async def quietly(_: Exception) -> None:
     return None
 
 
-async def connect(settings: Settings) -> Client:
+class ChildExited(Exception):
+    """The server being waited for is gone: waiting longer cannot help."""
+
+
+async def connect(settings: Settings, server: Child | None = None) -> Client:
     """A client like the parts' own (payloads encrypted with the run's development key ring)."""
     for _ in range(300):
+        if server is not None and server.returncode is not None:
+            raise ChildExited(f"Temporal exited with {server.returncode} before it answered")
         try:
             return await connect_temporal(settings)
         except RuntimeError:
