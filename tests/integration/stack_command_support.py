@@ -93,8 +93,9 @@ class Dev:
 
     async def finish(self) -> int:
         # The supervisor gives the apps, then the servers, 15 s each before SIGKILL: 30 s is its bound,
-        # and a loaded machine (CI's 2 cores under the whole suite) has needed all of it.
-        code = await asyncio.wait_for(self.process.wait(), 45)
+        # and a loaded machine (CI's 2 cores under the whole suite) has needed all of it, and once more than
+        # 45 s with the read model's part added (not yet explained: see the closing note of 2026-12-03).
+        code = await asyncio.wait_for(self.process.wait(), 75)
         if self.drain is not None:
             await self.drain
         return code
