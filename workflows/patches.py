@@ -69,17 +69,28 @@ def begin_run() -> bool:
     """Ask for the umbrella patches, newest first: the first thing a run does, so that a run that started
     before one answers "no" to it (its first workflow task, replayed, has no such marker) for its whole
     life. True when the run is lean (`LEAN_HISTORY` or later)."""
-    return workflow.patched(ANY_ARRIVAL_ORDER) or workflow.patched(LEAN_HISTORY)
+    return (
+        workflow.patched(ONE_PATCH_MARKER)
+        or workflow.patched(ANY_ARRIVAL_ORDER)
+        or workflow.patched(LEAN_HISTORY)
+    )
 
 
 def since(patch_id: str) -> bool:
-    """Whether ``patch_id``, an umbrella newer than `LEAN_HISTORY`, is in force: its own marker only."""
-    return workflow.patched(patch_id)
+    """Whether ``patch_id``, a patch newer than `LEAN_HISTORY`, is in force: in force in every run from
+    `ONE_PATCH_MARKER` on (no marker of its own), else its own marker only. ``workflow.patched`` answers
+    each id once per run, so a run started before `ONE_PATCH_MARKER` keeps asking where it always did."""
+    return workflow.patched(ONE_PATCH_MARKER) or workflow.patched(patch_id)
 
 
 def patched(patch_id: str) -> bool:
     """Whether ``patch_id`` is in force in this run (``workflow.patched``, answered once per run)."""
-    return workflow.patched(ANY_ARRIVAL_ORDER) or workflow.patched(LEAN_HISTORY) or workflow.patched(patch_id)
+    return (
+        workflow.patched(ONE_PATCH_MARKER)
+        or workflow.patched(ANY_ARRIVAL_ORDER)
+        or workflow.patched(LEAN_HISTORY)
+        or workflow.patched(patch_id)
+    )
 
 
 #: Runs from this patch on keep one durable timer while the next deadline does not move
@@ -107,3 +118,13 @@ FOLDED_LEDGER = "folded-ledger"
 #: duplicates (its `pathway_started` above all). Asked with `workflow.patched` itself, once, at a fresh run's
 #: first taking-in, in clinical order only: older runs keep their empty key and their ids.
 FRESH_RUN_KEY = "fresh-run-key"
+
+#: Runs from this patch on record this one patch marker for every patch above that a run asks at its start,
+#: first taking-in or first publish (`ANY_ARRIVAL_ORDER`, `KEPT_DEADLINE_TIMER`, `FRESH_RUN_KEY`,
+#: `CLINICAL_DELIVERIES`, `DELIVERY_RECEIPTS`, `RECEIPTS_REDERIVED`, `SIGNAL_ACTORS` and all they include):
+#: each marker also costs a `TemporalChangeVersion` search-attribute upsert, a visibility write of its own,
+#: so a new pathway's first six events paid six markers and six upserts for its patches (issue 26: the
+#: event path toward the floor, docs/benchmarks.md). `BOUNDED_HISTORY` and `FOLDED_LEDGER` are still asked
+#: on their own, only at the moment they change something. It is the new umbrella, asked first by
+#: `begin_run`; runs started before it still ask for each patch where they always did (`since`).
+ONE_PATCH_MARKER = "one-patch-marker"

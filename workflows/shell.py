@@ -134,7 +134,7 @@ class PathwayShell:
 
     async def _publish(self, command: Publish) -> None:
         if self._ordered and self._state.clinical_deliveries is None:  # asked once, at a run's first publish
-            self._state.clinical_deliveries = workflow.patched(patches.CLINICAL_DELIVERIES)
+            self._state.clinical_deliveries = patches.since(patches.CLINICAL_DELIVERIES)
         outbound = OutboundEvent(
             id=effects.outbound_id(command.step), type=command.type, time=workflow.now(), data=command.data
         )
@@ -162,8 +162,8 @@ class PathwayShell:
         if policy is None or policy.delivery_receipt_timeout is None:
             return  # a run whose recorded policy predates receipts: asks for no patch either
         if self._state.awaits_receipts is None:
-            self._state.awaits_receipts = workflow.patched(patches.DELIVERY_RECEIPTS)
-            self._state.receipts_rederived = self._state.awaits_receipts and workflow.patched(
+            self._state.awaits_receipts = patches.since(patches.DELIVERY_RECEIPTS)
+            self._state.receipts_rederived = self._state.awaits_receipts and patches.since(
                 patches.RECEIPTS_REDERIVED
             )
         if self._state.awaits_receipts:

@@ -12,7 +12,7 @@ from tests.inbound_events import STAFF, admitted, discharged, hours
 from tests.workflow.pathway_helpers import WEB_ACTOR, Pathways, running_worker, until
 from workflows.api import AcknowledgementRecord
 from workflows.names import QUERY_IDENTITY, UPDATE_ACKNOWLEDGE
-from workflows.patches import ANY_ARRIVAL_ORDER
+from workflows.patches import ONE_PATCH_MARKER
 
 
 async def refusal_of(pw: Pathways, acknowledgement: dict[str, Any]) -> str:
@@ -64,7 +64,7 @@ async def test_an_escalation_is_acknowledged_once_by_a_named_person_and_kept_in_
             for e in history.events
             if e.HasField("marker_recorded_event_attributes")
         ]
-        assert any(ANY_ARRIVAL_ORDER.encode() in m.SerializeToString() for m in markers)
+        assert any(ONE_PATCH_MARKER.encode() in m.SerializeToString() for m in markers)
 
 
 async def test_the_identity_query_answers_with_the_patients_identity(

@@ -33,7 +33,7 @@ from workflows.names import (
     SA_TASK_DUE_AT,
     SA_VARDCENTRAL,
 )
-from workflows.patches import ANY_ARRIVAL_ORDER, CLINICAL_DELIVERIES, FRESH_RUN_KEY, KEPT_DEADLINE_TIMER
+from workflows.patches import ONE_PATCH_MARKER
 from workflows.policy import add_local
 
 # Every way the synthetic identity could be written.
@@ -140,18 +140,23 @@ async def test_search_attributes_memo_and_details_follow_the_pathway_on_a_real_s
 
         # No identity anywhere people without a care relationship look.
         history = await handle.fetch_history()
-        # A lean history (workflows/patches.py): one patch marker (the newest umbrella) for all in force,
-        # and one for each patch asked on its own since (here `kept-deadline-timer`, at the run's start,
-        # `fresh-run-key`, at its first taking-in, and `deliveries-in-clinical-order`, at its first publish).
+        # A lean history (workflows/patches.py): one patch marker (`one-patch-marker`, the newest umbrella)
+        # for every patch in force, so one `TemporalChangeVersion` upsert (each marker costs one: a visibility
+        # write); before it the run also asked `kept-deadline-timer`, `fresh-run-key` and
+        # `deliveries-in-clinical-order` on their own: four markers, four upserts.
         patch_markers = [
             e.marker_recorded_event_attributes
             for e in history.events
             if e.marker_recorded_event_attributes.marker_name == "core_patch"
         ]
-        assert len(patch_markers) == 4 and ANY_ARRIVAL_ORDER.encode() in patch_markers[0].SerializeToString()
-        assert KEPT_DEADLINE_TIMER.encode() in patch_markers[1].SerializeToString()
-        assert FRESH_RUN_KEY.encode() in patch_markers[2].SerializeToString()
-        assert CLINICAL_DELIVERIES.encode() in patch_markers[3].SerializeToString()
+        assert len(patch_markers) == 1 and ONE_PATCH_MARKER.encode() in patch_markers[0].SerializeToString()
+        change_versions = [
+            e
+            for e in history.events
+            if "TemporalChangeVersion"
+            in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        ]
+        assert len(change_versions) == 1
         # Summaries and memo are payloads: encrypted for anyone without the codec server ...
         assert "publish discharge.escalation_raised" not in await readable_history_parts(history)
         # ... and readable through it (the UI's codec), still without an identity.
