@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.carried import Carried, history_too_long
     from workflows.handlers import PathwayHandlers
     from workflows.names import WORKFLOW_TYPE
+    from workflows.policy_pool import shared_policy
     from workflows.rules import folding
     from workflows.rules.deadlines import deadline_summary, next_deadline
     from workflows.rules.dispatch import apply_event
@@ -74,7 +75,7 @@ class PatientPathway(TakingIn, PathwayHandlers):
         self._fresh_run = start.carried is None and start.opening_event is None
         if start.carried is not None:
             carried = Carried.model_validate_json(start.carried)
-            self._state, self._policy = carried.state, carried.policy
+            self._state, self._policy = carried.state, shared_policy(carried.policy)
             self._ledger = carried.restored_ledger()
             self._acknowledgements = carried.acknowledgements
 
@@ -87,11 +88,12 @@ class PatientPathway(TakingIn, PathwayHandlers):
         # The policy is read from Settings once per run by a local activity: its result is in the
         # history, so a replay sees the same durations even if the worker's settings changed since.
         if start.carried is None:  # a continued run keeps the policy its pathway started with
-            self._policy = await workflow.execute_local_activity_method(
+            loaded = await workflow.execute_local_activity_method(
                 PathwayActivities.load_policy,
                 start_to_close_timeout=timedelta(seconds=10),
                 summary="load the pathway policy (durations from settings)",
             )
+            self._policy = shared_policy(loaded)  # one object per distinct policy in the worker
         assert self._policy is not None
         # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
         self._state.indicator_events = patches.patched(patches.INDICATOR_EVENTS)
