@@ -1,6 +1,6 @@
-"""The worker's CPU per event, by step: where the worker's milliseconds per end-to-end event go.
+"""The worker's (or another process's) CPU per event, by step: where its milliseconds per end-to-end event go.
 
-    python bench/worker_cpu.py [--patients 150] [--rate 250]
+    python bench/worker_cpu.py [--patients 150] [--rate 250] [--process worker|gateway|readmodel|...]
 
 Starts the embedded stack as `discharge dev` runs it (bench/pathways.py), warms it up, then publishes
 ``patients`` full pathways (6 inbound events each) while it
@@ -15,7 +15,8 @@ Starts the embedded stack as `discharge dev` runs it (bench/pathways.py), warms 
 
 It prints the worker's CPU ms per event (from /proc) and each step's share of it. docs/benchmarks.md ("The
 worker's CPU per event, by step") has the figures. Needs py-spy (the dev extras) and the right to trace the
-worker (root, or ``kernel.yama.ptrace_scope`` 0).
+worker (root, or ``kernel.yama.ptrace_scope`` 0). ``--process`` samples another child of the stack the same
+way (the gateway, the read model: the steps below name their parts too).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ from events.examples import EVENTS_PER_PATHWAY
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("payload encryption (codec)", ("discharge/codec.py", "cryptography/")),
     ("payload (de)serialisation", ("temporalio/converter.py", "temporalio/contrib/pydantic")),
+    ("gateway: parse, key, order (workers/gateway, events/)", ("workers/gateway/",)),
+    ("read model: apply, store (readmodel, sqlite)", ("readmodel", "sqlalchemy/", "sqlite3/")),
+    ("FastStream and nats-py (consume, ack, publish)", ("faststream/", "nats/")),
     ("logging", ("structlog/", "logging/__init__.py", "discharge/logging")),
     ("telemetry (metrics, traces)", ("opentelemetry/", "prometheus_client/", "discharge/ops/")),
     ("our rules (workflows/rules)", ("workflows/rules/",)),
@@ -104,7 +108,9 @@ def steps_of(raw: Path) -> Counter[str]:
     return counts
 
 
-async def measure(patients: int, rate: int, directory: Path, keep: Path | None = None) -> list[str]:
+async def measure(
+    patients: int, rate: int, directory: Path, keep: Path | None = None, process: str = "worker"
+) -> list[str]:
     spy_binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     settings = stack_settings(directory)
     run = uuid.uuid4().hex[:6]
@@ -114,8 +120,8 @@ async def measure(patients: int, rate: int, directory: Path, keep: Path | None =
             js = nats.jetstream()
             metrics = f"http://{settings.discharge_worker_http_address}/metrics"
             await pilot(js, run, metrics, InboundTimes())
-            worker = stack.children["worker"].pid
-            raw = directory / "worker.stacks"
+            worker = stack.children[process].pid  # named `worker` below: the process sampled
+            raw = directory / f"{process}.stacks"
             # Only samples that hold the GIL: Python at work, not a thread waiting (an idle event loop).
             spy = await asyncio.create_subprocess_exec(
                 *(spy_binary, "record", "--pid", str(worker), "--format", "raw", "--output", str(raw)),
@@ -143,7 +149,7 @@ async def measure(patients: int, rate: int, directory: Path, keep: Path | None =
     lines = [
         f"pathways: {patients} x {EVENTS_PER_PATHWAY} events; end to end {end_to_end:.1f} events/s; "
         f"load average {', '.join(load)}",
-        f"worker CPU ms per event: {sum(per_thread.values()):.2f} = "
+        f"{process} CPU ms per event: {sum(per_thread.values()):.2f} = "
         + ", ".join(f"{kind} {ms:.2f}" for kind, ms in sorted(per_thread.items(), key=lambda kv: -kv[1])),
         f"the Python threads' {python_ms:.2f} ms by step ({total} py-spy samples):",
     ]
@@ -161,11 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=150, help="pathways timed (default 150)")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples a second (default 250)")
     parser.add_argument("--stacks", type=Path, help="keep py-spy's raw stacks in this file")
+    parser.add_argument("--process", default="worker", help="the stack's child to sample (default worker)")
     args = parser.parse_args(argv)
     configure_logging("bench", "console", "warning")
     free_door_ports()
     with tempfile.TemporaryDirectory(prefix="discharge-worker-cpu-") as scratch:
-        lines = asyncio.run(measure(args.patients, args.rate, Path(scratch), args.stacks))
+        lines = asyncio.run(measure(args.patients, args.rate, Path(scratch), args.stacks, args.process))
     for line in lines:
         print(line, flush=True)
     return 0
