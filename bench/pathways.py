@@ -55,6 +55,7 @@ from bench.pathways_measures import (
     cpu_ms_per_event,
     cpu_snapshot,
     fill_listing,
+    history_events_per_event,
     listing_times,
     load_average,
     rss_mb,
@@ -67,11 +68,15 @@ from events.examples import EVENTS_PER_PATHWAY, pathway_events
 from events.streams import DEADLETTER_STREAM, OUTBOUND_STREAM, inbound_msg_id
 from workers.stack.servers import free_port
 from workers.stack.supervisor import Supervisor
+from workflows.names import WORKFLOW_TYPE
 
 #: Each pathway of `pathway_events` ends by publishing this, once.
 LAST_SUBJECT = "discharge.support_started"
 #: No pathway finished for this long: the rest will not (their events were dead-lettered).
 STALL = 90.0
+#: A floor run that took all its events, and a pathway that took all six (`history_events_per_event`).
+FLOOR_DONE = "WorkflowType = 'BenchFloor' AND ExecutionStatus = 'Completed'"
+PATHWAY_DONE = f"WorkflowType = '{WORKFLOW_TYPE}' AND DischargePhase = 'lmv_support'"
 #: Warm-up pathways (numbered apart from the measured ones).
 PILOT, PILOT_FIRST = 5, 110_000
 
@@ -223,6 +228,10 @@ async def run_benchmark(
             figures.cpu["end to end"] = cpu_ms_per_event(cpu_after, cpu_snapshot(pids), events)
             figures.load.append(load_average())
             progress(f"end to end: {figures.end_to_end_rate:.1f} events/s (load {figures.load[-1]})")
+            # One run of each that took all its events (the pathways are in LMV support after the sixth).
+            for run_name, query in (("floor", FLOOR_DONE), ("pathway", PATHWAY_DONE)):
+                figures.history[run_name] = await history_events_per_event(stack.client, query)
+            progress(f"history events per inbound event: {figures.history}")
             assert stack.settings.discharge_lmv_unit is not None  # `discharge dev`: the demo's LMV unit
             latencies = await delivery_latencies(
                 settings, stack.settings.discharge_lmv_unit, inbound, len(inbound.stored)

@@ -24,6 +24,8 @@ class Figures:
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
     #: Inbound stored -> delivery stored (bench/delivery_latency.py): p50 s, p99 s, deliveries timed.
     delivery: tuple[float, float, int] = (0.0, 0.0, 0)
+    #: History events per inbound event of one run, "floor" and "pathway" (`history_events_per_event`).
+    history: dict[str, float] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -53,6 +55,11 @@ class Figures:
             lines.append(
                 f"CPU ms per event, {phase}: {sum(per_process.values()):.1f} = "
                 + ", ".join(f"{name} {ms:.1f}" for name, ms in per_process.items() if ms >= 0.05)
+            )
+        if self.history:
+            lines.append(
+                "history events per inbound event: "
+                + ", ".join(f"{run} {events:.1f}" for run, events in self.history.items())
             )
         lines += [
             f"end to end: {self.end_to_end_rate:.1f} events/s (publish -> last outbound event stored)",

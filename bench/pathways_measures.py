@@ -185,3 +185,13 @@ def cli_commands() -> dict[str, list[str]]:
         "tasks --json": ["tasks", "--json"],
         "pathways --all --json": ["pathways", "--all", "--json"],
     }
+
+
+async def history_events_per_event(client: Client, query: str) -> float:
+    """History events per inbound event of one run that took a whole pathway's events (``query`` finds it):
+    what the server wrote per event (markers, upserts, timers). Signals that arrive while a workflow task
+    runs share the next one, so it is lower when events come faster than the workflow takes them."""
+    async for execution in client.list_workflows(query, limit=1):
+        history = await client.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
+        return len(history.events) / EVENTS_PER_PATHWAY
+    return 0.0
