@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from discharge.readmodel.care import care_episodes
 from discharge.readmodel.inbox import OpenEscalation, open_escalations
-from discharge.readmodel.schema import deliveries, pathways
+from discharge.readmodel.schema import deliveries, pathways, planning_confirmations
 from discharge.readmodel.store import ReadModel
 from discharge.readmodel.timeline import pathway_events
 from workflows.api import DeliveryRecord
@@ -122,6 +122,12 @@ def read_patient(store: ReadModel, patient_key: str, receipt_timeout: timedelta 
             for row in conn.execute(sa.select(deliveries).where(deliveries.c.pathway_key == key))
         }
         acting = _acting(conn, key)
+        recorded = {
+            str(row.party)
+            for row in conn.execute(
+                sa.select(planning_confirmations.c.party).where(planning_confirmations.c.pathway_key == key)
+            )
+        }
     facts: dict[str, Any] = dict(stay._mapping) if stay is not None else {}
     e = episode._mapping
     return PatientPage(
@@ -144,7 +150,7 @@ def read_patient(store: ReadModel, patient_key: str, receipt_timeout: timedelta 
         events=lines,
         deliveries=_deliveries(lines, outcomes, acting, receipt_timeout),
         escalations=open_escalations(store, [key]),
-        planning_confirmed=_planning_confirmed(e["phase"], lines),
+        planning_confirmed=_planning_confirmed(e["phase"], lines, recorded),
     )
 
 
@@ -195,18 +201,29 @@ def _deliveries(
     return found
 
 
-def _planning_confirmed(phase: str, lines: list[EventLine]) -> list[str]:
-    """Who has confirmed joint planning, as far as the outbound events tell: past planning, both; during it,
-    those the last ``planning_not_confirmed`` escalation does not name (before it: none is known)."""
+def _planning_confirmed(phase: str, lines: list[EventLine], recorded: set[str]) -> list[str]:
+    """Who has confirmed joint planning, as far as the read model knows: past planning, both; during it,
+    those the last ``planning_not_confirmed`` escalation does not name, and those the web page sent."""
     if phase not in _PLANNING:
         return ["lmv", "vardcentral"]
     missing: list[str] | None = None
     for line in lines:
         if line.type == "escalation_raised" and line.facts.get("reason") == "planning_not_confirmed":
             missing = list(line.facts.get("missing") or [])
-    if missing is None:
-        return []
-    return [party for party in ("lmv", "vardcentral") if party not in missing]
+    told = set() if missing is None else {party for party in ("lmv", "vardcentral") if party not in missing}
+    return [party for party in ("lmv", "vardcentral") if party in told | recorded]
+
+
+def record_planning_confirmed(store: ReadModel, pathway_key: str, party: str, now: datetime) -> None:
+    """The web page's record of a joint-planning confirmation it sent (the same one again: no change)."""
+    where = sa.and_(
+        planning_confirmations.c.pathway_key == pathway_key, planning_confirmations.c.party == party
+    )
+    with store.engine.begin() as conn:
+        if conn.execute(sa.select(planning_confirmations.c.party).where(where)).first() is None:
+            conn.execute(
+                planning_confirmations.insert().values(pathway_key=pathway_key, party=party, confirmed_at=now)
+            )
 
 
 def record_decision(

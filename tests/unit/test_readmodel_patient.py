@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from discharge.readmodel.inbox import record_acknowledgement
-from discharge.readmodel.patient import read_patient, record_decision
+from discharge.readmodel.patient import read_patient, record_decision, record_planning_confirmed
 from discharge.readmodel.store import ReadModel
 from events.outbound.names import OUTBOUND_SOURCE
 
@@ -112,10 +112,13 @@ def test_planning_confirmations_as_far_as_the_escalation_tells_and_acknowledgeme
     store.apply([STARTED, PLANNING])
     page = read_patient(store, KEY, RECEIPT_TIMEOUT)
     assert page is not None and page.phase == "joint_planning" and page.planning_confirmed == []
+    record_planning_confirmed(store, f"{KEY}/ep-1", "vardcentral", T0)  # sent from the web page
+    page = read_patient(store, KEY, RECEIPT_TIMEOUT)
+    assert page is not None and page.planning_confirmed == ["vardcentral"]
     store.apply([NOT_CONFIRMED])
     record_acknowledgement(store, f"{KEY}/ep-1", 0, "SE2321000131-E000000000900", "Kim Coordinator", T0)
     page = read_patient(store, KEY, RECEIPT_TIMEOUT)
-    assert page is not None and page.planning_confirmed == ["lmv"]
+    assert page is not None and page.planning_confirmed == ["lmv", "vardcentral"]
     [escalation] = page.escalations
     assert escalation.acknowledgement is not None
     assert escalation.acknowledgement.name == "Kim Coordinator"

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from discharge.i18n import gettext as _
 from events.identity import is_patient_key, workflow_id_for
 from workers.web import csrf, data, send
-from workers.web.actions import ACTIONS, ActionRefused, may_take, source_of
+from workers.web.actions import ACTIONS, ActionRefused, may_take, party_of, source_of
 from workers.web.context import principal_of, web_of
 from workers.web.pages import _forbidden, _not_yours, _unavailable
 from workers.web.patient_page import _page_of, _patient
@@ -37,7 +37,8 @@ async def act(request: Request) -> Response:
     if not is_patient_key(key):
         return _not_yours(web, request)
     # Who may act on which patient: decided from the read model's row, as the page is (no `state` query).
-    if await _page_of(web, principal, key, request, action.name) is None:
+    page = await _page_of(web, principal, key, request, action.name)
+    if page is None:
         return _not_yours(web, request)
     try:
         identity = await data.read_identity(web.temporal, workflow_id_for(key))
@@ -66,6 +67,9 @@ async def act(request: Request) -> Response:
         )
         return await _patient(request, action_refusal=str(problem))
     web.record(principal, action.name, key, f"{action.type} {outgoing.ready.event.id}", request=request)
+    # No outbound event says a party confirmed joint planning: the page records what it sent.
+    if action.name == "confirm_planning":
+        await data.remember_planning_confirmed(web.readmodel, page.pathway_key, party_of(principal), now)
     request.session["flash"] = _(action.done)
     return RedirectResponse(f"/patients/{key}", status_code=303)
 

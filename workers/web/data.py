@@ -24,7 +24,7 @@ from discharge.principal import Principal
 from discharge.readmodel import freshness, listing
 from discharge.readmodel.freshness import Freshness
 from discharge.readmodel.inbox import Acknowledged, open_escalations, record_acknowledgement
-from discharge.readmodel.patient import PatientPage, read_patient, record_decision
+from discharge.readmodel.patient import PatientPage, read_patient, record_decision, record_planning_confirmed
 from discharge.readmodel.store import ReadModel
 from discharge.views.visibility import PathwayRow, soonest_first
 from events.identity import workflow_id_for
@@ -161,6 +161,11 @@ async def remember_decision(
     """The decider's next page shows the review closed, before the decision's outbound event is applied."""
     await asyncio.to_thread(record_decision, store, pathway_key, result.decision, result.support_ends_at, now)
     _SHARED.clear()
+
+
+async def remember_planning_confirmed(store: ReadModel, pathway_key: str, party: str, now: datetime) -> None:
+    """The page's record of a joint-planning confirmation it sent: the next page does not offer it again."""
+    await asyncio.to_thread(record_planning_confirmed, store, pathway_key, party, now)
 
 
 async def read_state(client: Client, workflow_id: str) -> PathwayView:
