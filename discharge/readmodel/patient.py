@@ -17,7 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from discharge.readmodel import freshness
 from discharge.readmodel.care import care_episodes
+from discharge.readmodel.freshness import Freshness
 from discharge.readmodel.inbox import OpenEscalation, open_escalations
 from discharge.readmodel.schema import deliveries, pathways, planning_confirmations
 from discharge.readmodel.store import ReadModel
@@ -72,6 +74,7 @@ class PatientPage:
     deliveries: list[DeliveryRecord] = field(default_factory=list)
     escalations: list[OpenEscalation] = field(default_factory=list)
     planning_confirmed: list[str] = field(default_factory=list)
+    freshness: Freshness | None = None  # how current the read model is (the page's line under the facts)
 
     @property
     def extensions(self) -> list[Extension]:
@@ -151,6 +154,7 @@ def read_patient(store: ReadModel, patient_key: str, receipt_timeout: timedelta 
         deliveries=_deliveries(lines, outcomes, acting, receipt_timeout),
         escalations=open_escalations(store, [key]),
         planning_confirmed=_planning_confirmed(e["phase"], lines, recorded),
+        freshness=freshness.read(store),
     )
 
 

@@ -21,10 +21,9 @@ from starlette.routing import Route
 
 from discharge.i18n import gettext as _
 from discharge.principal import Principal
-from discharge.readmodel import freshness
 from discharge.readmodel.patient import PatientPage
 from events.identity import is_patient_key, workflow_id_for
-from workers.web import access, csrf, data
+from workers.web import access, csrf, data, identities
 from workers.web.context import Web, principal_of, web_of
 from workers.web.inbox_page import forget_rendered_inboxes
 from workers.web.pages import _forbidden, _not_yours, _unavailable
@@ -66,7 +65,9 @@ async def _patient(request: Request, **extra: Any) -> Response:
     identity = None
     if access.may_see_identity(principal):
         try:
-            identity = await data.read_identity(web.temporal, workflow_id_for(key))
+            identity = await identities.identity_of(
+                key, lambda: data.read_identity(web.temporal, workflow_id_for(key))
+            )
         except data.NoAnswer:
             identity = None
         if identity is not None:
@@ -79,7 +80,7 @@ async def _patient(request: Request, **extra: Any) -> Response:
         identity=identity,
         flash=request.session.pop("flash", None),
         problems=problems_from(page.escalations),
-        freshness=freshness.read(web.readmodel),
+        freshness=page.freshness,
         **extra,
     )
 
