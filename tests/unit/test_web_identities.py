@@ -3,6 +3,8 @@ minutes, none kept while the pathway knows none, and asked again once kept too l
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from workers.web import identities
@@ -14,7 +16,7 @@ async def test_an_identity_is_asked_once_then_again_after_its_time(monkeypatch: 
     identities.forget()
     asked: list[str] = []
     clock = [1000.0]
-    monkeypatch.setattr(identities.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
 
     async def read() -> str | None:
         asked.append(KEY)
