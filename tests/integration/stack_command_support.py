@@ -95,7 +95,13 @@ class Dev:
         # The supervisor gives the apps, then the servers, 15 s each before SIGKILL: 30 s is its bound,
         # and a loaded machine (CI's 2 cores under the whole suite) has needed all of it, and once more than
         # 45 s with the read model's part added (not yet explained: see the closing note of 2026-12-03).
-        code = await asyncio.wait_for(self.process.wait(), 75)
+        try:
+            code = await asyncio.wait_for(self.process.wait(), 75)
+        except TimeoutError:
+            # Name what the supervisor was doing: each child's stop is logged with its seconds.
+            said = [r for r in self.logs if r.get("component") == "supervisor"][-12:]
+            message = f"discharge dev did not stop within 75 s; its supervisor said: {said}"
+            raise AssertionError(message) from None
         if self.drain is not None:
             await self.drain
         return code

@@ -120,15 +120,27 @@ class Child:
         if self.process is None:
             return None
         self._stopping = True
+        began, killed = asyncio.get_running_loop().time(), False
         if self.process.returncode is None:
             self._signal_group(signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
             except TimeoutError:
+                killed = True
                 self._signal_group(signal.SIGKILL)
         code = await self.wait()
         # The leader is gone; make sure nothing it started outlives it.
         self._signal_group(signal.SIGKILL)
+        # How long each child took to stop, and whether it had to be killed: a slow stop names its part.
+        seconds = round(asyncio.get_running_loop().time() - began, 1)
+        say = structlog.get_logger().bind(component="supervisor")
+        with contextlib.suppress(OSError):
+            if killed:
+                say.warning(
+                    f"{self.name} did not stop within {grace:g} s; killed", part=self.name, seconds=seconds
+                )
+            else:
+                say.info(f"{self.name} stopped", part=self.name, seconds=seconds)
         return code
 
     async def kill(self) -> int:
