@@ -85,6 +85,12 @@ class WebFigures:
         for name, ms in sorted(self.cpu_ms_per_view.items()):
             idle = self.idle_cpu.get(name, 0.0)
             out.append(f"cpu per page view, {name}: {ms:.2f} ms (beyond its idle {idle:.1f} % of a core)")
+        patient_views = self.pages.get("patient", {}).get("requests", 0.0)
+        if "temporal" in self.cpu_ms_per_view and patient_views:
+            # The inbox asks Temporal nothing: all of its busy time put on the patient pages (an upper bound).
+            views = sum(page["requests"] for page in self.pages.values())
+            per_patient = self.cpu_ms_per_view["temporal"] * views / patient_views
+            out.append(f"cpu per patient page view, temporal: at most {per_patient:.2f} ms")
         if self.rss:
             out.append("RSS MB at the end: " + ", ".join(f"{name} {mb:.0f}" for name, mb in self.rss.items()))
         if self.lags:

@@ -136,6 +136,17 @@ acknowledgements = sa.Table(
     sa.Column("acknowledged_at", UtcDateTime(), nullable=False),
 )
 
+#: Joint-planning confirmations sent from the web page (its physicians' action), as the page recorded them
+#: once the event was stored for the gateway: a confirmation is no outbound event, so the patient page knows
+#: of it only from here, or from a later ``planning_not_confirmed`` escalation naming who is still missing.
+planning_confirmations = sa.Table(
+    "planning_confirmations",
+    metadata,
+    sa.Column("pathway_key", sa.String(200), primary_key=True),
+    sa.Column("party", sa.String(16), primary_key=True),  # lmv, vardcentral
+    sa.Column("confirmed_at", UtcDateTime(), nullable=False),
+)
+
 #: How current the store is, per consumer: ``caught_up_at`` is the last moment it had applied everything
 #: on its stream (the page shows it); ``last_lag_ms`` the last applied event's lag from its ``time``.
 freshness = sa.Table(

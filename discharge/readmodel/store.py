@@ -29,6 +29,7 @@ from discharge.readmodel.schema import (
     pathways,
     processed_events,
 )
+from discharge.readmodel.timeline import apply_timeline
 from discharge.settings import Settings
 from events.outbound.event import OutboundEvent
 from workflows.policy import calendar_days_between
@@ -67,8 +68,10 @@ class BatchResult:
 
 
 class ReadModel:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lmv_unit: str | None = None) -> None:
         self.url = url
+        # The region's LMV unit (``DISCHARGE_LMV_UNIT``): who received an event to LMV that names no unit.
+        self.lmv_unit = lmv_unit
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = sa.create_engine(url, future=True)
@@ -77,7 +80,7 @@ class ReadModel:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReadModel:
-        return cls(readmodel_url(settings))
+        return cls(readmodel_url(settings), settings.discharge_lmv_unit)
 
     def create(self) -> ReadModel:
         """Create the tables that do not exist yet, and the columns added since an existing one was made."""
@@ -117,7 +120,10 @@ class ReadModel:
                 )
                 _apply_facts(conn, facts, now)
                 # Where the pathway stands now and who holds the patient: the pages and `discharge fhir`.
-                apply_care(conn, OutboundEvent.from_cloudevent(cloudevent), facts.pathway_key, now)
+                event = OutboundEvent.from_cloudevent(cloudevent)
+                apply_care(conn, event, facts.pathway_key, now)
+                # Every event of the pathway, with who received it: the patient page's timeline.
+                apply_timeline(conn, event, facts.pathway_key, self.lmv_unit)
                 result.applied += 1
         return result
 

@@ -9,6 +9,7 @@ gateway; the test reads the pathway's own state afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from functools import partial
@@ -17,6 +18,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from discharge.notify.optins import OptIns
+from discharge.readmodel.patient import read_patient
 from tests.e2e.test_web_browser import looked_at, sign_in
 from tests.web_support import (
     VC_CENTRUM,
@@ -128,6 +130,15 @@ async def test_the_vardcentral_physician_accepts_the_handover(browser: Browser, 
     await expect(page.get_by_role("status")).to_contain_text("Överlämningen accepterad")
     view = await eventually(partial(state_of, site.client, HANDOVER), lambda v: v.phase == "follow_up")
     assert view.phase == "follow_up" and view.pending_task is None
+    # The page reads the read model, which follows the pathway's published step a moment later.
+    store = site.recorder.store
+    assert store is not None
+
+    async def in_read_model() -> str | None:
+        shown = await asyncio.to_thread(read_patient, store, key_of(HANDOVER), None)
+        return None if shown is None else shown.phase
+
+    assert await eventually(in_read_model, lambda phase: phase == "follow_up") == "follow_up"
     await page.reload()
     await expect(page.locator("#action-accept_handover")).to_have_count(0)
     await looked_at(page, "22-vc-handover-accepted")

@@ -139,8 +139,13 @@ async def test_a_coordinator_works_a_review_and_an_escalation_in_the_browser(
     await page.get_by_role("button", name="Registrera beslut").click()
     await expect(page.get_by_role("status")).to_contain_text("LMV-insatsen förlängd med 7 dagar")
     await expect(page.locator("#support-ends")).not_to_have_text(support_before)
-    await expect(page.get_by_role("cell", name="långsam återhämtning")).to_be_visible()
+    await expect(page.locator("section[aria-labelledby=ext-h] td").nth(1)).to_have_text("7")
     await looked_at(page, "coordinator-05-decided")
+    # The reason is free text: read from the pathway in its full event log (issue 26), not the read model.
+    await page.locator("#story-link").click()
+    await expect(page.get_by_role("cell", name="långsam återhämtning")).to_be_visible()
+    await looked_at(page, "coordinator-05b-full-event-log")
+    await page.go_back()
 
     # An escalation acknowledged with a note.
     await page.get_by_label("Anteckning: vad du gör").first.fill("Jag ringer LMV om första besöket")

@@ -8,13 +8,14 @@
 
 Patientdatalagen: access on a need-to-know basis, so listings are filtered in the read model's query
 itself (a VC physician's page never fetches another unit's patients), and a patient page checks the
-pathway's own state before showing anything.
+pathway's read-model row (its phase and listed vårdcentral) before showing anything.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from discharge.principal import Principal
-from workflows.api import PathwayView
 
 #: The phases in which LMV takes part (joint planning: LMV confirms it; handover: LMV keeps the patient until
 #: the VC accepts), as the contract's delivery to the LMV unit has them.
@@ -31,7 +32,17 @@ def read_model_scope(principal: Principal) -> tuple[tuple[str, ...] | None, str 
     return None, None
 
 
-def may_see_patient(principal: Principal, view: PathwayView) -> bool:
+class Placed(Protocol):
+    """Where a pathway stands, as the rules below read it: the read model's page (discharge/readmodel/
+    patient.py) or the workflow's own view (workflows/api.py ``PathwayView``) alike."""
+
+    @property
+    def phase(self) -> str: ...
+    @property
+    def listed_vardcentral(self) -> str | None: ...
+
+
+def may_see_patient(principal: Principal, view: Placed) -> bool:
     if principal.role == "lmv":
         return view.phase in LMV_PHASES
     if principal.role == "vc":

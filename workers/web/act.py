@@ -17,10 +17,11 @@ from starlette.routing import Route
 
 from discharge.i18n import gettext as _
 from events.identity import is_patient_key, workflow_id_for
-from workers.web import access, csrf, data, send
-from workers.web.actions import ACTIONS, ActionRefused, may_take, source_of
+from workers.web import csrf, data, send
+from workers.web.actions import ACTIONS, ActionRefused, may_take, party_of, source_of
 from workers.web.context import principal_of, web_of
-from workers.web.pages import _forbidden, _not_yours, _patient, _unavailable
+from workers.web.pages import _forbidden, _not_yours, _unavailable
+from workers.web.patient_page import _page_of, _patient
 
 
 async def act(request: Request) -> Response:
@@ -35,11 +36,11 @@ async def act(request: Request) -> Response:
         return _forbidden(web, request, _("your role does not take this action"))
     if not is_patient_key(key):
         return _not_yours(web, request)
+    # Who may act on which patient: decided from the read model's row, as the page is (no `state` query).
+    page = await _page_of(web, principal, key, request, action.name)
+    if page is None:
+        return _not_yours(web, request)
     try:
-        view = await data.read_state(web.temporal, workflow_id_for(key))
-        if not access.may_see_patient(principal, view):
-            web.record(principal, action.name, key, "not among theirs", request=request, result="refused")
-            return _not_yours(web, request)
         identity = await data.read_identity(web.temporal, workflow_id_for(key))
     except data.NoPathway:
         return _not_yours(web, request)
@@ -66,6 +67,9 @@ async def act(request: Request) -> Response:
         )
         return await _patient(request, action_refusal=str(problem))
     web.record(principal, action.name, key, f"{action.type} {outgoing.ready.event.id}", request=request)
+    # No outbound event says a party confirmed joint planning: the page records what it sent.
+    if action.name == "confirm_planning":
+        await data.remember_planning_confirmed(web.readmodel, page.pathway_key, party_of(principal), now)
     request.session["flash"] = _(action.done)
     return RedirectResponse(f"/patients/{key}", status_code=303)
 

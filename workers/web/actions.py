@@ -16,6 +16,7 @@ from typing import Any
 
 from discharge.i18n import N_, gettext as _
 from discharge.principal import Principal
+from discharge.readmodel.patient import PatientPage
 from workflows.api import DeliveryRecord, PathwayView
 
 Form = Mapping[str, Any]
@@ -122,7 +123,7 @@ def source_of(principal: Principal, action: Action | None = None) -> str:
 _CARE_PHASES = frozenset({"lmv_support", "extension_review", "handover", "follow_up"})
 
 
-def offered(principal: Principal, view: PathwayView) -> list[str]:
+def offered(principal: Principal, view: PathwayView | PatientPage) -> list[str]:
     """The actions the page offers this person on this pathway now (the pathway still has the last word)."""
     if principal.role not in ("lmv", "vc") or view.phase == "closed":
         return []
@@ -138,7 +139,7 @@ def offered(principal: Principal, view: PathwayView) -> list[str]:
     return [name for name in names if may_take(principal, ACTIONS[name])]
 
 
-def deliveries_to_acknowledge(principal: Principal, view: PathwayView) -> list[DeliveryRecord]:
+def deliveries_to_acknowledge(principal: Principal, view: PathwayView | PatientPage) -> list[DeliveryRecord]:
     """Deliveries to the person's own unit that still wait for its receipt."""
     if principal.unit is None or principal.role not in ("lmv", "vc"):
         return []

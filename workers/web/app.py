@@ -17,7 +17,7 @@ from discharge.sessions import SessionStore
 from discharge.settings import Settings
 from discharge.temporal_client import connect_temporal
 from discharge.units import load_unit_directory
-from workers.web import act, auth, language, names, notifications, pages, report
+from workers.web import act, auth, language, names, notifications, pages, patient_page, report
 from workers.web.context import HERE, Web
 from workers.web.headers import SecurityHeaders
 
@@ -57,6 +57,7 @@ def build_app(settings: Settings, client: Client | None = None, *, show_dev_user
         routes=[
             *auth.ROUTES,
             *pages.ROUTES,
+            *patient_page.ROUTES,
             *act.ROUTES,
             *notifications.ROUTES,
             *report.ROUTES,

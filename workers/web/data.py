@@ -2,8 +2,9 @@
 
 The inbox (open tasks, escalations, who took them) and the pathways listing come from the read model alone
 (discharge/readmodel/: ``listing``, ``inbox``, ``freshness``; issue 26): no query to Temporal per refresh,
-however many tabs are open. One pathway comes from its ``state`` query, the identity from its ``identity``
-query (only for roles that may see it), and decisions and acknowledgements are the workflow's updates,
+however many tabs are open. The patient page too (``patient_page``); the pathway's full story
+comes from its ``state`` query only when someone asks for it, the identity from its ``identity`` query (only
+for roles that may see it), and decisions and acknowledgements are the workflow's updates,
 whose validators refuse what does not fit the pathway: their refusal text is what the page shows.
 """
 
@@ -23,6 +24,7 @@ from discharge.principal import Principal
 from discharge.readmodel import freshness, listing
 from discharge.readmodel.freshness import Freshness
 from discharge.readmodel.inbox import Acknowledged, open_escalations, record_acknowledgement
+from discharge.readmodel.patient import PatientPage, read_patient, record_decision, record_planning_confirmed
 from discharge.readmodel.store import ReadModel
 from discharge.views.visibility import PathwayRow, soonest_first
 from events.identity import workflow_id_for
@@ -144,6 +146,26 @@ def _row(item: listing.Listed, escalated: bool = False) -> PathwayRow:
         escalated=escalated,
         episode_id=item.episode_id,
     )
+
+
+async def patient_page(
+    store: ReadModel, patient_key: str, receipt_timeout: timedelta | None
+) -> PatientPage | None:
+    """The patient's page from the read model alone (discharge/readmodel/patient.py): no query to Temporal."""
+    return await asyncio.to_thread(read_patient, store, patient_key, receipt_timeout)
+
+
+async def remember_decision(
+    store: ReadModel, pathway_key: str, result: DecisionResult, now: datetime
+) -> None:
+    """The decider's next page shows the review closed, before the decision's outbound event is applied."""
+    await asyncio.to_thread(record_decision, store, pathway_key, result.decision, result.support_ends_at, now)
+    _SHARED.clear()
+
+
+async def remember_planning_confirmed(store: ReadModel, pathway_key: str, party: str, now: datetime) -> None:
+    """The page's record of a joint-planning confirmation it sent: the next page does not offer it again."""
+    await asyncio.to_thread(record_planning_confirmed, store, pathway_key, party, now)
 
 
 async def read_state(client: Client, workflow_id: str) -> PathwayView:

@@ -1,8 +1,9 @@
 """What a pathway still waits for, and from whom: the coordinator's view of the parties' open parts.
 
-Read from the pathway's own state (the `state` query's view): joint-planning confirmations not given,
-LMV's first contact, the vårdcentral's acceptance of a handover, a coordinator's decision, and deliveries
-whose receiver has not acknowledged them. Pure: the patient page shows the list.
+Read from where the pathway stands (the patient page's read-model view, or the `state` query's view):
+joint-planning confirmations not given, LMV's first contact, the vårdcentral's acceptance of a handover, a
+coordinator's decision, and deliveries whose receiver has not acknowledged them. Pure: the patient page
+shows the list.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from discharge.readmodel.patient import PatientPage
 from workflows.api import PathwayView
 
 
@@ -21,7 +23,7 @@ class Missing:
     detail: str | None = None  # a delivery's outbound type
 
 
-def missing(view: PathwayView) -> list[Missing]:
+def missing(view: PathwayView | PatientPage) -> list[Missing]:
     if view.phase == "closed":
         return []
     items: list[Missing] = []

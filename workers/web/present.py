@@ -53,6 +53,7 @@ ENTRY_KINDS = {
 AUDIT_ACTIONS = {
     "view_pathway": N_("view pathway"),
     "view_identity": N_("view identity"),
+    "view_story": N_("view full event log"),
     "search_identity": N_("search by identity"),
     "decide": N_("decide"),
     "decide_refused": N_("decision refused"),
@@ -114,6 +115,20 @@ MESSAGES = {
     "discharge_cancelled": N_("Discharge cancelled"),
     "pathway_withdrawn": N_("Pathway withdrawn"),
     "pathway_closed": N_("Pathway closed"),
+}
+#: A delivery's receipt, as the patient page's messages show it for each receiver.
+RECEIPT_STATUSES = {
+    "sent": N_("delivered"),
+    "received": N_("receipt: received"),
+    "rejected": N_("receipt: rejected"),
+    "not_delivered": N_("no receipt in time"),
+}
+#: A physician's contact, as the timeline words it.
+CONTACT_KINDS = {
+    "home_visit": N_("home visit"),
+    "phone": N_("phone"),
+    "video": N_("video"),
+    "clinic": N_("clinic visit"),
 }
 #: The receiving parties in the words on the page.
 PARTIES = {
@@ -196,4 +211,6 @@ FILTERS = {
     "recipients": recipients,
     "message": labelled(MESSAGES),
     "event_words": lambda code: label(EVENTS, code) if code in EVENTS else "",
+    "receipt_status": labelled(RECEIPT_STATUSES),
+    "contact_kind": labelled(CONTACT_KINDS),
 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from discharge.readmodel.inbox import Acknowledged, OpenEscalation
 from workflows.api import AcknowledgementRecord, PathwayView
 
 
@@ -65,7 +66,8 @@ class Problem:
     reason: str
     receiver: str | None  # not_delivered, delivery_rejected: the receiver's HSA-id
     raised_at: datetime | None  # since: the first raising
-    acknowledgement: AcknowledgementRecord | None
+    # The workflow's record (with its note), or the read model's (who and when: no free text there).
+    acknowledgement: AcknowledgementRecord | Acknowledged | None
     count: int = 1
     last_raised_at: datetime | None = None
 
@@ -89,3 +91,12 @@ def problems_of(view: PathwayView) -> list[Problem]:
         if index not in view.resolved_escalations
     ]
     return one_per_problem(raisings, lambda _: view.patient_key)
+
+
+def problems_from(raised: list[OpenEscalation]) -> list[Problem]:
+    """A pathway's open escalations as the read model has them (the patient page), as problems."""
+    raisings = [
+        Problem(r.ordinal, r.reason, r.receiver, r.raised_at, r.acknowledgement, last_raised_at=r.raised_at)
+        for r in raised
+    ]
+    return one_per_problem(raisings, lambda r: "")
