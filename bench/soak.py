@@ -11,7 +11,8 @@ times.
 Then it checks:
 
 - every event JetStream acked to the publisher is in its patient's pathway (signalled in the history);
-- exactly one of each outbound step per episode, and nothing else (no escalation: the pathway ran right);
+- exactly the expected outbound steps per episode (one of each; two planning confirmations), and nothing
+  else (no escalation: the pathway ran right);
 - exactly one delivery per receiver per outbound step, and nothing else (bench/soak_deliveries.py);
 - every pathway at its expected end (closed, outcome ``completed``); no workflow still running;
 - every line every part wrote is JSON.
@@ -62,15 +63,16 @@ from events.streams import DELIVERY_CONSUMER, OUTBOUND_STREAM, ensure_streams
 
 PARTS = ("worker", "gateway", "delivery", "nats", "temporal")
 #: One of each per episode of a high-risk pathway handed over within its period, and nothing else.
-EXPECTED_STEPS = (
-    "pathway_started",
-    "joint_planning_requested",
-    "support_started",
-    "handover_requested",
-    "handover_completed",
-    "pathway_closed",
-    "physician_contact_recorded",  # the one LMV contact, for the follow-up indicators (docs/indicators.md)
-)
+EXPECTED_STEPS = {
+    "pathway_started": 1,
+    "joint_planning_requested": 1,
+    "joint_planning_confirmed": 2,  # LMV's and the VC's confirmations (the read model's patient page)
+    "support_started": 1,
+    "handover_requested": 1,
+    "handover_completed": 1,
+    "pathway_closed": 1,
+    "physician_contact_recorded": 1,  # the one LMV contact, for the follow-up indicators (docs/indicators.md)
+}
 UNIT = "SE2321000131-E000000000020"
 STAFF = "SE2321000131-E000000000010"
 HOSPITAL = "urn:hsa:SE2321000131-E000000000001"
@@ -316,10 +318,10 @@ async def check(
         if result is None or result.get("outcome") != "completed":
             figures.not_completed += 1
         mine = steps.get(key, Counter())
-        off = Counter({t: mine[t] - 1 for t in EXPECTED_STEPS if mine[t] != 1})
+        off = Counter({t: mine[t] - n for t, n in EXPECTED_STEPS.items() if mine[t] != n})
         off.update({t: n for t, n in mine.items() if t not in EXPECTED_STEPS})
         figures.off_steps.update(off)
-        figures.extra_steps += sum(1 for t in EXPECTED_STEPS if mine[t] != 1) + sum(
+        figures.extra_steps += sum(1 for t, n in EXPECTED_STEPS.items() if mine[t] != n) + sum(
             n for t, n in mine.items() if t not in EXPECTED_STEPS
         )
 

@@ -126,5 +126,6 @@ FRESH_RUN_KEY = "fresh-run-key"
 #: so a new pathway's first six events paid six markers and six upserts for its patches (issue 26: the
 #: event path toward the floor, docs/benchmarks.md). `BOUNDED_HISTORY` and `FOLDED_LEDGER` are still asked
 #: on their own, only at the moment they change something. It is the new umbrella, asked first by
-#: `begin_run`; runs started before it still ask for each patch where they always did (`since`).
+#: `begin_run`; runs started before it still ask for each patch where they always did (`since`). Runs
+#: from it on also publish `joint_planning_confirmed` at each party's confirmation (`planning_events`).
 ONE_PATCH_MARKER = "one-patch-marker"

@@ -97,6 +97,8 @@ class PatientPathway(TakingIn, PathwayHandlers):
         assert self._policy is not None
         # Runs started before the follow-up indicators publish no new kinds of events (saved histories).
         self._state.indicator_events = patches.patched(patches.INDICATOR_EVENTS)
+        # Runs from the one-marker umbrella on tell who confirmed joint planning (no marker of its own).
+        self._state.planning_events = patches.since(patches.ONE_PATCH_MARKER)
         if self._ordered:
             self._state.ordered = True
             if start.opening_event is not None:  # a readmission's run: its own step keys

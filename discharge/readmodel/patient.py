@@ -206,16 +206,20 @@ def _deliveries(
 
 
 def _planning_confirmed(phase: str, lines: list[EventLine], recorded: set[str]) -> list[str]:
-    """Who has confirmed joint planning, as far as the read model knows: past planning, both; during it,
-    those the last ``planning_not_confirmed`` escalation does not name, and those the web page sent."""
+    """Who has confirmed joint planning: past planning, both; during it, each party a
+    ``joint_planning_confirmed`` names (runs from patch `one-patch-marker` on), else those the last
+    ``planning_not_confirmed`` escalation does not name (older runs), and those the web page sent."""
     if phase not in _PLANNING:
         return ["lmv", "vardcentral"]
     missing: list[str] | None = None
+    confirmed: set[str] = set()
     for line in lines:
+        if line.type == "joint_planning_confirmed":
+            confirmed.add(str(line.facts.get("party")))
         if line.type == "escalation_raised" and line.facts.get("reason") == "planning_not_confirmed":
             missing = list(line.facts.get("missing") or [])
     told = set() if missing is None else {party for party in ("lmv", "vardcentral") if party not in missing}
-    return [party for party in ("lmv", "vardcentral") if party in told | recorded]
+    return [party for party in ("lmv", "vardcentral") if party in told | recorded | confirmed]
 
 
 def record_planning_confirmed(store: ReadModel, pathway_key: str, party: str, now: datetime) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from discharge.readmodel.schema import UtcDateTime, metadata
 from events.outbound.data import OutboundData
 from events.outbound.event import OutboundEvent
+from events.outbound.pathway import JointPlanningConfirmed
 from events.outbound.receipts import DeliveryReceived
 from events.outbound.support import PatientExperienceRecorded, PhysicianContactRecorded
 
@@ -71,6 +72,8 @@ def clinical_time(data: OutboundData, published: datetime) -> datetime:
             return data.reported_at
         case DeliveryReceived():
             return data.received_at
+        case JointPlanningConfirmed():
+            return data.confirmed_at
     return published
 
 

@@ -66,7 +66,7 @@ def _record(trace: Trace, state: PathwayState, outcome: RuleOutcome, now: dateti
 def run_pathway(patient_key: str, events: list[InboundEvent], policy: Policy) -> Trace:
     """One pathway from its first event to its close (or to a readmission, which opens a new one)."""
     # As a run of today's workflow (patches `indicator-events`, `any-arrival-order`).
-    state = PathwayState(patient_key=patient_key, indicator_events=True, ordered=True)
+    state = PathwayState(patient_key=patient_key, indicator_events=True, planning_events=True, ordered=True)
     trace = Trace(patient_key)
     for event in events:
         if _deadlines_until(trace, state, policy, event.time):

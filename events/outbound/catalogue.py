@@ -14,6 +14,7 @@ from events.outbound.handover import (
 )
 from events.outbound.pathway import (
     DischargeCancelledOutbound,
+    JointPlanningConfirmed,
     JointPlanningRequested,
     PathwayClosed,
     PathwayStarted,
@@ -51,6 +52,7 @@ OUTBOUND_MODELS: dict[str, type[OutboundData]] = {
         PhysicianContactRecorded,
         PatientExperienceRecorded,
         DeliveryReceived,
+        JointPlanningConfirmed,
     )
 }
 

@@ -130,6 +130,10 @@ _FIELDS: dict[str, tuple[float, dict[str, Any]]] = {
             "received_at": _at(0.01),
         },
     ),
+    "joint_planning_confirmed": (
+        -0.5,
+        {"party": "vardcentral", "unit": VARDCENTRAL, "confirmed_at": _at(-0.5), "complete": True},
+    ),
     "handover_requested": (
         18,
         {

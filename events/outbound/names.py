@@ -28,6 +28,8 @@ OutboundType = Literal[
     "patient_experience_recorded",
     # A receiver's `received` receipt (issue 21): for the read model's "received within 15 minutes".
     "delivery_received",
+    # A party's joint-planning confirmation (issue 26): for the read model's "what is missing, from whom".
+    "joint_planning_confirmed",
 ]
 
 OUTBOUND_TYPES: tuple[str, ...] = OutboundType.__args__  # type: ignore[attr-defined]

@@ -47,6 +47,19 @@ class JointPlanningRequested(Addressed):
     lmv_unit: HsaIdText | None = _LMV_UNIT
 
 
+class JointPlanningConfirmed(OutboundData):
+    """LMV or the listed VC confirmed joint planning (addition, issue 26): the read model's "what is
+    missing, and from whom" without asking the pathway. Delivered to no receiver (the party that confirmed
+    knows; the coordinators read the page). Published by runs from patch `one-patch-marker` on."""
+
+    TYPE: ClassVar[OutboundType] = "joint_planning_confirmed"
+
+    party: Literal["lmv", "vardcentral"] = Field(description="who confirmed: `lmv` or `vardcentral`")
+    unit: HsaIdText = Field(description="the confirming unit's HSA-id")
+    confirmed_at: Moment = Field(description="the confirmation's time (its inbound event's `time`)")
+    complete: bool = Field(description="both parties have now confirmed")
+
+
 # "Outbound": the inbound hospital.discharge_cancelled is `DischargeCancelled`, and the contract documents
 # name each schema by its class.
 class DischargeCancelledOutbound(Addressed):

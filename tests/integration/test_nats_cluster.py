@@ -44,8 +44,9 @@ from workflows.names import QUERY_STATE
 pytestmark = pytest.mark.integration
 
 PATIENTS = 16
-#: pathway_started, joint_planning_requested, support_started (see events.examples.pathway_events).
-OUTBOUND_PER_PATHWAY = 3
+#: pathway_started, joint_planning_requested, joint_planning_confirmed twice (LMV's, the VC's) and
+#: support_started (see events.examples.pathway_events).
+OUTBOUND_PER_PATHWAY = 5
 
 
 @pytest.fixture

@@ -163,3 +163,16 @@ def test_no_identity_reaches_the_read_models_file(tmp_path: Path) -> None:
     stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())  # the database, its WAL too
     assert KEY.encode() in stored  # the rows are there, in plain bytes
     assert IDENTITY.encode() not in stored and IDENTITY[2:].encode() not in stored
+
+
+def test_a_confirmation_from_any_door_shows_from_the_pathways_own_event(tmp_path: Path) -> None:
+    """A VC's system confirmed over NATS: no web record, no escalation, the pathway's event tells."""
+    store = store_at(tmp_path)
+    store.apply([STARTED, PLANNING])
+    confirmed = event("joint_planning_confirmed", "e-conf", 3, party="vardcentral", unit=VC,
+                      confirmed_at=at(2.5), complete=False)  # fmt: skip
+    store.apply([confirmed])
+    page = read_patient(store, KEY, RECEIPT_TIMEOUT)
+    assert page is not None and page.phase == "joint_planning" and page.planning_confirmed == ["vardcentral"]
+    [line] = [line for line in page.events if line.type == "joint_planning_confirmed"]
+    assert line.at == T0 + timedelta(hours=2.5)  # in clinical time: the confirmation's own

@@ -25,7 +25,12 @@ async def test_lmv_confirmation_before_the_delayed_admission_is_applied_once_the
         await pw.send(admitted(t0))
         await pw.send(risk(t0 + hours(1)))
         view = await until(pw, lambda v: v.phase == "joint_planning" and not v.escalated)
-        assert pw.publisher.types() == ["pathway_started", "joint_planning_requested"]
+        assert pw.publisher.types() == [
+            "pathway_started",
+            "joint_planning_requested",
+            "joint_planning_confirmed",  # each held confirmation, once applied
+            "joint_planning_confirmed",
+        ]
         summaries = [e.summary for e in view.log if e.kind == "event"]
         assert summaries[-2:] == ["planning confirmed by lmv", "planning confirmed by vardcentral"]
 

@@ -91,6 +91,8 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
         assert pw.publisher.types() == [
             "pathway_started",
             "joint_planning_requested",
+            "joint_planning_confirmed",  # LMV's, then the VC's: the read model's "who is missing"
+            "joint_planning_confirmed",
             "support_started",
             "physician_contact_recorded",  # the first LMV contact, for the follow-up indicators
             "extension_review_requested",
@@ -102,6 +104,11 @@ async def test_high_risk_patient_handed_over_after_two_extensions(pathway_env: W
             "handover_completed",
             "pathway_closed",
         ]
+        lmv_confirmed, vc_confirmed = (e.data for e in pw.publisher.of("joint_planning_confirmed"))
+        assert (lmv_confirmed["party"], lmv_confirmed["complete"]) == ("lmv", False)
+        assert (vc_confirmed["party"], vc_confirmed["complete"]) == ("vardcentral", True)
+        assert vc_confirmed["confirmed_at"] == (t0 + hours(3)).isoformat()
+        assert "patient" not in vc_confirmed  # the coordination unit is told who, not the identity
         closed = pw.publisher.of("pathway_closed")[0].data
         figures = closed["indicators"]
         assert figures["risk_level"] == "high" and figures["lmv_enrolled"] is True

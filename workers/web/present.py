@@ -112,6 +112,7 @@ MESSAGES = {
     "reimbursable_visit_recorded": N_("Reimbursable visit recorded"),
     "patient_experience_recorded": N_("Patient experience recorded"),
     "delivery_received": N_("Delivery received"),
+    "joint_planning_confirmed": N_("Joint planning confirmed"),
     "discharge_cancelled": N_("Discharge cancelled"),
     "pathway_withdrawn": N_("Pathway withdrawn"),
     "pathway_closed": N_("Pathway closed"),

@@ -127,6 +127,14 @@ def _dispatch(step: Step, event: InboundEvent, policy: Policy) -> str | None:
                 s.lmv_unit = event.data.unit
             if len(s.planning_confirmed) == 2:
                 s.timers.pop(Timer.PLANNING, None)
+            if s.planning_events:
+                step.publish(
+                    "joint_planning_confirmed",
+                    party=event.data.party,
+                    unit=event.data.unit,
+                    confirmed_at=event.time,
+                    complete=len(s.planning_confirmed) == 2,
+                )
             return f"planning confirmed by {event.data.party}"
         case PhysicianContact():
             return physician_contact(step, event)

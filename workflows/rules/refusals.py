@@ -37,6 +37,7 @@ def fresh_like(live: PathwayState, registry_listing: str | None) -> PathwayState
     state = PathwayState(
         patient_key=live.patient_key,
         indicator_events=live.indicator_events,
+        planning_events=live.planning_events,
         ordered=live.ordered,
         run_key=live.run_key,
         oncall_rota=live.oncall_rota,

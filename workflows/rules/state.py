@@ -53,6 +53,8 @@ class PathwayState(PathwayFields):
     # runs started by a worker that knows them, so saved histories replay as they ran (the workflow sets
     # it from `workflow.patched`; the simulator always).
     indicator_events: bool = False
+    # `joint_planning_confirmed` at each party's confirmation: runs from patch `one-patch-marker` on.
+    planning_events: bool = False
     experience_scores: list[int] = Field(default_factory=list)
     # Runs from patch `any-arrival-order` (workflows/rules/ledger.py): outbound step keys name their cause
     # (the event, deadline or decision), not a counter, so re-deriving the state in clinical order gives
