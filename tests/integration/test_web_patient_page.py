@@ -56,9 +56,12 @@ def read_model_held_back(site: Site) -> Iterator[None]:
 async def test_a_plain_view_is_read_from_the_read_model_with_its_freshness_and_receivers(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    before = len(audit(site))
     with no_state_query(monkeypatch) as asked:
         async with signed_in(site, COORDINATOR.hsa_id) as http:
+            again = await http.get(f"{site.url}/patients/{key_of(REVIEW)}")  # the identity kept after it
             page = await http.get(f"{site.url}/patients/{key_of(REVIEW)}")
+            assert again.status_code == 200
             assert page.status_code == 200, page.text
             assert REVIEW in page.text  # the identity: its own query, for a role that may see it
             assert 'id="patient-freshness"' in page.text and 'id="timeline"' in page.text
@@ -71,6 +74,12 @@ async def test_a_plain_view_is_read_from_the_read_model_with_its_freshness_and_r
             assert (await http.get(f"{site.url}/patients/pk_{'0' * 32}")).status_code == 404
             assert (await http.get(f"{site.url}/patients/{key_of(INPATIENT)}")).status_code == 200
     assert asked == []
+    # Every look is logged, each time: the identity kept in the web page's memory spares the query only.
+    looks = [(e["actor"], e["action"], e["result"]) for e in audit(site)[before:]]
+    assert looks.count((COORDINATOR.hsa_id, "view_pathway", "granted")) == 2
+    assert looks.count((COORDINATOR.hsa_id, "view_identity", "granted")) == 2
+    assert looks.count((VC_PHYSICIAN.hsa_id, "view_pathway", "refused")) == 2
+    assert looks.count((VC_PHYSICIAN.hsa_id, "view_pathway", "granted")) == 1
 
 
 async def test_an_acknowledgement_is_seen_at_once_and_its_note_only_in_the_full_event_log(
