@@ -67,7 +67,8 @@ async def act(request: Request) -> Response:
         )
         return await _patient(request, action_refusal=str(problem))
     web.record(principal, action.name, key, f"{action.type} {outgoing.ready.event.id}", request=request)
-    # No outbound event says a party confirmed joint planning: the page records what it sent.
+    # The pathway's `joint_planning_confirmed` reaches the read model a moment later: the page records what it
+    # sent, so the sender's next page shows it (read-your-writes).
     if action.name == "confirm_planning":
         await data.remember_planning_confirmed(web.readmodel, page.pathway_key, party_of(principal), now)
     request.session["flash"] = _(action.done)

@@ -24,7 +24,13 @@ from discharge.principal import Principal
 from discharge.readmodel import freshness, listing
 from discharge.readmodel.freshness import Freshness
 from discharge.readmodel.inbox import Acknowledged, open_escalations, record_acknowledgement
-from discharge.readmodel.patient import PatientPage, read_patient, record_decision, record_planning_confirmed
+from discharge.readmodel.patient import (
+    PatientPage,
+    newest_pathway_key,
+    read_patient,
+    record_decision,
+    record_planning_confirmed,
+)
 from discharge.readmodel.store import ReadModel
 from discharge.views.visibility import PathwayRow, soonest_first
 from events.identity import workflow_id_for
@@ -153,6 +159,16 @@ async def patient_page(
 ) -> PatientPage | None:
     """The patient's page from the read model alone (discharge/readmodel/patient.py): no query to Temporal."""
     return await asyncio.to_thread(read_patient, store, patient_key, receipt_timeout)
+
+
+async def current_pathway_key(store: ReadModel, patient_key: str) -> str | None:
+    """The patient's newest pathway in the read model (its key alone, not the whole page)."""
+
+    def read() -> str | None:
+        with store.engine.connect() as conn:
+            return newest_pathway_key(conn, patient_key)
+
+    return await asyncio.to_thread(read)
 
 
 async def remember_decision(

@@ -162,9 +162,9 @@ async def decide(request: Request) -> Response:
         return await _patient(request, refusal=str(problem), form=dict(form))
     detail = f"extend {decision.get('extend_days')} days" if choice == "extend" else "handover"
     web.record(principal, "decide", key, detail, request=request)
-    page = await data.patient_page(web.readmodel, key, None)
-    if page is not None:
-        await data.remember_decision(web.readmodel, page.pathway_key, result, datetime.now(UTC))
+    pathway = await data.current_pathway_key(web.readmodel, key)
+    if pathway is not None:
+        await data.remember_decision(web.readmodel, pathway, result, datetime.now(UTC))
     request.session["flash"] = decided_text(result, decision.get("extend_days"))
     return RedirectResponse(f"/patients/{key}", status_code=303)
 
