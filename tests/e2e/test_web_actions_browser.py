@@ -90,6 +90,14 @@ async def test_the_lmv_physician_confirms_planning_and_records_a_home_visit(
     assert confirmed.actor == f"urn:hsa:{LMV_PHYSICIAN.hsa_id}"  # the signed-in person is the source
     await page.reload()
     await expect(page.locator("#action-confirm_planning")).to_have_count(0)  # done: not offered again
+    # The pathway's own `joint_planning_confirmed`, in the timeline once the read model has it, naming who.
+    for _ in range(30):
+        if "Samordnad planering bekräftad · LMV" in await page.locator("#timeline").inner_text():
+            break
+        await asyncio.sleep(0.5)
+        await page.reload()
+    else:
+        raise AssertionError("the timeline never showed LMV's joint_planning_confirmed")
     await looked_at(page, "20-lmv-planning-confirmed")
 
     await page.goto(f"{site.url}/patients/{key_of(SUPPORT)}")

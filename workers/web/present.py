@@ -214,4 +214,5 @@ FILTERS = {
     "event_words": lambda code: label(EVENTS, code) if code in EVENTS else "",
     "receipt_status": labelled(RECEIPT_STATUSES),
     "contact_kind": labelled(CONTACT_KINDS),
+    "party": labelled(PARTIES),
 }
