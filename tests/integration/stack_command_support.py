@@ -126,7 +126,9 @@ async def start_dev() -> AsyncIterator[Callable[[dict[str, str]], Awaitable[Dev]
         await asyncio.wait([ready, exited], timeout=90, return_when=asyncio.FIRST_COMPLETED)
         if not dev.ready.is_set():
             ready.cancel()
-            raise AssertionError(f"discharge dev did not get ready: {dev.logs[-5:]}")
+            # Its warnings and errors say why (the last lines are the stop's, one per part).
+            said = [r for r in dev.logs if r.get("level") in ("warning", "error", "critical")][-8:]
+            raise AssertionError(f"discharge dev did not get ready: {said or dev.logs[-5:]}")
         return dev
 
     yield start
